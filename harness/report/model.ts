@@ -1,0 +1,158 @@
+// The report model: what a run produced, as plain serialisable data. The runner fills
+// it from mocha events; `junit.ts` writes it as JUnit XML and `merge.ts` reads it back.
+// Nothing here knows about XML.
+
+/** A name/value pair. Order is kept and names may repeat (one `board` per board). */
+export interface Property {
+  name: string;
+  value: string;
+}
+
+/**
+ * Why a case did not pass. For an assertion failure the runner also fills `expected`
+ * and `actual` (already formatted as text).
+ */
+export interface Problem {
+  /** One line: the assertion or error message. */
+  message?: string;
+  /** The error class, e.g. `AssertionError`, `BoardTimeoutError`. */
+  type?: string;
+  /** Stack trace or longer explanation. */
+  details?: string;
+  expected?: string;
+  actual?: string;
+}
+
+/**
+ * The verdict of a case. A failure is a failed assertion; an error is an unexpected
+ * problem in the test or the rig (flash, serial, power faults name the board and are
+ * errors, never failures).
+ */
+export type Outcome =
+  | { verdict: 'passed' }
+  | ({ verdict: 'failed' } & Problem)
+  | ({ verdict: 'error' } & Problem)
+  | { verdict: 'skipped'; /** The reason, e.g. "needs 3 boards, rig has 2". */ message?: string };
+
+export type Verdict = Outcome['verdict'];
+
+/** One attempt of a retried case that did not pass. */
+export interface Attempt extends Problem {
+  kind: 'failure' | 'error';
+  systemOut?: string;
+  systemErr?: string;
+}
+
+export interface TestCase {
+  /** Includes the case's stable id, e.g. `JOIN-001 joins a 6LoWPAN-ND network`. */
+  name: string;
+  /** GitLab shows the classname as the suite: the suite's dotted name. */
+  classname: string;
+  /** The suite file, relative to the project root. */
+  file?: string;
+  /** Wall-clock seconds of the attempt that gave the verdict. */
+  time: number;
+  outcome: Outcome;
+  /**
+   * The attempts that did not pass, other than the one `outcome` reports, in the order
+   * they ran. With a `passed` outcome they make the case flaky (`flakyFailure` /
+   * `flakyError`); with `failed` or `error` they are its reruns (`rerunFailure` /
+   * `rerunError`). A retried case is still one case.
+   */
+  attempts: Attempt[];
+  /** Spec reference, boards used, measured figures. */
+  properties: Property[];
+  /** Files (serial logs, captures, plots): absolute or relative to the working directory. */
+  attachments: string[];
+  systemOut?: string;
+  systemErr?: string;
+}
+
+/** One suite file. */
+export interface Suite {
+  name: string;
+  file?: string;
+  /** When the suite started, ISO 8601 (UTC). */
+  timestamp: string;
+  /** The host that ran it, when it differs from the run's (merged shards). */
+  hostname?: string;
+  properties: Property[];
+  cases: TestCase[];
+  systemOut?: string;
+  systemErr?: string;
+}
+
+export interface Run {
+  runId: string;
+  /** The `testsuites` name. */
+  name: string;
+  /** ISO 8601 (UTC). */
+  startedAt: string;
+  hostname: string;
+  /** Run-level facts: rig, seed, firmware per board, sim lag. See `runProperties`. */
+  properties: Property[];
+  suites: Suite[];
+  /** Wall-clock seconds of the whole run; the sum of the suites' times if absent. */
+  time?: number;
+}
+
+export interface Totals {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  /** Passed on a retry; also counted as passed (not in failures or errors). */
+  flaky: number;
+  time: number;
+}
+
+/** Totals count cases, never attempts. */
+export function suiteTotals(suite: Suite): Totals {
+  const t: Totals = { tests: 0, failures: 0, errors: 0, skipped: 0, flaky: 0, time: 0 };
+  for (const c of suite.cases) {
+    t.tests += 1;
+    t.time += c.time;
+    switch (c.outcome.verdict) {
+      case 'failed': t.failures += 1; break;
+      case 'error': t.errors += 1; break;
+      case 'skipped': t.skipped += 1; break;
+      case 'passed': if (c.attempts.length > 0) t.flaky += 1; break;
+    }
+  }
+  return t;
+}
+
+export function runTotals(run: Run): Totals {
+  const t: Totals = { tests: 0, failures: 0, errors: 0, skipped: 0, flaky: 0, time: 0 };
+  for (const s of run.suites) {
+    const st = suiteTotals(s);
+    t.tests += st.tests;
+    t.failures += st.failures;
+    t.errors += st.errors;
+    t.skipped += st.skipped;
+    t.flaky += st.flaky;
+    t.time += st.time;
+  }
+  if (run.time !== undefined) t.time = run.time;
+  return t;
+}
+
+/** The facts a run records about its rig, in a fixed order. */
+export interface RunFacts {
+  rig: string;
+  seed?: number | string;
+  boards: { id: string; firmwareKind: string; firmwareVersion: string }[];
+  /** How far the simulated bench fell behind its speed factor, in bench milliseconds. */
+  simLagMs?: number;
+}
+
+/** Run-level properties from the rig facts: one `board` property per board. */
+export function runProperties(facts: RunFacts): Property[] {
+  const props: Property[] = [{ name: 'rig', value: facts.rig }];
+  if (facts.seed !== undefined) props.push({ name: 'seed', value: String(facts.seed) });
+  for (const b of facts.boards) {
+    props.push({ name: 'board', value: `${b.id} ${b.firmwareKind} ${b.firmwareVersion}` });
+  }
+  if (facts.simLagMs !== undefined) props.push({ name: 'sim.lag_ms', value: String(facts.simLagMs) });
+  return props;
+}
