@@ -1,0 +1,157 @@
+// The board-side agent: answers agent-protocol requests arriving on the UART
+// with calls into the stack's MeshInterface, and reports mesh events.
+// docs/agent-protocol.md is the contract; a C++ agent on a real Mbed OS board
+// implements the same lines.
+import {
+  formatEvent,
+  formatResponse,
+  LineSplitter,
+  PROTOCOL_VERSION,
+  type Args,
+  type ErrorCode,
+} from '../protocol/agent.ts';
+import type { MeshEventRecord } from '../stack/mesh/mesh-interface.ts';
+import { ND_DEFAULTS, type NdConfig } from '../stack/mesh/nd-interface.ts';
+import type { StackNode } from '../stack/node.ts';
+import { toHex } from '../stack/wire/bytes.ts';
+import { parseMeshConfig } from './mesh-config.ts';
+
+export const FIRMWARE_KIND = 'meshbench-sim';
+export const FIRMWARE_VERSION = '0.1.0';
+
+export interface AgentHost {
+  readonly boardId: string;
+  /** Bytes to the host, through the board's UART. */
+  write(text: string): void;
+  /** Restart the firmware (the host drops this agent and its stack and boots a new one). */
+  reboot(): void;
+}
+
+class AgentError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Handler = (args: Args) => Args;
+
+export class Agent {
+  private readonly splitter = new LineSplitter();
+  private readonly handlers: Record<string, Handler>;
+  private pendingNd: NdConfig = { ...ND_DEFAULTS };
+
+  constructor(
+    private readonly host: AgentHost,
+    private readonly node: StackNode,
+  ) {
+    this.handlers = {
+      identify: () => this.identify(),
+      noop: () => ({}),
+      'mesh.init': (a) => this.meshInit(a),
+      'mesh.config': (a) => this.meshConfig(a),
+      'mesh.connect': () => ({ result: String(this.mesh().connect()) }),
+      'mesh.disconnect': () => ({ result: String(this.node.mesh ? this.node.mesh.disconnect() : -3004) }),
+      'mesh.status': () => this.status(),
+      'ip.addrs': () => ({ addrs: (this.node.mesh?.ipAddresses() ?? []).join(',') }),
+      reset: () => {
+        // Answer first, then reboot: the host sees `ok`, then the boot banner.
+        this.node.env.timers.at(this.now() + 1000, () => this.host.reboot());
+        return {};
+      },
+    };
+  }
+
+  /** Power-on: a little boot noise as real firmware prints, then the banner. */
+  boot(): void {
+    this.host.write(`\r\nmeshbench sim firmware ${FIRMWARE_VERSION} (board ${this.host.boardId})\r\n`);
+    this.host.write(this.banner());
+  }
+
+  banner(): string {
+    return formatEvent(this.now(), 'boot', this.identity());
+  }
+
+  receive(bytes: Uint8Array): void {
+    for (const line of this.splitter.push(bytes)) {
+      if (line.kind === 'request') this.handle(line.id, line.command, line.args);
+      else if (line.kind === 'log' && line.why !== 'text') {
+        // A line that tried to be a request but was not: say so, with id 0.
+        if (line.text.startsWith('MB>') || line.why === 'overlong') this.reply(0, false, { code: 'E_SYNTAX', msg: `unparsable request (${line.why})` });
+      }
+    }
+  }
+
+  private handle(id: number, command: string, args: Args): void {
+    const handler = this.handlers[command];
+    if (!handler) return this.reply(id, false, { code: 'E_UNKNOWN_COMMAND', msg: `unknown command '${command}'` });
+    try {
+      this.reply(id, true, handler(args));
+    } catch (e) {
+      if (e instanceof AgentError) this.reply(id, false, { code: e.code, msg: e.message });
+      else this.reply(id, false, { code: 'E_INTERNAL', msg: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private reply(id: number, ok: boolean, args: Args): void {
+    this.host.write(formatResponse(id, ok, { t: String(Math.round(this.now())), ...args }));
+  }
+
+  private now(): number {
+    return this.node.env.timers.now();
+  }
+
+  private identity(): Args {
+    return {
+      firmware: FIRMWARE_KIND,
+      version: FIRMWARE_VERSION,
+      protocol: String(PROTOCOL_VERSION),
+      board: this.host.boardId,
+      eui64: toHex(this.node.env.eui64),
+      stacks: this.node.supportedStacks().join(','),
+    };
+  }
+
+  private identify(): Args {
+    return this.identity();
+  }
+
+  private mesh() {
+    if (!this.node.mesh) throw new AgentError('E_STATE', 'mesh.init first');
+    return this.node.mesh;
+  }
+
+  private meshInit(args: Args): Args {
+    const { stack, ...rest } = args;
+    if (stack !== 'nd' && stack !== 'thread') throw new AgentError('E_BAD_ARGUMENT', "stack must be 'nd' or 'thread'");
+    if (!this.node.supportedStacks().includes(stack)) throw new AgentError('E_UNSUPPORTED', `this firmware has no '${stack}' stack`);
+    const parsed = parseMeshConfig(stack, rest, { ...ND_DEFAULTS });
+    if (!parsed.ok) throw new AgentError('E_BAD_ARGUMENT', parsed.error);
+    this.pendingNd = parsed.value;
+    const result = this.node.initMesh({ kind: 'nd', nd: this.pendingNd });
+    if (result === 0) this.node.mesh!.onEvent((r) => this.meshEvent(r));
+    return { result: String(result) };
+  }
+
+  /** Agent extension: change configuration keys; they apply from the next bootstrap attempt. */
+  private meshConfig(args: Args): Args {
+    const mesh = this.mesh();
+    const parsed = parseMeshConfig(mesh.kind, args, this.pendingNd);
+    if (!parsed.ok) throw new AgentError('E_BAD_ARGUMENT', parsed.error);
+    Object.assign(this.pendingNd, parsed.value);
+    if ('config' in mesh) Object.assign((mesh as { config: NdConfig }).config, parsed.value);
+    return {};
+  }
+
+  private status(): Args {
+    const mesh = this.node.mesh;
+    if (!mesh) return { status: 'DISCONNECTED', initialized: '0' };
+    return { status: mesh.getConnectionStatus(), stack: mesh.kind, ...mesh.details() };
+  }
+
+  private meshEvent(r: MeshEventRecord): void {
+    this.host.write(formatEvent(r.at, 'mesh', { event: r.event, status: r.status, callback: r.callback ? '1' : '0' }));
+  }
+}

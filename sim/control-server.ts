@@ -1,0 +1,82 @@
+// The sim's control channel (docs/sim-control.md): the bench clock and the rig
+// controls a lab implements with its own tools (reset, power, attenuation,
+// partition, jamming), plus per-case captures. JSON lines on a Unix socket.
+import { createServer, type Server, type Socket } from 'node:net';
+import { rmSync } from 'node:fs';
+import { parseControlLine, type ControlEvent, type ControlRequest } from '../protocol/sim-control.ts';
+
+export interface ControlHandlers {
+  now(): number;
+  /** Calls back when bench time reaches t. */
+  whenBenchTime(t: number, fn: () => void): void;
+  handle(req: ControlRequest): Record<string, unknown>;
+}
+
+export class ControlServer {
+  private readonly server: Server;
+  private readonly clients = new Set<Socket>();
+
+  constructor(
+    private readonly path: string,
+    private readonly handlers: ControlHandlers,
+  ) {
+    rmSync(path, { force: true });
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.path, () => resolve());
+    });
+  }
+
+  broadcast(event: ControlEvent): void {
+    const line = JSON.stringify(event) + '\n';
+    for (const c of this.clients) c.write(line);
+  }
+
+  close(): void {
+    for (const c of this.clients) c.destroy();
+    this.server.close();
+    rmSync(this.path, { force: true });
+  }
+
+  private accept(socket: Socket): void {
+    this.clients.add(socket);
+    socket.on('close', () => this.clients.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let buf = '';
+    socket.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        this.request(socket, line);
+      }
+    });
+  }
+
+  private request(socket: Socket, line: string): void {
+    const msg = parseControlLine(line) as Partial<ControlRequest> | undefined;
+    const reply = (body: Record<string, unknown>) => {
+      if (!socket.destroyed) socket.write(JSON.stringify(body) + '\n');
+    };
+    if (!msg || typeof msg !== 'object' || typeof msg.id !== 'number' || typeof msg.op !== 'string') {
+      reply({ id: 0, ok: false, error: 'expected {"id": number, "op": string, ...}' });
+      return;
+    }
+    const req = msg as ControlRequest;
+    if (req.op === 'sleepUntil') {
+      if (typeof req.t !== 'number') return reply({ id: req.id, ok: false, error: 'sleepUntil needs t (µs)' });
+      this.handlers.whenBenchTime(req.t, () => reply({ id: req.id, ok: true, nowUs: this.handlers.now() }));
+      return;
+    }
+    try {
+      reply({ id: req.id, ok: true, nowUs: this.handlers.now(), ...this.handlers.handle(req) });
+    } catch (e) {
+      reply({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}

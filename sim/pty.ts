@@ -1,0 +1,83 @@
+// A board's UART on the simulated bench: a real pseudo-terminal. The sim keeps
+// the master side; the harness opens the slave through a stable link
+// (<run dir>/dev/<board id>), exactly as it opens /dev/ttyACM0 in a lab.
+//
+// Facts that bite (DESIGN.md): node-pty's JS `open()` starts a reader on the
+// slave that steals bytes, so we call its native openpty directly; a new PTY
+// echoes, so it is put in raw mode before the board speaks; PTY numbers are
+// reused at once, hence the stable link; closing the master is what a pulled
+// USB cable looks like from the harness.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import tty from 'node:tty';
+
+interface NativePty {
+  open(cols: number, rows: number): { master: number; slave: number; pty: string };
+}
+
+let native: NativePty | undefined;
+function nativePty(): NativePty {
+  if (!native) {
+    const require = createRequire(import.meta.url);
+    const { requireBinary } = require('@lydell/node-pty/requireBinary.js') as { requireBinary(f: string): unknown };
+    native = requireBinary('pty.node') as NativePty;
+  }
+  return native;
+}
+
+export class BoardPty {
+  private readonly master: number;
+  private readonly slave: number;
+  private readonly reader: tty.ReadStream;
+  private closed = false;
+  readonly ptsPath: string;
+
+  constructor(
+    readonly linkPath: string,
+    onData: (bytes: Uint8Array) => void,
+  ) {
+    const t = nativePty().open(80, 24);
+    this.master = t.master;
+    this.slave = t.slave;
+    this.ptsPath = t.pty;
+    // Raw, no echo, before anything is written (termios is per terminal, so the
+    // harness's serialport open re-applies its own settings on top).
+    execFileSync('stty', ['-F', t.pty, 'raw', '-echo'], { stdio: 'ignore' });
+    mkdirSync(dirname(linkPath), { recursive: true });
+    rmSync(linkPath, { force: true });
+    symlinkSync(t.pty, linkPath);
+    this.reader = new tty.ReadStream(t.master);
+    this.reader.on('data', (chunk: Buffer) => onData(new Uint8Array(chunk)));
+    // EIO on the master means no process has the slave open: not an error here.
+    this.reader.on('error', () => undefined);
+  }
+
+  write(text: string): void {
+    if (this.closed) return;
+    const buf = Buffer.from(text, 'latin1');
+    let off = 0;
+    while (off < buf.length) {
+      try {
+        off += writeSync(this.master, buf, off);
+      } catch (e) {
+        // The harness is not reading fast enough (or not at all): a real UART
+        // drops bytes too. Keep the sim running.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
+        throw e;
+      }
+    }
+  }
+
+  /** Unplug: the harness sees its port hang up. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    rmSync(this.linkPath, { force: true });
+    // The read stream owns the master fd and closes it; closing it here too
+    // could close an fd number already reused by the next board's PTY.
+    this.reader.destroy();
+    closeSync(this.slave);
+  }
+}

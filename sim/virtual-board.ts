@@ -1,0 +1,101 @@
+// One virtual board of the simulated bench: its UART (a real PTY), its radio
+// on the medium, and the firmware (agent on the stack) it runs. Power and
+// reset act like a lab's: power off closes the serial port and the radio;
+// reset reboots the firmware behind a port that stays open.
+import { Agent } from '../firmware/agent.ts';
+import { devLink, type SimBoardSpec } from '../protocol/sim-control.ts';
+import { StackNode } from '../stack/node.ts';
+import type { Radio } from '../stack/phy.ts';
+import type { SeededRng, Timer, Timers } from '../stack/runtime.ts';
+import { BoardPty } from './pty.ts';
+
+export interface BoardRadio extends Radio {
+  setPowered(on: boolean): void;
+}
+
+/**
+ * Timers that die with the firmware instance that set them: after a reset or
+ * power-off, the old stack's pending timers must not fire into the new one.
+ */
+class FirmwareTimers implements Timers {
+  alive = true;
+  constructor(private readonly base: Timers) {}
+  now(): number {
+    return this.base.now();
+  }
+  at(at: number, fn: () => void): Timer {
+    return this.base.at(at, () => {
+      if (this.alive) fn();
+    });
+  }
+}
+
+export class VirtualBoard {
+  private pty: BoardPty | undefined;
+  private firmware: { agent: Agent; timers: FirmwareTimers } | undefined;
+  powered = false;
+  boots = 0;
+
+  constructor(
+    readonly spec: SimBoardSpec,
+    readonly eui64: Uint8Array,
+    private readonly runDir: string,
+    private readonly radio: BoardRadio,
+    private readonly timers: Timers,
+    private readonly rng: SeededRng,
+    /** Runs `fn` inside the bench's event loop at the current bench time. */
+    private readonly inBenchTime: (fn: () => void) => void,
+  ) {}
+
+  get serialPath(): string {
+    return devLink(this.runDir, this.spec.id);
+  }
+
+  powerOn(): void {
+    if (this.powered) return;
+    this.powered = true;
+    this.pty = new BoardPty(this.serialPath, (bytes) => this.inBenchTime(() => this.firmware?.agent.receive(bytes)));
+    this.radio.setPowered(true);
+    this.boot();
+  }
+
+  powerOff(): void {
+    if (!this.powered) return;
+    this.powered = false;
+    this.stopFirmware();
+    this.radio.setPowered(false);
+    this.pty?.close();
+    this.pty = undefined;
+  }
+
+  /** Reset pin: the firmware restarts, the serial port stays. */
+  reset(): void {
+    if (!this.powered) return;
+    this.stopFirmware();
+    this.radio.setPowered(false);
+    this.radio.setPowered(true);
+    this.boot();
+  }
+
+  private boot(): void {
+    const timers = new FirmwareTimers(this.timers);
+    const node = new StackNode({ radio: this.radio, timers, rng: this.rng.fork(), eui64: this.eui64 });
+    const pty = this.pty;
+    const agent = new Agent(
+      {
+        boardId: this.spec.id,
+        write: (text) => pty?.write(text),
+        reboot: () => this.inBenchTime(() => this.reset()),
+      },
+      node,
+    );
+    this.firmware = { agent, timers };
+    this.boots++;
+    agent.boot();
+  }
+
+  private stopFirmware(): void {
+    if (this.firmware) this.firmware.timers.alive = false;
+    this.firmware = undefined;
+  }
+}

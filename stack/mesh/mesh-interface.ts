@@ -1,0 +1,144 @@
+// MeshInterfaceNanostack's behaviour: the status cache, the event → status
+// mapping with its suppressions, and the result codes of connect/disconnect
+// (reference mbed-mesh-api.md §1–§3). The protocol work lives in a tasklet
+// (ND or Thread), as in Nanostack's nd_tasklet.c / thread_tasklet.c.
+import type { Micros, Timers } from '../runtime.ts';
+import { MeshEvent, Nsapi, type ConnectionStatus, type MeshEventName, type StackKind } from './types.ts';
+
+export interface MeshEventRecord {
+  at: Micros;
+  event: MeshEventName;
+  /** The NSAPI status after the event. */
+  status: ConnectionStatus;
+  /** Whether the application's status callback ran (Mbed calls it only on a change, with exceptions). */
+  callback: boolean;
+}
+
+/** What a protocol tasklet reports to the interface. */
+export interface TaskletEvents {
+  event(e: MeshEventName): void;
+}
+
+/** The protocol engine behind an interface (Nanostack's tasklet). */
+export interface MeshTasklet {
+  /** Starts bootstrapping; returns a tasklet result (0 ok, <0 Nanostack error). */
+  connect(): number;
+  /** Tears down registrations, routes and timers; the radio stays on. */
+  disconnect(): void;
+  /** Whether a bootstrap is under way or done (the tasklet owns the interface). */
+  readonly active: boolean;
+  hasLinkLocalAddress(): boolean;
+  hasGlobalAddress(): boolean;
+  addresses(): string[];
+  /** Extra status facts for the agent's `mesh.status` (role, parent, ...). */
+  details(): Record<string, string>;
+}
+
+export abstract class MeshInterface {
+  abstract readonly kind: StackKind;
+  private status: ConnectionStatus = 'DISCONNECTED';
+  private listeners: Array<(r: MeshEventRecord) => void> = [];
+  protected tasklet: MeshTasklet | undefined;
+  readonly history: MeshEventRecord[] = [];
+
+  constructor(protected readonly timers: Timers) {}
+
+  /** Builds the tasklet; called by connect() the first time, as Mbed registers the phy on first connect. */
+  protected abstract createTasklet(events: TaskletEvents): MeshTasklet;
+
+  getConnectionStatus(): ConnectionStatus {
+    return this.status;
+  }
+
+  /** Every mesh event with the status it produced (a superset of the app callbacks). */
+  onEvent(listener: (r: MeshEventRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
+  connect(): number {
+    // Thread's guard is checked first (MeshInterfaceNanostack / ThreadInterface::connect).
+    if (this.kind === 'thread') {
+      if (this.status === 'LOCAL_UP' || this.status === 'GLOBAL_UP') return Nsapi.IS_CONNECTED;
+      if (this.status === 'CONNECTING') return Nsapi.ALREADY;
+    }
+    if (!this.tasklet) this.tasklet = this.createTasklet({ event: (e) => this.handleEvent(e) });
+    if (this.tasklet.active) {
+      // The seed's promise: from an error state the app may connect again without
+      // disconnect. Our tasklet accepts it and restarts bootstrap at once.
+      if (this.status === 'CONNECTING' || this.status === 'DISCONNECTED') {
+        this.tasklet.disconnect();
+      } else {
+        return Nsapi.DEVICE_ERROR; // ND, connected: the tasklet still owns the interface
+      }
+    }
+    const r = this.tasklet.connect();
+    if (r === -2) return Nsapi.NO_MEMORY;
+    if (r < 0) return Nsapi.DEVICE_ERROR;
+    return Nsapi.OK;
+  }
+
+  disconnect(): number {
+    if (!this.tasklet) return Nsapi.NO_CONNECTION;
+    if (!this.tasklet.active) return Nsapi.DEVICE_ERROR;
+    this.tasklet.disconnect();
+    // The DISCONNECTED callback runs synchronously inside disconnect().
+    this.handleEvent('MESH_DISCONNECTED');
+    return Nsapi.OK;
+  }
+
+  ipAddresses(): string[] {
+    return this.tasklet?.addresses() ?? [];
+  }
+
+  details(): Record<string, string> {
+    return this.tasklet?.details() ?? {};
+  }
+
+  /** network_handler() of MeshInterfaceNanostack.cpp. */
+  private handleEvent(event: MeshEventName): void {
+    const previous = this.status;
+    let next = previous;
+    let callback = false;
+    switch (MeshEvent[event]) {
+      case MeshEvent.MESH_CONNECTED: {
+        const global = this.tasklet?.hasGlobalAddress() ?? false;
+        const local = this.tasklet?.hasLinkLocalAddress() ?? false;
+        if (global) {
+          next = 'GLOBAL_UP';
+          callback = true; // fires even from GLOBAL_UP
+        } else if (local) {
+          next = 'LOCAL_UP';
+          callback = previous !== next;
+        }
+        break;
+      }
+      case MeshEvent.MESH_CONNECTED_LOCAL:
+        next = 'LOCAL_UP';
+        callback = previous !== next;
+        break;
+      case MeshEvent.MESH_CONNECTED_GLOBAL:
+        next = 'GLOBAL_UP';
+        callback = previous !== next;
+        break;
+      case MeshEvent.MESH_BOOTSTRAP_STARTED:
+      case MeshEvent.MESH_BOOTSTRAP_FAILED:
+        next = 'CONNECTING';
+        // Suppressed: GLOBAL_UP → CONNECTING by BOOTSTRAP_STARTED (mbed-os #8439, #10434).
+        callback = previous !== next && !(previous === 'GLOBAL_UP' && event === 'MESH_BOOTSTRAP_STARTED');
+        break;
+      case MeshEvent.MESH_DISCONNECTED:
+        next = 'DISCONNECTED';
+        callback = previous !== next;
+        break;
+      case MeshEvent.MESH_BOOTSTRAP_START_FAILED:
+        next = 'DISCONNECTED';
+        callback = previous !== next && previous !== 'CONNECTING';
+        break;
+    }
+    this.status = next;
+    const record: MeshEventRecord = { at: this.timers.now(), event, status: next, callback };
+    this.history.push(record);
+    if (this.history.length > 256) this.history.shift();
+    for (const l of this.listeners) l(record);
+  }
+}

@@ -1,0 +1,39 @@
+// One board's stack: the owner of its MAC and mesh interface (as OpenThread's
+// Instance owns its components). The host (sim process, many-node test) gives
+// it a radio, timers, randomness and its EUI-64.
+import { Mac } from './mac/mac.ts';
+import type { MeshInterface } from './mesh/mesh-interface.ts';
+import { LoWPANNDInterface, type NdConfig } from './mesh/nd-interface.ts';
+import type { StackKind } from './mesh/types.ts';
+import type { Radio } from './phy.ts';
+import type { Rng, Timers } from './runtime.ts';
+
+export interface NodeEnv {
+  radio: Radio;
+  timers: Timers;
+  rng: Rng;
+  /** IEEE EUI-64, natural byte order. */
+  eui64: Uint8Array;
+}
+
+export type MeshConfig = { kind: 'nd'; nd: NdConfig };
+
+export class StackNode {
+  readonly mac: Mac;
+  mesh: MeshInterface | undefined;
+
+  constructor(readonly env: NodeEnv) {
+    this.mac = new Mac({ radio: env.radio, timers: env.timers, rng: env.rng, extAddress: env.eui64 });
+  }
+
+  /** MeshInterface::initialize(). Returns an nsapi_error_t. */
+  initMesh(config: MeshConfig): number {
+    if (this.mesh) return -3015; // a second initialize: Mbed halts on a different phy, refuses the same one
+    this.mesh = new LoWPANNDInterface(this.env, this.mac, config.nd);
+    return 0;
+  }
+
+  supportedStacks(): StackKind[] {
+    return ['nd'];
+  }
+}
