@@ -1,0 +1,75 @@
+// A structural check of JUnit XML that needs no external tool: the document is XML 1.0
+// text, counts add up, each testcase has at most one verdict, retries are shaped as
+// Surefire writes them, and no test appears twice (GitLab keeps only the first).
+import { isXmlSafe } from './sanitize.ts';
+import { attr, children, parseXml } from './merge.ts';
+
+type Node = Record<string, unknown>;
+
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
+const SECONDS = /^\d+(\.\d+)?$/;
+const VERDICTS = ['failure', 'error', 'skipped'] as const;
+
+/** Problems found, each naming where; empty when the report is sound. */
+export async function checkJUnit(xml: string): Promise<string[]> {
+  const problems: string[] = [];
+  if (!isXmlSafe(xml)) problems.push('document: contains characters XML 1.0 forbids');
+  let doc: Node;
+  try {
+    doc = await parseXml(xml);
+  } catch (e) {
+    return [...problems, `document: not well-formed: ${(e as Error).message.split('\n')[0] ?? ''}`];
+  }
+  const root = doc['testsuites'];
+  if (root === null || typeof root !== 'object') return [...problems, 'document: root is not testsuites'];
+  const sums = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  const seen = new Set<string>();
+  children(root, 'testsuite').forEach((ts, i) => {
+    const where = `testsuite[${i}] ${JSON.stringify(attr(ts, 'name') ?? '')}`;
+    for (const required of ['name', 'tests', 'failures', 'errors', 'timestamp', 'hostname']) {
+      if (attr(ts, required) === undefined) problems.push(`${where}: no ${required} attribute`);
+    }
+    const timestamp = attr(ts, 'timestamp');
+    if (timestamp !== undefined && !TIMESTAMP.test(timestamp)) {
+      problems.push(`${where}: timestamp ${JSON.stringify(timestamp)} is not YYYY-MM-DDTHH:MM:SS`);
+    }
+    const count = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+    children(ts, 'testcase').forEach((tc, j) => {
+      const name = attr(tc, 'name');
+      const at = `${where} testcase[${j}] ${JSON.stringify(name ?? '')}`;
+      if (name === undefined) problems.push(`${at}: no name attribute`);
+      const time = attr(tc, 'time');
+      if (time !== undefined && !SECONDS.test(time)) problems.push(`${at}: time ${JSON.stringify(time)} is not seconds`);
+      const key = JSON.stringify([attr(tc, 'classname') ?? '', name ?? '']);
+      if (seen.has(key)) problems.push(`${at}: the same classname and name appear twice`);
+      seen.add(key);
+      const verdicts = VERDICTS.filter((v) => children(tc, v).length > 0);
+      const verdictCount = VERDICTS.reduce((n, v) => n + children(tc, v).length, 0);
+      if (verdictCount > 1) problems.push(`${at}: ${verdictCount} verdict elements (${verdicts.join(', ')}), at most one allowed`);
+      const flaky = children(tc, 'flakyFailure').length + children(tc, 'flakyError').length;
+      const rerun = children(tc, 'rerunFailure').length + children(tc, 'rerunError').length;
+      if (flaky > 0 && verdicts.length > 0) problems.push(`${at}: flaky attempts on a case that did not pass`);
+      if (rerun > 0 && !verdicts.some((v) => v === 'failure' || v === 'error')) {
+        problems.push(`${at}: rerun attempts on a case that did not fail`);
+      }
+      count.tests += 1;
+      if (verdicts[0] === 'failure') count.failures += 1;
+      if (verdicts[0] === 'error') count.errors += 1;
+      if (verdicts[0] === 'skipped') count.skipped += 1;
+    });
+    for (const k of ['tests', 'failures', 'errors', 'skipped'] as const) {
+      const declared = attr(ts, k);
+      if (declared !== undefined && Number(declared) !== count[k]) {
+        problems.push(`${where}: ${k}=${declared} but the cases give ${count[k]}`);
+      }
+      sums[k] += count[k];
+    }
+  });
+  for (const k of ['tests', 'failures', 'errors', 'skipped'] as const) {
+    const declared = attr(root as Node, k);
+    if (declared !== undefined && Number(declared) !== sums[k]) {
+      problems.push(`testsuites: ${k}=${declared} but the suites give ${sums[k]}`);
+    }
+  }
+  return problems;
+}
