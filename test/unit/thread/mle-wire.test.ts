@@ -299,7 +299,7 @@ describe('MLE TLV layouts (OpenThread mle_tlvs.hpp)', () => {
       ['04 09 0a 00 c000000000000000 01', /Route64 TLV: router mask names more routers/],
       ['04 09 0a 00 8000000000000000 01 02', /Route64 TLV: 1 route bytes beyond/],
       ['0a 0f 08 0000000000000000', /Connectivity TLV: length 8, expected 7 or 10/],
-      ['0b 13 09 80 0102030405060708 00', /Address Registration TLV: entry 1/],
+      ['0b 13 0a 80 0102030405060708 00', /Address Registration TLV: entry 1/],
     ];
     for (const [bytes, why] of cases) {
       const r = parseMleMessage(hex(bytes));
