@@ -297,7 +297,7 @@ describe('MLE TLV layouts (OpenThread mle_tlvs.hpp)', () => {
       ['04 04 02 a1a2', /Response TLV: length 2, expected 4–8/],
       ['04 0b 07 0000000000 0000', /Leader Data TLV/],
       ['04 09 0a 00 c000000000000000 01', /Route64 TLV: router mask names more routers/],
-      ['04 09 0a 00 8000000000000000 01 02', /Route64 TLV: 1 route bytes beyond/],
+      ['04 09 0b 00 8000000000000000 01 02', /Route64 TLV: 1 route bytes beyond/],
       ['0a 0f 08 0000000000000000', /Connectivity TLV: length 8, expected 7 or 10/],
       ['0b 13 0a 80 0102030405060708 00', /Address Registration TLV: entry 1/],
     ];
@@ -305,7 +305,7 @@ describe('MLE TLV layouts (OpenThread mle_tlvs.hpp)', () => {
       const r = parseMleMessage(hex(bytes));
       expect(r.ok, bytes).to.equal(false);
       if (!r.ok) {
-        expect(r.error.code).to.equal('malformed');
+        expect(r.error.code, bytes).to.equal('malformed');
         expect(r.error.message).to.match(why);
       }
     }
