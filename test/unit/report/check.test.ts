@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkJUnit } from '../../../harness/report/check.ts';
+import { haveXmllint, tempDir, xmllint } from './sample.ts';
+
+// Hand-written reports with one defect each.
+const HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const suite = (attrs: string, body: string): string =>
+  `${HEAD}<testsuites tests="1" failures="1" errors="0" skipped="0">` +
+  `<testsuite name="s" ${attrs} timestamp="2024-05-01T10:00:00" hostname="h">${body}</testsuite></testsuites>\n`;
+
+describe('report: structural check', function () {
+  let xmllintReason: string | undefined;
+
+  before(async function () {
+    this.timeout(300_000);
+    const r = await haveXmllint();
+    if (!r.ok) xmllintReason = r.reason;
+  });
+
+  it('accepts a minimal sound report', async function () {
+    const xml = suite('tests="1" failures="1" errors="0" skipped="0"', '<testcase name="a" classname="c" time="0.5"><failure type="T"/></testcase>');
+    expect(await checkJUnit(xml)).to.deep.equal([]);
+  });
+
+  it('rejects two verdicts on one testcase (also xmllint)', async function () {
+    const xml = suite('tests="1" failures="1" errors="0" skipped="0"', '<testcase name="a"><failure type="T"/><error type="E"/></testcase>');
+    const problems = await checkJUnit(xml);
+    expect(problems.join('\n')).to.match(/2 verdict elements/);
+    if (xmllintReason !== undefined) this.skip();
+    const file = join(tempDir(), 'bad.xml');
+    writeFileSync(file, xml);
+    expect(await xmllint(file)).to.match(/not expected/);
+  });
+
+  it('rejects totals that do not add up', async function () {
+    const xml = suite('tests="2" failures="0" errors="0" skipped="0"', '<testcase name="a"><failure type="T"/></testcase>');
+    expect(await checkJUnit(xml)).to.deep.equal([
+      'testsuite[0] "s": tests=2 but the cases give 1',
+      'testsuite[0] "s": failures=0 but the cases give 1',
+    ]);
+  });
+
+  it('rejects a test reported twice (GitLab keeps only the first)', async function () {
+    const body = '<testcase name="a" classname="c"/><testcase name="a" classname="c"><failure type="T"/></testcase>';
+    const problems = await checkJUnit(suite('tests="2" failures="1" errors="0" skipped="0"', body).replace('tests="1"', 'tests="2"'));
+    expect(problems).to.deep.equal(['testsuite[0] "s" testcase[1] "a": the same classname and name appear twice']);
+  });
+
+  it('rejects flaky attempts on a failed case and reruns on a passed one', async function () {
+    const body =
+      '<testcase name="a"><failure type="T"/><flakyFailure type="T"/></testcase>' +
+      '<testcase name="b"><rerunFailure type="T"/></testcase>';
+    const problems = await checkJUnit(suite('tests="2" failures="1" errors="0" skipped="0"', body).replace('tests="1"', 'tests="2"'));
+    expect(problems).to.deep.equal([
+      'testsuite[0] "s" testcase[0] "a": flaky attempts on a case that did not pass',
+      'testsuite[0] "s" testcase[1] "b": rerun attempts on a case that did not fail',
+    ]);
+  });
+
+  it('rejects a timestamp with a zone and raw control characters', async function () {
+    const xml = suite('tests="1" failures="1" errors="0" skipped="0"', '<testcase name="a"><failure type="T"/></testcase>')
+      .replace('2024-05-01T10:00:00', '2024-05-01T10:00:00Z')
+      .replace('</testsuite>', '<system-out>\x1b[0m</system-out></testsuite>');
+    const problems = await checkJUnit(xml);
+    expect(problems[0]).to.equal('document: contains characters XML 1.0 forbids');
+  });
+});
