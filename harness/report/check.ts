@@ -2,7 +2,7 @@
 // text, counts add up, each testcase has at most one verdict, retries are shaped as
 // Surefire writes them, and no test appears twice (GitLab keeps only the first).
 import { isXmlSafe } from './sanitize.ts';
-import { attr, children, parseXml } from './merge.ts';
+import { attr, children, parseXml } from './xml.ts';
 
 type Node = Record<string, unknown>;
 

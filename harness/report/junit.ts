@@ -32,6 +32,9 @@ export interface JUnitOptions {
 export const ATTACHMENT_PREFIX = '[[ATTACHMENT|';
 export const ATTACHMENT_SUFFIX = ']]';
 
+/** The run-level property that carries `Run.runId`. */
+export const RUN_ID_PROPERTY = 'run.id';
+
 /** Lines that separate the details of an assertion failure from its expected and actual values. */
 export const EXPECTED_HEADER = 'expected:';
 export const ACTUAL_HEADER = 'actual:';
@@ -89,7 +92,7 @@ class ReportBuilder {
         time: junitTime(t.time),
         timestamp: junitTimestamp(run.startedAt),
       },
-      properties: this.properties([{ name: 'run.id', value: run.runId }, ...run.properties]),
+      properties: this.properties([{ name: RUN_ID_PROPERTY, value: run.runId }, ...run.properties]),
       testsuite: run.suites.map((s, i) => this.suite(s, i, run.hostname)),
     };
     return { testsuites: root };

@@ -2,49 +2,21 @@
 // shards of one run (`meshbench merge`).
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import xml2js from 'xml2js';
 import type { Attempt, Outcome, Problem, Property, Run, Suite, TestCase, Verdict } from './model.ts';
 import type { JUnitOptions } from './junit.ts';
+import type { XmlNode } from './xml.ts';
+import { attr, children, parseXml } from './xml.ts';
 import {
   ACTUAL_HEADER,
   ATTACHMENT_PREFIX,
   ATTACHMENT_SUFFIX,
   EXPECTED_HEADER,
+  RUN_ID_PROPERTY,
   VALUE_INDENT,
   writeJUnit,
 } from './junit.ts';
 
-/** The run-level property that carries `Run.runId`. */
-export const RUN_ID_PROPERTY = 'run.id';
-
-type Node = Record<string, unknown>;
-
-/** Parser settings shared with the structural check: every child is an array, text is `_`. */
-export const PARSER_OPTIONS = {
-  explicitArray: true,
-  explicitCharkey: true,
-  trim: false,
-  normalize: false,
-} as const;
-
-export async function parseXml(xml: string): Promise<Node> {
-  return (await new xml2js.Parser(PARSER_OPTIONS).parseStringPromise(xml)) as Node;
-}
-
-export function children(node: unknown, name: string): Node[] {
-  if (node === null || typeof node !== 'object') return [];
-  const v = (node as Node)[name];
-  if (!Array.isArray(v)) return [];
-  // An empty element parses as '' rather than an object.
-  return v.map((c: unknown) => (c !== null && typeof c === 'object' ? (c as Node) : { _: String(c) }));
-}
-
-export function attr(node: Node, name: string): string | undefined {
-  const attrs = node['$'];
-  if (attrs === null || typeof attrs !== 'object') return undefined;
-  const v = (attrs as Record<string, unknown>)[name];
-  return typeof v === 'string' ? v : undefined;
-}
+type Node = XmlNode;
 
 function text(node: Node | undefined): string {
   const v = node?.['_'];
