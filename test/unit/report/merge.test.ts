@@ -136,3 +136,34 @@ describe('report: reading back and merging shards', function () {
     });
   });
 });
+
+describe('report: reading a Surefire rerun report (SUREFIRE-1087 shape)', function () {
+  const file = join(import.meta.dirname, '../../../fixtures/junit/surefire-rerun.xml');
+
+  it('reads a lone testsuite root with flaky and rerun attempts', async function () {
+    const run = await readJUnit(file);
+    const cases = run.suites[0]!.cases;
+    expect(run.suites[0]!.properties).to.deep.equal([{ name: 'java.version', value: '17' }]);
+    expect(cases.map((c) => c.outcome.verdict)).to.deep.equal(['passed', 'passed', 'failed']);
+    expect(cases[1]!.attempts).to.deep.equal([
+      {
+        kind: 'failure',
+        message: 'timeout waiting for ACK',
+        type: 'java.lang.AssertionError',
+        details: 'java.lang.AssertionError: timeout waiting for ACK\n\tat org.example.RadioTest.joinsNetwork(RadioTest.java:21)',
+        systemOut: 'first attempt output',
+      },
+    ]);
+    expect(cases[2]!.attempts).to.deep.equal([
+      { kind: 'failure', message: 'expected:<false> but was:<true>', type: 'java.lang.AssertionError', details: 'java.lang.AssertionError: rerun 1' },
+    ]);
+    expect(runTotals(run)).to.include({ tests: 3, failures: 1, flaky: 1 });
+  });
+
+  it('is accepted by our schema', async function () {
+    this.timeout(300_000);
+    const r = await haveXmllint();
+    if (!r.ok) this.skip();
+    expect(await xmllint(file)).to.equal('');
+  });
+});
