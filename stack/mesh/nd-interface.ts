@@ -21,6 +21,8 @@ export interface NdConfig {
   /** The border router's own PAN ID. */
   panId: number;
   networkId: string;
+  /** The border router's /64 prefix (it owns the prefix; routers learn it from the air). */
+  prefix: string;
 }
 
 export const ND_DEFAULTS: NdConfig = {
@@ -30,6 +32,7 @@ export const ND_DEFAULTS: NdConfig = {
   panIdFilter: 0xffff,
   panId: 0x0691,
   networkId: 'NETWORK000000000',
+  prefix: 'fd00:db8::',
 };
 
 /** nd_tasklet.c: the bootstrap restarts 5000 ms after a failure (reference §3). */
@@ -100,10 +103,12 @@ class NdTasklet implements MeshTasklet {
     return this.phase === 'joined';
   }
   hasGlobalAddress(): boolean {
-    return false;
+    return this.phase === 'joined' && this.config.role === 'border-router';
   }
   addresses(): string[] {
-    return this.phase === 'joined' ? [linkLocal(this.env.eui64)] : [];
+    if (this.phase !== 'joined') return [];
+    const ll = linkLocal(this.env.eui64);
+    return this.hasGlobalAddress() ? [ll, ll.replace('fe80::', this.config.prefix)] : [ll];
   }
   details(): Record<string, string> {
     const d: Record<string, string> = { role: this.config.role, phase: this.phase, channel: String(this.mac.getChannel()) };

@@ -1,0 +1,138 @@
+// Bringing a rig up for a run and down again: the simulated bench (when the rig
+// is a sim rig), every board's serial port, agent session and identity.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentClient } from '../board/agent-client.ts';
+import { AgentDriver } from '../board/agent-driver.ts';
+import { Board, type BoardSpec } from '../board/board.ts';
+import type { BoardDriver } from '../board/driver.ts';
+import { SerialTransport } from '../board/transport.ts';
+import { boardLogger, SerialLog, type Logger } from '../log/logger.ts';
+import type { Redactor } from '../report/sanitize.ts';
+import type { LoadedRig } from '../rig/load.ts';
+import { loadNetworkConfig } from '../rig/network-config.ts';
+import type { Bounds, SimRig } from '../rig/schema.ts';
+import { launchSim, type RunningSim } from '../sim/launcher.ts';
+import { simSpecOf } from '../sim/spec.ts';
+import { SimClock, type BenchClock } from './clock.ts';
+import { SimControls, type RigControls } from './controls.ts';
+
+export class BenchUpError extends Error {
+  readonly code = 'ERR_BENCH_UP';
+}
+
+export interface Bench {
+  rigName: string;
+  rigFile: string;
+  seed: number;
+  runDir: string;
+  clock: BenchClock;
+  controls: RigControls;
+  bounds: Bounds;
+  boards: Board[];
+  serialLogs: Map<string, SerialLog>;
+  sim?: RunningSim;
+}
+
+export interface BringUpOptions {
+  runDir: string;
+  seed: number;
+  log: Logger;
+  redact: Redactor;
+  /** Overrides the rig's speed factor. */
+  speed?: number | 'max';
+}
+
+/** Secrets in a board config that must never reach a log or report in clear. */
+export const SECRET_KEYS = ['thread-master-key', 'thread-pskd', 'thread-config-pskc', '6lowpan-nd-psk-key'];
+
+export function boardConfigs(loaded: LoadedRig): Map<string, Record<string, string>> {
+  const { rig, dir } = loaded;
+  const networks: Record<string, Record<string, string>> = {};
+  for (const kind of ['nd', 'thread'] as const) {
+    const file = rig.networks[kind];
+    if (file) networks[kind] = loadNetworkConfig(dir, file);
+  }
+  const out = new Map<string, Record<string, string>>();
+  for (const b of rig.boards) {
+    const extra = Object.fromEntries(Object.entries(b.config).map(([k, v]) => [k, String(v)]));
+    const role: Record<string, string> = b.role === 'border-router' ? { role: 'border-router' } : {};
+    out.set(b.id, { ...networks[b.stack], ...role, ...extra });
+  }
+  return out;
+}
+
+export function secretsOf(configs: Map<string, Record<string, string>>): string[] {
+  const s: string[] = [];
+  for (const c of configs.values()) for (const k of SECRET_KEYS) if (c[k]) s.push(c[k]);
+  return s;
+}
+
+async function openDriver(path: string, serialLog: SerialLog, log: Logger, wallMs = 10_000): Promise<BoardDriver> {
+  // The sim (re)creates the link when a board powers on; a lab port may be re-enumerating.
+  const until = Date.now() + wallMs;
+  while (!existsSync(path)) {
+    if (Date.now() > until) throw new BenchUpError(`serial port ${path} did not appear within ${wallMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const transport = new SerialTransport(path);
+  await transport.open();
+  const client = new AgentClient(transport);
+  client.listen({
+    raw: (bytes, dir) => serialLog.bytes(bytes, dir),
+    log: (text, why) => {
+      if (why !== 'text') log.warn({ why, line: text }, 'non-protocol line from board');
+    },
+    closed: (why) => log.info({ why }, 'serial port closed'),
+  });
+  return new AgentDriver(client);
+}
+
+export async function bringUpSim(loaded: LoadedRig, opts: BringUpOptions): Promise<Bench> {
+  const rig = loaded.rig as SimRig;
+  const configs = boardConfigs(loaded);
+  const bench: Bench = {
+    rigName: rig.name,
+    rigFile: loaded.file,
+    seed: opts.seed,
+    runDir: opts.runDir,
+    bounds: rig.bounds,
+    boards: [],
+    serialLogs: new Map(),
+    clock: undefined as unknown as BenchClock,
+    controls: undefined as unknown as RigControls,
+  };
+  const spec = simSpecOf(rig, { runDir: opts.runDir, seed: opts.seed, speed: opts.speed ?? rig.speed });
+  try {
+    bench.sim = await launchSim(spec);
+  } catch (e) {
+    throw new BenchUpError(`simulated bench: ${(e as Error).message}`);
+  }
+  const speed = spec.speed === 'max' ? Infinity : spec.speed;
+  bench.clock = new SimClock(bench.sim.control, speed);
+  bench.controls = new SimControls(bench.sim.control);
+  for (const b of rig.boards) {
+    const path = bench.sim.serialPath(b.id);
+    const log = boardLogger(opts.log, { id: b.id, port: path });
+    const serialLog = new SerialLog(join(opts.runDir, 'serial'), b.id, opts.redact);
+    bench.serialLogs.set(b.id, serialLog);
+    const boardSpec: BoardSpec = { id: b.id, stack: b.stack, role: b.role, firmware: b.firmware, config: configs.get(b.id) ?? {} };
+    const driver = await openDriver(path, serialLog, log).catch((e: Error) => {
+      throw new BenchUpError(`board ${b.id}: ${e.message}`);
+    });
+    const board = new Board(boardSpec, driver, bench.clock, bench.controls, log, () => openDriver(path, serialLog, log));
+    bench.boards.push(board);
+    try {
+      const id = await board.identify();
+      log.info({ firmware: id.firmware, version: id.version }, 'board identified');
+    } catch (e) {
+      throw new BenchUpError(`board ${b.id} on ${path} did not identify itself: ${(e as Error).message}`);
+    }
+  }
+  return bench;
+}
+
+export async function tearDownBench(bench: Bench): Promise<void> {
+  await Promise.allSettled(bench.boards.map((b) => b.close()));
+  await bench.sim?.stop();
+}

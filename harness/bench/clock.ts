@@ -1,0 +1,39 @@
+// Bench time as suites see it. On the simulated bench the medium owns time
+// (speed factor or max); in a lab it is the wall clock. Suites express every
+// bound through this, never setTimeout.
+import type { ControlClient } from '../sim/control-client.ts';
+
+export interface BenchClock {
+  /** Bench time now, µs. */
+  now(): Promise<number>;
+  /** Resolves when bench time reaches t (µs). */
+  sleepUntil(t: number): Promise<number>;
+  /** Bench seconds per wall second, for wall-clock backstops; Infinity for 'max'. */
+  readonly speed: number;
+}
+
+export class SimClock implements BenchClock {
+  constructor(
+    private readonly control: ControlClient,
+    readonly speed: number,
+  ) {}
+  async now(): Promise<number> {
+    return (await this.control.call({ op: 'clock' })).nowUs;
+  }
+  async sleepUntil(t: number): Promise<number> {
+    return (await this.control.call({ op: 'sleepUntil', t })).nowUs;
+  }
+}
+
+export class WallClock implements BenchClock {
+  readonly speed = 1;
+  private readonly origin = performance.now();
+  now(): Promise<number> {
+    return Promise.resolve(Math.round((performance.now() - this.origin) * 1000));
+  }
+  async sleepUntil(t: number): Promise<number> {
+    const wait = t / 1000 - (performance.now() - this.origin);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return this.now();
+  }
+}

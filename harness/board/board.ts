@@ -1,0 +1,181 @@
+// A board under test, as suites use it: the Mesh API calls, its events and
+// statuses with bench-time waits, and the rig's controls for this board.
+import type { BenchClock } from '../bench/clock.ts';
+import type { RigControls } from '../bench/controls.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Role, StackKind } from '../rig/schema.ts';
+import type { BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed } from './driver.ts';
+
+export interface BoardSpec {
+  id: string;
+  stack: StackKind;
+  role: Role;
+  firmware: string;
+  /** mbed-mesh-api keys this board is initialised with (network config + the rig's overrides). */
+  config: Record<string, string>;
+}
+
+export class BoardTimeoutError extends Error {
+  readonly code = 'ERR_BENCH_TIMEOUT';
+  constructor(
+    message: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Board {
+  readonly events: MeshEventRecord[] = [];
+  identity: BoardIdentity | undefined;
+  boots = 0;
+  private waiters = new Set<() => void>();
+
+  constructor(
+    readonly spec: BoardSpec,
+    private driver: BoardDriver,
+    private readonly clock: BenchClock,
+    private readonly controls: RigControls,
+    readonly log: Logger,
+    /** Opens the board's port again after a power cycle and returns a fresh driver. */
+    private readonly reopen: () => Promise<BoardDriver>,
+  ) {
+    this.attach(driver);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  private attach(driver: BoardDriver): void {
+    this.driver = driver;
+    driver.onMeshEvent((e) => {
+      this.events.push(e);
+      this.log.debug({ event: e.event, status: e.status, t: e.t }, 'mesh event');
+      for (const w of this.waiters) w();
+    });
+    driver.onBoot(() => {
+      this.boots++;
+      for (const w of this.waiters) w();
+    });
+  }
+
+  async identify(): Promise<BoardIdentity> {
+    this.identity = await this.driver.identify();
+    return this.identity;
+  }
+
+  /** MeshInterface::initialize with the rig's network config; `overrides` change keys for this call. */
+  async init(overrides: Record<string, string> = {}): Promise<number> {
+    return (await this.driver.meshInit(this.spec.stack, { ...this.spec.config, ...overrides })).value;
+  }
+
+  async configure(keys: Record<string, string>): Promise<void> {
+    await this.driver.meshConfig(keys);
+  }
+
+  /** Non-blocking connect(): the code Mbed returns at once, and the board time it answered. */
+  connect(): Promise<Timed<number>> {
+    return this.driver.connect();
+  }
+
+  disconnect(): Promise<Timed<number>> {
+    return this.driver.disconnect();
+  }
+
+  async status(): Promise<BoardStatus> {
+    return this.driver.status();
+  }
+
+  ipAddresses(): Promise<string[]> {
+    return this.driver.ipAddresses();
+  }
+
+  /** Index into `events` to wait from ("after this point"). */
+  mark(): number {
+    return this.events.length;
+  }
+
+  /**
+   * Waits, in bench time, for a mesh event matching `pred` at or after `since`.
+   * Fails with what was seen instead.
+   */
+  async waitForEvent(
+    what: string,
+    pred: (e: MeshEventRecord) => boolean,
+    opts: { within: number; since?: number },
+  ): Promise<MeshEventRecord> {
+    const since = opts.since ?? 0;
+    const found = () => this.events.slice(since).find(pred);
+    const hit = found();
+    if (hit) return hit;
+    const start = await this.clock.now();
+    const deadline = start + opts.within * 1e6;
+    let timedOut = false;
+    let wake: () => void = () => undefined;
+    const waiter = () => wake();
+    this.waiters.add(waiter);
+    try {
+      const sleeping = this.clock.sleepUntil(deadline).then(() => {
+        timedOut = true;
+        wake();
+      });
+      sleeping.catch(() => undefined);
+      for (;;) {
+        const e = found();
+        if (e) return e;
+        if (timedOut) {
+          const seen = this.events.slice(since).map((x) => `${x.event}→${x.status}`);
+          throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.within} s of bench time`, what, seen.length ? seen.join(', ') : '(no mesh events)');
+        }
+        await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      this.waiters.delete(waiter);
+    }
+  }
+
+  waitForStatus(status: string | string[], opts: { within: number; since?: number }): Promise<MeshEventRecord> {
+    const want = Array.isArray(status) ? status : [status];
+    return this.waitForEvent(`status ${want.join(' or ')}`, (e) => want.includes(e.status), opts);
+  }
+
+  /** Hardware reset through the rig (reset pin / serial break / sim control), then the boot banner. */
+  async reset(): Promise<void> {
+    const boots = this.boots;
+    await this.controls.reset(this.id);
+    await this.waitForBoot(boots);
+  }
+
+  async powerOff(): Promise<void> {
+    await this.controls.power(this.id, false);
+  }
+
+  /** Power on and reopen the serial port (it went away with the power). */
+  async powerOn(): Promise<void> {
+    await this.controls.power(this.id, true);
+    this.attach(await this.reopen());
+    await this.identify();
+  }
+
+  private async waitForBoot(bootsBefore: number, wallMs = 10_000): Promise<void> {
+    const until = Date.now() + wallMs;
+    while (this.boots <= bootsBefore) {
+      if (Date.now() > until) throw new Error(`${this.id}: no boot banner within ${wallMs} ms after reset`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        const w = () => {
+          clearTimeout(t);
+          this.waiters.delete(w);
+          r();
+        };
+        this.waiters.add(w);
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

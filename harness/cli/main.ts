@@ -1,0 +1,106 @@
+// The `meshbench` command: parse flags, call one function per verb, map the
+// outcome to an exit code (DESIGN.md: 0 passed, 1 failed, 2 usage or rig file,
+// 3 bench not up, 4 interrupted, 5 nothing selected).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join } from 'node:path';
+import { RigFileError } from '../rig/load.ts';
+import { NetworkConfigError } from '../rig/network-config.ts';
+import { EXIT_CODES } from '../run/events.ts';
+import { REPO_ROOT, runSuites } from '../run/runner.ts';
+import { progressReporter } from './progress.ts';
+
+export const DEFAULT_RIG = join(REPO_ROOT, 'rigs', 'sim-default.yaml');
+
+class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+function int(name: string, v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} expects a non-negative integer, got '${String(v)}'`);
+  return n;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'run conformance suites on a rig (default: the simulated bench)',
+    usage: 'meshbench run [--rig FILE] [--suite GLOB] [--grep TEXT] [--out DIR] [--seed N] [--retries N] [--speed X|max] [--absolute-attachments]',
+    options: {
+      rig: { type: 'string' },
+      suite: { type: 'string' },
+      grep: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      retries: { type: 'string' },
+      speed: { type: 'string' },
+      'absolute-attachments': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    async run(v) {
+      let speed: number | 'max' | undefined;
+      if (v.speed !== undefined) {
+        speed = v.speed === 'max' ? 'max' : Number(v.speed);
+        if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed expects a positive number or 'max'`);
+      }
+      const outcome = await runSuites({
+        rigFile: (v.rig as string | undefined) ?? DEFAULT_RIG,
+        suiteGlob: v.suite as string | undefined,
+        grep: v.grep as string | undefined,
+        outDir: v.out as string | undefined,
+        seed: int('seed', v.seed),
+        retries: int('retries', v.retries),
+        speed,
+        absoluteAttachments: v['absolute-attachments'] === true,
+        quiet: v.quiet === true,
+        listeners: [progressReporter()],
+      });
+      return outcome.exitCode;
+    },
+  },
+};
+
+function help(): string {
+  const lines = ['usage: meshbench <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.summary}`);
+  lines.push('', 'exit codes: 0 passed, 1 failed, 2 usage or rig-file error, 3 bench not up, 4 interrupted, 5 nothing selected');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : EXIT_CODES.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`meshbench: unknown command '${name}'\n\n${help()}`);
+    return EXIT_CODES.usage;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (values.help) {
+      console.log(command.usage);
+      return 0;
+    }
+    return await command.run(values as Record<string, string | boolean | undefined>, positionals);
+  } catch (e) {
+    if (e instanceof RigFileError || e instanceof NetworkConfigError) {
+      console.error(`meshbench: ${e.message}`);
+      return EXIT_CODES.usage;
+    }
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`meshbench ${name}: ${(e as Error).message}\nusage: ${command.usage}`);
+      return EXIT_CODES.usage;
+    }
+    throw e;
+  }
+}

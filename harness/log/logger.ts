@@ -1,0 +1,78 @@
+// Logging: one JSON log per run (run.log) and one pino child logger per board
+// with fixed keys; pretty lines on a terminal. Board serial traffic also goes
+// to a plain-text serial log per board, the evidence a report attaches.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { render } from '../../protocol/agent.ts';
+import type { Redactor } from '../report/sanitize.ts';
+
+export type { Logger };
+
+export function createRunLogger(runDir: string, opts: { terminalLevel?: pino.Level; quiet?: boolean } = {}): Logger {
+  mkdirSync(runDir, { recursive: true });
+  const streams: pino.StreamEntry[] = [{ level: 'debug', stream: pino.destination({ dest: join(runDir, 'run.log'), sync: true, mkdir: true }) }];
+  if (!opts.quiet) {
+    const colorize = process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+    streams.push({
+      level: opts.terminalLevel ?? 'warn',
+      stream: pretty({ destination: 2, colorize, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
+    });
+  }
+  return pino({ level: 'debug', base: undefined }, pino.multistream(streams));
+}
+
+/** Fixed keys only (pino warns against user-controlled binding keys). */
+export function boardLogger(run: Logger, board: { id: string; port: string }): Logger {
+  return run.child({ board: board.id, port: board.port });
+}
+
+/**
+ * A board's serial log: every line it sent and every line we sent, with the
+ * harness wall time and direction, non-printable bytes shown as \xHH, secrets
+ * redacted. Appended synchronously so a killed run keeps what it saw.
+ */
+export class SerialLog {
+  readonly path: string;
+  private lineCount = 0;
+  private partial: Record<'rx' | 'tx', number[]> = { rx: [], tx: [] };
+
+  constructor(
+    dir: string,
+    boardId: string,
+    private readonly redact: Redactor,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, `${boardId}.log`);
+  }
+
+  /** Lines written so far: a case records its slice as [start, end). */
+  get lines(): number {
+    return this.lineCount;
+  }
+
+  bytes(bytes: Uint8Array, direction: 'rx' | 'tx'): void {
+    const buf = this.partial[direction];
+    for (const b of bytes) {
+      if (b === 0x0a) {
+        this.write(direction, buf.splice(0));
+      } else buf.push(b);
+      if (buf.length > 2048) this.write(direction, buf.splice(0));
+    }
+  }
+
+  note(text: string): void {
+    this.append(`${new Date().toISOString()} -- ${this.redact(text)}`);
+  }
+
+  private write(direction: 'rx' | 'tx', line: number[]): void {
+    if (line[line.length - 1] === 0x0d) line.pop();
+    this.append(`${new Date().toISOString()} ${direction === 'rx' ? '<-' : '->'} ${this.redact(render(line))}`);
+  }
+
+  private append(text: string): void {
+    appendFileSync(this.path, text + '\n');
+    this.lineCount++;
+  }
+}

@@ -1,0 +1,87 @@
+// The rig file: a bench described in YAML (docs/rig-file.md). Validated with
+// zod; the same schema generates rigs/rig.schema.json for editors.
+import { z } from 'zod';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _, at most 32');
+
+export const StackKindSchema = z.enum(['nd', 'thread']);
+export const RoleSchema = z.enum(['border-router', 'router', 'host', 'leader', 'reed', 'end-device']);
+
+/** A configuration value as mbed_app.json writes it. */
+const ConfigValue = z.union([z.string(), z.number(), z.boolean()]);
+
+const Position = z.object({ x: z.number(), y: z.number(), z: z.number().optional() }).strict();
+
+export const SimBoardSchema = z
+  .object({
+    id,
+    stack: StackKindSchema,
+    role: RoleSchema,
+    firmware: z.literal('meshbench-sim').default('meshbench-sim'),
+    position: Position.optional(),
+    txPowerDbm: z.number().min(-30).max(20).default(0),
+    /** mbed-mesh-api keys (without the prefix) that override the network's config for this board. */
+    config: z.record(z.string(), ConfigValue).default({}),
+  })
+  .strict();
+
+const Topology = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('positions'),
+      exponent: z.number().min(1.5).max(6).default(3),
+      refLossDb: z.number().default(40.2),
+      shadowingSigmaDb: z.number().min(0).max(20).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('matrix'),
+      /** "a-b": loss in dB. */
+      links: z.record(z.string().regex(/^[a-z0-9_-]+~[a-z0-9_-]+$/, 'write a link as "<board>~<board>"'), z.number()),
+      defaultLossDb: z.number().default(250),
+    })
+    .strict(),
+]);
+
+export const BoundsSchema = z
+  .object({
+    /** connect → GLOBAL_UP/LOCAL_UP, per hop. */
+    joinWithinS: z.number().positive().default(60),
+    /** connect on a network that is not there → MESH_BOOTSTRAP_FAILED. */
+    bootstrapFailedWithinS: z.number().positive().default(30),
+  })
+  .strict();
+
+export const SimRigSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.literal('sim'),
+    description: z.string().optional(),
+    /** Bench seconds per wall second, or "max". */
+    speed: z.union([z.number().positive().max(10000), z.literal('max')]).default(10),
+    seed: z.number().int().nonnegative().default(1),
+    /** mbed_app.json-shaped network configs per stack kind, relative to the rig file. */
+    networks: z.object({ nd: z.string().optional(), thread: z.string().optional() }).strict().default({}),
+    radio: z
+      .object({
+        sensitivityDbm: z.number().default(-100),
+        ccaThresholdDbm: z.number().default(-75),
+        noiseFigureDb: z.number().default(6),
+      })
+      .strict()
+      .default({ sensitivityDbm: -100, ccaThresholdDbm: -75, noiseFigureDb: 6 }),
+    topology: Topology,
+    bounds: BoundsSchema.default({ joinWithinS: 60, bootstrapFailedWithinS: 30 }),
+    boards: z.array(SimBoardSchema).min(1),
+  })
+  .strict();
+
+export const RigSchema = z.discriminatedUnion('kind', [SimRigSchema]);
+
+export type Rig = z.infer<typeof RigSchema>;
+export type SimRig = z.infer<typeof SimRigSchema>;
+export type SimBoard = z.infer<typeof SimBoardSchema>;
+export type StackKind = z.infer<typeof StackKindSchema>;
+export type Role = z.infer<typeof RoleSchema>;
+export type Bounds = z.infer<typeof BoundsSchema>;

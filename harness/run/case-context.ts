@@ -1,0 +1,91 @@
+// Per-case evidence: the properties a case records, the boards it used, its
+// slice of every board's serial log and its capture, gathered into files in the
+// run directory and attached to the case's report.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Board } from '../board/board.ts';
+import type { Bench } from '../bench/bench.ts';
+import type { Property } from '../report/model.ts';
+import type { SuiteBench } from '../suite-api/index.ts';
+
+export const CASE_ID_RE = /^([A-Z]{2,8}-(?:[A-Z]{2,8}-)?\d{3})\b/;
+
+export function caseSlug(title: string): string {
+  const id = CASE_ID_RE.exec(title)?.[1];
+  return (id ?? title).replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 80);
+}
+
+export function suiteBenchOf(bench: Bench): SuiteBench {
+  return {
+    rig: bench.rigName,
+    seed: bench.seed,
+    clock: bench.clock,
+    controls: bench.controls,
+    bounds: bench.bounds,
+    boards: bench.boards,
+    board(id) {
+      const b = bench.boards.find((x) => x.id === id);
+      if (!b) throw new Error(`rig '${bench.rigName}' has no board '${id}'`);
+      return b;
+    },
+    select(stack, role) {
+      const roles = role === undefined ? undefined : Array.isArray(role) ? role : [role];
+      return bench.boards.filter((b) => b.spec.stack === stack && (!roles || roles.includes(b.spec.role)));
+    },
+  };
+}
+
+/** One attempt of one case. */
+export class CaseRecorder {
+  readonly properties: Property[] = [];
+  readonly used = new Set<Board>();
+  private readonly logStart = new Map<string, number>();
+  readonly dir: string;
+  private capturing = false;
+
+  constructor(
+    private readonly bench: Bench,
+    readonly title: string,
+    attempt: number,
+  ) {
+    this.dir = join(bench.runDir, 'cases', caseSlug(title) + (attempt > 0 ? `.retry${attempt}` : ''));
+    for (const [id, log] of bench.serialLogs) this.logStart.set(id, log.lines);
+  }
+
+  record(name: string, value: string | number | boolean): void {
+    this.properties.push({ name, value: String(value) });
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    if (this.bench.sim) {
+      await this.bench.sim.control.call({ op: 'captureStart', path: join(this.dir, 'capture.pcap') });
+      this.capturing = true;
+    }
+  }
+
+  /** Stops the capture and writes the serial slices; returns the attachment paths. */
+  async finish(): Promise<string[]> {
+    const files: string[] = [];
+    if (this.capturing && this.bench.sim) {
+      this.capturing = false;
+      try {
+        await this.bench.sim.control.call({ op: 'captureStop' });
+      } catch {
+        /* the sim may be gone (interrupted run); keep what was written */
+      }
+      const pcap = join(this.dir, 'capture.pcap');
+      if (existsSync(pcap)) files.push(pcap);
+    }
+    for (const [id, log] of this.bench.serialLogs) {
+      const from = this.logStart.get(id) ?? 0;
+      if (!existsSync(log.path)) continue;
+      const lines = readFileSync(log.path, 'utf8').split('\n').slice(from, log.lines);
+      if (lines.length === 0) continue;
+      const path = join(this.dir, `serial-${id}.log`);
+      writeFileSync(path, lines.join('\n') + '\n');
+      files.push(path);
+    }
+    return files;
+  }
+}

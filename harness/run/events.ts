@@ -1,0 +1,28 @@
+// The run's event contract (after mocha's Runner.constants and Playwright's
+// ReporterV2): reporters only subscribe to these; they never reach into the
+// runner or mocha.
+import type { Run, Suite, TestCase } from '../report/model.ts';
+
+export interface RunListener {
+  runBegin?(run: Run, info: { rig: string; seed: number; runDir: string; cases: number }): void;
+  suiteBegin?(suite: Suite): void;
+  caseBegin?(title: string, suite: Suite): void;
+  /** A case finished (all its attempts). The run model already contains it. */
+  caseEnd?(tc: TestCase, suite: Suite, run: Run): void;
+  /** A case failed an attempt and will run again. */
+  caseRetry?(title: string, attempt: number, error: string): void;
+  runEnd?(run: Run, result: RunResult): void;
+  /** Something outside any case went wrong (bench, hooks). */
+  problem?(message: string): void;
+}
+
+export type RunResult = 'passed' | 'failed' | 'interrupted' | 'bench-down' | 'nothing-selected';
+
+export const EXIT_CODES = {
+  passed: 0,
+  failed: 1,
+  usage: 2,
+  'bench-down': 3,
+  interrupted: 4,
+  'nothing-selected': 5,
+} as const;

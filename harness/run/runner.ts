@@ -1,0 +1,319 @@
+// `meshbench run`: loads the rig, brings the bench up, runs the mocha suites
+// programmatically against it, writes the report after every case, and always
+// brings the bench down, also on failure, SIGINT and SIGTERM.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
+import Mocha from 'mocha';
+import { bringUpSim, boardConfigs, secretsOf, tearDownBench, type Bench } from '../bench/bench.ts';
+import { createRunLogger, type Logger } from '../log/logger.ts';
+import { writeJUnit } from '../report/junit.ts';
+import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
+import { runProperties } from '../report/model.ts';
+import { redactor } from '../report/sanitize.ts';
+import { loadRig, type LoadedRig } from '../rig/load.ts';
+import { installCaseContext } from '../suite-api/index.ts';
+import { CASE_ID_RE, CaseRecorder, suiteBenchOf } from './case-context.ts';
+import { EXIT_CODES, type RunListener, type RunResult } from './events.ts';
+import { findSuiteFiles } from './suite-files.ts';
+import { TaskRunner } from './tasks.ts';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+export interface RunOptions {
+  rigFile: string;
+  suiteGlob?: string;
+  grep?: string;
+  outDir?: string;
+  seed?: number;
+  retries?: number;
+  speed?: number | 'max';
+  absoluteAttachments?: boolean;
+  /** Wall-clock backstop per case, ms. */
+  caseTimeoutMs?: number;
+  listeners?: RunListener[];
+  quiet?: boolean;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  result: RunResult;
+  runDir: string;
+  reportPath: string;
+  run: Run;
+}
+
+function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+function errorText(e: unknown): { message: string; type: string; details?: string; expected?: string; actual?: string } {
+  const err = e as { message?: string; name?: string; stack?: string; expected?: unknown; actual?: unknown; showDiff?: boolean; constructor?: { name?: string } };
+  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+  const out: { message: string; type: string; details?: string; expected?: string; actual?: string } = {
+    message: err?.message ?? String(e),
+    type: err?.constructor?.name && err.constructor.name !== 'Object' ? err.constructor.name : (err?.name ?? 'Error'),
+  };
+  if (err?.stack) out.details = err.stack;
+  if (err && 'expected' in err && err.expected !== undefined) out.expected = show(err.expected);
+  if (err && 'actual' in err && err.actual !== undefined) out.actual = show(err.actual);
+  return out;
+}
+
+/** A failed assertion is a failure; anything else thrown (timeouts of the rig, port errors) is an error. */
+function isAssertion(e: unknown): boolean {
+  const name = (e as { name?: string })?.name ?? '';
+  return name === 'AssertionError' || (e as { code?: string })?.code === 'ERR_BENCH_TIMEOUT';
+}
+
+export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
+  const loaded: LoadedRig = loadRig(opts.rigFile); // RigFileError → the CLI exits 2
+  const rig = loaded.rig;
+  const seed = opts.seed ?? rig.seed;
+  const runId = newRunId();
+  const reportsRoot = join(REPO_ROOT, 'reports');
+  const runDir = resolve(opts.outDir ?? join(reportsRoot, runId));
+  mkdirSync(runDir, { recursive: true });
+  if (!opts.outDir) {
+    rmSync(join(reportsRoot, 'latest'), { force: true });
+    symlinkSync(runId, join(reportsRoot, 'latest'));
+  }
+  const reportPath = join(runDir, 'junit.xml');
+  const log: Logger = createRunLogger(runDir, { quiet: opts.quiet });
+  const secrets = secretsOf(boardConfigs(loaded));
+  const redact = redactor(secrets);
+  const listeners = opts.listeners ?? [];
+  const emit = <K extends keyof RunListener>(k: K, ...args: Parameters<NonNullable<RunListener[K]>>) => {
+    for (const l of listeners) (l[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
+  };
+
+  const run: Run = {
+    runId,
+    name: `meshbench ${rig.name}`,
+    startedAt: new Date().toISOString(),
+    hostname: hostname(),
+    properties: runProperties({ rig: rig.name, seed, boards: [] }),
+    suites: [],
+  };
+  const started = performance.now();
+  const writeReport = () => {
+    run.time = (performance.now() - started) / 1000;
+    writeJUnit(reportPath, run, { redact: secrets, attachmentPaths: opts.absoluteAttachments ? 'absolute' : 'relative' });
+  };
+  writeReport();
+  log.info({ runId, rig: loaded.file, seed, runDir }, 'run started');
+
+  // Suites: loaded before the bench so that "nothing selected" costs nothing.
+  const files = findSuiteFiles(REPO_ROOT, opts.suiteGlob ?? 'suites/**/*.spec.ts');
+  const mocha = new Mocha({ timeout: opts.caseTimeoutMs ?? 300_000, retries: opts.retries ?? 0, reporter: NullReporter, forbidOnly: !!process.env.CI });
+  if (opts.grep) mocha.grep(opts.grep);
+  for (const f of files) mocha.addFile(f);
+  await mocha.loadFilesAsync();
+  const selected = countSelected(mocha);
+  if (selected === 0) {
+    log.warn({ glob: opts.suiteGlob, grep: opts.grep }, 'no case selected');
+    emit('runEnd', run, 'nothing-selected');
+    return { exitCode: EXIT_CODES['nothing-selected'], result: 'nothing-selected', runDir, reportPath, run };
+  }
+
+  const tasks = new TaskRunner<{ bench?: Bench }>();
+  const ctx: { bench?: Bench } = {};
+  let interrupted = false;
+  let mochaRunner: Mocha.Runner | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log.warn({ signal: sig }, 'interrupted: tearing the bench down');
+    emit('problem', `interrupted by ${sig}`);
+    mochaRunner?.abort();
+    // Bringing the bench down ends whatever a case waits for (ports close, the clock stops).
+    void tasks.tearDown(ctx);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  tasks.add({
+    title: 'bench',
+    setup: async (c) => {
+      if (rig.kind !== 'sim') throw new Error(`rig kind '${rig.kind}' is not supported yet`);
+      c.bench = await bringUpSim(loaded, { runDir, seed, log, redact, speed: opts.speed });
+    },
+    teardown: async (c) => {
+      if (c.bench) await tearDownBench(c.bench);
+      c.bench = undefined;
+    },
+  });
+
+  let result: RunResult = 'passed';
+  try {
+    try {
+      await tasks.setUp(ctx);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'bench not up');
+      emit('problem', `bench not up: ${(e as Error).message}`);
+      run.suites.push({
+        name: 'bench',
+        timestamp: new Date().toISOString(),
+        properties: [],
+        cases: [{ name: 'bench bring-up', classname: 'bench', time: 0, outcome: { verdict: 'error', ...errorText(e) }, attempts: [], properties: [], attachments: [] }],
+      });
+      writeReport();
+      result = interrupted ? 'interrupted' : 'bench-down';
+      return { exitCode: EXIT_CODES[result], result, runDir, reportPath, run };
+    }
+    const bench = ctx.bench!;
+    run.properties = runProperties({
+      rig: rig.name,
+      seed,
+      boards: bench.boards.map((b) => ({ id: b.id, firmwareKind: b.identity?.firmware ?? '?', firmwareVersion: b.identity?.version ?? '?' })),
+    });
+    run.properties.push({ name: 'rig.file', value: relative(REPO_ROOT, loaded.file) || loaded.file });
+    emit('runBegin', run, { rig: rig.name, seed, runDir, cases: selected });
+    writeReport();
+
+    const failed = await runMocha(mocha, bench, run, { log, emit, writeReport, setRunner: (r) => (mochaRunner = r), runDir });
+    if (interrupted) result = 'interrupted';
+    else result = failed ? 'failed' : 'passed';
+    const stats = await bench.sim?.control.call({ op: 'stats' }).catch(() => undefined);
+    if (stats && typeof stats.maxLagUs === 'number') run.properties.push({ name: 'sim.lag_ms', value: (stats.maxLagUs / 1000).toFixed(1) });
+  } finally {
+    const errors = await tasks.tearDown(ctx);
+    for (const e of errors) log.error({ err: e.message }, 'teardown');
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    writeReport();
+  }
+  emit('runEnd', run, result);
+  log.info({ result }, 'run finished');
+  return { exitCode: EXIT_CODES[result], result, runDir, reportPath, run };
+}
+
+function countSelected(mocha: Mocha): number {
+  let n = 0;
+  const grep = mocha.options.grep as RegExp | undefined;
+  const walk = (s: Mocha.Suite) => {
+    for (const t of s.tests) if (!grep || grep.test(t.fullTitle())) n++;
+    s.suites.forEach(walk);
+  };
+  walk(mocha.suite);
+  return n;
+}
+
+class NullReporter extends Mocha.reporters.Base {}
+
+interface MochaHooks {
+  log: Logger;
+  emit: <K extends keyof RunListener>(k: K, ...args: Parameters<NonNullable<RunListener[K]>>) => void;
+  writeReport: () => void;
+  setRunner: (r: Mocha.Runner) => void;
+  runDir: string;
+}
+
+/** Runs the loaded mocha suites; returns whether any case failed. */
+function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<boolean> {
+  const suitesByFile = new Map<string, Suite>();
+  // Keyed by the case's full title: mocha clones a test for each retry.
+  const key = (t: Mocha.Runnable) => `${t.file ?? ''}\u0000${t.fullTitle()}`;
+  const attempts = new Map<string, Attempt[]>();
+  const recorders = new Map<string, CaseRecorder>();
+  const done = new Set<string>();
+  let anyFailed = false;
+  const suiteBench = suiteBenchOf(bench);
+
+  const suiteOf = (test: Mocha.Runnable): Suite => {
+    const file = test.file ?? 'unknown';
+    let s = suitesByFile.get(file);
+    if (!s) {
+      s = { name: basename(file).replace(/\.spec\.ts$/, ''), file: relative(REPO_ROOT, file), timestamp: new Date().toISOString(), properties: [], cases: [] };
+      suitesByFile.set(file, s);
+      run.suites.push(s);
+      h.emit('suiteBegin', s);
+    }
+    return s;
+  };
+
+  const finalize = async (test: Mocha.Test, outcome: TestCase['outcome']) => {
+    if (done.has(key(test))) return;
+    done.add(key(test));
+    const rec = recorders.get(key(test));
+    const attachments = rec ? await rec.finish() : [];
+    const title = test.title;
+    const id = CASE_ID_RE.exec(title)?.[1];
+    const properties = [...(id ? [{ name: 'id', value: id }] : []), ...(rec?.properties ?? [])];
+    for (const b of rec?.used ?? []) properties.push({ name: 'board', value: `${b.id} ${b.identity?.firmware ?? '?'} ${b.identity?.version ?? '?'}` });
+    const tc: TestCase = {
+      name: title,
+      classname: test.parent?.fullTitle() || basename(test.file ?? 'suite'),
+      file: test.file ? relative(REPO_ROOT, test.file) : undefined,
+      time: (test.duration ?? 0) / 1000,
+      outcome,
+      attempts: attempts.get(key(test)) ?? [],
+      properties,
+      attachments,
+    };
+    const suite = suiteOf(test);
+    suite.cases.push(tc);
+    if (outcome.verdict === 'failed' || outcome.verdict === 'error') anyFailed = true;
+    h.writeReport();
+    h.emit('caseEnd', tc, suite, run);
+  };
+
+  mocha.rootHooks({
+    beforeEach: async function (this: Mocha.Context) {
+      const test = this.currentTest as Mocha.Test;
+      const attempt = (test as unknown as { currentRetry(): number }).currentRetry();
+      const rec = new CaseRecorder(bench, test.title, attempt);
+      recorders.set(key(test), rec);
+      installCaseContext({ bench: suiteBench, record: (n, v) => rec.record(n, v), use: (b) => rec.used.add(b) });
+      await rec.start();
+    },
+    afterEach: async function (this: Mocha.Context) {
+      const test = this.currentTest as Mocha.Test & { currentRetry(): number; retries(): number; err?: unknown };
+      installCaseContext(undefined);
+      const retrying = test.state === undefined && !test.isPending();
+      if (test.state === 'passed') await finalize(test, { verdict: 'passed' });
+      else if (test.state === 'failed') {
+        const e = errorText(test.err);
+        await finalize(test, isAssertion(test.err) ? { verdict: 'failed', ...e } : { verdict: 'error', ...e });
+      } else if (test.isPending()) await finalize(test, { verdict: 'skipped', message: skipReason(test) });
+      else if (retrying) {
+        // A failed attempt that mocha will retry: its evidence stays in its own directory.
+        await recorders.get(key(test))?.finish();
+      }
+    },
+  });
+
+  return new Promise<boolean>((resolve) => {
+    const runner = mocha.run(() => resolve(anyFailed));
+    h.setRunner(runner);
+    runner.on(Mocha.Runner.constants.EVENT_TEST_BEGIN, (test: Mocha.Test) => h.emit('caseBegin', test.title, suiteOf(test)));
+    runner.on(Mocha.Runner.constants.EVENT_TEST_RETRY, (test: Mocha.Test, err: unknown) => {
+      const e = errorText(err);
+      const list = attempts.get(key(test)) ?? [];
+      list.push({ kind: isAssertion(err) ? 'failure' : 'error', ...e });
+      attempts.set(key(test), list);
+      h.emit('caseRetry', test.title, list.length, e.message);
+    });
+    runner.on(Mocha.Runner.constants.EVENT_TEST_PENDING, (test: Mocha.Test) => {
+      // it.skip / xit never run hooks; this.skip() inside a case does (finalized in afterEach).
+      if (!recorders.has(key(test))) void finalize(test, { verdict: 'skipped', message: skipReason(test) });
+    });
+    runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test: Mocha.Runnable, err: unknown) => {
+      if ((test as { type?: string }).type === 'hook') {
+        // A hook failed: the cases it guarded did not run. Report it as an error case of its own.
+        anyFailed = true;
+        const suite = suiteOf(test);
+        suite.cases.push({ name: test.title, classname: test.parent?.fullTitle() || suite.name, file: suite.file, time: (test.duration ?? 0) / 1000, outcome: { verdict: 'error', ...errorText(err) }, attempts: [], properties: [], attachments: [] });
+        h.writeReport();
+        h.emit('problem', `${test.fullTitle()}: ${(err as Error)?.message}`);
+      }
+    });
+  });
+}
+
+/** The reason a case gave with `this.skip()` is kept on the test by suites (see suite-api `skip`). */
+function skipReason(test: Mocha.Test): string {
+  return (test as unknown as { skipReason?: string }).skipReason ?? 'skipped';
+}

@@ -1,0 +1,27 @@
+// From a sim rig file to the launch spec of the simulated bench.
+import type { SimSpec, Topology } from '../../protocol/sim-control.ts';
+import type { SimRig } from '../rig/schema.ts';
+
+export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; speed: number | 'max' }): SimSpec {
+  let topology: Topology;
+  if (rig.topology.kind === 'positions') {
+    const positions: Record<string, { x: number; y: number; z?: number }> = {};
+    for (const b of rig.boards) if (b.position) positions[b.id] = b.position;
+    topology = { kind: 'positions', positions, exponent: rig.topology.exponent, refLossDb: rig.topology.refLossDb, shadowingSigmaDb: rig.topology.shadowingSigmaDb };
+  } else {
+    const lossDb: Record<string, Record<string, number>> = {};
+    for (const [link, db] of Object.entries(rig.topology.links)) {
+      const [a, b] = link.split('~') as [string, string];
+      (lossDb[a] ??= {})[b] = db;
+    }
+    topology = { kind: 'matrix', lossDb, defaultLossDb: rig.topology.defaultLossDb };
+  }
+  return {
+    runDir: run.runDir,
+    seed: run.seed,
+    speed: run.speed,
+    boards: rig.boards.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm })),
+    topology,
+    radio: rig.radio,
+  };
+}

@@ -1,0 +1,164 @@
+// The simulated bench: one process hosting the radio medium and every virtual
+// board of a rig, on one bench clock. Started by the harness's launcher with a
+// spec file; prints {"ready":true} when every board's serial link and the
+// control channel are up; exits when its stdin closes (its parent is gone).
+import { readFileSync } from 'node:fs';
+import { controlSocketPath, type ControlRequest, type SimSpec } from '../protocol/sim-control.ts';
+import { SeededRng } from '../stack/runtime.ts';
+import { hex } from '../stack/wire/bytes.ts';
+import { Capture } from './capture/capture.ts';
+import { ControlServer } from './control-server.ts';
+import { Medium } from './medium/medium.ts';
+import { Scheduler } from './medium/scheduler.ts';
+import { Pacer } from './pacer.ts';
+import { VirtualBoard } from './virtual-board.ts';
+
+/** A stable, locally administered EUI-64 per board id and seed (IEEE: U/L bit set). */
+export function deriveEui64(boardId: string, seed: number): Uint8Array {
+  let h1 = 0x811c9dc5 ^ seed;
+  let h2 = 0x01000193 ^ (seed >>> 1);
+  for (let i = 0; i < boardId.length; i++) {
+    h1 = Math.imul(h1 ^ boardId.charCodeAt(i), 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ boardId.charCodeAt(i), 0x5bd1e995) >>> 0;
+  }
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setUint32(0, h1);
+  new DataView(out.buffer).setUint32(4, h2);
+  out[0] = (out[0]! & 0xfc) | 0x02;
+  return out;
+}
+
+export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
+  const scheduler = new Scheduler();
+  const rng = new SeededRng(spec.seed);
+  const medium = new Medium({
+    scheduler,
+    rng: rng.fork(),
+    topology: spec.topology,
+    sensitivityDbm: spec.radio.sensitivityDbm,
+    ccaThresholdDbm: spec.radio.ccaThresholdDbm,
+    noiseFigureDb: spec.radio.noiseFigureDb,
+  });
+  const capture = new Capture(medium);
+  let control: ControlServer | undefined;
+  const pacer = new Pacer(scheduler, {
+    speed: spec.speed,
+    maxSleepMs: 2,
+    onLag: (r) => control?.broadcast({ event: 'lag', lagUs: r.lagUs, nowUs: r.benchUs }),
+  });
+  // External input (serial bytes, control requests) lands at the bench time the wall clock says.
+  const inBenchTime = (fn: () => void) => {
+    pacer.catchUp();
+    fn();
+  };
+
+  const boards = new Map<string, VirtualBoard>();
+  for (const b of spec.boards) {
+    const eui64 = b.eui64 ? hex(b.eui64) : deriveEui64(b.id, spec.seed);
+    const radio = medium.attach(b.id, { txPowerDbm: b.txPowerDbm });
+    boards.set(b.id, new VirtualBoard(b, eui64, spec.runDir, radio, scheduler, rng.fork(), inBenchTime));
+  }
+  const board = (id: string) => {
+    const vb = boards.get(id);
+    if (!vb) throw new Error(`no board '${id}'`);
+    return vb;
+  };
+
+  control = new ControlServer(controlSocketPath(spec.runDir), {
+    now: () => {
+      pacer.catchUp();
+      return scheduler.now();
+    },
+    whenBenchTime: (t, fn) => {
+      pacer.catchUp();
+      scheduler.at(Math.max(t, scheduler.now()), fn);
+    },
+    handle: (req: ControlRequest) => {
+      pacer.catchUp();
+      switch (req.op) {
+        case 'hello':
+          return { seed: spec.seed, speed: spec.speed, boards: [...boards.keys()] };
+        case 'clock':
+          return {};
+        case 'reset':
+          board(req.board).reset();
+          return {};
+        case 'power': {
+          const vb = board(req.board);
+          if (req.on) vb.powerOn();
+          else vb.powerOff();
+          control?.broadcast({ event: 'board', board: req.board, state: req.on ? 'on' : 'off' });
+          return {};
+        }
+        case 'attenuate':
+          board(req.a);
+          board(req.b);
+          medium.setExtraAttenuation(req.a, req.b, req.db);
+          return {};
+        case 'partition':
+          board(req.board);
+          medium.setPartitioned(req.board, req.cut);
+          return {};
+        case 'jam':
+          medium.jam(req.channel, req.dbm);
+          return {};
+        case 'captureStart':
+          capture.start(req.path);
+          return {};
+        case 'captureStop': {
+          const frames = capture.frames;
+          capture.stop();
+          return { frames };
+        }
+        case 'stats': {
+          const s = pacer.stats();
+          return { speed: s.speed, lagUs: s.lagUs, maxLagUs: s.maxLagUs, events: s.events };
+        }
+        default:
+          throw new Error(`unknown op '${(req as { op: string }).op}'`);
+      }
+    },
+  });
+  for (const vb of boards.values()) vb.powerOn();
+  await control.listen();
+  pacer.start();
+  return {
+    stop() {
+      pacer.stop();
+      capture.stop();
+      control?.close();
+      for (const vb of boards.values()) vb.powerOff();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const specFile = process.argv[2];
+  if (!specFile) {
+    process.stderr.write('usage: sim/main.ts <spec.json>\n');
+    process.exit(2);
+  }
+  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as SimSpec;
+  const bench = await startBench(spec);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    bench.stop();
+    process.exit(0);
+  };
+  process.stdin.on('end', stop);
+  process.stdin.on('close', stop);
+  process.stdin.resume();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', stop);
+  process.stdout.write(JSON.stringify({ ready: true, boards: spec.boards.map((b) => b.id) }) + '\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`simulated bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(3);
+  });
+}
