@@ -1,11 +1,9 @@
 // The MAC service the upper layers use (IEEE 802.15.4-2006 §7.1 MCPS/MLME, as callbacks).
 import type { Micros } from '../runtime.ts';
+import type { AuxSecurityHeader, MacAddress } from '../wire/ieee802154.ts';
 
 /** A MAC address as the upper layers see it. Extended addresses are in natural (big-endian) order, not air order. */
-export type MacAddress =
-  | { mode: 'none' }
-  | { mode: 'short'; short: number }
-  | { mode: 'ext'; ext: Uint8Array };
+export type { MacAddress };
 
 export const BROADCAST_SHORT = 0xffff;
 export const BROADCAST_PAN = 0xffff;
@@ -18,9 +16,27 @@ export interface MacDataRequest {
   payload: Uint8Array;
   /** Ignored (forced false) for broadcast destinations. */
   ackRequest: boolean;
+  /** Secures the frame (§7.6.3.2): the MAC builds the header, the caller transforms the payload. */
+  security?: MacSecurityRequest;
 }
 
-export type MacTxStatus = 'success' | 'no_ack' | 'channel_access_failure';
+/**
+ * The aux security header to put in the frame and the transform to apply.
+ * `secure(header, payload)` gets the authenticated-only bytes (MHR through the
+ * aux header) and returns what follows them on air, FCS excluded: the payload
+ * (encrypted for levels 4–7) followed by the MIC. Called once per frame, not per
+ * retransmission: a retry is the same frame with the same frame counter.
+ */
+export interface MacSecurityRequest {
+  header: AuxSecurityHeader;
+  secure: (header: Uint8Array, payload: Uint8Array) => Uint8Array;
+}
+
+/**
+ * FRAME_TOO_LONG: the MPDU would exceed aMaxPHYPacketSize (127 bytes), nothing sent.
+ * INVALID_PARAMETER: e.g. sending from a short address the node does not have.
+ */
+export type MacTxStatus = 'success' | 'no_ack' | 'channel_access_failure' | 'frame_too_long' | 'invalid_parameter';
 
 export interface MacDataIndication {
   srcPan: number;
@@ -31,7 +47,12 @@ export interface MacDataIndication {
   seq: number;
   rssiDbm: number;
   lqi: number;
+  /** Bench time of the frame's first symbol. */
   timestampUs: Micros;
+  /** Present on a secured frame: `payload` is then still secured (private payload ‖ MIC). */
+  security?: AuxSecurityHeader;
+  /** The received PSDU, FCS included, for callers that must unsecure the payload (they need the header bytes). */
+  psdu?: Uint8Array;
 }
 
 /** One beacon heard during an active scan (§7.1.5.1.1 PANDescriptor). */
@@ -55,4 +76,8 @@ export interface MacCounters {
   rxDuplicates: number;
   rxFiltered: number;
   rxAcks: number;
+  /** Frames that failed to parse (bad FCS, reserved modes, truncation). */
+  rxMalformed: number;
+  txAcks: number;
+  txBeacons: number;
 }

@@ -1,0 +1,586 @@
+// The IEEE 802.15.4-2006 MAC of a beacon-less PAN: unslotted CSMA-CA, acknowledgements
+// and retries, interframe spacing, sequence numbers and duplicate rejection, frame
+// filtering, active scan and a beacon responder. Clause numbers are the 2006 edition's.
+//
+// Everything runs on the injected Timers and Rng: each step is an event at its exact
+// bench microsecond, and a run is reproducible from the seed.
+import type { Radio, RxInfo } from '../phy.ts';
+import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
+import { bytesEqual } from '../wire/bytes.ts';
+import {
+  BROADCAST,
+  MAX_PSDU_LENGTH,
+  NO_SHORT_ADDRESS,
+  emitFrame,
+  frameLayout,
+  frameLength,
+  parseFrame,
+  sourcePan,
+  type MacAddress,
+  type MacFrame,
+} from '../wire/ieee802154.ts';
+import type { MacCounters, MacDataIndication, MacDataRequest, MacTxStatus, PanDescriptor } from './api.ts';
+import { ACK_WAIT_US, DEFAULT_PIB, TURNAROUND_US, UNIT_BACKOFF_US, ifsUs, scanDurationUs, type MacPib } from './constants.ts';
+
+export interface MacOptions {
+  radio: Radio;
+  timers: Timers;
+  rng: Rng;
+  /** Our EUI-64, natural byte order. */
+  extAddress: Uint8Array;
+  /** Overrides of the CSMA-CA/retry PIB attributes. */
+  pib?: Partial<MacPib>;
+}
+
+/** One frame seen by this MAC, for logs and captures. */
+export interface MacFrameEvent {
+  direction: 'tx' | 'rx';
+  /** Bench time: start of transmission (tx) or of the frame's first symbol (rx). */
+  timeUs: Micros;
+  /** The PSDU, FCS included. */
+  psdu: Uint8Array;
+  /** The parsed frame, or the parse error of a received frame the MAC dropped. */
+  frame: MacFrame | undefined;
+  error?: string;
+  /** Reception details (rx only). */
+  info?: RxInfo;
+  /** tx only: 1 for a first transmission, 2… for retransmissions. */
+  attempt?: number;
+}
+
+type FrameJob = { kind: 'frame'; psdu: Uint8Array; seq: number; ackRequest: boolean; beacon: boolean; done: (status: MacTxStatus) => void };
+type ScanJob = { kind: 'scan'; channels: number[]; exponent: number; done: (pans: PanDescriptor[]) => void };
+type Job = FrameJob | ScanJob;
+
+/** One CSMA-CA + ACK exchange in flight (§7.5.1.4, §7.5.6.4). */
+interface Transmission {
+  psdu: Uint8Array;
+  seq: number;
+  ackRequest: boolean;
+  /** NB and BE of the current CSMA-CA run. */
+  nb: number;
+  be: number;
+  /** Retransmissions so far. */
+  retries: number;
+  timer: Timer | undefined;
+  awaitingAck: boolean;
+  done: (status: MacTxStatus) => void;
+}
+
+function addressKey(pan: number | undefined, a: MacAddress): string | undefined {
+  if (a.mode === 'ext') return `e${Array.from(a.ext).join('.')}`;
+  if (a.mode === 'short') return `s${pan ?? -1}.${a.short}`;
+  return undefined;
+}
+
+export class Mac {
+  private readonly radio: Radio;
+  private readonly timers: Timers;
+  private readonly rng: Rng;
+  private readonly extAddress: Uint8Array;
+  private readonly pib: MacPib;
+
+  private panId = BROADCAST;
+  private shortAddress = NO_SHORT_ADDRESS;
+  private panCoordinator = false;
+  private associationPermit = true;
+  private beaconPayload: Uint8Array | null = null;
+  /** macDSN and macBSN start at random values (§7.4.2 Table 86). */
+  private dsn: number;
+  private bsn: number;
+
+  private readonly queue: Job[] = [];
+  private current: Job | undefined;
+  private tx: Transmission | undefined;
+  /** No frame of ours may start before this (the IFS after our last frame, §7.5.1.3). */
+  private ifsUntil: Micros = 0;
+  /** An ACK of ours is on air; CSMA waits for it. */
+  private sendingAck = false;
+  private ccaAfterAck: (() => void) | undefined;
+  private sendingFrame = false;
+
+  /** Last sequence number accepted per source (duplicate rejection). */
+  private readonly lastSeq = new Map<string, number>();
+  private scan: { job: ScanJob; index: number; prevChannel: number; prevPan: number; found: PanDescriptor[]; timer: Timer | undefined } | undefined;
+
+  private dataHandler: ((ind: MacDataIndication) => void) | undefined;
+  private readonly observers = new Set<(ev: MacFrameEvent) => void>();
+  private readonly stats: MacCounters = {
+    txFrames: 0,
+    txRetries: 0,
+    txNoAck: 0,
+    txChannelAccessFailure: 0,
+    rxFrames: 0,
+    rxDuplicates: 0,
+    rxFiltered: 0,
+    rxAcks: 0,
+    rxMalformed: 0,
+    txAcks: 0,
+    txBeacons: 0,
+  };
+
+  constructor(opts: MacOptions) {
+    if (opts.extAddress.length !== 8) throw new RangeError(`extended address must be 8 bytes, got ${opts.extAddress.length}`);
+    this.radio = opts.radio;
+    this.timers = opts.timers;
+    this.rng = opts.rng;
+    this.extAddress = opts.extAddress.slice();
+    this.pib = { ...DEFAULT_PIB, ...opts.pib };
+    this.dsn = this.rng.int(256);
+    this.bsn = this.rng.int(256);
+    this.radio.onReceive((psdu, info) => this.receive(psdu, info));
+  }
+
+  // ---- PIB ----
+
+  getChannel(): number {
+    return this.radio.getChannel();
+  }
+  setChannel(channel: number): void {
+    this.radio.setChannel(channel);
+  }
+  getPanId(): number {
+    return this.panId;
+  }
+  setPanId(panId: number): void {
+    this.panId = panId & 0xffff;
+  }
+  getShortAddress(): number {
+    return this.shortAddress;
+  }
+  /** 0xFFFE (the default) = no short address: beacons then carry the extended one. */
+  setShortAddress(short: number): void {
+    this.shortAddress = short & 0xffff;
+  }
+  getExtAddress(): Uint8Array {
+    return this.extAddress.slice();
+  }
+  /** Sets the PAN coordinator bit of our beacons, and accepts frames without a destination address (§7.5.6.2). */
+  setPanCoordinator(on: boolean): void {
+    this.panCoordinator = on;
+  }
+  setAssociationPermit(on: boolean): void {
+    this.associationPermit = on;
+  }
+  /** Non-null: answer beacon requests with a beacon carrying these bytes. Null: stay silent. */
+  setBeaconPayload(payload: Uint8Array | null): void {
+    this.beaconPayload = payload ? payload.slice() : null;
+  }
+  /** A snapshot of the counters. */
+  get counters(): MacCounters {
+    return { ...this.stats };
+  }
+  /** Requests not finished yet, the one in flight included. */
+  get pending(): number {
+    return this.queue.length + (this.current ? 1 : 0);
+  }
+
+  // ---- upper-layer hooks ----
+
+  onDataIndication(handler: (ind: MacDataIndication) => void): void {
+    this.dataHandler = handler;
+  }
+
+  /** Observes every frame sent (ACKs and retransmissions included) and received; returns an unsubscribe. */
+  onFrame(observer: (ev: MacFrameEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  // ---- MCPS-DATA ----
+
+  /** Queues a data frame; `done` is called exactly once, never before this returns. */
+  dataRequest(req: MacDataRequest, done: (status: MacTxStatus) => void): void {
+    const src: MacAddress =
+      req.srcMode === 'ext' ? { mode: 'ext', ext: this.extAddress } : { mode: 'short', short: this.shortAddress };
+    if (req.srcMode === 'short' && this.shortAddress >= NO_SHORT_ADDRESS) return this.later(done, 'invalid_parameter');
+    const broadcast = req.dst.mode === 'short' && req.dst.short === BROADCAST;
+    const ackRequest = req.ackRequest && req.dst.mode !== 'none' && !broadcast;
+    const hasDst = req.dst.mode !== 'none';
+    const compress = hasDst && req.dstPan === this.panId;
+    const seq = this.dsn;
+    const frame: MacFrame & { type: 'data' } = {
+      type: 'data',
+      framePending: false,
+      ackRequest,
+      panIdCompression: compress,
+      version: req.security ? 1 : 0, // 2006 frames only where 2003 cannot express them (§7.2.1.1.7)
+      seq,
+      ...(hasDst ? { dstPan: req.dstPan } : {}),
+      dst: req.dst,
+      ...(compress ? {} : { srcPan: this.panId }),
+      src,
+      ...(req.security ? { security: req.security.header } : {}),
+      payload: req.payload,
+    };
+    if (req.security) {
+      // The length check comes after securing: the MIC counts.
+      const provisional = emitFrame(frame);
+      const layout = frameLayout(frame);
+      frame.payload = req.security.secure(provisional.subarray(0, layout.privateStart), req.payload);
+    }
+    if (frameLength(frame) > MAX_PSDU_LENGTH) return this.later(done, 'frame_too_long');
+    this.dsn = (this.dsn + 1) & 0xff;
+    this.enqueue({ kind: 'frame', psdu: emitFrame(frame), seq, ackRequest, beacon: false, done });
+  }
+
+  // ---- MLME-SCAN (active) ----
+
+  /**
+   * Active scan (§7.5.2.1.2): on each channel, a beacon request, then listening
+   * aBaseSuperframeDuration × (2^exponent + 1) symbols. Beacons of every PAN are
+   * collected, one descriptor per (channel, PAN, coordinator). The channel and
+   * PAN ID in force before the scan are restored before `done`.
+   */
+  activeScan(channels: number[], exponent: number, done: (pans: PanDescriptor[]) => void): void {
+    if (!Number.isInteger(exponent) || exponent < 0 || exponent > 14) throw new RangeError(`scan exponent ${exponent} must be 0..14`);
+    this.enqueue({ kind: 'scan', channels: channels.slice(), exponent, done });
+  }
+
+  // ---- the job queue: one request at a time, in order ----
+
+  private later(done: (status: MacTxStatus) => void, status: MacTxStatus): void {
+    this.timers.at(this.timers.now(), () => done(status));
+  }
+
+  private enqueue(job: Job): void {
+    this.queue.push(job);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.current) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    this.current = job;
+    if (job.kind === 'scan') this.startScan(job);
+    else
+      this.startTransmission(job.psdu, job.seq, job.ackRequest, (status) => {
+        this.current = undefined;
+        job.done(status);
+        this.pump();
+      });
+  }
+
+  // ---- CSMA-CA, ACK wait and retries ----
+
+  private startTransmission(psdu: Uint8Array, seq: number, ackRequest: boolean, done: (status: MacTxStatus) => void): void {
+    const t: Transmission = { psdu, seq, ackRequest, nb: 0, be: 0, retries: 0, timer: undefined, awaitingAck: false, done };
+    this.tx = t;
+    // The IFS after our previous frame comes before the first backoff (§7.5.1.3).
+    const start = Math.max(this.timers.now(), this.ifsUntil);
+    t.timer = this.timers.at(start, () => this.csmaStart(t));
+  }
+
+  /** §7.5.1.4 step (1): NB = 0, BE = macMinBE. */
+  private csmaStart(t: Transmission): void {
+    t.nb = 0;
+    t.be = this.pib.macMinBE;
+    this.backoff(t);
+  }
+
+  /** Step (2): random(2^BE − 1) unit backoff periods, then CCA. */
+  private backoff(t: Transmission): void {
+    const periods = this.rng.int(2 ** t.be);
+    t.timer = this.timers.at(this.timers.now() + periods * UNIT_BACKOFF_US, () => {
+      t.timer = undefined;
+      if (this.sendingAck) this.ccaAfterAck = () => this.cca(t);
+      else this.cca(t);
+    });
+  }
+
+  /** Step (3): CCA; idle → turnaround and send, busy → step (4). */
+  private cca(t: Transmission): void {
+    this.radio.cca((clear) => {
+      if (this.tx !== t) return;
+      if (!clear) return this.channelBusy(t);
+      t.timer = this.timers.at(this.timers.now() + TURNAROUND_US, () => {
+        t.timer = undefined;
+        // An ACK of ours started during the turnaround: the radio is taken, count it as busy.
+        if (this.sendingAck) return this.channelBusy(t);
+        this.send(t);
+      });
+    });
+  }
+
+  /** Step (4): NB += 1, BE = min(BE + 1, macMaxBE); give up after macMaxCSMABackoffs. */
+  private channelBusy(t: Transmission): void {
+    t.nb += 1;
+    t.be = Math.min(t.be + 1, this.pib.macMaxBE);
+    if (t.nb > this.pib.macMaxCSMABackoffs) {
+      this.stats.txChannelAccessFailure++;
+      return this.finish(t, 'channel_access_failure');
+    }
+    this.backoff(t);
+  }
+
+  private send(t: Transmission): void {
+    this.sendingFrame = true;
+    this.stats.txFrames++;
+    if (t.retries > 0) this.stats.txRetries++;
+    this.notifyTx(t.psdu, t.retries + 1);
+    this.radio.transmit(t.psdu, () => {
+      this.sendingFrame = false;
+      if (this.tx !== t) return;
+      const end = this.timers.now();
+      if (!t.ackRequest) {
+        this.ifsUntil = end + ifsUs(t.psdu.length);
+        return this.finish(t, 'success');
+      }
+      // §7.5.6.4.2: wait macAckWaitDuration for the ACK, then retry with a fresh CSMA-CA.
+      t.awaitingAck = true;
+      t.timer = this.timers.at(end + ACK_WAIT_US, () => {
+        t.timer = undefined;
+        t.awaitingAck = false;
+        if (t.retries >= this.pib.macMaxFrameRetries) {
+          this.stats.txNoAck++;
+          return this.finish(t, 'no_ack');
+        }
+        t.retries += 1;
+        this.csmaStart(t);
+      });
+    });
+  }
+
+  private ackReceived(t: Transmission, ackEnd: Micros): void {
+    t.timer?.cancel();
+    t.timer = undefined;
+    t.awaitingAck = false;
+    this.stats.rxAcks++;
+    // §7.5.1.3: with an acknowledged transmission the IFS follows the ACK.
+    this.ifsUntil = ackEnd + ifsUs(t.psdu.length);
+    this.finish(t, 'success');
+  }
+
+  private finish(t: Transmission, status: MacTxStatus): void {
+    t.timer?.cancel();
+    if (this.tx === t) this.tx = undefined;
+    t.done(status);
+  }
+
+  // ---- acknowledgements we send (§7.5.6.4.2) ----
+
+  private sendAck(seq: number, at: Micros): void {
+    this.timers.at(at, () => {
+      // Sent without CSMA-CA. If our own frame is on air the radio cannot; the sender will retry.
+      if (this.sendingFrame || this.sendingAck) return;
+      const ack: MacFrame = {
+        type: 'ack',
+        framePending: false,
+        ackRequest: false,
+        panIdCompression: false,
+        version: 0,
+        seq,
+        dst: { mode: 'none' },
+        src: { mode: 'none' },
+      };
+      const psdu = emitFrame(ack);
+      this.sendingAck = true;
+      this.stats.txAcks++;
+      this.notify({ direction: 'tx', timeUs: this.timers.now(), psdu, frame: ack });
+      this.radio.transmit(psdu, () => {
+        this.sendingAck = false;
+        const next = this.ccaAfterAck;
+        this.ccaAfterAck = undefined;
+        next?.();
+      });
+    });
+  }
+
+  // ---- reception ----
+
+  private receive(psdu: Uint8Array, info: RxInfo): void {
+    const parsed = parseFrame(psdu);
+    if (!parsed.ok) {
+      this.stats.rxMalformed++;
+      this.notify({ direction: 'rx', timeUs: info.startUs, psdu, frame: undefined, error: `${parsed.error.code}: ${parsed.error.message}`, info });
+      return;
+    }
+    const f = parsed.value;
+    this.notify({ direction: 'rx', timeUs: info.startUs, psdu, frame: f, info });
+
+    if (f.type === 'ack') {
+      const t = this.tx;
+      if (t && t.awaitingAck && f.seq === t.seq) this.ackReceived(t, info.endUs);
+      return;
+    }
+    if (this.scan) {
+      // §7.5.2.1.2: during an active scan only beacons are of interest.
+      if (f.type === 'beacon') {
+        this.stats.rxFrames++;
+        this.collectBeacon(f, info);
+      } else this.stats.rxFiltered++;
+      return;
+    }
+    if (!this.accepts(f)) {
+      this.stats.rxFiltered++;
+      return;
+    }
+    // §7.5.6.4.2: the ACK goes aTurnaroundTime after the last symbol, duplicates included.
+    if (f.ackRequest && f.dst.mode !== 'none' && !(f.dst.mode === 'short' && f.dst.short === BROADCAST)) {
+      this.sendAck(f.seq, info.endUs + TURNAROUND_US);
+    }
+    if (f.type === 'data' || f.type === 'command') {
+      const key = addressKey(sourcePan(f), f.src);
+      if (key !== undefined) {
+        if (this.lastSeq.get(key) === f.seq) {
+          this.stats.rxDuplicates++;
+          return;
+        }
+        this.lastSeq.set(key, f.seq);
+      }
+    }
+    this.stats.rxFrames++;
+    if (f.type === 'data') this.deliver(f, psdu, info);
+    else if (f.type === 'command' && f.command.name === 'beacon_request') this.answerBeaconRequest();
+  }
+
+  /** Third-level filtering (§7.5.6.2). */
+  private accepts(f: MacFrame): boolean {
+    if (f.type === 'unknown') return false;
+    if (f.type === 'beacon') {
+      const pan = sourcePan(f);
+      return this.panId === BROADCAST || pan === this.panId;
+    }
+    if (f.dst.mode === 'none') {
+      // Only a PAN coordinator takes frames without a destination, and only from its PAN.
+      return this.panCoordinator && sourcePan(f) === this.panId;
+    }
+    if (f.dstPan !== BROADCAST && f.dstPan !== this.panId) return false;
+    if (f.dst.mode === 'short') return f.dst.short === BROADCAST || f.dst.short === this.shortAddress;
+    return bytesEqual(f.dst.ext, this.extAddress);
+  }
+
+  private deliver(f: MacFrame & { type: 'data' }, psdu: Uint8Array, info: RxInfo): void {
+    const ind: MacDataIndication = {
+      srcPan: sourcePan(f) ?? this.panId,
+      src: f.src,
+      dstPan: f.dstPan ?? this.panId,
+      dst: f.dst,
+      payload: f.payload,
+      seq: f.seq,
+      rssiDbm: info.rssiDbm,
+      lqi: info.lqi,
+      timestampUs: info.startUs,
+    };
+    if (f.security) {
+      ind.security = f.security;
+      ind.psdu = psdu;
+    }
+    this.dataHandler?.(ind);
+  }
+
+  // ---- beacons ----
+
+  private answerBeaconRequest(): void {
+    if (this.beaconPayload === null || this.panId === BROADCAST) return;
+    // One answer pending is enough for any number of requests heard meanwhile.
+    if (this.current?.kind === 'frame' && this.current.beacon) return;
+    if (this.queue.some((j) => j.kind === 'frame' && j.beacon)) return;
+    const beacon: MacFrame = {
+      type: 'beacon',
+      framePending: false,
+      ackRequest: false,
+      panIdCompression: false,
+      version: 0,
+      seq: this.bsn,
+      dst: { mode: 'none' },
+      srcPan: this.panId,
+      src: this.shortAddress < NO_SHORT_ADDRESS ? { mode: 'short', short: this.shortAddress } : { mode: 'ext', ext: this.extAddress },
+      beacon: {
+        // Beacon-less PAN: BO = SO = 15 (§7.5.1.1); final CAP slot 15 as in a full CAP.
+        superframe: {
+          beaconOrder: 15,
+          superframeOrder: 15,
+          finalCapSlot: 15,
+          batteryLifeExtension: false,
+          panCoordinator: this.panCoordinator,
+          associationPermit: this.associationPermit,
+        },
+        gtsPermit: false,
+        gts: [],
+        pendingShort: [],
+        pendingExt: [],
+        payload: this.beaconPayload,
+      },
+    };
+    if (frameLength(beacon) > MAX_PSDU_LENGTH) return;
+    this.bsn = (this.bsn + 1) & 0xff;
+    this.stats.txBeacons++;
+    this.enqueue({ kind: 'frame', psdu: emitFrame(beacon), seq: beacon.seq, ackRequest: false, beacon: true, done: () => {} });
+  }
+
+  // ---- active scan ----
+
+  private startScan(job: ScanJob): void {
+    this.scan = { job, index: 0, prevChannel: this.radio.getChannel(), prevPan: this.panId, found: [], timer: undefined };
+    this.panId = BROADCAST; // §7.5.2.1.2: macPANId is 0xFFFF for the scan
+    this.scanNextChannel();
+  }
+
+  private scanNextChannel(): void {
+    const s = this.scan;
+    if (!s) return;
+    const channel = s.job.channels[s.index++];
+    if (channel === undefined) return this.finishScan();
+    this.radio.setChannel(channel);
+    const request: MacFrame = {
+      type: 'command',
+      framePending: false,
+      ackRequest: false,
+      panIdCompression: false,
+      version: 0,
+      seq: this.dsn,
+      dstPan: BROADCAST,
+      dst: { mode: 'short', short: BROADCAST },
+      src: { mode: 'none' },
+      command: { name: 'beacon_request' },
+    };
+    this.dsn = (this.dsn + 1) & 0xff;
+    // Listen from the end of the request; a channel access failure still listens.
+    this.startTransmission(emitFrame(request), request.seq, false, () => {
+      s.timer = this.timers.at(this.timers.now() + scanDurationUs(s.job.exponent), () => this.scanNextChannel());
+    });
+  }
+
+  private collectBeacon(f: MacFrame & { type: 'beacon' }, info: RxInfo): void {
+    const s = this.scan;
+    const panId = sourcePan(f);
+    if (!s || panId === undefined) return;
+    const key = addressKey(panId, f.src);
+    if (s.found.some((p) => p.channel === info.channel && p.panId === panId && addressKey(p.panId, p.coord) === key)) return;
+    s.found.push({
+      channel: info.channel,
+      panId,
+      coord: f.src,
+      panCoordinator: f.beacon.superframe.panCoordinator,
+      associationPermit: f.beacon.superframe.associationPermit,
+      beaconPayload: f.beacon.payload,
+      rssiDbm: info.rssiDbm,
+      lqi: info.lqi,
+    });
+  }
+
+  private finishScan(): void {
+    const s = this.scan;
+    if (!s) return;
+    this.scan = undefined;
+    this.radio.setChannel(s.prevChannel);
+    this.panId = s.prevPan;
+    this.current = undefined;
+    s.job.done(s.found);
+    this.pump();
+  }
+
+  // ---- observers ----
+
+  private notifyTx(psdu: Uint8Array, attempt: number): void {
+    if (this.observers.size === 0) return;
+    const parsed = parseFrame(psdu);
+    this.notify({ direction: 'tx', timeUs: this.timers.now(), psdu, frame: parsed.ok ? parsed.value : undefined, attempt });
+  }
+
+  private notify(ev: MacFrameEvent): void {
+    for (const o of this.observers) o(ev);
+  }
+}
