@@ -30,6 +30,13 @@ const ND_KEYS: Record<string, Apply> = {
     if (cfg.role !== 'border-router') cfg.role = role;
     return undefined;
   },
+  // Memory keys shape a real build; the simulated firmware has no heap to size.
+  'heap-size': (_cfg, v) => (evalCInteger(v) !== undefined ? undefined : 'expected an integer'),
+  'mac-neigh-table-size': (_cfg, v) => {
+    const n = evalCInteger(v);
+    return n !== undefined && n >= 5 && n <= 255 ? undefined : 'expected an integer in 5..255';
+  },
+  'use-malloc-for-heap': (_cfg, v) => (v === 'true' || v === 'false' ? undefined : 'expected true or false'),
   // Agent keys: the border router is a board too (nanostack-border-router's role).
   role: (cfg, v) => {
     if (v !== 'border-router' && v !== 'router' && v !== 'host') return 'expected border-router, router or host';

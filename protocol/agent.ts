@@ -40,7 +40,7 @@ export type AgentLine =
 export type LogReason = 'text' | 'malformed' | 'overlong' | 'binary';
 
 const BARE = /^[A-Za-z0-9_.:,/+\-@]+$/;
-const KEY = /^[A-Za-z][A-Za-z0-9_.\-]*$/;
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
 const COMMAND = /^[a-z][a-z0-9_.\-]*$/;
 
 /** A value as it goes on the wire: bare when it can be, else quoted with \\ \" \xHH escapes. */
