@@ -47,6 +47,17 @@ export interface MediumOptions {
   noiseFigureDb?: number;
   /** CCA mode 1 energy threshold, default −75 dBm (10 dB above the −85 dBm sensitivity, §6.9.9). */
   ccaThresholdDbm?: number;
+  /**
+   * How much worse than noise of the same power another 802.15.4 frame is as
+   * interference, dB (default 4). The Annex E formula assumes AWGN, against
+   * which DSSS despreading gains a lot; a co-channel O-QPSK frame uses the
+   * same chip sequences, so it hurts more. With the plain formula two frames
+   * at equal power (SINR 0 dB) would mostly both survive; with 4 dB they are
+   * both lost and a frame needs ≈ 5 dB over its interferer to be captured.
+   * The value is a modelling choice (unverified against radios); jammers
+   * count as noise.
+   */
+  interferencePenaltyDb?: number;
   defaultTxPowerDbm?: number;
   defaultChannel?: number;
 }
@@ -142,6 +153,7 @@ export class Medium {
   readonly sensitivityDbm: number;
   readonly noiseDbm: number;
   readonly ccaThresholdDbm: number;
+  private readonly interferenceWeight: number;
   private readonly rng: Rng;
   private readonly pathLoss: PathLoss;
   private readonly defaultTxPowerDbm: number;
@@ -160,6 +172,7 @@ export class Medium {
     this.sensitivityDbm = opts.sensitivityDbm ?? -100;
     this.noiseDbm = THERMAL_NOISE_DBM + (opts.noiseFigureDb ?? 10);
     this.ccaThresholdDbm = opts.ccaThresholdDbm ?? -75;
+    this.interferenceWeight = dbmToMw(opts.interferencePenaltyDb ?? 4);
     this.defaultTxPowerDbm = opts.defaultTxPowerDbm ?? 0;
     this.defaultChannel = opts.defaultChannel ?? 11;
     // One draw seeds every link's shadowing, whatever order links are used in.
@@ -357,7 +370,8 @@ export class Medium {
     for (const seg of this.segments(port, frame.channel, frame.startUs, frame.endUs, frame)) {
       const sinrDb = 10 * Math.log10(signalMw / (noiseMw + seg.mw));
       if (sinrDb < worst) worst = sinrDb;
-      success *= bitsSuccess(sinrDb, seg.durUs / US_PER_BIT);
+      const effectiveSinrDb = 10 * Math.log10(signalMw / (noiseMw + seg.effectiveMw));
+      success *= bitsSuccess(effectiveSinrDb, seg.durUs / US_PER_BIT);
     }
     return { success, worstSinrDb: worst };
   }
@@ -365,10 +379,11 @@ export class Medium {
   /**
    * Splits [start, end) into pieces of constant interference at `port`: the
    * summed power (mW) of every emission on the channel overlapping each piece,
-   * except `exclude` and the port's own transmissions.
+   * except `exclude` and the port's own transmissions; `effectiveMw` weighs
+   * frames by the interference penalty.
    */
-  private segments(port: Port, channel: number, start: Micros, end: Micros, exclude: Emission | undefined): Array<{ durUs: number; mw: number }> {
-    const overlapping: Array<{ s: number; e: number; mw: number }> = [];
+  private segments(port: Port, channel: number, start: Micros, end: Micros, exclude: Emission | undefined): Segment[] {
+    const overlapping: Array<{ s: number; e: number; mw: number; frame: boolean }> = [];
     const cuts = [start, end];
     for (const em of this.emissions.get(channel) ?? []) {
       if (em === exclude || em.from === port) continue;
@@ -377,19 +392,24 @@ export class Medium {
       if (dbm === -Infinity) continue;
       const s = Math.max(start, em.startUs);
       const e = Math.min(end, em.endUs);
-      overlapping.push({ s, e, mw: dbmToMw(dbm) });
+      overlapping.push({ s, e, mw: dbmToMw(dbm), frame: em.from !== undefined });
       cuts.push(s, e);
     }
-    if (overlapping.length === 0) return [{ durUs: end - start, mw: 0 }];
+    if (overlapping.length === 0) return [{ durUs: end - start, mw: 0, effectiveMw: 0 }];
     cuts.sort((a, b) => a - b);
-    const out: Array<{ durUs: number; mw: number }> = [];
+    const out: Segment[] = [];
     for (let i = 0; i + 1 < cuts.length; i++) {
       const a = cuts[i]!;
       const b = cuts[i + 1]!;
       if (b <= a) continue;
       let mw = 0;
-      for (const o of overlapping) if (o.s <= a && o.e >= b) mw += o.mw;
-      out.push({ durUs: b - a, mw });
+      let effectiveMw = 0;
+      for (const o of overlapping) {
+        if (o.s > a || o.e < b) continue;
+        mw += o.mw;
+        effectiveMw += o.frame ? o.mw * this.interferenceWeight : o.mw;
+      }
+      out.push({ durUs: b - a, mw, effectiveMw });
     }
     return out;
   }
@@ -429,6 +449,12 @@ export class Medium {
     if (!p) throw new Error(`unknown node ${nodeId}`);
     return p;
   }
+}
+
+interface Segment {
+  durUs: number;
+  mw: number;
+  effectiveMw: number;
 }
 
 function linkKey(a: NodeId, b: NodeId): string {

@@ -1,0 +1,236 @@
+// Runs the bench clock against the wall clock: `speed` bench seconds per wall
+// second, or 'max' (as fast as events can run). It runs the scheduler in
+// slices from the Node event loop and yields between them, so serial ports
+// and the control channel keep being served. When the events due cannot all
+// run in time, bench time falls behind the wall; that lag is measured and
+// reported, never hidden (DESIGN.md "Time").
+import type { Micros } from '../stack/runtime.ts';
+import type { Scheduler } from './medium/scheduler.ts';
+
+export type Speed = number | 'max';
+
+export interface LagReport {
+  /** How far bench time is behind where the speed factor says it should be. */
+  lagUs: Micros;
+  maxLagUs: Micros;
+  benchUs: Micros;
+}
+
+export interface PacerOptions {
+  speed: Speed;
+  /** Wall-clock budget of one slice before yielding to I/O, ms (default 20). */
+  sliceMs?: number;
+  /** Longest sleep while idle, ms, so external input is picked up promptly (default 10). */
+  maxSleepMs?: number;
+  /** Called while behind by more than `lagThresholdUs`, at most once per `lagReportIntervalMs`, and once when caught up again. */
+  onLag?: (report: LagReport) => void;
+  lagThresholdUs?: Micros;
+  lagReportIntervalMs?: number;
+  /** Wall clock in ms (default performance.now); injectable for tests. */
+  wallClock?: () => number;
+}
+
+export interface PacerStats {
+  state: 'idle' | 'running' | 'paused' | 'stopped';
+  speed: Speed;
+  benchUs: Micros;
+  lagUs: Micros;
+  maxLagUs: Micros;
+  /** Events run by the scheduler while this pacer drove it. */
+  events: number;
+  slices: number;
+}
+
+export class Pacer {
+  private speed: Speed;
+  private readonly sliceMs: number;
+  private readonly maxSleepMs: number;
+  private readonly lagThresholdUs: Micros;
+  private readonly lagReportIntervalMs: number;
+  private readonly wall: () => number;
+  private readonly onLag: ((r: LagReport) => void) | undefined;
+  private state: PacerStats['state'] = 'idle';
+  private anchorWallMs = 0;
+  private anchorBenchUs = 0;
+  private lagUs = 0;
+  private maxLagUs = 0;
+  private events = 0;
+  private slices = 0;
+  private lastLagReportMs = -Infinity;
+  private reportedBehind = false;
+  private pending: { cancel(): void } | undefined;
+  private stopWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    opts: PacerOptions,
+  ) {
+    this.speed = checkSpeed(opts.speed);
+    this.sliceMs = opts.sliceMs ?? 20;
+    this.maxSleepMs = opts.maxSleepMs ?? 10;
+    this.lagThresholdUs = opts.lagThresholdUs ?? 50_000;
+    this.lagReportIntervalMs = opts.lagReportIntervalMs ?? 1000;
+    this.wall = opts.wallClock ?? (() => performance.now());
+    this.onLag = opts.onLag;
+  }
+
+  start(): void {
+    if (this.state === 'running') return;
+    if (this.state === 'stopped') throw new Error('a stopped pacer cannot be restarted');
+    this.state = 'running';
+    this.anchor();
+    this.schedule(0);
+  }
+
+  /** Freezes bench time; resume() continues from where it stopped, without trying to make up the pause. */
+  pause(): void {
+    if (this.state !== 'running') return;
+    this.catchUp();
+    this.state = 'paused';
+    this.cancelPending();
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.start();
+  }
+
+  stop(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.cancelPending();
+    for (const w of this.stopWaiters.splice(0)) w();
+  }
+
+  /** Resolves once stop() has been called. */
+  stopped(): Promise<void> {
+    if (this.state === 'stopped') return Promise.resolve();
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+
+  setSpeed(speed: Speed): void {
+    if (this.state === 'running') this.catchUp();
+    this.speed = checkSpeed(speed);
+    this.anchor();
+  }
+
+  /** Bench time the wall clock says it should be now (the bench's own time in 'max' mode or when not running). */
+  targetUs(): Micros {
+    if (this.state !== 'running' || this.speed === 'max') return this.scheduler.now();
+    return this.anchorBenchUs + Math.floor((this.wall() - this.anchorWallMs) * 1000 * this.speed);
+  }
+
+  /**
+   * Brings bench time up to the wall clock now, synchronously (within one
+   * slice budget). Call before scheduling an event from external input (a
+   * serial byte, a control request) so it lands at the right bench time.
+   */
+  catchUp(): void {
+    if (this.state !== 'running' || this.speed === 'max') return;
+    this.runSlice();
+  }
+
+  stats(): PacerStats {
+    return {
+      state: this.state,
+      speed: this.speed,
+      benchUs: this.scheduler.now(),
+      lagUs: this.lagUs,
+      maxLagUs: this.maxLagUs,
+      events: this.events,
+      slices: this.slices,
+    };
+  }
+
+  private anchor(): void {
+    this.anchorWallMs = this.wall();
+    this.anchorBenchUs = this.scheduler.now();
+  }
+
+  /** Runs due events for at most one slice budget; returns true when bench time reached its target. */
+  private runSlice(): boolean {
+    this.slices++;
+    const sched = this.scheduler;
+    const deadline = this.wall() + this.sliceMs;
+    const target = this.speed === 'max' ? Infinity : this.targetUs();
+    const before = sched.eventCount;
+    let caughtUp = false;
+    for (;;) {
+      // Check the wall clock every batch of events, not every event: reading it costs more than an idle event.
+      for (let i = 0; i < 256; i++) {
+        const next = sched.nextEventAt();
+        if (next === undefined || next > target) {
+          caughtUp = true;
+          break;
+        }
+        sched.runNext();
+      }
+      if (caughtUp || this.wall() >= deadline) break;
+    }
+    this.events += sched.eventCount - before;
+    if (this.speed !== 'max') {
+      if (caughtUp && target > sched.now()) sched.runUntil(target);
+      this.noteLag(caughtUp ? 0 : Math.max(0, target - sched.now()));
+    }
+    return caughtUp;
+  }
+
+  private noteLag(lagUs: Micros): void {
+    this.lagUs = lagUs;
+    if (lagUs > this.maxLagUs) this.maxLagUs = lagUs;
+    if (!this.onLag) return;
+    const now = this.wall();
+    if (lagUs > this.lagThresholdUs) {
+      if (now - this.lastLagReportMs >= this.lagReportIntervalMs) {
+        this.lastLagReportMs = now;
+        this.reportedBehind = true;
+        this.onLag({ lagUs, maxLagUs: this.maxLagUs, benchUs: this.scheduler.now() });
+      }
+    } else if (this.reportedBehind && lagUs === 0) {
+      this.reportedBehind = false;
+      this.onLag({ lagUs: 0, maxLagUs: this.maxLagUs, benchUs: this.scheduler.now() });
+    }
+  }
+
+  private tick(): void {
+    this.pending = undefined;
+    if (this.state !== 'running') return;
+    const caughtUp = this.runSlice();
+    if (this.state !== 'running') return; // an event stopped or paused us
+    if (this.speed === 'max') {
+      // Nothing scheduled: sleep until external input can have added something.
+      this.schedule(this.scheduler.nextEventAt() === undefined ? this.maxSleepMs : 0);
+      return;
+    }
+    if (!caughtUp) {
+      this.schedule(0);
+      return;
+    }
+    const next = this.scheduler.nextEventAt();
+    const waitMs = next === undefined ? this.maxSleepMs : (next - this.targetUs()) / 1000 / this.speed;
+    this.schedule(Math.min(this.maxSleepMs, Math.max(0, waitMs)));
+  }
+
+  private schedule(delayMs: number): void {
+    this.cancelPending();
+    if (delayMs <= 0) {
+      const h = setImmediate(() => this.tick());
+      this.pending = { cancel: () => clearImmediate(h) };
+    } else {
+      const h = setTimeout(() => this.tick(), delayMs);
+      this.pending = { cancel: () => clearTimeout(h) };
+    }
+  }
+
+  private cancelPending(): void {
+    this.pending?.cancel();
+    this.pending = undefined;
+  }
+}
+
+function checkSpeed(speed: Speed): Speed {
+  if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) {
+    throw new RangeError(`speed must be a positive number or 'max', got ${String(speed)}`);
+  }
+  return speed;
+}
