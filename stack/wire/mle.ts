@@ -89,7 +89,13 @@ export function parseMleAuxHeader(r: ByteReader): Result<MleAuxHeader> {
   return ok({ securityLevel, keyId, frameCounter, controlReserved: control & 0xe0 });
 }
 
-export function emitMleAuxHeader(aux: MleAuxHeader, w: ByteWriter = new ByteWriter(16)): Uint8Array {
+export function emitMleAuxHeader(aux: MleAuxHeader): Uint8Array {
+  const w = new ByteWriter(16);
+  writeAuxHeader(aux, w);
+  return w.finish();
+}
+
+function writeAuxHeader(aux: MleAuxHeader, w: ByteWriter): void {
   const k = aux.keyId;
   w.u8((aux.controlReserved & 0xe0) | (k.mode << 3) | (aux.securityLevel & 0x07));
   w.u32le(aux.frameCounter);
@@ -99,7 +105,6 @@ export function emitMleAuxHeader(aux: MleAuxHeader, w: ByteWriter = new ByteWrit
     w.bytes(k.keySource);
   }
   if (k.mode !== 0) w.u8(k.keyIndex);
-  return w.finish();
 }
 
 /** The aux header MLE sends: key ID mode 2, level 5, key index (seq & 0x7f) + 1. */
@@ -145,7 +150,7 @@ export function emitMleFrame(frame: MleFrame): Uint8Array {
       return w.u8(frame.code).bytes(frame.rest).finish();
     case 'ieee802154':
       w.u8(MLE_SUITE_802154);
-      emitMleAuxHeader(frame.aux, w);
+      writeAuxHeader(frame.aux, w);
       return w.bytes(frame.encrypted).bytes(frame.mic).finish();
   }
 }
