@@ -47,12 +47,10 @@ const COMMAND = /^[a-z][a-z0-9_.\-]*$/;
 export function quote(value: string): string {
   if (value.length > 0 && BARE.test(value)) return value;
   let out = '"';
-  for (const ch of value) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (c >= 0x20 && c < 0x7f) out += ch;
-    else if (c < 0x100) out += '\\x' + c.toString(16).padStart(2, '0');
-    else for (const b of new TextEncoder().encode(ch)) out += '\\x' + b.toString(16).padStart(2, '0');
+  for (const b of new TextEncoder().encode(value)) {
+    if (b === 0x22 || b === 0x5c) out += '\\' + String.fromCharCode(b);
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += '\\x' + b.toString(16).padStart(2, '0');
   }
   return out + '"';
 }

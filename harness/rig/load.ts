@@ -31,7 +31,7 @@ export function loadRig(file: string): LoadedRig {
     throw new RigFileError(file, [`cannot read: ${(e as Error).message}`]);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length) {
     throw new RigFileError(
       file,

@@ -78,7 +78,9 @@ export abstract class MeshInterface {
   }
 
   disconnect(): number {
-    if (!this.tasklet) return Nsapi.NO_CONNECTION;
+    // After initialize() but before connect() there is an interface and no tasklet: -3012
+    // (reference §1); the agent answers -3004 when initialize() was never called.
+    if (!this.tasklet) return Nsapi.DEVICE_ERROR;
     if (!this.tasklet.active) return Nsapi.DEVICE_ERROR;
     this.tasklet.disconnect();
     // The DISCONNECTED callback runs synchronously inside disconnect().
