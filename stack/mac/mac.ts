@@ -515,7 +515,8 @@ export class Mac {
   private startScan(job: ScanJob): void {
     this.scan = { job, index: 0, prevChannel: this.radio.getChannel(), prevPan: this.panId, found: [], timer: undefined };
     this.panId = BROADCAST; // §7.5.2.1.2: macPANId is 0xFFFF for the scan
-    this.scanNextChannel();
+    // As an event, so that even an empty channel list calls `done` after activeScan returns.
+    this.timers.at(this.timers.now(), () => this.scanNextChannel());
   }
 
   private scanNextChannel(): void {

@@ -297,6 +297,36 @@ describe('IEEE 802.15.4-2006 MAC', () => {
     });
   });
 
+  describe('§7.6.3.2 secured data frames', () => {
+    it('hands the header through the aux security header to the caller, sends what it returns, and indicates it still secured', () => {
+      const { q, node } = bench(18);
+      const a = node('a', EXT_A, 1);
+      const b = node('b', EXT_B, 2);
+      const seen: Uint8Array[] = [];
+      const status = request(a, {
+        ...toB(hex('01 02 03')),
+        security: {
+          header: { level: 5, keyId: { mode: 1, index: 1 }, frameCounter: 9 },
+          secure: (header, payload) => {
+            seen.push(header.slice());
+            return Uint8Array.from([...payload].reverse().concat([0xa1, 0xa2, 0xa3, 0xa4]));
+          },
+        },
+      });
+      q.runFor(100_000);
+      expect(status).to.deep.equal(['success']);
+      const psdu = a.radio.txCalls[0]!.psdu;
+      expect(seen).to.have.length(1);
+      // FCF 2, seq 1, dst PAN 2, dst 2, src 2 (PAN ID compressed), aux header 6 (control, counter, key index).
+      expect(seen[0]).to.deep.equal(psdu.subarray(0, 15));
+      expect(psdu[3 + 6]).to.equal(0x0d); // security control: level 5, key id mode 1
+      const ind = b.rx[0]!;
+      expect(ind.security).to.deep.equal({ level: 5, keyId: { mode: 1, index: 1 }, frameCounter: 9 });
+      expect(ind.payload).to.deep.equal(hex('03 02 01 a1 a2 a3 a4'));
+      expect(ind.psdu).to.deep.equal(psdu);
+    });
+  });
+
   describe('observer hook', () => {
     it('sees every frame sent and received, ACKs and retransmissions included', () => {
       const { q, air, node } = bench(14);
