@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeshEventRecord } from '../../../harness/board/driver.ts';
-import { OpenThreadCliDriver, OtCli, OtCliError, OtCliGoneError } from '../../../harness/board/drivers/openthread-cli.ts';
+import type { OtCliError} from '../../../harness/board/drivers/openthread-cli.ts';
+import { OpenThreadCliDriver, OtCli, OtCliGoneError } from '../../../harness/board/drivers/openthread-cli.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
 
 const FAKE = join(import.meta.dirname, '../../../fixtures/fake-ot-cli/ot-cli-ftd.js');
