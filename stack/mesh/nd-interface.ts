@@ -1,14 +1,16 @@
-// LoWPANNDInterface: the 6LoWPAN-ND network of the Mesh API, on an ND tasklet
-// that bootstraps as Nanostack's nd_tasklet.c does: active scan, pick a PAN,
-// join; on failure report MESH_BOOTSTRAP_FAILED and retry every 5 s.
+// LoWPANNDInterface: the 6LoWPAN-ND network of the Mesh API. The protocol work is the
+// ND tasklet's (stack/nd: scan, RS/RA, RPL, registration, DAO); the interface owns the
+// node's IPv6 layer, so sockets opened on it live across reconnects, as Mbed's do.
 import type { Mac } from '../mac/mac.ts';
+import { NdTasklet, type NdRole } from '../nd/nd-tasklet.ts';
+import type { NdTuning } from '../nd/params.ts';
+import { NetInterface, type UdpReceived, type UdpSocket } from '../net/net-interface.ts';
 import type { NodeEnv } from '../node.ts';
-import { after, SECOND, type Timer } from '../runtime.ts';
-import { emitNdBeaconPayload, parseNdBeaconPayload, PROTOCOL_ID_6LOWPAN_ND } from '../wire/nd-beacon.ts';
-import type { PanDescriptor } from '../mac/api.ts';
+import { formatIpv6Address } from '../wire/ipv6-address.ts';
 import { MeshInterface, type MeshTasklet, type TaskletEvents } from './mesh-interface.ts';
 
-export type NdRole = 'border-router' | 'router' | 'host';
+export type { NdRole } from '../nd/nd-tasklet.ts';
+export { BOOTSTRAP_RETRY_US } from '../nd/nd-tasklet.ts';
 
 export interface NdConfig {
   role: NdRole;
@@ -23,6 +25,8 @@ export interface NdConfig {
   networkId: string;
   /** The border router's /64 prefix (it owns the prefix; routers learn it from the air). */
   prefix: string;
+  /** Protocol timers and sizes; defaults in stack/nd/params.ts. */
+  tuning?: Partial<NdTuning>;
 }
 
 export const ND_DEFAULTS: NdConfig = {
@@ -35,143 +39,42 @@ export const ND_DEFAULTS: NdConfig = {
   prefix: 'fd00:db8::',
 };
 
-/** nd_tasklet.c: the bootstrap restarts 5000 ms after a failure (reference §3). */
-export const BOOTSTRAP_RETRY_US = 5 * SECOND;
-/** Active scan listen exponent per channel (IEEE 802.15.4 §7.5.2.1.2): n = 3 → 138 ms. */
-const SCAN_EXPONENT = 3;
-
 export class LoWPANNDInterface extends MeshInterface {
   readonly kind = 'nd' as const;
+  /** The node's IPv6 layer (addresses, sockets, counters). */
+  readonly net: NetInterface;
+  private nd: NdTasklet | undefined;
+
   constructor(
     private readonly env: NodeEnv,
     private readonly mac: Mac,
     readonly config: NdConfig,
   ) {
     super(env.timers);
+    this.net = new NetInterface({ mac, timers: env.timers, rng: env.rng, eui64: env.eui64 });
   }
+
   protected createTasklet(events: TaskletEvents): MeshTasklet {
-    return new NdTasklet(this.env, this.mac, this.config, events);
-  }
-}
-
-type Phase = 'idle' | 'scanning' | 'waiting-retry' | 'joined';
-
-class NdTasklet implements MeshTasklet {
-  private phase: Phase = 'idle';
-  private retry: Timer | undefined;
-  private generation = 0;
-  private parent: PanDescriptor | undefined;
-
-  constructor(
-    private readonly env: NodeEnv,
-    private readonly mac: Mac,
-    private readonly config: NdConfig,
-    private readonly events: TaskletEvents,
-  ) {}
-
-  get active(): boolean {
-    return this.phase !== 'idle';
+    this.nd = new NdTasklet({ mac: this.mac, net: this.net, timers: this.env.timers, rng: this.env.rng, eui64: this.env.eui64 }, this.config, events);
+    return this.nd;
   }
 
-  connect(): number {
-    this.generation++;
-    if (this.config.role === 'border-router') {
-      const ch = this.config.channel || lowestChannel(this.config.channelMask);
-      if (ch === undefined) return -1;
-      this.mac.setChannel(ch);
-      this.mac.setPanId(this.config.panId);
-      this.mac.setBeaconPayload(this.beaconPayload(true));
-      this.phase = 'joined';
-      this.events.event('MESH_BOOTSTRAP_STARTED');
-      this.events.event('MESH_CONNECTED');
-      return 0;
-    }
-    this.startBootstrap();
-    return 0;
+  /** The ND tasklet, once connect() has created it (rank, parent, routes for tests and status). */
+  get tasklet6lowpan(): NdTasklet | undefined {
+    return this.nd;
   }
 
-  disconnect(): void {
-    this.generation++;
-    this.retry?.cancel();
-    this.retry = undefined;
-    this.mac.setBeaconPayload(null);
-    this.parent = undefined;
-    this.phase = 'idle';
+  /** LoWPANNDInterface::getRouterIpAddress() / get_gateway(): the border router's address, or undefined (-3006). */
+  getRouterIpAddress(): string | undefined {
+    const a = this.nd?.borderRouterAddress();
+    return a ? formatIpv6Address(a) : undefined;
   }
 
-  hasLinkLocalAddress(): boolean {
-    return this.phase === 'joined';
+  /**
+   * Opens a UDP socket bound to `port` (0 = ephemeral); received datagrams go to `onReceive`.
+   * Undefined when the port is taken (Mbed: NSAPI_ERROR_PARAMETER on bind).
+   */
+  udpOpen(port: number, onReceive: (d: UdpReceived) => void): UdpSocket | undefined {
+    return this.net.bindUdp(port, onReceive);
   }
-  hasGlobalAddress(): boolean {
-    return this.phase === 'joined' && this.config.role === 'border-router';
-  }
-  addresses(): string[] {
-    if (this.phase !== 'joined') return [];
-    const ll = linkLocal(this.env.eui64);
-    return this.hasGlobalAddress() ? [ll, ll.replace('fe80::', this.config.prefix)] : [ll];
-  }
-  details(): Record<string, string> {
-    const d: Record<string, string> = { role: this.config.role, phase: this.phase, channel: String(this.mac.getChannel()) };
-    if (this.phase === 'joined') d.panid = '0x' + this.mac.getPanId().toString(16).padStart(4, '0');
-    return d;
-  }
-
-  private startBootstrap(): void {
-    const gen = this.generation;
-    this.phase = 'scanning';
-    this.events.event('MESH_BOOTSTRAP_STARTED');
-    const channels = this.config.channel > 0 ? [this.config.channel] : channelsOf(this.config.channelMask);
-    this.mac.activeScan(channels, SCAN_EXPONENT, (pans) => {
-      if (gen !== this.generation) return;
-      const best = this.choose(pans);
-      if (!best) {
-        this.phase = 'waiting-retry';
-        this.events.event('MESH_BOOTSTRAP_FAILED');
-        this.retry = after(this.env.timers, BOOTSTRAP_RETRY_US, () => {
-          if (gen === this.generation) this.startBootstrap();
-        });
-        return;
-      }
-      this.parent = best;
-      this.mac.setChannel(best.channel);
-      this.mac.setPanId(best.panId);
-      if (this.config.role === 'router') this.mac.setBeaconPayload(this.beaconPayload(false));
-      this.phase = 'joined';
-      this.events.event('MESH_CONNECTED');
-    });
-  }
-
-  private choose(pans: PanDescriptor[]): PanDescriptor | undefined {
-    let best: PanDescriptor | undefined;
-    for (const pan of pans) {
-      const p = parseNdBeaconPayload(pan.beaconPayload);
-      if (!p.ok || p.value.protocolId !== PROTOCOL_ID_6LOWPAN_ND || !p.value.acceptJoin) continue;
-      if (this.config.panIdFilter !== 0xffff && pan.panId !== this.config.panIdFilter) continue;
-      if (p.value.networkId !== this.config.networkId) continue;
-      if (!best || pan.lqi > best.lqi) best = pan;
-    }
-    return best;
-  }
-
-  private beaconPayload(borderRouter: boolean): Uint8Array {
-    return emitNdBeaconPayload({ protocolId: PROTOCOL_ID_6LOWPAN_ND, acceptJoin: true, borderRouter, networkId: this.config.networkId });
-  }
-}
-
-function channelsOf(mask: number): number[] {
-  const out: number[] = [];
-  for (let ch = 11; ch <= 26; ch++) if (mask & (1 << ch)) out.push(ch);
-  return out;
-}
-
-function lowestChannel(mask: number): number | undefined {
-  return channelsOf(mask)[0];
-}
-
-function linkLocal(eui64: Uint8Array): string {
-  const iid = Uint8Array.from(eui64);
-  iid[0] = iid[0]! ^ 0x02;
-  const groups: string[] = [];
-  for (let i = 0; i < 8; i += 2) groups.push(((iid[i]! << 8) | iid[i + 1]!).toString(16));
-  return 'fe80::' + groups.join(':');
 }

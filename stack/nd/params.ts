@@ -1,0 +1,75 @@
+// Protocol constants and tunables of the 6LoWPAN-ND + RPL node. Defaults follow the
+// RFCs and, where they leave a choice, Nanostack's border router configuration
+// (nanostack-border-router configs/6lowpan_Atmel_RF.json: rpl-instance-id 1,
+// rpl-imin 12, rpl-idoublings 9, rpl-k 10, rpl-max-rank-inc 2048,
+// rpl-min-hop-rank-inc 128, rpl-default-lifetime 64, rpl-lifetime-unit 60,
+// ra-router-lifetime 1024).
+import { MS, SECOND, type Micros } from '../runtime.ts';
+
+export interface NdTuning {
+  // RPL DODAG configuration, set by the root (RFC 6550 §6.7.6)
+  rplInstanceId: number;
+  dioIntervalMin: number;
+  dioIntervalDoublings: number;
+  dioRedundancy: number;
+  maxRankIncrease: number;
+  minHopRankIncrease: number;
+  defaultLifetime: number;
+  lifetimeUnit: number;
+  /** Router lifetime in RAs, seconds. */
+  raRouterLifetime: number;
+  /** ARO registration lifetime, minutes (RFC 6775 §4.1 units of 60 s). */
+  registrationLifetimeMin: number;
+  /** 6CO and ABRO valid lifetime, minutes. */
+  contextLifetimeMin: number;
+
+  /** RS retransmission interval and count (RFC 6775 §5.3: RTR_SOLICITATION_INTERVAL 10 s, MAX_RTR_SOLICITATIONS 3). */
+  rsIntervalUs: Micros;
+  rsMax: number;
+  /** NS(ARO) retransmission (RFC 4861 §10: RETRANS_TIMER 1 s, MAX_UNICAST_SOLICIT 3). */
+  nsIntervalUs: Micros;
+  nsMax: number;
+  /** DIS retransmission while no DIO is heard, and count. */
+  disIntervalUs: Micros;
+  disMax: number;
+  /** After the first usable DIO, how long to wait for others before picking a parent. */
+  parentSelectDelayUs: Micros;
+  /** DAO-ACK wait and DAO retries. */
+  daoAckTimeoutUs: Micros;
+  daoMax: number;
+  /** Registration refresh (NS with ARO to the parent, which also proves the parent is there). */
+  refreshIntervalUs: Micros;
+  /** Consecutive failed unicast frames to the parent that mean it is gone. */
+  parentLossThreshold: number;
+  /** Registrations a router accepts (RFC 6775 ARO status 2 beyond it). */
+  maxRegistrations: number;
+  /** Delay of an RA answering an RS, uniform in [0, raDelayMaxUs). */
+  raDelayMaxUs: Micros;
+}
+
+export const ND_TUNING_DEFAULTS: NdTuning = {
+  rplInstanceId: 1,
+  dioIntervalMin: 12,
+  dioIntervalDoublings: 9,
+  dioRedundancy: 10,
+  maxRankIncrease: 2048,
+  minHopRankIncrease: 128,
+  defaultLifetime: 64,
+  lifetimeUnit: 60,
+  raRouterLifetime: 1024,
+  registrationLifetimeMin: 60,
+  contextLifetimeMin: 60,
+  rsIntervalUs: 10 * SECOND,
+  rsMax: 3,
+  nsIntervalUs: 1 * SECOND,
+  nsMax: 3,
+  disIntervalUs: 10 * SECOND,
+  disMax: 3,
+  parentSelectDelayUs: 500 * MS,
+  daoAckTimeoutUs: 3 * SECOND,
+  daoMax: 3,
+  refreshIntervalUs: 300 * SECOND,
+  parentLossThreshold: 3,
+  maxRegistrations: 32,
+  raDelayMaxUs: 100 * MS,
+};

@@ -1,0 +1,536 @@
+// The IPv6 layer of one node on a 6LoWPAN link (RFC 4944, RFC 6282), shared by the
+// 6LoWPAN-ND and Thread stacks: addresses, header compression with a context table,
+// fragmentation and reassembly, UDP sockets, ICMPv6 dispatch and echo, forwarding.
+// Routing is the protocol's: it supplies the link-layer next hop and may rewrite
+// packets it originates or forwards (RPL option, source route).
+import type { MacDataIndication, MacTxStatus } from '../mac/api.ts';
+import { BROADCAST_SHORT } from '../mac/api.ts';
+import type { Mac } from '../mac/mac.ts';
+import { fragmentDatagram } from '../lowpan/fragment.ts';
+import { Reassembler } from '../lowpan/reassembly.ts';
+import type { Rng, Timers } from '../runtime.ts';
+import { emitIcmpv6, parseIcmpv6, type Icmpv6Message } from '../wire/icmpv6.ts';
+import { compressDatagram, decompressDatagram, type LowpanContext } from '../wire/iphc.ts';
+import {
+  ALL_NODES,
+  formatIpv6Address,
+  ipv6,
+  ipv6Equal,
+  isLinkLocal,
+  isMulticast,
+  isUnspecified,
+  linkLocalFromLinkAddress,
+  multicastScope,
+  Scope,
+  type Ipv6Address,
+  type LinkAddress,
+} from '../wire/ipv6-address.ts';
+import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
+import { parseLowpanFrame } from '../wire/sixlowpan.ts';
+import { emitUdp, parseUdp } from '../wire/udp.ts';
+import { advanceSourceRoute, findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from './ext-headers.ts';
+
+/** Default hop limit of packets we originate (RFC 4861 §6.3.2 CurHopLimit default 64). */
+export const DEFAULT_HOP_LIMIT = 64;
+/** MAC header of a data frame: FCF 2, seq 1, dst PAN 2, FCS 2 (IEEE 802.15.4-2006 §7.2.2.2); addresses added per frame. */
+const MAC_FIXED_OVERHEAD = 2 + 1 + 2 + 2;
+const MAX_PSDU = 127;
+/** Seeds remembered for multicast duplicate suppression (RFC 7731 §5.3 keeps a seed set). */
+const MPL_SEEN_MAX = 64;
+
+export interface PacketMeta {
+  /** Link-layer neighbour the packet came from (absent for our own loopback). */
+  linkSrc?: LinkAddress;
+  lqi?: number;
+  rssiDbm?: number;
+}
+
+export interface IcmpContext extends PacketMeta {
+  src: Ipv6Address;
+  dst: Ipv6Address;
+  hopLimit: number;
+  packet: Ipv6Packet;
+}
+
+/** Returns true when it handled the message. */
+export type IcmpHandler = (msg: Icmpv6Message, ctx: IcmpContext) => boolean | void;
+
+/** What the protocol (ND/RPL or Thread) decides for the network layer. */
+export interface NetHooks {
+  /** Link-layer next hop for a unicast destination that is not link-local; undefined: no route (drop). */
+  nextHop(dst: Ipv6Address): LinkAddress | undefined;
+  /** Rewrites a packet we originate to a non-link-local destination (e.g. RPL option, source route). */
+  outgoing?(p: Ipv6Packet): Ipv6Packet | undefined;
+  /** Rewrites or vetoes (undefined) a unicast packet we forward; called after the hop limit check. */
+  forward?(p: Ipv6Packet, meta: PacketMeta): Ipv6Packet | undefined;
+  /** Whether this node forwards unicast and floods realm-or-wider multicast (routers). */
+  isRouter(): boolean;
+  /** The MAC's verdict on a unicast frame to a neighbour (for parent-loss detection). */
+  linkResult?(link: LinkAddress, status: MacTxStatus): void;
+}
+
+export interface NetCounters {
+  ipRx: number;
+  ipTx: number;
+  ipForwarded: number;
+  ipDropped: number;
+  noRoute: number;
+  hopLimitExceeded: number;
+  multicastForwarded: number;
+  multicastDuplicates: number;
+  udpRx: number;
+  udpTx: number;
+  udpNoPort: number;
+  icmpRx: number;
+  icmpTx: number;
+  echoRequestsAnswered: number;
+  fragmentsTx: number;
+  fragmentsRx: number;
+  txFailed: number;
+  malformed: number;
+}
+
+export interface UdpReceived {
+  src: Ipv6Address;
+  srcPort: number;
+  dst: Ipv6Address;
+  dstPort: number;
+  payload: Uint8Array;
+  hopLimit: number;
+}
+
+export interface SendOptions {
+  hopLimit?: number;
+  /** Source address; default: the best of ours for the destination. */
+  src?: Ipv6Address;
+}
+
+export class UdpSocket {
+  constructor(
+    private readonly net: NetInterface,
+    readonly port: number,
+    private readonly handler: (d: UdpReceived) => void,
+  ) {}
+  /** Returns 0, or a negative nsapi_error_t (-3004 no route/address, -3003 bad argument). */
+  sendTo(dst: Ipv6Address, dstPort: number, payload: Uint8Array, opts: SendOptions = {}): number {
+    return this.net.sendUdp(this.port, dst, dstPort, payload, opts);
+  }
+  close(): void {
+    this.net.closeUdp(this);
+  }
+  /** @internal */
+  deliver(d: UdpReceived): void {
+    this.handler(d);
+  }
+}
+
+export interface NetOptions {
+  mac: Mac;
+  timers: Timers;
+  rng: Rng;
+  eui64: Uint8Array;
+}
+
+export class NetInterface {
+  readonly counters: NetCounters = {
+    ipRx: 0,
+    ipTx: 0,
+    ipForwarded: 0,
+    ipDropped: 0,
+    noRoute: 0,
+    hopLimitExceeded: 0,
+    multicastForwarded: 0,
+    multicastDuplicates: 0,
+    udpRx: 0,
+    udpTx: 0,
+    udpNoPort: 0,
+    icmpRx: 0,
+    icmpTx: 0,
+    echoRequestsAnswered: 0,
+    fragmentsTx: 0,
+    fragmentsRx: 0,
+    txFailed: 0,
+    malformed: 0,
+  };
+  readonly linkLocal: Ipv6Address;
+  hooks: NetHooks = { nextHop: () => undefined, isRouter: () => false };
+  /** Off until the protocol brings the interface up; down drops everything. */
+  up = false;
+
+  private readonly mac: Mac;
+  private readonly timers: Timers;
+  private readonly addrs: Ipv6Address[] = [];
+  private readonly groups: Ipv6Address[] = [ALL_NODES];
+  private contexts: LowpanContext[] = [];
+  private readonly sockets = new Map<number, UdpSocket>();
+  private readonly icmpHandlers: IcmpHandler[] = [];
+  private readonly reassembler: Reassembler;
+  private tag: number;
+  private mplSequence: number;
+  private readonly mplSeen = new Map<string, number[]>();
+  private nextEphemeral = 49152;
+  /** Frames are handed to the MAC one datagram at a time, fragments in order. */
+  private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast' }> = [];
+  private txBusy = false;
+
+  constructor(opts: NetOptions) {
+    this.mac = opts.mac;
+    this.timers = opts.timers;
+    this.linkLocal = linkLocalFromLinkAddress({ mode: 'ext', ext: opts.eui64 });
+    this.addrs.push(this.linkLocal);
+    this.tag = opts.rng.int(0x10000);
+    this.mplSequence = opts.rng.int(256);
+    this.reassembler = new Reassembler({
+      timers: this.timers,
+      contexts: () => this.contexts,
+      onDatagram: (d, src) => this.receiveDatagram(d, { linkSrc: src }),
+    });
+    this.mac.onDataIndication((ind) => this.onMacData(ind));
+  }
+
+  // ---- addresses, groups, contexts ----
+
+  addresses(): Ipv6Address[] {
+    return this.addrs.slice();
+  }
+  addAddress(a: Ipv6Address): void {
+    if (!this.isOwn(a)) this.addrs.push(a.slice());
+  }
+  removeAddress(a: Ipv6Address): void {
+    const i = this.addrs.findIndex((x) => ipv6Equal(x, a));
+    if (i > 0) this.addrs.splice(i, 1); // the link-local address stays
+  }
+  /** Every address but the link-local one. */
+  clearAddresses(): void {
+    this.addrs.splice(1);
+  }
+  isOwn(a: Ipv6Address): boolean {
+    return this.addrs.some((x) => ipv6Equal(x, a));
+  }
+  globalAddress(): Ipv6Address | undefined {
+    return this.addrs.find((a) => !isLinkLocal(a));
+  }
+  joinGroup(g: Ipv6Address): void {
+    if (!this.groups.some((x) => ipv6Equal(x, g))) this.groups.push(g.slice());
+  }
+  leaveGroup(g: Ipv6Address): void {
+    const i = this.groups.findIndex((x) => ipv6Equal(x, g));
+    if (i > 0) this.groups.splice(i, 1);
+  }
+  isMember(g: Ipv6Address): boolean {
+    return this.groups.some((x) => ipv6Equal(x, g));
+  }
+  setContexts(contexts: LowpanContext[]): void {
+    this.contexts = contexts.map((c) => ({ ...c, prefix: c.prefix.slice() }));
+  }
+  getContexts(): readonly LowpanContext[] {
+    return this.contexts;
+  }
+
+  // ---- ICMPv6 ----
+
+  onIcmp(handler: IcmpHandler): void {
+    this.icmpHandlers.push(handler);
+  }
+
+  /** Sends an ICMPv6 message; returns false when it could not be sent (no route, interface down). */
+  sendIcmp(msg: Icmpv6Message, dst: Ipv6Address, opts: SendOptions & { link?: LinkAddress } = {}): boolean {
+    const src = opts.src ?? this.sourceFor(dst);
+    if (!src) return false;
+    const body = emitIcmpv6(msg, src, dst);
+    this.counters.icmpTx++;
+    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.icmpv6, hopLimit: opts.hopLimit ?? 255, src, dst, payload: body }, opts.link);
+  }
+
+  // ---- UDP ----
+
+  /** Binds a UDP port (0 = an ephemeral one); undefined if it is taken. */
+  bindUdp(port: number, handler: (d: UdpReceived) => void): UdpSocket | undefined {
+    if (port === 0) {
+      while (this.sockets.has(this.nextEphemeral)) this.nextEphemeral = this.nextEphemeral >= 65535 ? 49152 : this.nextEphemeral + 1;
+      port = this.nextEphemeral;
+    }
+    if (port < 1 || port > 65535 || this.sockets.has(port)) return undefined;
+    const s = new UdpSocket(this, port, handler);
+    this.sockets.set(port, s);
+    return s;
+  }
+  closeUdp(s: UdpSocket): void {
+    if (this.sockets.get(s.port) === s) this.sockets.delete(s.port);
+  }
+  sendUdp(srcPort: number, dst: Ipv6Address, dstPort: number, payload: Uint8Array, opts: SendOptions): number {
+    if (dstPort < 1 || dstPort > 65535 || payload.length > 1232) return -3003;
+    const src = opts.src ?? this.sourceFor(dst);
+    if (!src || !this.up) return -3004;
+    const body = emitUdp({ srcPort, dstPort, payload }, src, dst);
+    const hopLimit = opts.hopLimit ?? DEFAULT_HOP_LIMIT;
+    this.counters.udpTx++;
+    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.udp, hopLimit, src, dst, payload: body }) ? 0 : -3004;
+  }
+
+  /** An ICMPv6 echo request (RFC 4443 §4.1); the reply arrives through `onIcmp`. */
+  ping(dst: Ipv6Address, identifier: number, sequence: number, data: Uint8Array = new Uint8Array(0)): boolean {
+    return this.sendIcmp({ kind: 'echoRequest', identifier, sequence, data }, dst, { hopLimit: DEFAULT_HOP_LIMIT });
+  }
+
+  /** Source address selection, reduced to what a 6LoWPAN node needs (RFC 6724 rule 2: matching scope). */
+  sourceFor(dst: Ipv6Address): Ipv6Address | undefined {
+    const scope = isMulticast(dst) ? multicastScope(dst)! : isLinkLocal(dst) ? Scope.linkLocal : Scope.global;
+    if (scope <= Scope.linkLocal) return this.linkLocal;
+    return this.globalAddress() ?? (isMulticast(dst) ? this.linkLocal : undefined);
+  }
+
+  // ---- sending ----
+
+  /** Sends a packet we originate; `link` forces the next hop (e.g. a unicast RA to a neighbour). */
+  sendPacket(p: Ipv6Packet, link?: LinkAddress): boolean {
+    if (!this.up) return false;
+    let pkt: Ipv6Packet | undefined = p;
+    if (isMulticast(p.dst)) {
+      const scope = multicastScope(p.dst)!;
+      if (scope >= Scope.realmLocal) {
+        // Realm-or-wider multicast floods the mesh, each copy tagged for duplicate detection (MPL seed = source).
+        const seq = (this.mplSequence = (this.mplSequence + 1) & 0xff);
+        const tagged = withHopByHopOptions(p, [mplOption(seq)]);
+        if (!tagged.ok) return false;
+        pkt = tagged.value;
+        this.seenMpl(p.src, seq);
+      }
+      if (this.isMember(p.dst)) this.loopback(pkt);
+    } else if (this.isOwn(p.dst)) {
+      this.loopback(p);
+      return true;
+    } else if (!link && !isLinkLocal(p.dst) && this.hooks.outgoing) {
+      pkt = this.hooks.outgoing(p);
+      if (!pkt) return false;
+    }
+    this.counters.ipTx++;
+    return this.transmit(pkt, link);
+  }
+
+  private loopback(p: Ipv6Packet): void {
+    const bytes = emitIpv6(p);
+    this.timers.at(this.timers.now(), () => this.receiveDatagram(bytes, {}));
+  }
+
+  /** Resolves the next hop and hands the frames to the MAC. */
+  private transmit(p: Ipv6Packet, forced?: LinkAddress): boolean {
+    let link: LinkAddress | 'broadcast' | undefined = forced;
+    if (!link) {
+      if (isMulticast(p.dst)) link = 'broadcast';
+      else if (isLinkLocal(p.dst)) link = linkAddressFromIid(p.dst);
+      else link = this.hooks.nextHop(p.dst);
+    }
+    if (!link) {
+      this.counters.noRoute++;
+      return false;
+    }
+    const datagram = emitIpv6(p);
+    const linkDst: LinkAddress = link === 'broadcast' ? { mode: 'short', short: BROADCAST_SHORT } : link;
+    const c = compressDatagram(datagram, { src: { mode: 'ext', ext: this.mac.getExtAddress() }, dst: linkDst, contexts: this.contexts });
+    if (!c.ok) {
+      this.counters.malformed++;
+      return false;
+    }
+    const maxPayload = MAX_PSDU - MAC_FIXED_OVERHEAD - 8 - (linkDst.mode === 'ext' ? 8 : 2);
+    this.tag = (this.tag + 1) & 0xffff;
+    const frames = fragmentDatagram(c.value, { maxPayload, tag: this.tag });
+    if (!frames.ok) {
+      this.counters.malformed++;
+      return false;
+    }
+    if (frames.value.length > 1) this.counters.fragmentsTx += frames.value.length;
+    this.txQueue.push({ frames: frames.value, link });
+    this.pumpTx();
+    return true;
+  }
+
+  private pumpTx(): void {
+    if (this.txBusy) return;
+    const job = this.txQueue.shift();
+    if (!job) return;
+    this.txBusy = true;
+    const dst = job.link === 'broadcast' ? ({ mode: 'short', short: BROADCAST_SHORT } as const) : job.link;
+    const sendFrame = (i: number): void => {
+      const payload = job.frames[i];
+      if (!payload) {
+        this.txBusy = false;
+        this.pumpTx();
+        return;
+      }
+      this.mac.dataRequest({ dstPan: this.mac.getPanId(), dst, srcMode: 'ext', payload, ackRequest: true }, (status) => {
+        if (job.link !== 'broadcast') this.hooks.linkResult?.(job.link, status);
+        if (status !== 'success') {
+          this.counters.txFailed++;
+          this.txBusy = false;
+          this.pumpTx();
+          return;
+        }
+        sendFrame(i + 1);
+      });
+    };
+    sendFrame(0);
+  }
+
+  /** Drops queued frames (on disconnect). */
+  flush(): void {
+    this.txQueue.length = 0;
+  }
+
+  // ---- receiving ----
+
+  private onMacData(ind: MacDataIndication): void {
+    if (!this.up || ind.src.mode === 'none' || ind.dst.mode === 'none') return;
+    const src: LinkAddress = ind.src;
+    const dst: LinkAddress = ind.dst;
+    const f = parseLowpanFrame(ind.payload);
+    if (!f.ok || f.value.mesh) {
+      this.counters.malformed++;
+      return;
+    }
+    const meta: PacketMeta = { linkSrc: src, lqi: ind.lqi, rssiDbm: ind.rssiDbm };
+    if (f.value.frag) {
+      this.counters.fragmentsRx++;
+      this.reassembler.handle(f.value.frag, f.value.rest, src, dst);
+      return;
+    }
+    const d = decompressDatagram(f.value.rest, { src, dst, contexts: this.contexts });
+    if (!d.ok) {
+      this.counters.malformed++;
+      return;
+    }
+    this.receiveDatagram(d.value, meta);
+  }
+
+  /** An IPv6 datagram from the link (or from ourselves). */
+  receiveDatagram(bytes: Uint8Array, meta: PacketMeta): void {
+    if (!this.up) return;
+    const parsed = parseIpv6(bytes);
+    if (!parsed.ok) {
+      this.counters.malformed++;
+      return;
+    }
+    const p = parsed.value;
+    this.counters.ipRx++;
+    const chain = walkHeaders(p);
+    if (!chain.ok) {
+      this.counters.malformed++;
+      return;
+    }
+    if (isMulticast(p.dst)) {
+      const seq = findMplSequence(chain.value.hopByHop);
+      if (seq !== undefined && meta.linkSrc) {
+        if (this.seenMpl(p.src, seq)) {
+          this.counters.multicastDuplicates++;
+          return;
+        }
+        if (this.hooks.isRouter() && p.hopLimit > 1 && (multicastScope(p.dst) ?? 0) >= Scope.realmLocal) {
+          this.counters.multicastForwarded++;
+          this.transmit({ ...p, hopLimit: p.hopLimit - 1 });
+        }
+      }
+      if (this.isMember(p.dst)) this.deliver(p, chain.value.upperOffset, chain.value.upperType, meta);
+      return;
+    }
+    if (this.isOwn(p.dst)) {
+      if (chain.value.routing && chain.value.routing.segmentsLeft > 0) {
+        const next = advanceSourceRoute(p, (a) => this.isOwn(a));
+        if (!next.ok) {
+          this.counters.ipDropped++;
+          return;
+        }
+        this.forwardPacket(next.value, meta, true);
+        return;
+      }
+      this.deliver(p, chain.value.upperOffset, chain.value.upperType, meta);
+      return;
+    }
+    if (!this.hooks.isRouter() || isLinkLocal(p.dst) || isUnspecified(p.src)) {
+      this.counters.ipDropped++;
+      return;
+    }
+    this.forwardPacket(p, meta, false);
+  }
+
+  private forwardPacket(p: Ipv6Packet, meta: PacketMeta, sourceRouted: boolean): void {
+    if (p.hopLimit <= 1) {
+      this.counters.hopLimitExceeded++;
+      return;
+    }
+    let out: Ipv6Packet | undefined = { ...p, hopLimit: p.hopLimit - 1 };
+    if (this.hooks.forward && !sourceRouted) out = this.hooks.forward(out, meta);
+    if (!out) {
+      this.counters.ipDropped++;
+      return;
+    }
+    // A source-routed hop goes to a neighbour named by its address.
+    const link = sourceRouted || isLinkLocal(out.dst) ? linkAddressFromIid(out.dst) : undefined;
+    this.counters.ipForwarded++;
+    if (!this.transmit(out, link)) this.counters.ipDropped++;
+  }
+
+  private deliver(p: Ipv6Packet, offset: number, type: number, meta: PacketMeta): void {
+    const upper = p.payload.subarray(offset);
+    if (type === NextHeader.udp) {
+      const u = parseUdp(upper, p.src, p.dst);
+      if (!u.ok) {
+        this.counters.malformed++;
+        return;
+      }
+      this.counters.udpRx++;
+      const s = this.sockets.get(u.value.dstPort);
+      if (!s) {
+        this.counters.udpNoPort++;
+        return;
+      }
+      s.deliver({ src: p.src, srcPort: u.value.srcPort, dst: p.dst, dstPort: u.value.dstPort, payload: u.value.payload, hopLimit: p.hopLimit });
+      return;
+    }
+    if (type === NextHeader.icmpv6) {
+      const m = parseIcmpv6(upper, p.src, p.dst);
+      if (!m.ok) {
+        this.counters.malformed++;
+        return;
+      }
+      this.counters.icmpRx++;
+      const ctx: IcmpContext = { ...meta, src: p.src, dst: p.dst, hopLimit: p.hopLimit, packet: p };
+      for (const h of this.icmpHandlers) if (h(m.value, ctx) === true) return;
+      if (m.value.kind === 'echoRequest' && !isMulticast(p.dst)) {
+        this.counters.echoRequestsAnswered++;
+        const { identifier, sequence, data } = m.value;
+        this.sendIcmp({ kind: 'echoReply', identifier, sequence, data }, p.src, { src: p.dst, hopLimit: DEFAULT_HOP_LIMIT });
+      }
+      return;
+    }
+    this.counters.ipDropped++;
+  }
+
+  /** Records (seed, sequence); true if it was seen already. */
+  private seenMpl(seed: Ipv6Address, seq: number): boolean {
+    const key = formatIpv6Address(seed);
+    const list = this.mplSeen.get(key) ?? [];
+    if (list.includes(seq)) return true;
+    list.push(seq);
+    if (list.length > 32) list.shift();
+    this.mplSeen.delete(key);
+    this.mplSeen.set(key, list);
+    if (this.mplSeen.size > MPL_SEEN_MAX) this.mplSeen.delete(this.mplSeen.keys().next().value!);
+    return false;
+  }
+}
+
+/**
+ * The link-layer address behind an interface identifier (RFC 4944 §6, RFC 6282 §3.2.2):
+ * 0000:00ff:fe00:XXXX is a short address, anything else an EUI-64 with the U/L bit flipped.
+ */
+export function linkAddressFromIid(addr: Ipv6Address): LinkAddress {
+  const iid = addr.subarray(8, 16);
+  if (iid[0] === 0 && iid[1] === 0 && iid[2] === 0 && iid[3] === 0xff && iid[4] === 0xfe && iid[5] === 0) {
+    return { mode: 'short', short: (iid[6]! << 8) | iid[7]! };
+  }
+  const ext = iid.slice();
+  ext[0] = ext[0]! ^ 0x02;
+  return { mode: 'ext', ext };
+}
+
+export { ipv6, formatIpv6Address };
