@@ -1,0 +1,13 @@
+// Infrastructure errors: the bench could not be brought up or kept up (a tool
+// failed, a board is missing, locked or does not answer). They end a run at
+// once with exit code 3 and the tool's own message: never a test timeout.
+export class InfraError extends Error {
+  readonly exitCode = 3;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly board?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,58 @@
+// "Does this board answer, and what is it?": the agent's identify, or the
+// OpenThread CLI's `version`. Opening a port flushes what the board printed
+// before, so we ask rather than wait for a banner (DESIGN.md), and keep asking
+// for a while after a reset or a flash, while the board boots.
+import { AgentClient } from '../board/agent-client.ts';
+import { OtCli } from '../board/drivers/openthread-cli.ts';
+import type { Transport } from '../board/transport.ts';
+import type { FirmwareKind } from '../rig/lab.ts';
+
+export interface Answer {
+  firmware: string;
+  version: string;
+}
+
+/** One session per open transport: the client that speaks the board's firmware. */
+export class BoardLink {
+  readonly agent: AgentClient | undefined;
+  readonly cli: OtCli | undefined;
+  private bootSeen: Answer | undefined;
+
+  constructor(
+    readonly transport: Transport,
+    readonly firmware: FirmwareKind,
+  ) {
+    if (firmware === 'openthread-cli') this.cli = new OtCli(transport);
+    else {
+      this.agent = new AgentClient(transport);
+      this.agent.listen({
+        event: (e) => {
+          if (e.name === 'boot') this.bootSeen = { firmware: e.args.firmware ?? 'unknown', version: e.args.version ?? 'unknown' };
+        },
+      });
+    }
+  }
+
+  /** Asks until the board answers or `withinMs` passes; undefined when it never did. */
+  async identify(withinMs: number, tryMs = 500): Promise<Answer | undefined> {
+    const until = Date.now() + withinMs;
+    for (;;) {
+      if (!this.transport.isOpen) return undefined;
+      try {
+        if (this.cli) return { firmware: 'openthread-cli', version: (await this.cli.command('version', Math.min(tryMs, Math.max(1, until - Date.now()))))[0] ?? '' };
+        const r = await this.agent!.request('identify', {}, Math.min(tryMs, Math.max(1, until - Date.now())));
+        return { firmware: r.args.firmware ?? 'unknown', version: r.args.version ?? 'unknown' };
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ERR_AGENT_GONE' || (e as { code?: string }).code === 'ERR_OT_CLI_GONE') return undefined;
+        if (this.bootSeen && Date.now() >= until) return this.bootSeen;
+      }
+      if (Date.now() >= until) return undefined;
+    }
+  }
+}
+
+/** Whether a board's answer carries the version a rig asks for (the CLI's version is a longer string). */
+export function versionMatches(answer: Answer, want: string | undefined): boolean {
+  if (want === undefined) return true;
+  return answer.version === want || answer.version.includes(want);
+}
