@@ -4,6 +4,7 @@
 import { Mac } from './mac/mac.ts';
 import type { MeshInterface } from './mesh/mesh-interface.ts';
 import { LoWPANNDInterface, type NdConfig } from './mesh/nd-interface.ts';
+import { ThreadInterface, type ThreadConfig } from './mesh/thread-interface.ts';
 import type { StackKind } from './mesh/types.ts';
 import type { Radio } from './phy.ts';
 import type { Rng, Timers } from './runtime.ts';
@@ -16,7 +17,7 @@ export interface NodeEnv {
   eui64: Uint8Array;
 }
 
-export type MeshConfig = { kind: 'nd'; nd: NdConfig };
+export type MeshConfig = { kind: 'nd'; nd: NdConfig } | { kind: 'thread'; thread: ThreadConfig };
 
 export class StackNode {
   readonly mac: Mac;
@@ -29,11 +30,11 @@ export class StackNode {
   /** MeshInterface::initialize(). Returns an nsapi_error_t. */
   initMesh(config: MeshConfig): number {
     if (this.mesh) return -3015; // a second initialize: Mbed halts on a different phy, refuses the same one
-    this.mesh = new LoWPANNDInterface(this.env, this.mac, config.nd);
+    this.mesh = config.kind === 'thread' ? new ThreadInterface(this.env, this.mac, config.thread) : new LoWPANNDInterface(this.env, this.mac, config.nd);
     return 0;
   }
 
   supportedStacks(): StackKind[] {
-    return ['nd'];
+    return ['nd', 'thread'];
   }
 }

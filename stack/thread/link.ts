@@ -1,0 +1,377 @@
+// What the Thread engine needs from the network layer, and a thin adapter that
+// provides it straight over the MAC and the 6LoWPAN wire codecs until the shared
+// network layer (stack/net) carries Thread: IPv6 datagrams compressed with IPHC
+// (context 0 = mesh-local prefix), fragmented when needed, sent through a
+// 6LoWPAN mesh header when the next hop is not the final destination, and MAC
+// frames secured at level 5 with key ID mode 1 (thread.md §3). MLE travels
+// without MAC security (it has its own); anything else unsecured is dropped.
+import type { Mac } from '../mac/mac.ts';
+import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
+import type { Timers } from '../runtime.ts';
+import { Reassembler } from '../lowpan/reassembly.ts';
+import { fragmentDatagram } from '../lowpan/fragment.ts';
+import { toHex } from '../wire/bytes.ts';
+import { frameLayout, parseFrame, MAX_PSDU_LENGTH, FCS_LENGTH, type AuxSecurityHeader } from '../wire/ieee802154.ts';
+import { compressDatagram, decompressDatagram, type LowpanContext } from '../wire/iphc.ts';
+import { isMulticast, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
+import { emitIpv6, NextHeader, parseIpv6 } from '../wire/ipv6.ts';
+import { emitMeshHeader, meshHeaderLength, parseLowpanFrame, type MeshHeader } from '../wire/sixlowpan.ts';
+import { emitUdp, parseUdp } from '../wire/udp.ts';
+import { MLE_UDP_PORT } from '../wire/mle.ts';
+import type { KeyManager } from './keys.ts';
+import { secureMacPayload, THREAD_MAC_SECURITY_LEVEL, unsecureMacPayload } from './mac-security.ts';
+import type { ReplayGuard } from './replay.ts';
+
+/** How a datagram reached us over its last hop. */
+export interface LinkInfo {
+  /** Last-hop link source. */
+  src: LinkAddress;
+  rssiDbm: number;
+  /** RSSI over the receiver's noise floor, dB (what the Link Margin TLV carries). */
+  linkMarginDb: number;
+  lqi: number;
+  /** MAC-secured on the last hop. */
+  secured: boolean;
+}
+
+export interface UdpReceive {
+  src: Ipv6Address;
+  dst: Ipv6Address;
+  srcPort: number;
+  dstPort: number;
+  hopLimit: number;
+  payload: Uint8Array;
+  link: LinkInfo;
+}
+
+export interface UdpSend {
+  src: Ipv6Address;
+  dst: Ipv6Address;
+  srcPort: number;
+  dstPort: number;
+  hopLimit: number;
+  payload: Uint8Array;
+}
+
+/** The network service the Thread engine sends MLE and TMF through. */
+export interface ThreadNetwork {
+  sendUdp(d: UdpSend, done?: (delivered: boolean) => void): void;
+  onUdp(port: number, handler: (m: UdpReceive) => void): void;
+}
+
+/** What the adapter asks the engine (routing and addressing are the engine's). */
+export interface ThreadLinkHooks {
+  keys(): KeyManager;
+  replay(): ReplayGuard;
+  meshLocalPrefix(): Uint8Array;
+  /** Our RLOC16, undefined while detached. */
+  rloc16(): number | undefined;
+  isOurAddress(a: Ipv6Address): boolean;
+  /** RLOC16 of the node owning a mesh-local address (RLOC IID or a known ML-EID). */
+  resolve(a: Ipv6Address): number | undefined;
+  /** Next hop (an RLOC16 we have a link to) towards `rloc16`, undefined without a route. */
+  nextHop(rloc16: number): number | undefined;
+  /** Whether we forward datagrams not for us (routers and the leader). */
+  forwarding(): boolean;
+}
+
+export interface ThreadLinkCounters {
+  txFrames: number;
+  txSecured: number;
+  rxFrames: number;
+  rxSecured: number;
+  /** Secured frames whose MIC did not verify, or with an unknown key index. */
+  rxSecurityErrors: number;
+  /** Secured frames dropped by the replay guard (counter below the next expected one). */
+  rxReplayDropped: number;
+  /** Unsecured frames that carried anything but MLE. */
+  rxInsecureDropped: number;
+  rxMalformed: number;
+  forwarded: number;
+  noRoute: number;
+}
+
+/** Receiver noise floor for link margin; the sim's default sensitivity (medium.ts). */
+export const NOISE_FLOOR_DBM = -100;
+const MESH_HOPS = 15;
+
+/** The RLOC16 behind an IID of the form 0000:00ff:fe00:XXXX (thread.md §5), else undefined. */
+export function rloc16FromIid(a: Ipv6Address): number | undefined {
+  if (a[8] !== 0 || a[9] !== 0 || a[10] !== 0 || a[11] !== 0xff || a[12] !== 0xfe || a[13] !== 0) return undefined;
+  return ((a[14] ?? 0) << 8) | (a[15] ?? 0);
+}
+
+export class ThreadLink implements ThreadNetwork {
+  readonly counters: ThreadLinkCounters = {
+    txFrames: 0,
+    txSecured: 0,
+    rxFrames: 0,
+    rxSecured: 0,
+    rxSecurityErrors: 0,
+    rxReplayDropped: 0,
+    rxInsecureDropped: 0,
+    rxMalformed: 0,
+    forwarded: 0,
+    noRoute: 0,
+  };
+  /** Our MAC frame counter; reset on a key sequence switch. */
+  frameCounter = 0;
+  private tag = 0;
+  private readonly handlers = new Map<number, (m: UdpReceive) => void>();
+  private readonly reassembler: Reassembler;
+  private lastInfo: LinkInfo | undefined;
+  private lastMeshFinal = false;
+
+  constructor(
+    private readonly mac: Mac,
+    timers: Timers,
+    private readonly hooks: ThreadLinkHooks,
+  ) {
+    this.reassembler = new Reassembler({
+      timers,
+      contexts: () => this.contexts(),
+      onDatagram: (d) => this.receiveDatagram(d, this.lastInfo, this.lastMeshFinal),
+    });
+    mac.onDataIndication((ind) => this.receiveFrame(ind));
+  }
+
+  onUdp(port: number, handler: (m: UdpReceive) => void): void {
+    this.handlers.set(port, handler);
+  }
+
+  sendUdp(d: UdpSend, done?: (delivered: boolean) => void): void {
+    const datagram = emitIpv6({
+      trafficClass: 0,
+      flowLabel: 0,
+      nextHeader: NextHeader.udp,
+      hopLimit: d.hopLimit,
+      src: d.src,
+      dst: d.dst,
+      payload: emitUdp({ srcPort: d.srcPort, dstPort: d.dstPort, payload: d.payload }, d.src, d.dst),
+    });
+    // Thread secures everything at the MAC but MLE (thread.md §3).
+    const secure = !(d.srcPort === MLE_UDP_PORT && d.dstPort === MLE_UDP_PORT);
+    this.sendDatagram(datagram, d.dst, secure, done);
+  }
+
+  private contexts(): LowpanContext[] {
+    return [{ id: 0, prefix: this.hooks.meshLocalPrefix(), length: 64 }];
+  }
+
+  /** Where a datagram to `dst` goes: the MAC destination and, for more than one hop, a mesh header. */
+  private route(dst: Ipv6Address): { mac: LinkAddress; mesh?: MeshHeader } | undefined {
+    if (isMulticast(dst)) return { mac: { mode: 'short', short: BROADCAST_SHORT } };
+    if (dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80) {
+      const short = rloc16FromIid(dst);
+      if (short !== undefined) return { mac: { mode: 'short', short } };
+      const ext = dst.slice(8, 16);
+      ext[0] = ext[0]! ^ 0x02;
+      return { mac: { mode: 'ext', ext } };
+    }
+    const target = this.hooks.resolve(dst);
+    const own = this.hooks.rloc16();
+    if (target === undefined || own === undefined) return undefined;
+    const hop = this.hooks.nextHop(target);
+    if (hop === undefined) return undefined;
+    if (hop === target) return { mac: { mode: 'short', short: hop } };
+    return {
+      mac: { mode: 'short', short: hop },
+      mesh: { hopsLeft: MESH_HOPS, originator: { mode: 'short', short: own }, final: { mode: 'short', short: target } },
+    };
+  }
+
+  private sendDatagram(datagram: Uint8Array, dst: Ipv6Address, secure: boolean, done?: (ok: boolean) => void): void {
+    const r = this.route(dst);
+    if (!r) {
+      this.counters.noRoute++;
+      done?.(false);
+      return;
+    }
+    const ext = this.mac.getExtAddress();
+    // IPHC elides from the mesh header's addresses when there is one (RFC 4944 §5.2).
+    const src: LinkAddress = r.mesh ? r.mesh.originator : { mode: 'ext', ext };
+    const linkDst: LinkAddress = r.mesh ? r.mesh.final : r.mac;
+    const c = compressDatagram(datagram, { src, dst: linkDst, contexts: this.contexts() });
+    if (!c.ok) {
+      done?.(false);
+      return;
+    }
+    const meshBytes = r.mesh ? emitMeshHeader(r.mesh) : new Uint8Array(0);
+    const frames = fragmentDatagram(c.value, { maxPayload: this.room(r.mac, secure) - meshBytes.length, tag: this.tag++ & 0xffff });
+    if (!frames.ok) {
+      done?.(false);
+      return;
+    }
+    this.sendFrames(
+      frames.value.map((f) => concat(meshBytes, f)),
+      r.mac,
+      secure,
+      done,
+    );
+  }
+
+  /** Room for the 6LoWPAN payload: 127 − FCS − MHR (PAN ID compressed, ext source) − aux header and MIC. */
+  private room(dst: LinkAddress, secure: boolean): number {
+    const mhr = 3 + 2 + (dst.mode === 'ext' ? 8 : 2) + 8;
+    return MAX_PSDU_LENGTH - FCS_LENGTH - mhr - (secure ? 6 + 4 : 0);
+  }
+
+  private sendFrames(payloads: Uint8Array[], dst: LinkAddress, secure: boolean, done?: (ok: boolean) => void): void {
+    const [first, ...rest] = payloads;
+    if (!first) {
+      done?.(true);
+      return;
+    }
+    const keys = this.hooks.keys();
+    const fc = this.frameCounter;
+    if (secure) this.frameCounter = (this.frameCounter + 1) >>> 0;
+    const header: AuxSecurityHeader = { level: THREAD_MAC_SECURITY_LEVEL, keyId: { mode: 1, index: keys.keyIndex }, frameCounter: fc };
+    const macKey = keys.current.macKey;
+    const extAddress = this.mac.getExtAddress();
+    this.counters.txFrames++;
+    if (secure) this.counters.txSecured++;
+    this.mac.dataRequest(
+      {
+        dstPan: this.mac.getPanId(),
+        dst,
+        srcMode: 'ext',
+        payload: first,
+        ackRequest: true,
+        ...(secure
+          ? { security: { header, secure: (h: Uint8Array, p: Uint8Array) => secureMacPayload(h, p, { key: macKey, extAddress, frameCounter: fc, securityLevel: THREAD_MAC_SECURITY_LEVEL }) } }
+          : {}),
+      },
+      (status) => {
+        const broadcast = dst.mode === 'short' && dst.short === BROADCAST_SHORT;
+        if (status !== 'success' && !broadcast) return done?.(false);
+        this.sendFrames(rest, dst, secure, done);
+      },
+    );
+  }
+
+  private receiveFrame(ind: MacDataIndication): void {
+    this.counters.rxFrames++;
+    let payload = ind.payload;
+    let secured = false;
+    if (ind.security) {
+      const opened = this.openSecured(ind);
+      if (opened === undefined) return;
+      payload = opened;
+      secured = true;
+      this.counters.rxSecured++;
+    }
+    const margin = ind.rssiDbm - NOISE_FLOOR_DBM;
+    const info: LinkInfo = { src: ind.src.mode === 'none' ? { mode: 'short', short: BROADCAST_SHORT } : ind.src, rssiDbm: ind.rssiDbm, linkMarginDb: margin, lqi: ind.lqi, secured };
+    const lf = parseLowpanFrame(payload);
+    if (!lf.ok) {
+      this.counters.rxMalformed++;
+      return;
+    }
+    let src: LinkAddress = info.src;
+    let dst: LinkAddress = ind.dst.mode === 'none' ? { mode: 'short', short: BROADCAST_SHORT } : ind.dst;
+    const mesh = lf.value.mesh;
+    if (mesh) {
+      const own = this.hooks.rloc16();
+      if (mesh.final.mode !== 'short' || own === undefined) return;
+      if (mesh.final.short !== own) return this.forwardMesh(mesh, payload, secured);
+      src = mesh.originator;
+      dst = mesh.final;
+    }
+    if (lf.value.frag) {
+      this.lastInfo = info;
+      this.lastMeshFinal = mesh !== undefined;
+      this.reassembler.handle(lf.value.frag, lf.value.rest, src, dst);
+      return;
+    }
+    const d = decompressDatagram(lf.value.rest, { src, dst, contexts: this.contexts() });
+    if (!d.ok) {
+      this.counters.rxMalformed++;
+      return;
+    }
+    this.receiveDatagram(d.value, info, mesh !== undefined);
+  }
+
+  /** Verifies and decrypts a secured frame, then applies the replay guard; undefined = dropped. */
+  private openSecured(ind: MacDataIndication): Uint8Array | undefined {
+    const sec = ind.security;
+    if (!sec || !ind.psdu || sec.keyId.mode !== 1 || ind.src.mode !== 'ext') {
+      this.counters.rxSecurityErrors++;
+      return undefined;
+    }
+    const keys = this.hooks.keys().macKeyForIndex(sec.keyId.index);
+    const frame = parseFrame(ind.psdu);
+    if (!keys || !frame.ok) {
+      this.counters.rxSecurityErrors++;
+      return undefined;
+    }
+    const layout = frameLayout(frame.value);
+    const opened = unsecureMacPayload(ind.psdu.subarray(0, layout.privateStart), ind.psdu.subarray(layout.privateStart, layout.fcsOffset), {
+      key: keys.macKey,
+      extAddress: ind.src.ext,
+      frameCounter: sec.frameCounter,
+      securityLevel: sec.level as 5,
+    });
+    if (!opened.ok) {
+      this.counters.rxSecurityErrors++;
+      return undefined;
+    }
+    const verdict = this.hooks.replay().admit(toHex(ind.src.ext), 'link', keys.keySequence, sec.frameCounter);
+    if (!verdict.accept) {
+      this.counters.rxReplayDropped++;
+      return undefined;
+    }
+    return opened.value;
+  }
+
+  private forwardMesh(mesh: MeshHeader, payload: Uint8Array, secured: boolean): void {
+    if (!this.hooks.forwarding() || !secured || mesh.hopsLeft <= 1 || mesh.final.mode !== 'short') return;
+    const hop = this.hooks.nextHop(mesh.final.short);
+    if (hop === undefined) {
+      this.counters.noRoute++;
+      return;
+    }
+    this.counters.forwarded++;
+    const inner = payload.subarray(meshHeaderLength(mesh));
+    const header = emitMeshHeader({ ...mesh, hopsLeft: mesh.hopsLeft - 1 });
+    this.sendFrames([concat(header, inner)], { mode: 'short', short: hop }, true);
+  }
+
+  private receiveDatagram(datagram: Uint8Array, info: LinkInfo | undefined, viaMesh: boolean): void {
+    if (!info) return;
+    const ip = parseIpv6(datagram);
+    if (!ip.ok) {
+      this.counters.rxMalformed++;
+      return;
+    }
+    const p = ip.value;
+    if (!isMulticast(p.dst) && !this.hooks.isOurAddress(p.dst)) {
+      // One-hop datagram for someone else (a child's traffic through its parent): route it on.
+      if (!info.secured || !this.hooks.forwarding() || viaMesh || p.hopLimit <= 1) return;
+      this.counters.forwarded++;
+      const fwd = datagram.slice();
+      fwd[7] = p.hopLimit - 1;
+      this.sendDatagram(fwd, p.dst, true);
+      return;
+    }
+    if (p.nextHeader !== NextHeader.udp) return;
+    const u = parseUdp(p.payload, p.src, p.dst);
+    if (!u.ok) {
+      this.counters.rxMalformed++;
+      return;
+    }
+    const isMle = u.value.srcPort === MLE_UDP_PORT && u.value.dstPort === MLE_UDP_PORT;
+    if (!info.secured && !isMle) {
+      this.counters.rxInsecureDropped++;
+      return;
+    }
+    this.handlers.get(u.value.dstPort)?.({ src: p.src, dst: p.dst, srcPort: u.value.srcPort, dstPort: u.value.dstPort, hopLimit: p.hopLimit, payload: u.value.payload, link: info });
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

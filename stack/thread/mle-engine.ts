@@ -1,0 +1,1302 @@
+// The Thread node: Mesh Link Establishment (attach, keep-alive, router upgrade,
+// link establishment, advertisements), the leader's router ID assignment, and the
+// distance-vector routes Route64 carries. Behaviour and timings follow OpenThread's
+// `mle.cpp` / `mle_router.cpp` as summarised in reference thread.md §1 and
+// openthread-cli.md §6; constants are in constants.ts.
+//
+// Everything runs on injected timers and randomness, through a ThreadNetwork
+// (UDP over 6LoWPAN) for its messages.
+import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
+import { after, SECOND } from '../runtime.ts';
+import { bytesEqual, toHex } from '../wire/bytes.ts';
+import { ipv6, isMulticast, ipv6Equal, prefixMatches, type Ipv6Address } from '../wire/ipv6-address.ts';
+import {
+  MLE_TLVS,
+  MLE_UDP_PORT,
+  getMleTlv,
+  mleTlv,
+  type AddressRegistrationEntry,
+  type Connectivity,
+  type DeviceMode,
+  type LeaderData,
+  type MleCommandName,
+  type MleMessage,
+  type MleTlv,
+  type Route64,
+} from '../wire/mle.ts';
+import * as C from './constants.ts';
+import { KeyManager } from './keys.ts';
+import type { ThreadNetwork, UdpReceive } from './link.ts';
+import { rloc16FromIid } from './link.ts';
+import { secureMle, unsecureMle } from './mle-security.ts';
+import { emitNetworkData, parseNetworkData, slaacPrefixes, BR_FLAGS, type NetworkDataTlv } from './network-data.ts';
+import { ReplayGuard } from './replay.ts';
+import {
+  ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS,
+  ADDRESS_SOLICIT_STATUS,
+  ADDRESS_SOLICIT_URI,
+  CoapCode,
+  emitAddressTlvs,
+  emitCoap,
+  parseAddressTlvs,
+  parseCoap,
+  TMF_UDP_PORT,
+  uriPathOf,
+  uriPathOptions,
+} from './tmf.ts';
+
+export type ThreadRole = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
+
+/** Mbed's `mesh_device_type_t` for Thread (mbed-mesh-api.md §2). */
+export type ThreadDeviceType = 'router' | 'sleepy-end-device' | 'minimal-end-device';
+
+export interface ThreadEngineConfig {
+  networkKey: Uint8Array;
+  keySequence: number;
+  panId: number;
+  channel: number;
+  /** The /64 mesh-local prefix, 8 bytes. */
+  meshLocalPrefix: Uint8Array;
+  deviceType: ThreadDeviceType;
+  /** Upper bound of the random wait before a REED asks to become a router. */
+  routerSelectionJitter: Micros;
+  childTimeoutS: number;
+  /** An on-mesh SLAAC /64 this node offers as a border router (8 bytes). */
+  borderRouterPrefix?: Uint8Array;
+}
+
+export interface ThreadEngineObserver {
+  /** Role changed (detached after a loss, child, router, leader). */
+  role(role: ThreadRole, previous: ThreadRole): void;
+  /** An attach cycle ended without a parent and the node will retry (end devices). */
+  attachFailed(): void;
+  /** The set of global (non mesh-local) addresses changed. */
+  globalAddresses(addresses: Ipv6Address[]): void;
+}
+
+export interface ThreadCounters {
+  attachAttempts: number;
+  parentRequests: number;
+  partitionIdChanges: number;
+  betterPartitionAttachAttempts: number;
+  parentChanges: number;
+  mleRx: number;
+  mleTx: number;
+  /** MLE messages whose MIC did not verify (e.g. another network key). */
+  mleSecurityErrors: number;
+  mleReplayDropped: number;
+  /** MLE with a hop limit other than 255, dropped. */
+  mleBadHopLimit: number;
+  addressSolicits: number;
+  routerIdsAssigned: number;
+}
+
+type NeighbourKind = 'parent' | 'child' | 'router';
+
+interface Neighbour {
+  ext: Uint8Array;
+  rloc16: number;
+  kind: NeighbourKind;
+  lastHeard: Micros;
+  /** Our measured margin of its frames, dB. */
+  linkMarginDb: number;
+  /** Its measured link quality of our frames (from its Route64), when known. */
+  lqOut?: number;
+  mode?: DeviceMode;
+  timeoutS?: number;
+  /** Registered mesh-local EIDs (children). */
+  mlEids: Ipv6Address[];
+  /** Its advertised route costs by router ID (routers). */
+  routes: Map<number, number>;
+}
+
+interface ParentCandidate {
+  ext: Uint8Array;
+  src: Ipv6Address;
+  rloc16: number;
+  leaderData: LeaderData;
+  linkFrameCounter: number;
+  challenge: Uint8Array;
+  ourMarginDb: number;
+  theirMarginDb: number;
+  connectivity: Connectivity;
+  keySequence: number;
+  mleFrameCounter: number;
+}
+
+interface Attach {
+  mode: 'any' | 'better';
+  /** Index of the next Parent Request in this cycle. */
+  index: number;
+  routerRequests: number;
+  totalRequests: number;
+  challenge: Uint8Array;
+  candidates: ParentCandidate[];
+  /** Chosen parent while a Child ID Request is out. */
+  chosen?: ParentCandidate;
+  timer?: Timer;
+}
+
+const ALL_NODES = ipv6('ff02::1');
+const ALL_ROUTERS = ipv6('ff02::2');
+const HOP_LIMIT_MLE = 255;
+const HOP_LIMIT_TMF = 64;
+
+export function routerIdOf(rloc16: number): number {
+  return rloc16 >> 10;
+}
+export function rloc16OfRouter(id: number): number {
+  return id << 10;
+}
+export function isRouterRloc16(rloc16: number): boolean {
+  return (rloc16 & 0x1ff) === 0;
+}
+
+/** Partition comparison (`MleRouter::ComparePartitions`): weighting, then non-singleton, then partition ID. > 0: a better. */
+export function comparePartitions(aSingleton: boolean, a: LeaderData, bSingleton: boolean, b: LeaderData): number {
+  if (a.weighting !== b.weighting) return a.weighting > b.weighting ? 1 : -1;
+  if (aSingleton !== bSingleton) return bSingleton ? 1 : -1;
+  if (a.partitionId !== b.partitionId) return a.partitionId > b.partitionId ? 1 : -1;
+  return 0;
+}
+
+/** 8-bit sequence comparison (serial number arithmetic): a newer than b. */
+function seqNewer(a: number, b: number): boolean {
+  const d = (a - b) & 0xff;
+  return d !== 0 && d < 128;
+}
+
+export class ThreadMle {
+  readonly counters: ThreadCounters = {
+    attachAttempts: 0,
+    parentRequests: 0,
+    partitionIdChanges: 0,
+    betterPartitionAttachAttempts: 0,
+    parentChanges: 0,
+    mleRx: 0,
+    mleTx: 0,
+    mleSecurityErrors: 0,
+    mleReplayDropped: 0,
+    mleBadHopLimit: 0,
+    addressSolicits: 0,
+    routerIdsAssigned: 0,
+  };
+  readonly keys: KeyManager;
+  readonly replay = new ReplayGuard<string>();
+  readonly mlEid: Ipv6Address;
+  private roleValue: ThreadRole = 'disabled';
+  private rloc: number | undefined;
+  private leaderData: LeaderData | undefined;
+  private idSequence = 0;
+  private routerIds = new Set<number>();
+  private readonly neighbours = new Map<string, Neighbour>();
+  private networkData: NetworkDataTlv[] = [];
+  private globals: Ipv6Address[] = [];
+  private mleFrameCounter = 0;
+  private attach: Attach | undefined;
+  private backoff: Micros = C.ATTACH_BACKOFF_MIN;
+  private attachedOnce = false;
+  /** Bumped on stop and on every role reset, so stale timers do nothing. */
+  private epoch = 0;
+  private timers: Timer[] = [];
+  private upgradeTimer: Timer | undefined;
+  private keepAlive: { attempts: number; challenge: Uint8Array; timer?: Timer } | undefined;
+  /** Challenges we sent in Parent Responses, by requester. */
+  private readonly parentResponses = new Map<string, { challenge: Uint8Array; at: Micros }>();
+  /** Challenges we sent in Link Requests / Accept-and-Requests, by peer ('*' for a multicast request). */
+  private readonly linkChallenges = new Map<string, { challenge: Uint8Array; at: Micros }>();
+  private readonly linkRequestSentAt = new Map<string, Micros>();
+  /** Child ID Requests a REED holds while it becomes a router. */
+  private pendingChildRequests: Array<{ m: MleMessage; rx: UdpReceive; ext: Uint8Array; keySequence: number; fc: number }> = [];
+  private solicit: { token: Uint8Array; messageId: number; timer: Timer } | undefined;
+  private messageId = 0;
+  private trickle: { interval: Micros; timer?: Timer } | undefined;
+  /** Leader: when each router ID was last reachable. */
+  private readonly lastReachable = new Map<number, Micros>();
+  private leaderReachableAt: Micros = 0;
+  private housekeeping: Timer | undefined;
+
+  constructor(
+    private readonly cfg: ThreadEngineConfig,
+    private readonly env: { timers: Timers; rng: Rng; extAddress: Uint8Array; linkFrameCounter: () => number },
+    private readonly net: ThreadNetwork,
+    private readonly setShortAddress: (rloc16: number | undefined) => void,
+    private readonly observer: ThreadEngineObserver,
+  ) {
+    this.keys = new KeyManager(cfg.networkKey, cfg.keySequence);
+    const iid = new Uint8Array(8);
+    for (let i = 0; i < 8; i++) iid[i] = env.rng.int(256);
+    this.mlEid = this.meshLocal(iid);
+    net.onUdp(MLE_UDP_PORT, (m) => this.receiveMle(m));
+    net.onUdp(TMF_UDP_PORT, (m) => this.receiveTmf(m));
+  }
+
+  // ---- public view ----
+
+  get role(): ThreadRole {
+    return this.roleValue;
+  }
+  get rloc16(): number | undefined {
+    return this.rloc;
+  }
+  get partition(): LeaderData | undefined {
+    return this.leaderData ? { ...this.leaderData } : undefined;
+  }
+  get linkLocal(): Ipv6Address {
+    const iid = this.env.extAddress.slice();
+    iid[0] = iid[0]! ^ 0x02;
+    return this.withPrefix(ipv6('fe80::'), iid);
+  }
+  get rlocAddress(): Ipv6Address | undefined {
+    return this.rloc === undefined ? undefined : this.meshLocal(rlocIid(this.rloc));
+  }
+  get globalAddresses(): Ipv6Address[] {
+    return this.globals.slice();
+  }
+  get routerIdSet(): number[] {
+    return [...this.routerIds].sort((a, b) => a - b);
+  }
+  get parentRloc16(): number | undefined {
+    for (const n of this.neighbours.values()) if (n.kind === 'parent') return n.rloc16;
+    return undefined;
+  }
+  neighbourList(): Array<{ ext: string; rloc16: number; kind: NeighbourKind; linkMarginDb: number }> {
+    return [...this.neighbours.values()].map((n) => ({ ext: toHex(n.ext), rloc16: n.rloc16, kind: n.kind, linkMarginDb: n.linkMarginDb }));
+  }
+  isAttached(): boolean {
+    return this.roleValue === 'child' || this.roleValue === 'router' || this.roleValue === 'leader';
+  }
+  routerEligible(): boolean {
+    return this.cfg.deviceType === 'router';
+  }
+
+  /** Every unicast address of ours. */
+  addresses(): Ipv6Address[] {
+    const out = [this.linkLocal];
+    if (this.isAttached()) {
+      out.push(this.mlEid);
+      const r = this.rlocAddress;
+      if (r) out.push(r);
+      if (this.roleValue === 'leader') out.push(this.meshLocal(rlocIid(0xfc00)));
+      out.push(...this.globals);
+    }
+    return out;
+  }
+
+  isOurAddress(a: Ipv6Address): boolean {
+    return this.addresses().some((x) => ipv6Equal(x, a));
+  }
+
+  // ---- start / stop ----
+
+  start(): void {
+    if (this.roleValue !== 'disabled') return;
+    this.setRole('detached');
+    this.startAttach('any', true);
+    this.housekeeping = this.every(SECOND, () => this.tick());
+  }
+
+  stop(): void {
+    this.epoch++;
+    this.cancelAll();
+    this.housekeeping?.cancel();
+    this.housekeeping = undefined;
+    this.neighbours.clear();
+    this.attach = undefined;
+    this.rloc = undefined;
+    this.setShortAddress(undefined);
+    this.leaderData = undefined;
+    this.routerIds.clear();
+    this.updateGlobals([]);
+    this.setRole('disabled');
+  }
+
+  // ---- timers ----
+
+  private later(delay: Micros, fn: () => void): Timer {
+    const epoch = this.epoch;
+    const t = after(this.env.timers, Math.max(0, delay), () => {
+      this.timers = this.timers.filter((x) => x !== t);
+      if (epoch === this.epoch) fn();
+    });
+    this.timers.push(t);
+    return t;
+  }
+
+  private every(period: Micros, fn: () => void): Timer {
+    let current: Timer | undefined;
+    const tick = (): void => {
+      current = after(this.env.timers, period, () => {
+        fn();
+        tick();
+      });
+    };
+    tick();
+    return { cancel: () => current?.cancel() };
+  }
+
+  private cancelAll(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    this.upgradeTimer = undefined;
+    this.keepAlive = undefined;
+    this.solicit = undefined;
+    this.trickle = undefined;
+  }
+
+  private jitter(max: Micros): Micros {
+    return Math.floor(this.env.rng.next() * max);
+  }
+
+  private randomBytes(n: number): Uint8Array {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = this.env.rng.int(256);
+    return b;
+  }
+
+  // ---- addresses ----
+
+  private withPrefix(prefix: Uint8Array, iid: Uint8Array): Ipv6Address {
+    const a = new Uint8Array(16);
+    a.set(prefix.subarray(0, 8), 0);
+    a.set(iid.subarray(0, 8), 8);
+    return a;
+  }
+
+  meshLocal(iid: Uint8Array): Ipv6Address {
+    return this.withPrefix(this.cfg.meshLocalPrefix, iid);
+  }
+
+  /** RLOC16 of a mesh-local address: RLOC/ALOC IIDs directly, ML-EIDs of ours and of our children. */
+  resolve(a: Ipv6Address): number | undefined {
+    if (!prefixMatches(a, this.cfg.meshLocalPrefix, 64)) return undefined;
+    const short = rloc16FromIid(a);
+    if (short !== undefined) {
+      if (short === 0xfc00) return this.leaderData ? rloc16OfRouter(this.leaderData.leaderRouterId) : undefined;
+      return short;
+    }
+    if (ipv6Equal(a, this.mlEid)) return this.rloc;
+    for (const n of this.neighbours.values()) if (n.mlEids.some((e) => ipv6Equal(e, a))) return n.rloc16;
+    return undefined;
+  }
+
+  // ---- roles ----
+
+  private setRole(role: ThreadRole): void {
+    const previous = this.roleValue;
+    if (previous === role) return;
+    this.roleValue = role;
+    this.observer.role(role, previous);
+  }
+
+  /** Drops every link and timer of the current attachment, keeping the node running. */
+  private resetAttachment(): void {
+    this.epoch++;
+    this.cancelAll();
+    this.neighbours.clear();
+    this.pendingChildRequests = [];
+    this.rloc = undefined;
+    this.setShortAddress(undefined);
+    this.routerIds.clear();
+  }
+
+  private detach(): void {
+    this.resetAttachment();
+    this.leaderData = undefined;
+    this.updateGlobals([]);
+    this.setRole('detached');
+    this.startAttach('any', false);
+  }
+
+  private becomeLeader(): void {
+    const previousPartition = this.leaderData?.partitionId;
+    this.resetAttachment();
+    const id = this.env.rng.int(C.MAX_ROUTER_ID + 1);
+    this.leaderData = {
+      partitionId: (this.env.rng.int(0x10000) * 0x10000 + this.env.rng.int(0x10000)) >>> 0,
+      weighting: C.LEADER_WEIGHT,
+      dataVersion: this.env.rng.int(256),
+      stableDataVersion: this.env.rng.int(256),
+      leaderRouterId: id,
+    };
+    if (previousPartition !== this.leaderData.partitionId) this.counters.partitionIdChanges++;
+    this.idSequence = this.env.rng.int(256);
+    this.routerIds = new Set([id]);
+    this.lastReachable.clear();
+    this.rloc = rloc16OfRouter(id);
+    this.setShortAddress(this.rloc);
+    this.networkData = this.ownNetworkData();
+    this.attachedOnce = true;
+    this.backoff = C.ATTACH_BACKOFF_MIN;
+    this.setRole('leader');
+    this.refreshGlobals();
+    this.startTrickle();
+  }
+
+  private ownNetworkData(): NetworkDataTlv[] {
+    const prefix = this.cfg.borderRouterPrefix;
+    if (!prefix || this.rloc === undefined) return [];
+    return [
+      {
+        type: 'prefix',
+        stable: true,
+        domainId: 0,
+        prefixLength: 64,
+        prefix: prefix.slice(0, 8),
+        subTlvs: [{ type: 'borderRouter', stable: true, entries: [{ rloc16: this.rloc, flags: BR_FLAGS.preferred | BR_FLAGS.slaac | BR_FLAGS.onMesh | BR_FLAGS.defaultRoute }] }],
+      },
+    ];
+  }
+
+  private refreshGlobals(): void {
+    const iid = this.mlEid.subarray(8, 16);
+    this.updateGlobals(slaacPrefixes(this.networkData).map((p) => this.withPrefix(p, iid)));
+  }
+
+  private updateGlobals(next: Ipv6Address[]): void {
+    const same = next.length === this.globals.length && next.every((a, i) => ipv6Equal(a, this.globals[i]!));
+    if (same) return;
+    this.globals = next;
+    this.observer.globalAddresses(next.slice());
+  }
+
+  // ---- attach (child side) ----
+
+  private startAttach(mode: 'any' | 'better', first: boolean): void {
+    if (this.attach?.timer) this.attach.timer.cancel();
+    const firstCycle = first || !this.attachedOnce;
+    this.attach = {
+      mode,
+      index: 0,
+      routerRequests: firstCycle ? C.FIRST_CYCLE_ROUTER_REQUESTS : C.LATER_CYCLE_ROUTER_REQUESTS,
+      totalRequests: firstCycle ? C.FIRST_CYCLE_TOTAL_REQUESTS : C.LATER_CYCLE_TOTAL_REQUESTS,
+      challenge: this.randomBytes(8),
+      candidates: [],
+    };
+    this.counters.attachAttempts++;
+    if (mode === 'better') this.counters.betterPartitionAttachAttempts++;
+    const delay = first ? C.ATTACH_START_MIN + this.jitter(C.ATTACH_START_JITTER) : this.jitter(C.ATTACH_RETRY_JITTER);
+    const a = this.attach;
+    a.timer = this.later(delay, () => this.sendParentRequest(a));
+  }
+
+  private sendParentRequest(a: Attach): void {
+    if (this.attach !== a) return;
+    const routersOnly = a.index < a.routerRequests;
+    a.index++;
+    a.challenge = this.randomBytes(8);
+    this.counters.parentRequests++;
+    this.sendMle(ALL_ROUTERS, 'parentRequest', [
+      mleTlv('mode', this.mode()),
+      mleTlv('challenge', a.challenge),
+      mleTlv('scanMask', { routers: true, endDevices: !routersOnly, reserved: 0 }),
+      mleTlv('version', C.THREAD_VERSION_1_3),
+    ]);
+    a.timer = this.later(routersOnly ? C.PARENT_REQUEST_ROUTER_TIMEOUT : C.PARENT_REQUEST_REED_TIMEOUT, () => this.parentWindowEnded(a));
+  }
+
+  private parentWindowEnded(a: Attach): void {
+    if (this.attach !== a) return;
+    const best = this.bestCandidate(a.candidates);
+    if (best) return this.sendChildIdRequest(a, best);
+    if (a.index < a.totalRequests) return this.sendParentRequest(a);
+    this.attachCycleFailed(a);
+  }
+
+  private attachCycleFailed(a: Attach): void {
+    this.attach = undefined;
+    if (a.mode === 'better') return; // stay in our partition
+    if (this.routerEligible()) return this.becomeLeader();
+    this.observer.attachFailed();
+    const wait = this.backoff + this.jitter(C.ATTACH_RETRY_JITTER);
+    this.backoff = Math.min(this.backoff * 2, C.ATTACH_BACKOFF_MAX);
+    this.later(wait, () => {
+      if (this.roleValue === 'detached' && !this.attach) this.startAttach('any', false);
+    });
+  }
+
+  private bestCandidate(cands: ParentCandidate[]): ParentCandidate | undefined {
+    const score = (c: ParentCandidate): number[] => {
+      const lq = Math.min(C.linkQualityFromMargin(c.ourMarginDb), C.linkQualityFromMargin(c.theirMarginDb));
+      return [lq, isRouterRloc16(c.rloc16) ? 1 : 0, c.connectivity.parentPriority, c.connectivity.linkQuality3, c.connectivity.linkQuality2, c.connectivity.linkQuality1, c.ourMarginDb];
+    };
+    let best: ParentCandidate | undefined;
+    let bestScore: number[] = [];
+    for (const c of cands) {
+      const s = score(c);
+      if (!best || compareLex(s, bestScore) > 0) {
+        best = c;
+        bestScore = s;
+      }
+    }
+    return best;
+  }
+
+  private sendChildIdRequest(a: Attach, parent: ParentCandidate): void {
+    a.chosen = parent;
+    a.candidates = a.candidates.filter((c) => c !== parent);
+    const tlvs: MleTlv[] = [
+      mleTlv('response', parent.challenge),
+      mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
+      mleTlv('mleFrameCounter', this.mleFrameCounter),
+      mleTlv('mode', this.mode()),
+      mleTlv('timeout', this.cfg.childTimeoutS),
+      mleTlv('version', C.THREAD_VERSION_1_3),
+      // Registered by every child here, so a parent can route to its children's ML-EIDs.
+      mleTlv('addressRegistration', [{ compressed: true, contextId: 0, iid: this.mlEid.slice(8, 16) }]),
+      mleTlv('tlvRequest', [MLE_TLVS.address16.code, MLE_TLVS.networkData.code, MLE_TLVS.route64.code]),
+      mleTlv('activeTimestamp', { seconds: 1, ticks: 0, authoritative: false }),
+    ];
+    this.sendMle(parent.src, 'childIdRequest', tlvs);
+    a.timer = this.later(C.CHILD_ID_RESPONSE_TIMEOUT, () => {
+      if (this.attach !== a) return;
+      a.chosen = undefined;
+      const next = this.bestCandidate(a.candidates);
+      if (next) return this.sendChildIdRequest(a, next);
+      if (a.index < a.totalRequests) return this.sendParentRequest(a);
+      this.attachCycleFailed(a);
+    });
+  }
+
+  private mode(): DeviceMode {
+    const ftd = this.cfg.deviceType === 'router';
+    // Sleepy end devices poll their parent; without indirect transmission in the MAC they stay rx-on here.
+    return { rxOnWhenIdle: true, secureDataRequests: false, fullThreadDevice: ftd, fullNetworkData: ftd, reserved: 0 };
+  }
+
+  private handleParentResponse(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number): void {
+    const a = this.attach;
+    if (!a || a.chosen) return;
+    const response = getMleTlv(m, 'response');
+    const rloc16 = getMleTlv(m, 'sourceAddress');
+    const leaderData = getMleTlv(m, 'leaderData');
+    const challenge = getMleTlv(m, 'challenge');
+    const connectivity = getMleTlv(m, 'connectivity');
+    const linkMargin = getMleTlv(m, 'linkMargin');
+    const linkFc = getMleTlv(m, 'linkFrameCounter');
+    if (!response || !bytesEqual(response, a.challenge) || rloc16 === undefined || !leaderData || !challenge || !connectivity) return;
+    if (a.mode === 'better' && this.leaderData) {
+      const theirs = connectivity.activeRouters <= 1;
+      if (comparePartitions(theirs, leaderData, this.routerIds.size <= 1, this.leaderData) <= 0) return;
+    }
+    a.candidates.push({
+      ext,
+      src: rx.src,
+      rloc16,
+      leaderData,
+      linkFrameCounter: linkFc ?? 0,
+      challenge,
+      ourMarginDb: rx.link.linkMarginDb,
+      theirMarginDb: linkMargin ?? 0,
+      connectivity,
+      keySequence,
+      mleFrameCounter: fc,
+    });
+  }
+
+  private handleChildIdResponse(m: MleMessage, ext: Uint8Array, keySequence: number, fc: number): void {
+    const a = this.attach;
+    const parent = a?.chosen;
+    if (!a || !parent || !bytesEqual(parent.ext, ext)) return;
+    const address16 = getMleTlv(m, 'address16');
+    const leaderData = getMleTlv(m, 'leaderData');
+    if (address16 === undefined || !leaderData) return;
+    const wasAttached = this.isAttached();
+    const previousPartition = this.leaderData?.partitionId;
+    const hadParent = this.parentRloc16;
+    this.resetAttachment();
+    this.attach = undefined;
+    this.rloc = address16;
+    this.setShortAddress(address16);
+    this.leaderData = leaderData;
+    if (previousPartition !== leaderData.partitionId) this.counters.partitionIdChanges++;
+    if (wasAttached || hadParent !== undefined) this.counters.parentChanges++;
+    const route = getMleTlv(m, 'route64');
+    if (route) this.adoptRouterSet(route);
+    const nd = getMleTlv(m, 'networkData');
+    this.networkData = nd ? (parseNetworkData(nd).ok ? unwrapNd(nd) : []) : [];
+    this.neighbours.set(toHex(ext), {
+      ext,
+      // A REED parent answered with its child RLOC16 and took a router ID since.
+      rloc16: getMleTlv(m, 'sourceAddress') ?? parent.rloc16,
+      kind: 'parent',
+      lastHeard: this.env.timers.now(),
+      linkMarginDb: parent.ourMarginDb,
+      mlEids: [],
+      routes: new Map(),
+    });
+    this.replay.establish(toHex(ext), { keySequence, mleFrameCounter: fc + 1, linkFrameCounter: parent.linkFrameCounter });
+    this.attachedOnce = true;
+    this.backoff = C.ATTACH_BACKOFF_MIN;
+    this.setRole('child');
+    this.refreshGlobals();
+    this.scheduleKeepAlive();
+    this.scheduleRouterUpgrade();
+  }
+
+  // ---- child keep-alive ----
+
+  private keepAlivePeriod(): Micros {
+    return Math.max(SECOND, (this.cfg.childTimeoutS * SECOND) / 2);
+  }
+
+  private scheduleKeepAlive(): void {
+    this.later(this.keepAlivePeriod(), () => this.sendKeepAlive(0));
+  }
+
+  private sendKeepAlive(attempt: number): void {
+    if (this.roleValue !== 'child') return;
+    const parent = [...this.neighbours.values()].find((n) => n.kind === 'parent');
+    if (!parent) return this.detach();
+    if (attempt >= C.MAX_CHILD_KEEP_ALIVE_ATTEMPTS) return this.detach();
+    const challenge = this.randomBytes(8);
+    this.keepAlive = { attempts: attempt + 1, challenge };
+    this.sendMle(this.linkLocalOf(parent.ext), 'childUpdateRequest', [
+      mleTlv('sourceAddress', this.rloc ?? 0xfffe),
+      mleTlv('mode', this.mode()),
+      mleTlv('challenge', challenge),
+      mleTlv('timeout', this.cfg.childTimeoutS),
+      mleTlv('addressRegistration', [{ compressed: true, contextId: 0, iid: this.mlEid.slice(8, 16) }]),
+      ...(this.leaderData ? [mleTlv('leaderData', this.leaderData)] : []),
+    ]);
+    const ka = this.keepAlive;
+    ka.timer = this.later(C.UNICAST_RETX_DELAY, () => {
+      if (this.keepAlive === ka) this.sendKeepAlive(attempt + 1);
+    });
+  }
+
+  private handleChildUpdateResponse(m: MleMessage, ext: Uint8Array): void {
+    const n = this.neighbours.get(toHex(ext));
+    if (this.roleValue !== 'child' || n?.kind !== 'parent') return;
+    const status = getMleTlv(m, 'status');
+    if (status === 1) return this.detach(); // the parent no longer knows us
+    const response = getMleTlv(m, 'response');
+    if (!this.keepAlive || !response || !bytesEqual(response, this.keepAlive.challenge)) return;
+    this.keepAlive.timer?.cancel();
+    this.keepAlive = undefined;
+    n.lastHeard = this.env.timers.now();
+    this.scheduleKeepAlive();
+  }
+
+  private handleChildUpdateRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
+    if (!this.isRouterRole()) return;
+    const n = this.neighbours.get(toHex(ext));
+    if (n?.kind !== 'child') {
+      this.sendMle(rx.src, 'childUpdateResponse', [mleTlv('status', 1), ...(getMleTlv(m, 'challenge') ? [mleTlv('response', getMleTlv(m, 'challenge')!)] : [])]);
+      return;
+    }
+    n.lastHeard = this.env.timers.now();
+    n.linkMarginDb = rx.link.linkMarginDb;
+    const timeout = getMleTlv(m, 'timeout');
+    if (timeout !== undefined) n.timeoutS = timeout;
+    const reg = getMleTlv(m, 'addressRegistration');
+    if (reg) n.mlEids = this.registeredAddresses(reg);
+    const challenge = getMleTlv(m, 'challenge');
+    this.sendMle(rx.src, 'childUpdateResponse', [
+      mleTlv('sourceAddress', this.rloc!),
+      ...(n.mode ? [mleTlv('mode', n.mode)] : []),
+      ...(challenge ? [mleTlv('response', challenge)] : []),
+      mleTlv('timeout', n.timeoutS ?? this.cfg.childTimeoutS),
+      mleTlv('leaderData', this.leaderData!),
+    ]);
+  }
+
+  // ---- parent side ----
+
+  private isRouterRole(): boolean {
+    return this.roleValue === 'router' || this.roleValue === 'leader';
+  }
+
+  private isReed(): boolean {
+    return this.roleValue === 'child' && this.routerEligible();
+  }
+
+  private handleParentRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
+    const mask = getMleTlv(m, 'scanMask');
+    const challenge = getMleTlv(m, 'challenge');
+    if (!mask || !challenge || !this.leaderData) return;
+    const asRouter = this.isRouterRole() && mask.routers;
+    const asReed = this.isReed() && mask.endDevices;
+    if (!asRouter && !asReed) return;
+    const existing = this.neighbours.get(toHex(ext));
+    if (existing?.kind === 'parent') return; // our parent cannot become our child
+    const maxDelay = mask.endDevices ? C.PARENT_RESPONSE_MAX_DELAY_ALL : C.PARENT_RESPONSE_MAX_DELAY_ROUTERS;
+    const margin = rx.link.linkMarginDb;
+    const src = rx.src;
+    this.later(this.jitter(maxDelay), () => {
+      if (!this.leaderData || this.rloc === undefined) return;
+      const ours = this.randomBytes(8);
+      this.parentResponses.set(toHex(ext), { challenge: ours, at: this.env.timers.now() });
+      this.sendMle(src, 'parentResponse', [
+        mleTlv('sourceAddress', this.rloc),
+        mleTlv('leaderData', this.leaderData),
+        mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
+        mleTlv('mleFrameCounter', this.mleFrameCounter),
+        mleTlv('response', challenge),
+        mleTlv('challenge', ours),
+        mleTlv('linkMargin', Math.max(0, Math.min(255, Math.round(margin)))),
+        mleTlv('connectivity', this.connectivity()),
+        mleTlv('version', C.THREAD_VERSION_1_3),
+      ]);
+    });
+  }
+
+  private connectivity(): Connectivity {
+    let lq3 = 0;
+    let lq2 = 0;
+    let lq1 = 0;
+    for (const n of this.neighbours.values()) {
+      if (n.kind === 'child') continue;
+      const lq = C.linkQualityFromMargin(n.linkMarginDb);
+      if (lq === 3) lq3++;
+      else if (lq === 2) lq2++;
+      else if (lq === 1) lq1++;
+    }
+    const leaderCost = this.leaderData ? Math.min(this.routeCost(this.leaderData.leaderRouterId) ?? C.MAX_ROUTE_COST, 255) : C.MAX_ROUTE_COST;
+    return { parentPriority: 0, flagsReserved: 0, linkQuality3: lq3, linkQuality2: lq2, linkQuality1: lq1, leaderCost, idSequence: this.idSequence, activeRouters: this.routerIds.size };
+  }
+
+  private handleChildIdRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number): void {
+    const key = toHex(ext);
+    const pending = this.parentResponses.get(key);
+    const response = getMleTlv(m, 'response');
+    if (!pending || !response || !bytesEqual(response, pending.challenge)) return;
+    if (this.env.timers.now() - pending.at > C.CHILD_ID_REQUEST_TIMEOUT) return;
+    if (this.isReed()) {
+      // A REED becomes a router before it takes a child (thread.md §1).
+      this.pendingChildRequests.push({ m, rx, ext, keySequence, fc });
+      this.upgradeTimer?.cancel();
+      if (!this.solicit) this.sendAddressSolicit();
+      return;
+    }
+    if (!this.isRouterRole()) return;
+    this.parentResponses.delete(key);
+    this.acceptChild(m, rx, ext, keySequence, fc);
+  }
+
+  private acceptChild(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number): void {
+    if (this.rloc === undefined || !this.leaderData) return;
+    const key = toHex(ext);
+    let child = this.neighbours.get(key);
+    if (child?.kind === 'parent') return;
+    if (child && child.kind !== 'child') child = undefined; // a former router neighbour re-attaching
+    if (!child) {
+      const used = new Set([...this.neighbours.values()].filter((n) => n.kind === 'child').map((n) => n.rloc16 & 0x1ff));
+      let id = 1;
+      while (used.has(id) && id <= C.MAX_CHILD_ID) id++;
+      if (id > C.MAX_CHILD_ID) return;
+      child = { ext, rloc16: this.rloc | id, kind: 'child', lastHeard: 0, linkMarginDb: rx.link.linkMarginDb, mlEids: [], routes: new Map() };
+      this.neighbours.set(key, child);
+    }
+    child.lastHeard = this.env.timers.now();
+    const mode = getMleTlv(m, 'mode');
+    if (mode) child.mode = mode;
+    child.timeoutS = getMleTlv(m, 'timeout') ?? this.cfg.childTimeoutS;
+    const reg = getMleTlv(m, 'addressRegistration');
+    if (reg) child.mlEids = this.registeredAddresses(reg);
+    this.replay.establish(key, { keySequence, mleFrameCounter: fc + 1, linkFrameCounter: getMleTlv(m, 'linkFrameCounter') ?? 0 });
+    const requested = getMleTlv(m, 'tlvRequest') ?? [];
+    const tlvs: MleTlv[] = [
+      mleTlv('sourceAddress', this.rloc),
+      mleTlv('leaderData', this.leaderData),
+      mleTlv('activeTimestamp', { seconds: 1, ticks: 0, authoritative: false }),
+      mleTlv('address16', child.rloc16),
+    ];
+    if (requested.includes(MLE_TLVS.networkData.code)) tlvs.push(mleTlv('networkData', emitNetworkData(this.networkData)));
+    if (requested.includes(MLE_TLVS.route64.code) && mode?.fullThreadDevice) tlvs.push(mleTlv('route64', this.route64()));
+    this.sendMle(rx.src, 'childIdResponse', tlvs);
+  }
+
+  private registeredAddresses(entries: AddressRegistrationEntry[]): Ipv6Address[] {
+    return entries.map((e) => (e.compressed ? this.meshLocal(e.iid) : e.address.slice()));
+  }
+
+  // ---- router upgrade ----
+
+  private scheduleRouterUpgrade(): void {
+    if (!this.isReed()) return;
+    this.upgradeTimer?.cancel();
+    this.upgradeTimer = this.later(this.jitter(this.cfg.routerSelectionJitter) + 1, () => {
+      this.upgradeTimer = undefined;
+      if (this.isReed() && this.routerIds.size < C.ROUTER_UPGRADE_THRESHOLD) this.sendAddressSolicit();
+    });
+  }
+
+  private sendAddressSolicit(): void {
+    if (!this.leaderData || this.rloc === undefined) return;
+    this.counters.addressSolicits++;
+    const token = this.randomBytes(4);
+    const messageId = (this.messageId = (this.messageId + 1) & 0xffff);
+    const payload = emitAddressTlvs({ status: ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS, extMacAddress: this.env.extAddress, unknown: [] });
+    const coap = emitCoap({ type: 'confirmable', code: CoapCode.post, messageId, token, options: uriPathOptions(ADDRESS_SOLICIT_URI), payload });
+    const leader = this.meshLocal(rlocIid(rloc16OfRouter(this.leaderData.leaderRouterId)));
+    this.net.sendUdp({ src: this.rlocAddress!, dst: leader, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
+    // CoAP ACK_TIMEOUT is 2 s (RFC 7252 §4.8); one try, then wait for the next jitter.
+    const timer = this.later(2 * SECOND, () => {
+      if (this.solicit?.token !== token) return;
+      this.solicit = undefined;
+      this.pendingChildRequests = [];
+      this.scheduleRouterUpgrade();
+    });
+    this.solicit = { token, messageId, timer };
+  }
+
+  private receiveTmf(rx: UdpReceive): void {
+    const c = parseCoap(rx.payload);
+    if (!c.ok) return;
+    const msg = c.value;
+    if (msg.type === 'confirmable' && msg.code === CoapCode.post && uriPathOf(msg) === ADDRESS_SOLICIT_URI) {
+      if (this.roleValue !== 'leader') return;
+      const req = parseAddressTlvs(msg.payload);
+      if (!req.ok || !req.value.extMacAddress) return;
+      const id = this.allocateRouterId(req.value.rloc16);
+      const answer =
+        id === undefined
+          ? emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.noAddressAvailable, unknown: [] })
+          : emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.success, rloc16: rloc16OfRouter(id), routerMask: { idSequence: this.idSequence, routerIds: this.routerIdSet }, unknown: [] });
+      const ack = emitCoap({ type: 'acknowledgement', code: CoapCode.changed, messageId: msg.messageId, token: msg.token, options: [], payload: answer });
+      this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
+      return;
+    }
+    if (msg.type === 'acknowledgement' && this.solicit && bytesEqual(msg.token, this.solicit.token)) {
+      this.solicit.timer.cancel();
+      this.solicit = undefined;
+      const res = parseAddressTlvs(msg.payload);
+      if (!res.ok || res.value.status !== ADDRESS_SOLICIT_STATUS.success || res.value.rloc16 === undefined || !res.value.routerMask) {
+        this.pendingChildRequests = [];
+        return;
+      }
+      this.becomeRouter(res.value.rloc16, res.value.routerMask.idSequence, res.value.routerMask.routerIds);
+    }
+  }
+
+  /** Leader: the requested ID if free, else the lowest free one. */
+  private allocateRouterId(requested: number | undefined): number | undefined {
+    if (this.routerIds.size > C.MAX_ROUTER_ID) return undefined;
+    let id = requested !== undefined && isRouterRloc16(requested) ? routerIdOf(requested) : undefined;
+    if (id === undefined || this.routerIds.has(id)) {
+      id = undefined;
+      for (let i = 0; i <= C.MAX_ROUTER_ID; i++) if (!this.routerIds.has(i)) {
+        id = i;
+        break;
+      }
+    }
+    if (id === undefined) return undefined;
+    this.routerIds.add(id);
+    this.lastReachable.set(id, this.env.timers.now());
+    this.idSequence = (this.idSequence + 1) & 0xff;
+    this.counters.routerIdsAssigned++;
+    this.resetTrickle();
+    return id;
+  }
+
+  private becomeRouter(rloc16: number, idSequence: number, routerIds: number[]): void {
+    if (!this.isReed()) return;
+    // The former parent becomes a router neighbour once the Link Accept comes back.
+    for (const [k, n] of this.neighbours) if (n.kind === 'parent') this.neighbours.delete(k);
+    this.keepAlive?.timer?.cancel();
+    this.keepAlive = undefined;
+    this.rloc = rloc16;
+    this.setShortAddress(rloc16);
+    this.idSequence = idSequence;
+    this.routerIds = new Set(routerIds);
+    this.leaderReachableAt = this.env.timers.now();
+    this.setRole('router');
+    const challenge = this.randomBytes(8);
+    this.linkChallenges.set('*', { challenge, at: this.env.timers.now() });
+    this.sendMle(ALL_ROUTERS, 'linkRequest', [
+      mleTlv('sourceAddress', rloc16),
+      mleTlv('leaderData', this.leaderData!),
+      mleTlv('challenge', challenge),
+      mleTlv('version', C.THREAD_VERSION_1_3),
+      mleTlv('tlvRequest', [MLE_TLVS.linkMargin.code, MLE_TLVS.route64.code]),
+    ]);
+    this.startTrickle();
+    const held = this.pendingChildRequests;
+    this.pendingChildRequests = [];
+    for (const p of held) this.acceptChild(p.m, p.rx, p.ext, p.keySequence, p.fc);
+  }
+
+  // ---- links between routers ----
+
+  private sendLinkRequest(to: Ipv6Address, ext: Uint8Array): void {
+    const key = toHex(ext);
+    const now = this.env.timers.now();
+    const last = this.linkRequestSentAt.get(key);
+    if (last !== undefined && now - last < C.LINK_REQUEST_TIMEOUT * 2) return;
+    this.linkRequestSentAt.set(key, now);
+    const challenge = this.randomBytes(8);
+    this.linkChallenges.set(key, { challenge, at: now });
+    this.sendMle(to, 'linkRequest', [
+      mleTlv('sourceAddress', this.rloc!),
+      mleTlv('leaderData', this.leaderData!),
+      mleTlv('challenge', challenge),
+      mleTlv('version', C.THREAD_VERSION_1_3),
+      mleTlv('tlvRequest', [MLE_TLVS.linkMargin.code, MLE_TLVS.route64.code]),
+    ]);
+  }
+
+  private handleLinkRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
+    if (!this.isRouterRole() || !this.leaderData) return;
+    const leaderData = getMleTlv(m, 'leaderData');
+    const challenge = getMleTlv(m, 'challenge');
+    const src = getMleTlv(m, 'sourceAddress');
+    if (!leaderData || !challenge || src === undefined || leaderData.partitionId !== this.leaderData.partitionId) return;
+    const multicast = isMulticast(rx.dst);
+    const margin = rx.link.linkMarginDb;
+    const known = this.neighbours.get(toHex(ext))?.kind === 'router';
+    this.later(multicast ? this.jitter(C.LINK_ACCEPT_MAX_DELAY) : 0, () => {
+      if (!this.isRouterRole() || !this.leaderData || this.rloc === undefined) return;
+      const tlvs: MleTlv[] = [
+        mleTlv('sourceAddress', this.rloc),
+        mleTlv('leaderData', this.leaderData),
+        mleTlv('response', challenge),
+        mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
+        mleTlv('mleFrameCounter', this.mleFrameCounter),
+        mleTlv('linkMargin', Math.max(0, Math.min(255, Math.round(margin)))),
+        mleTlv('version', C.THREAD_VERSION_1_3),
+        mleTlv('route64', this.route64()),
+      ];
+      if (!known) {
+        const ours = this.randomBytes(8);
+        this.linkChallenges.set(toHex(ext), { challenge: ours, at: this.env.timers.now() });
+        tlvs.push(mleTlv('challenge', ours));
+      }
+      this.sendMle(rx.src, known ? 'linkAccept' : 'linkAcceptAndRequest', tlvs);
+    });
+  }
+
+  private handleLinkAccept(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number, andRequest: boolean): void {
+    if (!this.isRouterRole()) return;
+    const response = getMleTlv(m, 'response');
+    const src = getMleTlv(m, 'sourceAddress');
+    const leaderData = getMleTlv(m, 'leaderData');
+    if (!response || src === undefined || !leaderData || !isRouterRloc16(src)) return;
+    const key = toHex(ext);
+    const now = this.env.timers.now();
+    const match = [this.linkChallenges.get(key), this.linkChallenges.get('*')].some(
+      (c) => c !== undefined && now - c.at <= C.LINK_REQUEST_TIMEOUT + C.LINK_ACCEPT_MAX_DELAY && bytesEqual(c.challenge, response),
+    );
+    if (!match || leaderData.partitionId !== this.leaderData?.partitionId) return;
+    this.linkChallenges.delete(key);
+    this.addRouterNeighbour(ext, src, rx.link.linkMarginDb, keySequence, fc, getMleTlv(m, 'linkFrameCounter') ?? 0);
+    const route = getMleTlv(m, 'route64');
+    if (route) this.takeRoutes(ext, route);
+    const challenge = getMleTlv(m, 'challenge');
+    if (andRequest && challenge) {
+      this.sendMle(rx.src, 'linkAccept', [
+        mleTlv('sourceAddress', this.rloc!),
+        mleTlv('leaderData', this.leaderData),
+        mleTlv('response', challenge),
+        mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
+        mleTlv('mleFrameCounter', this.mleFrameCounter),
+        mleTlv('linkMargin', Math.max(0, Math.min(255, Math.round(rx.link.linkMarginDb)))),
+        mleTlv('version', C.THREAD_VERSION_1_3),
+      ]);
+    }
+  }
+
+  private addRouterNeighbour(ext: Uint8Array, rloc16: number, marginDb: number, keySequence: number, fc: number, linkFc: number): void {
+    const key = toHex(ext);
+    const existing = this.neighbours.get(key);
+    this.neighbours.set(key, {
+      ext,
+      rloc16,
+      kind: 'router',
+      lastHeard: this.env.timers.now(),
+      linkMarginDb: marginDb,
+      mlEids: [],
+      routes: existing?.routes ?? new Map(),
+    });
+    this.replay.establish(key, { keySequence, mleFrameCounter: fc + 1, linkFrameCounter: linkFc });
+    this.resetTrickle();
+  }
+
+  // ---- advertisements and routes ----
+
+  private startTrickle(): void {
+    this.trickle?.timer?.cancel();
+    this.trickle = { interval: C.ADV_IMIN };
+    this.trickleInterval();
+  }
+
+  private resetTrickle(): void {
+    if (!this.isRouterRole()) return;
+    if (this.trickle && this.trickle.interval === C.ADV_IMIN) return;
+    this.startTrickle();
+  }
+
+  /** RFC 6206 with no suppression: send at a random point in [I/2, I), then double I up to Imax. */
+  private trickleInterval(): void {
+    const t = this.trickle;
+    if (!t) return;
+    const interval = t.interval;
+    const fire = interval / 2 + this.jitter(interval / 2);
+    t.timer = this.later(fire, () => {
+      if (this.trickle !== t) return;
+      this.sendAdvertisement();
+      t.timer = this.later(interval - fire, () => {
+        if (this.trickle !== t) return;
+        t.interval = Math.min(interval * 2, this.advImax());
+        this.trickleInterval();
+      });
+    });
+  }
+
+  private advImax(): Micros {
+    const routers = [...this.neighbours.values()].filter((n) => n.kind === 'router' && C.linkQualityFromMargin(n.linkMarginDb) >= 2).length;
+    return Math.max(C.ADV_IMAX_MIN, Math.min(C.ADV_IMAX_MAX, (routers + 1) * C.ADV_IMAX_PER_ROUTER));
+  }
+
+  private sendAdvertisement(): void {
+    if (!this.isRouterRole() || !this.leaderData || this.rloc === undefined) return;
+    this.sendMle(ALL_NODES, 'advertisement', [mleTlv('sourceAddress', this.rloc), mleTlv('leaderData', this.leaderData), mleTlv('route64', this.route64())]);
+  }
+
+  route64(): Route64 {
+    const myId = this.rloc !== undefined ? routerIdOf(this.rloc) : -1;
+    const routes = this.routerIdSet.map((id) => {
+      if (id === myId) return { routerId: id, linkQualityOut: 0, linkQualityIn: 0, routeCost: 0 };
+      const n = this.routerNeighbour(id);
+      const lqIn = n ? C.linkQualityFromMargin(n.linkMarginDb) : 0;
+      const cost = this.routeCost(id);
+      return { routerId: id, linkQualityOut: n ? n.lqOut ?? lqIn : 0, linkQualityIn: lqIn, routeCost: cost === undefined ? 0 : Math.min(cost, 15) };
+    });
+    return { idSequence: this.idSequence, routes };
+  }
+
+  private routerNeighbour(id: number): Neighbour | undefined {
+    for (const n of this.neighbours.values()) if (n.kind === 'router' && routerIdOf(n.rloc16) === id) return n;
+    return undefined;
+  }
+
+  /** Path cost to router `id` through our router neighbours, undefined when unreachable. */
+  routeCost(id: number): number | undefined {
+    return this.bestRoute(id)?.cost;
+  }
+
+  private bestRoute(id: number): { cost: number; via: Neighbour } | undefined {
+    if (this.rloc !== undefined && this.isRouterRole() && routerIdOf(this.rloc) === id) return undefined;
+    let best: { cost: number; via: Neighbour } | undefined;
+    for (const n of this.neighbours.values()) {
+      if (n.kind !== 'router' || !this.routerIds.has(routerIdOf(n.rloc16))) continue;
+      const link = C.linkCost(Math.min(C.linkQualityFromMargin(n.linkMarginDb), n.lqOut ?? 3));
+      let cost: number | undefined;
+      if (routerIdOf(n.rloc16) === id) cost = link;
+      else {
+        const theirs = n.routes.get(id);
+        if (theirs !== undefined && theirs > 0) cost = link + theirs;
+      }
+      if (cost !== undefined && cost < C.MAX_ROUTE_COST && (!best || cost < best.cost)) best = { cost, via: n };
+    }
+    return best;
+  }
+
+  /** Next hop (RLOC16 of a neighbour) towards `rloc16`. */
+  nextHop(rloc16: number): number | undefined {
+    if (!this.isAttached() || this.rloc === undefined) return undefined;
+    if (this.roleValue === 'child') return this.parentRloc16;
+    const myId = routerIdOf(this.rloc);
+    const targetId = routerIdOf(rloc16);
+    if (targetId === myId) {
+      if (rloc16 === this.rloc) return undefined;
+      for (const n of this.neighbours.values()) if (n.kind === 'child' && n.rloc16 === rloc16) return rloc16;
+      return undefined;
+    }
+    return this.bestRoute(targetId)?.via.rloc16;
+  }
+
+  private takeRoutes(ext: Uint8Array, route: Route64): void {
+    const n = this.neighbours.get(toHex(ext));
+    if (!n || n.kind !== 'router') return;
+    n.routes = new Map(route.routes.map((e) => [e.routerId, e.routeCost]));
+    const mine = this.rloc !== undefined ? route.routes.find((e) => e.routerId === routerIdOf(this.rloc!)) : undefined;
+    if (mine && mine.linkQualityIn > 0) n.lqOut = mine.linkQualityIn;
+  }
+
+  private adoptRouterSet(route: Route64): void {
+    this.idSequence = route.idSequence;
+    this.routerIds = new Set(route.routes.map((r) => r.routerId));
+  }
+
+  private handleAdvertisement(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
+    const src = getMleTlv(m, 'sourceAddress');
+    const leaderData = getMleTlv(m, 'leaderData');
+    const route = getMleTlv(m, 'route64');
+    if (src === undefined || !leaderData || !route || !this.leaderData || !this.isAttached()) return;
+    const key = toHex(ext);
+    const n = this.neighbours.get(key);
+    if (leaderData.partitionId !== this.leaderData.partitionId) {
+      if (this.roleValue === 'child' || this.attach) return; // a child follows its parent
+      const theirsSingleton = route.routes.length <= 1;
+      const oursSingleton = this.routerIds.size <= 1;
+      if (comparePartitions(theirsSingleton, leaderData, oursSingleton, this.leaderData) > 0) this.startAttach('better', false);
+      return;
+    }
+    if (n) {
+      n.lastHeard = this.env.timers.now();
+      n.linkMarginDb = rx.link.linkMarginDb;
+    }
+    if (seqNewer(route.idSequence, this.idSequence) && this.roleValue !== 'leader') {
+      this.adoptRouterSet(route);
+      if (this.roleValue === 'router' && this.rloc !== undefined && !this.routerIds.has(routerIdOf(this.rloc))) return this.detach();
+      this.resetTrickle();
+    }
+    if (this.roleValue === 'child') {
+      if (n?.kind === 'parent') {
+        if (seqNewer(leaderData.dataVersion, this.leaderData.dataVersion)) this.sendMle(rx.src, 'dataRequest', [mleTlv('tlvRequest', [MLE_TLVS.networkData.code])]);
+        this.leaderData = { ...this.leaderData, weighting: leaderData.weighting, leaderRouterId: leaderData.leaderRouterId };
+      }
+      return;
+    }
+    if (!isRouterRloc16(src)) return;
+    if (n?.kind === 'router') this.takeRoutes(ext, route);
+    else if (this.roleValue === 'router' || this.roleValue === 'leader') this.sendLinkRequest(rx.src, ext);
+    if (this.roleValue !== 'leader' && seqNewer(leaderData.dataVersion, this.leaderData.dataVersion)) {
+      this.sendMle(rx.src, 'dataRequest', [mleTlv('tlvRequest', [MLE_TLVS.networkData.code])]);
+    }
+  }
+
+  private handleDataRequest(rx: UdpReceive): void {
+    if (!this.isAttached() || !this.leaderData || this.rloc === undefined) return;
+    this.sendMle(rx.src, 'dataResponse', [mleTlv('sourceAddress', this.rloc), mleTlv('leaderData', this.leaderData), mleTlv('networkData', emitNetworkData(this.networkData))]);
+  }
+
+  private handleDataResponse(m: MleMessage): void {
+    const leaderData = getMleTlv(m, 'leaderData');
+    const nd = getMleTlv(m, 'networkData');
+    if (!leaderData || !nd || !this.leaderData || leaderData.partitionId !== this.leaderData.partitionId) return;
+    const parsed = parseNetworkData(nd);
+    if (!parsed.ok) return;
+    this.networkData = parsed.value;
+    this.leaderData = { ...this.leaderData, dataVersion: leaderData.dataVersion, stableDataVersion: leaderData.stableDataVersion };
+    this.refreshGlobals();
+  }
+
+  // ---- housekeeping (once a second) ----
+
+  private tick(): void {
+    const now = this.env.timers.now();
+    for (const [k, n] of this.neighbours) {
+      if (n.kind === 'router' && now - n.lastHeard > C.MAX_NEIGHBOR_AGE) {
+        this.neighbours.delete(k);
+        this.replay.remove(k);
+      }
+      if (n.kind === 'child' && now - n.lastHeard > (n.timeoutS ?? this.cfg.childTimeoutS) * SECOND) {
+        this.neighbours.delete(k);
+        this.replay.remove(k);
+      }
+    }
+    for (const [k, p] of this.parentResponses) if (now - p.at > C.CHILD_ID_REQUEST_TIMEOUT) this.parentResponses.delete(k);
+    if (this.roleValue === 'leader') {
+      const myId = routerIdOf(this.rloc!);
+      let changed = false;
+      for (const id of [...this.routerIds]) {
+        if (id === myId) continue;
+        if (this.routeCost(id) !== undefined) this.lastReachable.set(id, now);
+        else if (now - (this.lastReachable.get(id) ?? now) > C.MAX_NEIGHBOR_AGE) {
+          this.routerIds.delete(id);
+          this.lastReachable.delete(id);
+          changed = true;
+        }
+      }
+      if (changed) {
+        this.idSequence = (this.idSequence + 1) & 0xff;
+        this.resetTrickle();
+      }
+    }
+    if (this.roleValue === 'router' && this.leaderData) {
+      if (this.routeCost(this.leaderData.leaderRouterId) !== undefined) this.leaderReachableAt = now;
+      else if (now - this.leaderReachableAt > C.NETWORK_ID_TIMEOUT) this.becomeLeader();
+    }
+  }
+
+  // ---- MLE send / receive ----
+
+  private linkLocalOf(ext: Uint8Array): Ipv6Address {
+    const iid = ext.slice();
+    iid[0] = iid[0]! ^ 0x02;
+    return this.withPrefix(ipv6('fe80::'), iid);
+  }
+
+  private sendMle(dst: Ipv6Address, command: MleCommandName, tlvs: MleTlv[]): void {
+    const fc = this.mleFrameCounter;
+    this.mleFrameCounter = (this.mleFrameCounter + 1) >>> 0;
+    const src = this.linkLocal;
+    const payload = secureMle({ command, tlvs }, { source: src, destination: dst, keySequence: this.keys.keySequence, frameCounter: fc, mleKey: this.keys.current.mleKey });
+    this.counters.mleTx++;
+    this.net.sendUdp({ src, dst, srcPort: MLE_UDP_PORT, dstPort: MLE_UDP_PORT, hopLimit: HOP_LIMIT_MLE, payload });
+  }
+
+  private receiveMle(rx: UdpReceive): void {
+    if (this.roleValue === 'disabled') return;
+    if (rx.hopLimit !== HOP_LIMIT_MLE) {
+      this.counters.mleBadHopLimit++;
+      return;
+    }
+    const current = this.keys.keySequence;
+    const opened = unsecureMle(rx.payload, rx.src, rx.dst, (seq) => (Math.abs(seq - current) <= 1 ? this.keys.keysFor(seq).mleKey : undefined));
+    if (!opened.ok) {
+      this.counters.mleSecurityErrors++;
+      return;
+    }
+    const u = opened.value;
+    if (!u.secured) return; // only Discovery may be plain; not handled here
+    const ext = u.senderExtAddress;
+    if (bytesEqual(ext, this.env.extAddress)) return;
+    const verdict = this.replay.admit(toHex(ext), 'mle', u.keySequence, u.frameCounter);
+    if (!verdict.accept) {
+      this.counters.mleReplayDropped++;
+      return;
+    }
+    this.counters.mleRx++;
+    const m = u.message;
+    const n = this.neighbours.get(toHex(ext));
+    if (n && n.kind !== 'child') n.lastHeard = this.env.timers.now();
+    switch (m.command) {
+      case 'parentRequest':
+        return this.handleParentRequest(m, rx, ext);
+      case 'parentResponse':
+        return this.handleParentResponse(m, rx, ext, u.keySequence, u.frameCounter);
+      case 'childIdRequest':
+        return this.handleChildIdRequest(m, rx, ext, u.keySequence, u.frameCounter);
+      case 'childIdResponse':
+        return this.handleChildIdResponse(m, ext, u.keySequence, u.frameCounter);
+      case 'childUpdateRequest':
+        return this.handleChildUpdateRequest(m, rx, ext);
+      case 'childUpdateResponse':
+        return this.handleChildUpdateResponse(m, ext);
+      case 'linkRequest':
+        return this.handleLinkRequest(m, rx, ext);
+      case 'linkAccept':
+        return this.handleLinkAccept(m, rx, ext, u.keySequence, u.frameCounter, false);
+      case 'linkAcceptAndRequest':
+        return this.handleLinkAccept(m, rx, ext, u.keySequence, u.frameCounter, true);
+      case 'advertisement':
+        return this.handleAdvertisement(m, rx, ext);
+      case 'dataRequest':
+        return this.handleDataRequest(rx);
+      case 'dataResponse':
+        return this.handleDataResponse(m);
+      default:
+        return;
+    }
+  }
+}
+
+function rlocIid(rloc16: number): Uint8Array {
+  return Uint8Array.of(0, 0, 0, 0xff, 0xfe, 0, (rloc16 >> 8) & 0xff, rloc16 & 0xff);
+}
+
+function compareLex(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function unwrapNd(bytes: Uint8Array): NetworkDataTlv[] {
+  const r = parseNetworkData(bytes);
+  return r.ok ? r.value : [];
+}
