@@ -157,7 +157,7 @@ export class Pacer {
     let caughtUp = false;
     for (;;) {
       // Check the wall clock every batch of events, not every event: reading it costs more than an idle event.
-      for (let i = 0; i < 256; i++) {
+      for (let i = 0; i < 64; i++) {
         const next = sched.nextEventAt();
         if (next === undefined || next > target) {
           caughtUp = true;
@@ -170,7 +170,12 @@ export class Pacer {
     this.events += sched.eventCount - before;
     if (this.speed !== 'max') {
       if (caughtUp && target > sched.now()) sched.runUntil(target);
-      this.noteLag(caughtUp ? 0 : Math.max(0, target - sched.now()));
+      // Measured against where the wall clock says we should be now, after the slice: a slice
+      // that reached its starting target but took longer than the time it covered is behind too.
+      const nowTarget = this.targetUs();
+      const next = sched.nextEventAt();
+      const behind = !caughtUp || (next !== undefined && next <= nowTarget);
+      this.noteLag(behind ? Math.max(0, nowTarget - sched.now()) : 0);
     }
     return caughtUp;
   }
