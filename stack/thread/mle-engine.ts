@@ -1127,7 +1127,10 @@ export class ThreadMle {
     const key = toHex(ext);
     const n = this.neighbours.get(key);
     if (leaderData.partitionId !== this.leaderData.partitionId) {
-      if (this.roleValue === 'child' || this.attach) return; // a child follows its parent
+      // Our parent moved to another partition: it dropped us, so attach again.
+      if (n?.kind === 'parent') return this.detach();
+      // An end device follows its parent; routers and REEDs look for the better partition.
+      if ((this.roleValue === 'child' && !this.routerEligible()) || this.attach) return;
       const theirsSingleton = route.routes.length <= 1;
       const oursSingleton = this.routerIds.size <= 1;
       if (comparePartitions(theirsSingleton, leaderData, oursSingleton, this.leaderData) > 0) this.startAttach('better', false);
