@@ -10,7 +10,8 @@
 //   on the channel overlapping the frame, at any overlap, summed in mW;
 // - at the frame's end, the frame survives with the product over the
 //   constant-interference segments of (1 − BER(SINR))^bits (Annex E model),
-//   drawn from the seeded RNG;
+//   drawn from the seeded RNG; other frames count a few dB worse than noise
+//   of the same power (`interferencePenaltyDb`);
 // - a transmitting radio hears nothing; CCA (mode 1) reports busy when the
 //   summed energy reached the threshold at any time in its 128 µs window.
 import type { RxInfo, Radio } from '../../stack/phy.ts';
