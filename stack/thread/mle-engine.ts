@@ -196,6 +196,7 @@ export class ThreadMle {
   private attach: Attach | undefined;
   private backoff: Micros = C.ATTACH_BACKOFF_MIN;
   private attachedOnce = false;
+  private lastParent: Uint8Array | undefined;
   /** Bumped on stop and on every role reset, so stale timers do nothing. */
   private epoch = 0;
   private timers: Timer[] = [];
@@ -601,16 +602,15 @@ export class ThreadMle {
     const address16 = getMleTlv(m, 'address16');
     const leaderData = getMleTlv(m, 'leaderData');
     if (address16 === undefined || !leaderData) return;
-    const wasAttached = this.isAttached();
     const previousPartition = this.leaderData?.partitionId;
-    const hadParent = this.parentRloc16;
     this.resetAttachment();
     this.attach = undefined;
     this.rloc = address16;
     this.setShortAddress(address16);
     this.leaderData = leaderData;
     if (previousPartition !== leaderData.partitionId) this.counters.partitionIdChanges++;
-    if (wasAttached || hadParent !== undefined) this.counters.parentChanges++;
+    if (this.lastParent !== undefined && !bytesEqual(this.lastParent, ext)) this.counters.parentChanges++;
+    this.lastParent = ext;
     const route = getMleTlv(m, 'route64');
     if (route) this.adoptRouterSet(route);
     const nd = getMleTlv(m, 'networkData');
