@@ -102,18 +102,21 @@ function parseOption(type: number, data: Uint8Array): RplOption | undefined {
     case RplOptionType.dodagConfig: {
       if (data.length !== 14) return undefined;
       const b = r.u8();
+      const [doublings, imin, redundancy] = [r.u8(), r.u8(), r.u8()];
+      const [maxRankIncrease, minHopRankIncrease, ocp] = [r.u16be(), r.u16be(), r.u16be()];
+      r.u8(); // Reserved
       return {
         kind: 'dodagConfig',
         flags: b >> 4,
         authentication: (b & 0x08) !== 0,
         pathControlSize: b & 0x07,
-        dioIntervalDoublings: r.u8(),
-        dioIntervalMin: r.u8(),
-        dioRedundancy: r.u8(),
-        maxRankIncrease: r.u16be(),
-        minHopRankIncrease: r.u16be(),
-        ocp: r.u16be(),
-        defaultLifetime: (r.u8(), r.u8()),
+        dioIntervalDoublings: doublings,
+        dioIntervalMin: imin,
+        dioRedundancy: redundancy,
+        maxRankIncrease,
+        minHopRankIncrease,
+        ocp,
+        defaultLifetime: r.u8(),
         lifetimeUnit: r.u16be(),
       };
     }
