@@ -1,6 +1,7 @@
 // LoWPANNDInterface: the 6LoWPAN-ND network of the Mesh API. The protocol work is the
 // ND tasklet's (stack/nd: scan, RS/RA, RPL, registration, DAO); the interface owns the
 // node's IPv6 layer, so sockets opened on it live across reconnects, as Mbed's do.
+import { LightControl } from '../apps/light-control.ts';
 import type { Mac } from '../mac/mac.ts';
 import { NdTasklet, type NdRole } from '../nd/nd-tasklet.ts';
 import type { NdTuning } from '../nd/params.ts';
@@ -44,6 +45,7 @@ export class LoWPANNDInterface extends MeshInterface {
   /** The node's IPv6 layer (addresses, sockets, counters). */
   readonly net: NetInterface;
   private nd: NdTasklet | undefined;
+  private lightApp: LightControl | undefined;
 
   constructor(
     private readonly env: NodeEnv,
@@ -76,5 +78,14 @@ export class LoWPANNDInterface extends MeshInterface {
    */
   udpOpen(port: number, onReceive: (d: UdpReceived) => void): UdpSocket | undefined {
     return this.net.bindUdp(port, onReceive);
+  }
+
+  /** The mesh-minimal light-control app on this interface, started on first use (port 1234, group ff15::810a:64d1). */
+  light(): LightControl {
+    if (!this.lightApp) {
+      this.lightApp = new LightControl({ net: this.net, timers: this.env.timers, rng: this.env.rng });
+      this.lightApp.start();
+    }
+    return this.lightApp;
   }
 }

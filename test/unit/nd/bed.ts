@@ -26,11 +26,22 @@ export interface NdBed {
 
 export const CHANNEL_12 = { channel: 12, channelMask: 1 << 12, panIdFilter: 0x0691 };
 
-export function ndBed(seed: number, nodes: BedNode[], tuning: Partial<NdTuning> = {}): NdBed {
+/** Path loss of a good link in `links` topologies (−85 dBm at 0 dBm TX); others hear nothing. */
+export const GOOD_LINK_DB = 85;
+
+/**
+ * Nodes placed by coordinates (log-distance path loss, exponent 3), or, with `links`,
+ * only the listed pairs in range of each other (an attenuator matrix).
+ */
+export function ndBed(seed: number, nodes: BedNode[], tuning: Partial<NdTuning> = {}, links?: Array<[string, string]>): NdBed {
   const positions = Object.fromEntries(nodes.map((n) => [n.id, { x: n.x, y: n.y }]));
+  const lossDb: Record<string, Record<string, number>> = {};
+  for (const [a, c] of links ?? []) (lossDb[a] ??= {})[c] = GOOD_LINK_DB;
   const bed = createTestbed<StackNode>({
     seed,
-    topology: { kind: 'positions', positions, exponent: 3, refLossDb: 40.2, shadowingSigmaDb: 0 },
+    topology: links
+      ? { kind: 'matrix', lossDb, defaultLossDb: 200 }
+      : { kind: 'positions', positions, exponent: 3, refLossDb: 40.2, shadowingSigmaDb: 0 },
     nodes: nodes.map((n) => ({ id: n.id })),
     build: (env) => new StackNode({ radio: env.radio, timers: env.timers, rng: env.rng, eui64: env.eui64 }),
   });
@@ -57,4 +68,18 @@ export function line(hops: number, spacing = 50): BedNode[] {
   const out: BedNode[] = [{ id: 'br', x: 0, y: 0, role: 'border-router' }];
   for (let i = 1; i <= hops; i++) out.push({ id: `r${i}`, x: i * spacing, y: 0 });
   return out;
+}
+
+/** A side × side grid, the border router in a corner, each node in range of its 4 neighbours only. */
+export function grid(side: number): { nodes: BedNode[]; links: Array<[string, string]> } {
+  const id = (r: number, c: number): string => (r === 0 && c === 0 ? 'br' : `n${r * side + c}`);
+  const nodes: BedNode[] = [];
+  const links: Array<[string, string]> = [];
+  for (let r = 0; r < side; r++)
+    for (let c = 0; c < side; c++) {
+      nodes.push({ id: id(r, c), x: c, y: r, ...(r === 0 && c === 0 ? { role: 'border-router' as const } : {}) });
+      if (c + 1 < side) links.push([id(r, c), id(r, c + 1)]);
+      if (r + 1 < side) links.push([id(r, c), id(r + 1, c)]);
+    }
+  return { nodes, links };
 }
