@@ -1,0 +1,63 @@
+// `meshbench boards [--rig FILE] [--no-identify]`: attached serial devices, and
+// with a rig file which of its boards are present, missing, duplicated, and
+// what each present board answers.
+import { discover, matchBoards, type DiscoveryOptions } from '../../lab/discovery.ts';
+import { describeMatch, openBoard } from '../../lab/open.ts';
+import { loadLabRig } from '../../lab/rig-file.ts';
+import { consoleIo, guarded, type Io, type LabCommand, type Values } from './shared.ts';
+
+export interface BoardsOptions extends DiscoveryOptions {
+  rig?: string;
+  identify?: boolean;
+  answerMs?: number;
+}
+
+export async function boards(opts: BoardsOptions, io: Io = consoleIo): Promise<number> {
+  return guarded(io, 'boards', async () => {
+    const loaded = opts.rig ? loadLabRig(opts.rig) : undefined;
+    const found = await discover(opts);
+    for (const n of found.notes) io.err(`(${n})`);
+    for (const w of loaded?.warnings ?? []) io.err(`warning: ${w}`);
+    io.out('PATH            VID:PID    SERIAL                     MANUFACTURER  BY-ID');
+    for (const d of found.devices) {
+      io.out(`${d.path.padEnd(15)} ${`${d.vendorId ?? '?'}:${d.productId ?? '?'}`.padEnd(10)} ${(d.serialNumber ?? '-').padEnd(26)} ${(d.manufacturer ?? '-').padEnd(13)} ${d.byId ?? '-'}`);
+    }
+    if (!found.devices.length) io.out('(no USB serial devices)');
+    if (!loaded) return 0;
+    const m = matchBoards(loaded.rig.boards, found.devices);
+    io.out('');
+    io.out(`rig ${loaded.rig.name}:`);
+    let bad = 0;
+    for (const b of m.boards) {
+      if (b.state === 'missing' || b.state === 'duplicate') {
+        bad++;
+        io.out(`  ${describeMatch(b)}`);
+        continue;
+      }
+      let answer = '';
+      if (opts.identify !== false) {
+        try {
+          const h = await openBoard(b);
+          try {
+            const a = await h.link.identify(opts.answerMs ?? 2000);
+            answer = a ? ` answers ${a.firmware} ${a.version}` : ' does not answer';
+          } finally {
+            await h.link.transport.close();
+          }
+        } catch (e) {
+          answer = ` cannot be opened: ${(e as Error).message.split('\n')[0]}`;
+        }
+      }
+      io.out(`  ${b.board.id}: ${b.state === 'process' ? 'host process' : `present at ${b.devices[0]!.byId ?? b.devices[0]!.path}`}${answer}`);
+    }
+    for (const d of m.unknown) io.out(`  unknown: ${d.path} (serial ${d.serialNumber ?? '?'}) is in no board of the rig`);
+    return bad ? 3 : 0;
+  });
+}
+
+export const boardsCommand: LabCommand = {
+  summary: 'list attached serial devices and match them to a lab rig',
+  usage: 'meshbench boards [--rig FILE] [--no-identify]',
+  options: { rig: { type: 'string' }, 'no-identify': { type: 'boolean' } },
+  run: (v: Values) => boards({ rig: v.rig as string | undefined, identify: v['no-identify'] !== true }),
+};

@@ -1,0 +1,24 @@
+// `meshbench doctor --rig FILE`: what would stop a lab run, one line per problem.
+import { doctor, type DoctorOptions } from '../../lab/doctor.ts';
+import { consoleIo, guarded, LabUsageError, type Io, type LabCommand, type Values } from './shared.ts';
+
+export async function doctorCommand(rig: string, opts: DoctorOptions = {}, io: Io = consoleIo): Promise<number> {
+  return guarded(io, 'doctor', async () => {
+    const r = await doctor(rig, opts);
+    for (const l of r.ok) io.out(`ok       ${l}`);
+    for (const l of r.warnings) io.out(`warning  ${l}`);
+    for (const l of r.problems) io.out(`PROBLEM  ${l}`);
+    io.out(r.problems.length ? `${r.problems.length} problem(s) to fix` : 'all good');
+    return r.problems.length ? 3 : 0;
+  });
+}
+
+export const doctorLabCommand: LabCommand = {
+  summary: 'check a lab rig: file, ports, permissions, tools, every board\'s answer',
+  usage: 'meshbench doctor --rig FILE [--no-probe]',
+  options: { rig: { type: 'string' }, 'no-probe': { type: 'boolean' } },
+  run: (v: Values) => {
+    if (typeof v.rig !== 'string') throw new LabUsageError('--rig FILE is required');
+    return doctorCommand(v.rig, { noProbe: v['no-probe'] === true });
+  },
+};

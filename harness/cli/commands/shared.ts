@@ -1,0 +1,54 @@
+// What the lab commands share: their shape in the CLI table, and how an
+// infrastructure error becomes a message and exit code 3.
+import type { ParseArgsConfig } from 'node:util';
+import { RigFileError } from '../../rig/load.ts';
+import { InfraError } from '../../lab/errors.ts';
+
+export type Values = Record<string, string | boolean | undefined>;
+
+/** The shape of an entry in the CLI's command table. */
+export interface LabCommand {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Values, positionals: string[]): Promise<number>;
+}
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+export class LabUsageError extends Error {
+  readonly code = 'ERR_PARSE_ARGS_LAB';
+}
+
+/** Runs a command body; infrastructure errors → 3, rig-file errors → 2, with their message. */
+export async function guarded(io: Io, name: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof InfraError) {
+      io.err(`meshbench ${name}: ${e.message}`);
+      return 3;
+    }
+    if (e instanceof RigFileError) {
+      io.err(`meshbench ${name}: ${e.message}`);
+      return 2;
+    }
+    if ((e as { code?: string }).code === 'ERR_BOARD_LOCKED') {
+      io.err(`meshbench ${name}: ${(e as Error).message}`);
+      return 3;
+    }
+    throw e;
+  }
+}
+
+export function seconds(name: string, v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n >= 0)) throw new LabUsageError(`--${name} expects seconds (a non-negative number), got '${String(v)}'`);
+  return n;
+}

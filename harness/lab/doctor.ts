@@ -1,0 +1,123 @@
+// `meshbench doctor`: everything that would stop a lab run, found before the
+// run, one line per problem with what to do about it.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { RigFileError } from '../rig/load.ts';
+import type { LabBoard } from '../rig/lab.ts';
+import { discover, matchBoards, openPath, type DiscoveryOptions } from './discovery.ts';
+import { describeMatch, openBoard } from './open.ts';
+import { versionMatches } from './probe.ts';
+import { loadLabRig } from './rig-file.ts';
+
+export interface DoctorOptions extends DiscoveryOptions {
+  env?: Record<string, string | undefined>;
+  answerMs?: number;
+  /** Skip opening ports and asking boards (e.g. another run holds them). */
+  noProbe?: boolean;
+}
+
+export interface DoctorReport {
+  ok: string[];
+  problems: string[];
+  warnings: string[];
+}
+
+/** `which`, on the PATH the tools will run with. */
+export function which(tool: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  if (tool.includes('/')) return existsSync(tool) ? tool : undefined;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, tool);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** The external tools a board's methods need, with what each is for. */
+export function toolsFor(b: LabBoard): Array<{ tool: string; why: string; install?: string }> {
+  const out: Array<{ tool: string; why: string; install?: string }> = [];
+  if (b.flasher.kind === 'pyocd') out.push({ tool: 'pyocd', why: 'flasher.kind pyocd', install: 'pip install pyocd' });
+  if (b.flasher.kind === 'command') out.push({ tool: b.flasher.argv[0]!, why: 'flasher.argv' });
+  if (b.power.kind === 'uhubctl') out.push({ tool: 'uhubctl', why: 'power.kind uhubctl', install: 'apt-get install uhubctl' });
+  if (b.power.kind === 'command') out.push({ tool: b.power.on[0]!, why: 'power.on' }, { tool: b.power.off[0]!, why: 'power.off' });
+  if (b.port.kind === 'process') out.push({ tool: b.port.command[0]!, why: 'port.command' });
+  return out;
+}
+
+export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  const r: DoctorReport = { ok: [], problems: [], warnings: [] };
+  let loaded;
+  try {
+    loaded = loadLabRig(rigFile);
+  } catch (e) {
+    if (e instanceof RigFileError) {
+      r.problems.push(...e.problems.map((p) => `rig file ${rigFile}: ${p}`));
+      return r;
+    }
+    throw e;
+  }
+  r.ok.push(`rig file ${rigFile}: valid (${loaded.rig.boards.length} boards)`);
+  r.warnings.push(...loaded.warnings);
+  for (const [kind, file] of Object.entries(loaded.rig.networks)) {
+    if (file && !existsSync(resolve(loaded.dir, file))) r.problems.push(`networks.${kind}: ${resolve(loaded.dir, file)} does not exist; fix the path in the rig file`);
+  }
+  const env = opts.env ?? process.env;
+  const seen = new Set<string>();
+  for (const b of loaded.rig.boards) {
+    for (const t of toolsFor(b)) {
+      if (seen.has(t.tool)) continue;
+      seen.add(t.tool);
+      if (which(t.tool, env)) r.ok.push(`tool ${t.tool}: found`);
+      else r.problems.push(`${b.id}: '${t.tool}' (${t.why}) is not on PATH; ${t.install ? `install it (${t.install})` : 'install it or fix the rig file'}`);
+    }
+    if (b.flasher.kind === 'daplink' && !existsSync(b.flasher.mount)) r.problems.push(`${b.id}: the DAPLink drive is not mounted at ${b.flasher.mount}; plug the board in, or fix flasher.mount`);
+  }
+  const found = await discover(opts);
+  const matching = matchBoards(loaded.rig.boards, found.devices);
+  const groups = process.getgroups?.() ?? [];
+  for (const m of matching.boards) {
+    if (m.state === 'missing' || m.state === 'duplicate') {
+      r.problems.push(`${describeMatch(m)}; run \`meshbench boards\` to see what is attached`);
+      continue;
+    }
+    if (m.state === 'present') {
+      const path = openPath(m)!;
+      const real = opts.devRoot ? join(opts.devRoot, path.replace(/^\/dev\//, '')) : path;
+      try {
+        accessSync(real, constants.R_OK | constants.W_OK);
+      } catch {
+        const gid = (() => {
+          try {
+            return statSync(real).gid;
+          } catch {
+            return undefined;
+          }
+        })();
+        r.problems.push(
+          `${m.board.id}: no read/write access to ${path}${gid !== undefined && !groups.includes(gid) ? ` (owned by group ${gid}, which you are not in)` : ''}; add yourself to the dialout group (sudo usermod -aG dialout $USER) and log in again`,
+        );
+        continue;
+      }
+    }
+    if (opts.noProbe) continue;
+    try {
+      const h = await openBoard(m);
+      try {
+        const a = await h.link.identify(opts.answerMs ?? 3000);
+        if (!a) r.problems.push(`${m.board.id}: ${h.port} is open but the board does not answer (${m.board.firmware === 'openthread-cli' ? '`version`' : 'identify'}); check firmware kind and baud rate, reset or reflash it (meshbench flash --board ${m.board.id} IMAGE)`);
+        else if (!versionMatches(a, m.board.version)) r.problems.push(`${m.board.id}: runs version '${a.version}', the rig expects '${m.board.version}'; reflash it (meshbench flash --board ${m.board.id} IMAGE)`);
+        else r.ok.push(`${m.board.id}: answers (${a.firmware} ${a.version})`);
+      } finally {
+        await h.link.transport.close();
+      }
+    } catch (e) {
+      r.problems.push(`${m.board.id}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  return r;
+}

@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { boards } from '../../../harness/cli/commands/boards.ts';
+import { checkAgentCommand } from '../../../harness/cli/commands/check-agent.ts';
+import { doctorCommand } from '../../../harness/cli/commands/doctor.ts';
+import { flashCommand } from '../../../harness/cli/commands/flash.ts';
+import type { Io } from '../../../harness/cli/commands/shared.ts';
+import { BoardLock, processStart } from '../../../harness/lab/lock.ts';
+import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const FAKES = join(ROOT, 'fixtures/fake-tools');
+const FAKE_OT = join(ROOT, 'fixtures/fake-ot-cli/ot-cli-ftd.js');
+
+function capture(): Io & { text: () => string } {
+  const lines: string[] = [];
+  return { out: (l) => lines.push(l), err: (l) => lines.push(l), text: () => lines.join('\n') };
+}
+
+describe('lab commands: boards, doctor, flash, check-agent', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let rig: string;
+  let env: Record<string, string>;
+  const discovery = () => ({ sysRoot: join(dir, 'sys'), devRoot: join(dir, 'dev'), list: null });
+  const children: ChildProcess[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mb-cmd-'));
+    mkdirSync(join(dir, 'sys/class/tty'), { recursive: true });
+    mkdirSync(join(dir, 'net'));
+    writeFileSync(join(dir, 'thread.json'), JSON.stringify({ target_overrides: { '*': {} } }));
+    env = { PATH: `${FAKES}:${process.env.PATH}`, FAKE_BOARD_STATE_DIR: dir };
+    rig = join(dir, 'lab.yaml');
+    writeFileSync(
+      rig,
+      `name: t
+kind: lab
+networks: { thread: thread.json }
+lockDir: ${join(dir, 'locks')}
+boards:
+  - id: n1
+    stack: thread
+    roles: [leader]
+    firmware: openthread-cli
+    version: fake-1.4.0
+    port: { kind: process, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE_OT)}, "1"], env: { FAKE_OT_NET_DIR: ${JSON.stringify(join(dir, 'net'))} } }
+    flasher: { kind: command, argv: [flash-cmd, --image, "{image}", --serial, n1] }
+  - id: usb1
+    stack: thread
+    roles: [router]
+    firmware: meshbench-agent
+    port: { kind: usb-serial, serial: "0240000034544e45001e0010" }
+    flasher: { kind: pyocd, target: k64f }
+    power: { kind: uhubctl, hub: "1-1", port: 2 }
+`,
+    );
+  });
+  afterEach(() => {
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('boards: the process board answers, the USB board is missing (exit 3)', async () => {
+    const io = capture();
+    expect(await boards({ rig, ...discovery() }, io)).to.equal(3);
+    expect(io.text()).to.match(/\(no USB serial devices\)/);
+    expect(io.text()).to.match(/n1: host process answers openthread-cli OPENTHREAD\/fake-1\.4\.0/);
+    expect(io.text()).to.match(/usb1: missing \(USB serial 0240000034544e45001e0010 is not attached\)/);
+  });
+
+  it('doctor: one line per problem, each saying what to fix', async () => {
+    const io = capture();
+    expect(await doctorCommand(rig, { ...discovery(), env: { PATH: `${join(dir, 'empty')}:/usr/bin:/bin` } }, io)).to.equal(3);
+    const text = io.text();
+    expect(text).to.match(/PROBLEM  n1: 'flash-cmd' \(flasher\.argv\) is not on PATH; install it or fix the rig file/);
+    expect(text).to.match(/PROBLEM  usb1: 'pyocd' \(flasher\.kind pyocd\) is not on PATH; install it \(pip install pyocd\)/);
+    expect(text).to.match(/PROBLEM  usb1: 'uhubctl' \(power\.kind uhubctl\) is not on PATH/);
+    expect(text).to.match(/PROBLEM  usb1: missing .*; run `meshbench boards`/);
+    expect(text).to.match(/ok       n1: answers \(openthread-cli OPENTHREAD\/fake-1\.4\.0/);
+    expect(text).to.match(/4 problem\(s\) to fix/);
+  });
+
+  it('doctor: a bad rig file is a problem naming the field', async () => {
+    writeFileSync(rig, 'name: t\nkind: lab\nboards: []\n');
+    const io = capture();
+    expect(await doctorCommand(rig, discovery(), io)).to.equal(3);
+    expect(io.text()).to.match(/PROBLEM  rig file .*: boards: /);
+  });
+
+  it('flash: flashes through the command template, checks the boot version; a failing flasher is exit 3 with its message', async () => {
+    const image = join(dir, 'ot.bin');
+    writeFileSync(image, 'image');
+    const ok = capture();
+    expect(await flashCommand({ rig, image, board: 'n1', env, ...discovery() }, ok)).to.equal(0);
+    expect(ok.text()).to.equal('n1: flashed with flash-cmd\nn1: boots openthread-cli OPENTHREAD/fake-1.4.0; SIMULATION; Mar  1 2026 00:00:00');
+    const bad = capture();
+    const t0 = Date.now();
+    expect(await flashCommand({ rig, image, board: 'n1', env: { ...env, FAKE_FLASH_FAIL: 'no J-Link found' }, ...discovery() }, bad)).to.equal(3);
+    expect(Date.now() - t0).to.be.below(5000);
+    expect(bad.text()).to.match(/^meshbench flash: n1: flash command failed \(flash-cmd --image .* exit code 2\)\nERROR: no J-Link found$/);
+  });
+
+  it('flash: a board held by a live run fails fast naming it; a board missing from USB is exit 3', async () => {
+    const image = join(dir, 'ot.bin');
+    writeFileSync(image, 'image');
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    children.push(holder);
+    await new Promise((r) => holder.once('spawn', r));
+    await BoardLock.acquire('n1', `process::${process.execPath} ${FAKE_OT} 1`, { dir: join(dir, 'locks'), runId: 'nightly-42', owner: { pid: holder.pid!, start: processStart(holder.pid!), host: hostname() } });
+    const io = capture();
+    expect(await flashCommand({ rig, image, board: 'n1', env, ...discovery() }, io)).to.equal(3);
+    expect(io.text()).to.match(/board 'n1' is locked by run nightly-42 \(pid \d+ on .*\); pass --wait-lock SECONDS/);
+    const io2 = capture();
+    expect(await flashCommand({ rig, image, board: 'usb1', env, ...discovery() }, io2)).to.equal(3);
+    expect(io2.text()).to.match(/usb1: missing \(USB serial 0240000034544e45001e0010 is not attached\)/);
+  });
+
+  it('check-agent: exit 1 on a broken agent', async () => {
+    const io = capture();
+    expect(await checkAgentCommand(new PtyProcessTransport({ command: [process.execPath, join(FAKES, 'broken-agent')] }), { answerMs: 300, bootMs: 300 }, io)).to.equal(1);
+    expect(io.text()).to.match(/\d+ passed, \d+ failed, \d+ skipped/);
+  });
+});
