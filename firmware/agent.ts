@@ -14,7 +14,8 @@ import type { MeshEventRecord } from '../stack/mesh/mesh-interface.ts';
 import { ND_DEFAULTS, type NdConfig } from '../stack/mesh/nd-interface.ts';
 import type { StackNode } from '../stack/node.ts';
 import { toHex } from '../stack/wire/bytes.ts';
-import { parseMeshConfig } from './mesh-config.ts';
+import { THREAD_DEFAULTS, type ThreadConfig } from '../stack/mesh/thread-interface.ts';
+import { parseMeshConfig, parseThreadConfig } from './mesh-config.ts';
 
 export const FIRMWARE_KIND = 'meshbench-sim';
 export const FIRMWARE_VERSION = '0.1.0';
@@ -42,6 +43,7 @@ export class Agent {
   private readonly splitter = new LineSplitter();
   private readonly handlers: Record<string, Handler>;
   private pendingNd: NdConfig = { ...ND_DEFAULTS };
+  private pendingThread: ThreadConfig = { ...THREAD_DEFAULTS };
 
   constructor(
     private readonly host: AgentHost,
@@ -127,6 +129,14 @@ export class Agent {
     const { stack, ...rest } = args;
     if (stack !== 'nd' && stack !== 'thread') throw new AgentError('E_BAD_ARGUMENT', "stack must be 'nd' or 'thread'");
     if (!this.node.supportedStacks().includes(stack)) throw new AgentError('E_UNSUPPORTED', `this firmware has no '${stack}' stack`);
+    if (stack === 'thread') {
+      const thread = parseThreadConfig(rest, { ...THREAD_DEFAULTS });
+      if (!thread.ok) throw new AgentError('E_BAD_ARGUMENT', thread.error);
+      this.pendingThread = thread.value;
+      const r = this.node.initMesh({ kind: 'thread', thread: this.pendingThread });
+      if (r === 0) this.node.mesh!.onEvent((e) => this.meshEvent(e));
+      return { result: String(r) };
+    }
     const parsed = parseMeshConfig(stack, rest, { ...ND_DEFAULTS });
     if (!parsed.ok) throw new AgentError('E_BAD_ARGUMENT', parsed.error);
     this.pendingNd = parsed.value;
@@ -138,6 +148,13 @@ export class Agent {
   /** Agent extension: change configuration keys; they apply from the next bootstrap attempt. */
   private meshConfig(args: Args): Args {
     const mesh = this.mesh();
+    if (mesh.kind === 'thread') {
+      const thread = parseThreadConfig(args, this.pendingThread);
+      if (!thread.ok) throw new AgentError('E_BAD_ARGUMENT', thread.error);
+      Object.assign(this.pendingThread, thread.value);
+      if ('config' in mesh) Object.assign((mesh as { config: ThreadConfig }).config, thread.value);
+      return {};
+    }
     const parsed = parseMeshConfig(mesh.kind, args, this.pendingNd);
     if (!parsed.ok) throw new AgentError('E_BAD_ARGUMENT', parsed.error);
     Object.assign(this.pendingNd, parsed.value);
