@@ -37,6 +37,13 @@ const MAC_FIXED_OVERHEAD = 2 + 1 + 2 + 2;
 const MAX_PSDU = 127;
 /** Seeds remembered for multicast duplicate suppression (RFC 7731 §5.3 keeps a seed set). */
 const MPL_SEEN_MAX = 64;
+/**
+ * Retransmissions of a flooded multicast after the first copy, each at a random time in
+ * [I/2, I) of its own interval and suppressed when a neighbour's copy was heard in it:
+ * RFC 7731's Trickle with k = 1 (§5.4 DATA_MESSAGE_K default) and IMIN = IMAX.
+ */
+const MPL_RETRANSMISSIONS = 3;
+const MPL_INTERVAL_US = 200_000;
 
 export interface PacketMeta {
   /** Link-layer neighbour the packet came from (absent for our own loopback). */
@@ -169,6 +176,7 @@ export class NetInterface {
   private mplSequence: number;
   private readonly mplSeen = new Map<string, number[]>();
   private nextEphemeral = 49152;
+  private readonly rngNext: () => number;
   /** Frames are handed to the MAC one datagram at a time, fragments in order. */
   private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast' }> = [];
   private txBusy = false;
@@ -178,6 +186,7 @@ export class NetInterface {
     this.timers = opts.timers;
     this.linkLocal = linkLocalFromLinkAddress({ mode: 'ext', ext: opts.eui64 });
     this.addrs.push(this.linkLocal);
+    this.rngNext = () => opts.rng.next();
     this.tag = opts.rng.int(0x10000);
     this.mplSequence = opts.rng.int(256);
     this.reassembler = new Reassembler({
@@ -295,6 +304,7 @@ export class NetInterface {
         if (!tagged.ok) return false;
         pkt = tagged.value;
         this.seenMpl(p.src, seq);
+        this.mplRetransmit(pkt, seq);
       }
       if (this.isMember(p.dst)) this.loopback(pkt);
     } else if (this.isOwn(p.dst)) {
@@ -422,11 +432,15 @@ export class NetInterface {
       if (seq !== undefined && meta.linkSrc) {
         if (this.seenMpl(p.src, seq)) {
           this.counters.multicastDuplicates++;
+          const key = mplKey(p.src, seq);
+          this.mplHeard.set(key, (this.mplHeard.get(key) ?? 0) + 1);
           return;
         }
         if (this.hooks.isRouter() && p.hopLimit > 1 && (multicastScope(p.dst) ?? 0) >= Scope.realmLocal) {
           this.counters.multicastForwarded++;
-          this.transmit({ ...p, hopLimit: p.hopLimit - 1 });
+          const fwd = { ...p, hopLimit: p.hopLimit - 1 };
+          this.transmit(fwd);
+          this.mplRetransmit(fwd, seq);
         }
       }
       if (this.isMember(p.dst)) this.deliver(p, chain.value.upperOffset, chain.value.upperType, meta);
@@ -505,6 +519,24 @@ export class NetInterface {
     this.counters.ipDropped++;
   }
 
+  private readonly mplHeard = new Map<string, number>();
+
+  private mplRetransmit(p: Ipv6Packet, seq: number, round = 1): void {
+    if (round > MPL_RETRANSMISSIONS) {
+      this.mplHeard.delete(mplKey(p.src, seq));
+      return;
+    }
+    const key = mplKey(p.src, seq);
+    this.mplHeard.set(key, 0);
+    const start = this.timers.now();
+    const t = MPL_INTERVAL_US / 2 + Math.floor((this.rngNext() * MPL_INTERVAL_US) / 2);
+    this.timers.at(start + t, () => {
+      if (!this.up) return;
+      if ((this.mplHeard.get(key) ?? 0) < 1) this.transmit(p);
+    });
+    this.timers.at(start + MPL_INTERVAL_US, () => this.mplRetransmit(p, seq, round + 1));
+  }
+
   /** Records (seed, sequence); true if it was seen already. */
   private seenMpl(seed: Ipv6Address, seq: number): boolean {
     const key = formatIpv6Address(seed);
@@ -517,6 +549,10 @@ export class NetInterface {
     if (this.mplSeen.size > MPL_SEEN_MAX) this.mplSeen.delete(this.mplSeen.keys().next().value!);
     return false;
   }
+}
+
+function mplKey(seed: Ipv6Address, seq: number): string {
+  return `${formatIpv6Address(seed)}/${seq}`;
 }
 
 /**
