@@ -141,6 +141,19 @@ describe('Thread MAC security (thread.md §3, issue item 2)', () => {
     expect(b.iface.thread!.linkCounters!.rxReplayDropped).to.equal(before + 1);
     expect(got).to.have.length(3);
     expect(b.iface.details().rx_replay_dropped).to.equal(String(before + 1));
+    // MLE has its own replay check: a replayed Advertisement from a is dropped by b's MLE layer.
+    const isAdvertisement = (r: TransmissionRecord): boolean => {
+      const f = parseFrame(r.psdu);
+      return r.sender === 'a' && f.ok && f.value.type === 'data' && !f.value.security && f.value.dst.mode === 'short' && f.value.dst.short === 0xffff;
+    };
+    expect(tb.runUntil(() => recorded.some(isAdvertisement), 40 * S)).to.equal(true);
+    const adv = recorded.find(isAdvertisement)!;
+    a.iface.thread!.sendUdp(mle(b).rlocAddress!, 5683, 5683, new TextEncoder().encode('four')); // moves the MAC sequence on
+    tb.runFor(200_000);
+    const mleBefore = mle(b).counters.mleReplayDropped;
+    tb.node('eve').radio.transmit(adv.psdu, () => undefined);
+    tb.runFor(100_000);
+    expect(mle(b).counters.mleReplayDropped).to.equal(mleBefore + 1);
   });
 
   it('frames secured with another network key fail authentication and are counted', () => {
