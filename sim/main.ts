@@ -40,11 +40,12 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     noiseFigureDb: spec.radio.noiseFigureDb,
   });
   const capture = new Capture(medium);
-  let control: ControlServer | undefined;
+  // The control server needs the pacer and the pacer reports lag to the control server.
+  const lagListeners: Array<(lagUs: number, nowUs: number) => void> = [];
   const pacer = new Pacer(scheduler, {
     speed: spec.speed,
     maxSleepMs: 2,
-    onLag: (r) => control?.broadcast({ event: 'lag', lagUs: r.lagUs, nowUs: r.benchUs }),
+    onLag: (r) => lagListeners.forEach((l) => l(r.lagUs, r.benchUs)),
   });
   // External input (serial bytes, control requests) lands at the bench time the wall clock says.
   const inBenchTime = (fn: () => void) => {
@@ -64,7 +65,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     return vb;
   };
 
-  control = new ControlServer(controlSocketPath(spec.runDir), {
+  const control = new ControlServer(controlSocketPath(spec.runDir), {
     now: () => {
       pacer.catchUp();
       return scheduler.now();
@@ -87,7 +88,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
           const vb = board(req.board);
           if (req.on) vb.powerOn();
           else vb.powerOff();
-          control?.broadcast({ event: 'board', board: req.board, state: req.on ? 'on' : 'off' });
+          control.broadcast({ event: 'board', board: req.board, state: req.on ? 'on' : 'off' });
           return {};
         }
         case 'attenuate':
@@ -119,6 +120,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
       }
     },
   });
+  lagListeners.push((lagUs, nowUs) => control.broadcast({ event: 'lag', lagUs, nowUs }));
   for (const vb of boards.values()) vb.powerOn();
   await control.listen();
   pacer.start();
@@ -126,7 +128,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     stop() {
       pacer.stop();
       capture.stop();
-      control?.close();
+      control.close();
       for (const vb of boards.values()) vb.powerOff();
     },
   };

@@ -614,7 +614,7 @@ export class ThreadMle {
     const route = getMleTlv(m, 'route64');
     if (route) this.adoptRouterSet(route);
     const nd = getMleTlv(m, 'networkData');
-    this.networkData = nd ? (parseNetworkData(nd).ok ? unwrapNd(nd) : []) : [];
+    this.networkData = nd ? unwrapNd(nd) : [];
     this.neighbours.set(toHex(ext), {
       ext,
       // A REED parent answered with its child RLOC16 and took a router ID since.

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentClient, AgentError } from '../../harness/board/agent-client.ts';
+import { AgentClient, type AgentError } from '../../harness/board/agent-client.ts';
 import { SerialTransport, type Transport } from '../../harness/board/transport.ts';
 import { launchSim, type RunningSim } from '../../harness/sim/launcher.ts';
 import { inProcessBoard } from '../support/in-process-board.ts';

@@ -34,7 +34,7 @@ function meshbench(args: string[], opts: { killAfter?: (out: string) => boolean 
 }
 
 interface Xml {
-  testsuites: { $: Record<string, string>; testsuite: Array<{ $: Record<string, string>; testcase: Array<{ $: Record<string, string>; failure?: unknown[]; skipped?: Array<{ $?: Record<string, string> }>; properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }> }> }> };
+  testsuites: { $: Record<string, string>; testsuite: Array<{ $: Record<string, string>; testcase: Array<{ $: { name: string } & Record<string, string>; failure?: unknown[]; skipped?: Array<{ $?: Record<string, string> }>; properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }> }> }> };
 }
 
 function processesMentioning(text: string): string[] {
