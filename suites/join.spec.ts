@@ -25,7 +25,7 @@ describe('join (6LoWPAN-ND)', function () {
     // Spec: MeshInterface::connect() non-blocking returns 0 at once; the status
     // goes DISCONNECTED → CONNECTING → GLOBAL_UP (reference §3).
     use(br);
-    expect(await br.init()).to.equal(NSAPI_OK);
+    expect(await br.init('nd')).to.equal(NSAPI_OK);
     const since = br.mark();
     const { value, t } = await br.connect();
     record('connect.result', value);
@@ -44,13 +44,13 @@ describe('join (6LoWPAN-ND)', function () {
     // its callback reports CONNECTING, then LOCAL_UP or GLOBAL_UP (reference §2:
     // MESH_CONNECTED maps to LOCAL_UP with only a link-local address).
     use(br, ...routers);
-    await br.init();
+    await br.init('nd');
     const brSince = br.mark();
     await br.connect();
     await br.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: brSince });
     const starts = new Map<Board, { since: number; t: number }>();
     for (const r of routers) {
-      expect(await r.init(), `${r.id} init`).to.equal(NSAPI_OK);
+      expect(await r.init('nd'), `${r.id} init`).to.equal(NSAPI_OK);
       const since = r.mark();
       const { value, t } = await r.connect();
       expect(value, `${r.id} connect() result`).to.equal(NSAPI_OK);
@@ -73,13 +73,13 @@ describe('join (6LoWPAN-ND)', function () {
     // connect again without disconnect (docs page "Network connection states").
     const stray = routers[0]!;
     use(br, stray);
-    await br.init();
+    await br.init('nd');
     const brSince = br.mark();
     await br.connect();
     await br.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: brSince });
 
     const wrong = { '6lowpan-nd-channel': '15', '6lowpan-nd-channel-mask': '(1<<15)' };
-    expect(await stray.init(wrong)).to.equal(NSAPI_OK);
+    expect(await stray.init('nd', wrong)).to.equal(NSAPI_OK);
     const since = stray.mark();
     const { value, t } = await stray.connect();
     expect(value).to.equal(NSAPI_OK);

@@ -4,14 +4,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentClient } from '../board/agent-client.ts';
 import { AgentDriver } from '../board/agent-driver.ts';
-import { Board, type BoardSpec } from '../board/board.ts';
+import { Board, type BoardSpec, type StackPart } from '../board/board.ts';
 import type { BoardDriver } from '../board/driver.ts';
 import { SerialTransport } from '../board/transport.ts';
 import { boardLogger, SerialLog, type Logger } from '../log/logger.ts';
 import type { Redactor } from '../report/sanitize.ts';
 import type { LoadedRig } from '../rig/load.ts';
 import { loadNetworkConfig } from '../rig/network-config.ts';
-import type { Bounds, SimRig } from '../rig/schema.ts';
+import type { Bounds, Role, SimRig, StackKind } from '../rig/schema.ts';
 import { launchSim, type RunningSim } from '../sim/launcher.ts';
 import { simSpecOf } from '../sim/spec.ts';
 import { SimClock, type BenchClock } from './clock.ts';
@@ -46,25 +46,40 @@ export interface BringUpOptions {
 /** Secrets in a board config that must never reach a log or report in clear. */
 export const SECRET_KEYS = ['thread-master-key', 'thread-pskd', 'thread-config-pskc', '6lowpan-nd-psk-key'];
 
-export function boardConfigs(loaded: LoadedRig): Map<string, Record<string, string>> {
+/** Per board and network kind: the network file's keys, the role's keys, then the board's own. */
+export function boardConfigs(loaded: LoadedRig): Map<string, Partial<Record<StackKind, StackPart>>> {
   const { rig, dir } = loaded;
-  const networks: Record<string, Record<string, string>> = {};
+  const networks: Partial<Record<StackKind, Record<string, string>>> = {};
   for (const kind of ['nd', 'thread'] as const) {
     const file = rig.networks[kind];
     if (file) networks[kind] = loadNetworkConfig(dir, file);
   }
-  const out = new Map<string, Record<string, string>>();
-  for (const b of rig.boards) {
-    const extra = Object.fromEntries(Object.entries(b.config).map(([k, v]) => [k, String(v)]));
-    const role: Record<string, string> = b.role === 'border-router' ? { role: 'border-router' } : {};
-    out.set(b.id, { ...networks[b.stack], ...role, ...extra });
+  const out = new Map<string, Partial<Record<StackKind, StackPart>>>();
+  for (const b of (rig as SimRig).boards) {
+    const stacks: Partial<Record<StackKind, StackPart>> = {};
+    for (const kind of ['nd', 'thread'] as const) {
+      const entry = b[kind];
+      if (!entry) continue;
+      const own = Object.fromEntries(Object.entries(entry.config).map(([k, v]) => [k, String(v)]));
+      stacks[kind] = { roles: [entry.role], config: { ...networks[kind], ...roleKeys(kind, entry.role), ...own } };
+    }
+    out.set(b.id, stacks);
   }
   return out;
 }
 
-export function secretsOf(configs: Map<string, Record<string, string>>): string[] {
+/** The agent keys a rig role stands for (an Mbed app sets these by its build configuration). */
+function roleKeys(kind: StackKind, role: Role): Record<string, string> {
+  if (kind === 'nd') return role === 'border-router' ? { role: 'border-router' } : role === 'host' ? { '6lowpan-nd-device-type': 'NET_6LOWPAN_HOST' } : {};
+  if (role === 'end-device') return { 'thread-device-type': 'MESH_DEVICE_TYPE_THREAD_MINIMAL_END_DEVICE' };
+  return {};
+}
+
+export function secretsOf(configs: Map<string, Partial<Record<StackKind, StackPart>>>): string[] {
   const s: string[] = [];
-  for (const c of configs.values()) for (const k of SECRET_KEYS) if (c[k]) s.push(c[k]);
+  for (const stacks of configs.values()) {
+    for (const part of Object.values(stacks)) for (const k of SECRET_KEYS) if (part.config[k]) s.push(part.config[k]);
+  }
   return s;
 }
 
@@ -116,7 +131,7 @@ export async function bringUpSim(loaded: LoadedRig, opts: BringUpOptions): Promi
     const log = boardLogger(opts.log, { id: b.id, port: path });
     const serialLog = new SerialLog(join(opts.runDir, 'serial'), b.id, opts.redact);
     bench.serialLogs.set(b.id, serialLog);
-    const boardSpec: BoardSpec = { id: b.id, stack: b.stack, role: b.role, firmware: b.firmware, config: configs.get(b.id) ?? {} };
+    const boardSpec: BoardSpec = { id: b.id, firmware: b.firmware, stacks: configs.get(b.id) ?? {} };
     const driver = await openDriver(path, serialLog, log).catch((e: Error) => {
       throw new BenchUpError(`board ${b.id}: ${e.message}`);
     });

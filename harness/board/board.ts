@@ -6,13 +6,18 @@ import type { Logger } from '../log/logger.ts';
 import type { Role, StackKind } from '../rig/schema.ts';
 import type { BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed } from './driver.ts';
 
-export interface BoardSpec {
-  id: string;
-  stack: StackKind;
-  role: Role;
-  firmware: string;
+/** How a board takes part in one network kind. */
+export interface StackPart {
+  roles: Role[];
   /** mbed-mesh-api keys this board is initialised with (network config + the rig's overrides). */
   config: Record<string, string>;
+}
+
+export interface BoardSpec {
+  id: string;
+  firmware: string;
+  /** The network kinds the board offers on this rig. */
+  stacks: Partial<Record<StackKind, StackPart>>;
 }
 
 export class BoardTimeoutError extends Error {
@@ -29,6 +34,8 @@ export class BoardTimeoutError extends Error {
 export class Board {
   readonly events: MeshEventRecord[] = [];
   identity: BoardIdentity | undefined;
+  /** The network kind the board was last initialised for. */
+  stack: StackKind | undefined;
   boots = 0;
   private waiters = new Set<() => void>();
 
@@ -67,8 +74,17 @@ export class Board {
   }
 
   /** MeshInterface::initialize with the rig's network config; `overrides` change keys for this call. */
-  async init(overrides: Record<string, string> = {}): Promise<number> {
-    return (await this.driver.meshInit(this.spec.stack, { ...this.spec.config, ...overrides })).value;
+  async init(stack: StackKind, overrides: Record<string, string> = {}): Promise<number> {
+    const part = this.spec.stacks[stack];
+    if (!part) throw new Error(`board ${this.id} takes no part in '${stack}' on this rig`);
+    this.stack = stack;
+    return (await this.driver.meshInit(stack, { ...part.config, ...overrides })).value;
+  }
+
+  /** Whether the board offers `stack`, in one of `roles` when given. */
+  serves(stack: StackKind, roles?: Role[]): boolean {
+    const part = this.spec.stacks[stack];
+    return part !== undefined && (!roles || part.roles.some((r) => roles.includes(r)));
   }
 
   async configure(keys: Record<string, string>): Promise<void> {

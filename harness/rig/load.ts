@@ -95,7 +95,7 @@ function crossCheck(rig: Rig): string[] {
     }
   }
   for (const kind of ['nd', 'thread'] as const) {
-    if (rig.boards.some((b) => b.stack === kind) && !rig.networks[kind]) problems.push(`networks.${kind}: boards use stack '${kind}' but the rig names no network config for it`);
+    if (rig.boards.some((b) => b[kind]) && !rig.networks[kind]) problems.push(`networks.${kind}: boards take part in '${kind}' but the rig names no network config for it`);
   }
   return problems;
 }

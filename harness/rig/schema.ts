@@ -12,18 +12,27 @@ const ConfigValue = z.union([z.string(), z.number(), z.boolean()]);
 
 const Position = z.object({ x: z.number(), y: z.number(), z: z.number().optional() }).strict();
 
-export const SimBoardSchema = z
+/** How a board takes part in one network kind: its role there and its own config keys. */
+export const StackEntrySchema = z
   .object({
-    id,
-    stack: StackKindSchema,
     role: RoleSchema,
-    firmware: z.literal('meshbench-sim').default('meshbench-sim'),
-    position: Position.optional(),
-    txPowerDbm: z.number().min(-30).max(20).default(0),
     /** mbed-mesh-api keys (without the prefix) that override the network's config for this board. */
     config: z.record(z.string(), ConfigValue).default({}),
   })
   .strict();
+
+export const SimBoardSchema = z
+  .object({
+    id,
+    firmware: z.literal('meshbench-sim').default('meshbench-sim'),
+    position: Position.optional(),
+    txPowerDbm: z.number().min(-30).max(20).default(0),
+    // The simulated firmware carries both stacks; a board offers the kinds it has an entry for.
+    nd: StackEntrySchema.optional(),
+    thread: StackEntrySchema.optional(),
+  })
+  .strict()
+  .refine((b) => b.nd !== undefined || b.thread !== undefined, { message: "a board needs an 'nd' or a 'thread' entry (or both)" });
 
 const Topology = z.discriminatedUnion('kind', [
   z
@@ -82,6 +91,7 @@ export const RigSchema = z.discriminatedUnion('kind', [SimRigSchema]);
 export type Rig = z.infer<typeof RigSchema>;
 export type SimRig = z.infer<typeof SimRigSchema>;
 export type SimBoard = z.infer<typeof SimBoardSchema>;
+export type StackEntry = z.infer<typeof StackEntrySchema>;
 export type StackKind = z.infer<typeof StackKindSchema>;
 export type Role = z.infer<typeof RoleSchema>;
 export type Bounds = z.infer<typeof BoundsSchema>;

@@ -30,7 +30,7 @@ export function suiteBenchOf(bench: Bench): SuiteBench {
     },
     select(stack, role) {
       const roles = role === undefined ? undefined : Array.isArray(role) ? role : [role];
-      return bench.boards.filter((b) => b.spec.stack === stack && (!roles || roles.includes(b.spec.role)));
+      return bench.boards.filter((b) => b.serves(stack, roles));
     },
   };
 }

@@ -83,7 +83,7 @@ describe('meshbench CLI', function () {
   it('exits 2 on a bad rig file and names the field', async () => {
     const r = await meshbench(['run', '--rig', 'fixtures/rigs/bad-field.yaml', '--out', out]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(/boards\[1\]\.stack \(line \d+\)/);
+    expect(r.stderr).to.match(/boards\[1\]\.nd\.role \(line \d+\)/);
   });
 
   it('exits 2 on a bad flag and 5 when no case is selected', async () => {

@@ -20,8 +20,8 @@ kind: sim
 networks: { nd: nd.json }
 topology: { kind: positions }
 boards:
-  - { id: br, stack: nd, role: border-router, position: { x: 0, y: 0 } }
-  - { id: r1, stack: nd, role: router, position: { x: 10, y: 0 } }
+  - { id: br, nd: { role: border-router }, position: { x: 0, y: 0 } }
+  - { id: r1, nd: { role: router }, position: { x: 10, y: 0 } }
 `;
   const problems = (text: string): string[] => {
     try {
@@ -47,9 +47,9 @@ boards:
   });
 
   it('names the field and line of a bad value', () => {
-    const p = problems(good.replace('stack: nd, role: router', 'stack: zigbee, role: router'));
+    const p = problems(good.replace('nd: { role: router }', 'nd: { role: coordinator }'));
     expect(p).to.have.length(1);
-    expect(p[0]).to.match(/^boards\[1\]\.stack \(line 7\): /);
+    expect(p[0]).to.match(/^boards\[1\]\.nd\.role \(line 7\): /);
   });
 
   it('names unknown fields', () => {
