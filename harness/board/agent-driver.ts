@@ -2,7 +2,7 @@
 // (meshbench's simulated firmware, or a lab's C++ agent).
 import type { StackKind } from '../rig/schema.ts';
 import type { AgentClient } from './agent-client.ts';
-import type { BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed } from './driver.ts';
+import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from './driver.ts';
 
 function identityOf(args: Record<string, string>): BoardIdentity {
   return {
@@ -14,10 +14,24 @@ function identityOf(args: Record<string, string>): BoardIdentity {
   };
 }
 
+function int(args: Record<string, string>, key: string): number {
+  const v = Number(args[key]);
+  if (args[key] === undefined || !Number.isInteger(v)) throw new Error(`answer without an integer '${key}' (${JSON.stringify(args)})`);
+  return v;
+}
+
+function appEventOf(name: 'udp' | 'udp.burst' | 'light', t: number, a: Record<string, string>): AppEvent {
+  const n = (k: string): number => Number(a[k] ?? NaN);
+  if (name === 'udp') return { kind: 'udp', t, socket: n('socket'), src: a.src ?? '', srcPort: n('sport'), length: n('len'), hops: n('hops'), head: a.head ?? '' };
+  if (name === 'udp.burst') return { kind: 'udp.burst', t, socket: n('socket'), sent: n('sent'), failed: n('failed') };
+  return { kind: 'light', t, led: a.led === '1', from: a.from ?? '', hops: n('hops') };
+}
+
 export class AgentDriver implements BoardDriver {
   readonly kind = 'agent';
   private readonly eventCbs: Array<(e: MeshEventRecord) => void> = [];
   private readonly bootCbs: Array<(i: Partial<BoardIdentity>) => void> = [];
+  private readonly appCbs: Array<(e: AppEvent) => void> = [];
 
   constructor(readonly client: AgentClient) {
     client.listen({
@@ -25,6 +39,9 @@ export class AgentDriver implements BoardDriver {
         if (e.name === 'mesh') {
           const rec: MeshEventRecord = { t: e.t, event: e.args.event ?? '?', status: e.args.status ?? '?', callback: e.args.callback === '1' };
           for (const cb of this.eventCbs) cb(rec);
+        } else if (e.name === 'udp' || e.name === 'udp.burst' || e.name === 'light') {
+          const app = appEventOf(e.name, e.t, e.args);
+          for (const cb of this.appCbs) cb(app);
         } else if (e.name === 'boot') {
           for (const cb of this.bootCbs) cb(identityOf(e.args));
         }
@@ -69,6 +86,46 @@ export class AgentDriver implements BoardDriver {
   }
   onMeshEvent(cb: (e: MeshEventRecord) => void): void {
     this.eventCbs.push(cb);
+  }
+  async udpOpen(port: number, events: boolean): Promise<Timed<{ result: number; socket?: number }>> {
+    const r = await this.client.request('udp.open', { port: String(port), events: events ? '1' : '0' });
+    const result = int(r.args, 'result');
+    return { value: { result, ...(r.args.socket !== undefined ? { socket: int(r.args, 'socket') } : {}) }, t: r.t };
+  }
+  udpSend(socket: number, addr: string, port: number, payload: UdpPayload, hopLimit?: number): Promise<Timed<number>> {
+    const body: Record<string, string> = 'data' in payload ? { data: Buffer.from(payload.data).toString('hex') } : { len: String(payload.length) };
+    return this.result('udp.send', { socket: String(socket), addr, port: String(port), ...body, ...(hopLimit !== undefined ? { hop_limit: String(hopLimit) } : {}) });
+  }
+  udpBurst(socket: number, addr: string, port: number, length: number, count: number, intervalUs = 0): Promise<Timed<number>> {
+    return this.result('udp.burst', { socket: String(socket), addr, port: String(port), len: String(length), count: String(count), interval_us: String(intervalUs) });
+  }
+  async udpStats(socket: number): Promise<UdpStats> {
+    const { args } = await this.client.request('udp.stats', { socket: String(socket) });
+    return {
+      rxPackets: int(args, 'rx_packets'),
+      rxBytes: int(args, 'rx_bytes'),
+      rxFirstT: int(args, 'rx_first_t'),
+      rxLastT: int(args, 'rx_last_t'),
+      maxHops: int(args, 'max_hops'),
+      latP50Us: int(args, 'lat_p50_us'),
+      latP99Us: int(args, 'lat_p99_us'),
+      txPackets: int(args, 'tx_packets'),
+      txFailed: int(args, 'tx_failed'),
+    };
+  }
+  udpClose(socket: number): Promise<Timed<number>> {
+    return this.result('udp.close', { socket: String(socket) });
+  }
+  async lightPress(): Promise<Timed<{ result: number; state: boolean }>> {
+    const r = await this.client.request('light.press');
+    return { value: { result: int(r.args, 'result'), state: r.args.state === '1' }, t: r.t };
+  }
+  async lightGet(): Promise<{ led: boolean; received: number; sent: number }> {
+    const { args } = await this.client.request('light.get');
+    return { led: args.led === '1', received: int(args, 'received'), sent: int(args, 'sent') };
+  }
+  onAppEvent(cb: (e: AppEvent) => void): void {
+    this.appCbs.push(cb);
   }
   onBoot(cb: (identity: Partial<BoardIdentity>) => void): void {
     this.bootCbs.push(cb);

@@ -33,6 +33,29 @@ export interface Timed<T> {
   t: number;
 }
 
+/** What an application on the board reported: a datagram, a finished burst, the light. */
+export type AppEvent =
+  | { kind: 'udp'; t: number; socket: number; src: string; srcPort: number; length: number; hops: number; head: string }
+  | { kind: 'udp.burst'; t: number; socket: number; sent: number; failed: number }
+  | { kind: 'light'; t: number; led: boolean; from: string; hops: number };
+
+/** A UDP socket's counters (docs/agent-protocol.md, `udp.stats`). */
+export interface UdpStats {
+  rxPackets: number;
+  rxBytes: number;
+  /** Board time of the first and last datagram received (µs). */
+  rxFirstT: number;
+  rxLastT: number;
+  maxHops: number;
+  latP50Us: number;
+  latP99Us: number;
+  txPackets: number;
+  txFailed: number;
+}
+
+/** A datagram to send: given bytes, or a generated payload of this length (sequence number and send time first). */
+export type UdpPayload = { data: Uint8Array } | { length: number };
+
 export interface BoardDriver {
   readonly kind: string;
   identify(): Promise<BoardIdentity>;
@@ -47,6 +70,18 @@ export interface BoardDriver {
   /** Firmware-level reset command (rig controls do the hardware reset). */
   softReset(): Promise<void>;
   onMeshEvent(cb: (e: MeshEventRecord) => void): void;
+  /** Opens a UDP socket bound to `port` (0: any); `events` asks for an event per datagram. */
+  udpOpen(port: number, events: boolean): Promise<Timed<{ result: number; socket?: number }>>;
+  /** sendto(): bytes sent, or a negative nsapi_error_t. */
+  udpSend(socket: number, addr: string, port: number, payload: UdpPayload, hopLimit?: number): Promise<Timed<number>>;
+  /** Starts `count` generated datagrams back to back (or `intervalUs` apart); a `udp.burst` event ends it. */
+  udpBurst(socket: number, addr: string, port: number, length: number, count: number, intervalUs?: number): Promise<Timed<number>>;
+  udpStats(socket: number): Promise<UdpStats>;
+  udpClose(socket: number): Promise<Timed<number>>;
+  /** The light-control example's button: toggles and multicasts; the sendto() result and the new state. */
+  lightPress(): Promise<Timed<{ result: number; state: boolean }>>;
+  lightGet(): Promise<{ led: boolean; received: number; sent: number }>;
+  onAppEvent(cb: (e: AppEvent) => void): void;
   onBoot(cb: (identity: Partial<BoardIdentity>) => void): void;
   close(): Promise<void>;
 }

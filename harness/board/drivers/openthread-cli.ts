@@ -6,7 +6,7 @@
 // receives arrive asynchronously at any time. The Thread role is polled and
 // mapped to the Mesh API's events and statuses (mbed-mesh-api.md §2).
 import type { StackKind } from '../../rig/schema.ts';
-import type { BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed } from '../driver.ts';
+import type { BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpStats } from '../driver.ts';
 import type { Transport } from '../transport.ts';
 
 export class OtCliError extends Error {
@@ -403,20 +403,46 @@ export class OpenThreadCliDriver implements BoardDriver {
     for (const cb of this.bootCbs) cb({ firmware: 'openthread-cli', version, stacks: ['thread'] });
   }
 
+  // --- The board API's sockets and light, mapped onto the CLI's single UDP socket.
+  // (Being mapped: until then they say so instead of pretending.)
+
+  udpOpen(): Promise<Timed<{ result: number; socket?: number }>> {
+    return Promise.reject(new Error('openthread-cli driver: udpOpen is not mapped yet'));
+  }
+  udpSend(): Promise<Timed<number>> {
+    return Promise.reject(new Error('openthread-cli driver: udpSend is not mapped yet'));
+  }
+  udpBurst(): Promise<Timed<number>> {
+    return Promise.reject(new Error('openthread-cli driver: udpBurst is not mapped yet'));
+  }
+  udpStats(): Promise<UdpStats> {
+    return Promise.reject(new Error('openthread-cli driver: udpStats is not mapped yet'));
+  }
+  udpClose(): Promise<Timed<number>> {
+    return Promise.reject(new Error('openthread-cli driver: udpClose is not mapped yet'));
+  }
+  lightPress(): Promise<Timed<{ result: number; state: boolean }>> {
+    return Promise.reject(new Error('openthread-cli driver: lightPress is not mapped yet'));
+  }
+  lightGet(): Promise<{ led: boolean; received: number; sent: number }> {
+    return Promise.reject(new Error('openthread-cli driver: lightGet is not mapped yet'));
+  }
+  onAppEvent(): void {}
+
   // --- UDP and ping, beyond the Mesh API calls every driver has.
 
-  async udpOpen(port: number): Promise<void> {
+  async cliUdpOpen(port: number): Promise<void> {
     await this.cli.command('udp open');
     await this.cli.command(`udp bind :: ${port}`);
   }
-  async udpSend(ip: string, port: number, text: string): Promise<void> {
+  async cliUdpSend(ip: string, port: number, text: string): Promise<void> {
     if (!/^[\x21-\x7e]+( [\x21-\x7e]+)*$/.test(text)) throw new Error(`udpSend: text must be printable ASCII words (got ${JSON.stringify(text)})`);
     await this.cli.command(`udp send ${ip} ${port} ${text}`);
   }
-  async udpClose(): Promise<void> {
+  async cliUdpClose(): Promise<void> {
     await this.cli.command('udp close');
   }
-  onUdp(cb: (d: { from: string; port: number; text: string }) => void): void {
+  onCliUdp(cb: (d: { from: string; port: number; text: string }) => void): void {
     this.udpCbs.push(cb);
   }
   /** `ping async`: resolves with the statistics line's counts (the CLI stays free meanwhile). */

@@ -112,11 +112,11 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     await b.driver.connect();
     await until('child', () => b.events.find((e) => e.status === 'LOCAL_UP'));
     const got: string[] = [];
-    a.driver.onUdp((d) => got.push(`${d.port} ${d.text}`));
-    await a.driver.udpOpen(5683);
-    await b.driver.udpOpen(49153);
+    a.driver.onCliUdp((d) => got.push(`${d.port} ${d.text}`));
+    await a.driver.cliUdpOpen(5683);
+    await b.driver.cliUdpOpen(49153);
     const target = (await a.driver.cli.command('ipaddr mleid'))[0]!;
-    await b.driver.udpSend(target, 5683, 'hello');
+    await b.driver.cliUdpSend(target, 5683, 'hello');
     await until('udp', () => (got.length ? got : undefined));
     expect(got).to.deep.equal(['49153 hello']);
     expect(await a.driver.cli.command('state')).to.deep.equal(['leader']); // the CLI still in step after an async line
