@@ -8,7 +8,7 @@ import { Board, type BoardSpec, type StackPart } from '../board/board.ts';
 import type { BoardDriver } from '../board/driver.ts';
 import { SerialTransport } from '../board/transport.ts';
 import { boardLogger, SerialLog, type Logger } from '../log/logger.ts';
-import type { Redactor } from '../report/sanitize.ts';
+import { SECRET_KEYS, type Redactor } from '../report/sanitize.ts';
 import type { LoadedRig } from '../rig/load.ts';
 import { loadNetworkConfig } from '../rig/network-config.ts';
 import type { Bounds, Role, SimRig, StackKind } from '../rig/schema.ts';
@@ -43,8 +43,6 @@ export interface BringUpOptions {
   speed?: number | 'max';
 }
 
-/** Secrets in a board config that must never reach a log or report in clear. */
-export const SECRET_KEYS = ['thread-master-key', 'thread-pskd', 'thread-config-pskc', '6lowpan-nd-psk-key'];
 
 /** Per board and network kind: the network file's keys, the role's keys, then the board's own. */
 export function boardConfigs(loaded: LoadedRig): Map<string, Partial<Record<StackKind, StackPart>>> {

@@ -43,7 +43,7 @@ export function redactor(secrets: readonly string[]): Redactor {
   const usable = [...new Set(secrets.filter((s) => s.length > 0))]
     // Longest first, so a secret that contains another is replaced whole.
     .sort((a, b) => b.length - a.length);
-  if (usable.length === 0) return (t) => t;
+  if (usable.length === 0) return redactSecretKeys;
   const alternatives = usable.map((s) => {
     const literal = s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     // Spelled out per letter: inline `(?i:)` groups need a newer Node than 20.
@@ -52,7 +52,18 @@ export function redactor(secrets: readonly string[]): Redactor {
       : literal;
   });
   const pattern = new RegExp(alternatives.join('|'), 'g');
-  return (text) => text.replace(pattern, REDACTED);
+  return (text) => redactSecretKeys(text.replace(pattern, REDACTED));
+}
+
+/** Configuration keys whose values are secrets (network keys, PSKs, the joiner's PSKd). */
+export const SECRET_KEYS = ['thread-master-key', 'thread-pskd', 'thread-config-pskc', '6lowpan-nd-psk-key'] as const;
+
+// `key=value` or `key="quoted value"` on an agent line, for any secret key: a
+// case may send a secret the rig never named (a deliberately wrong key).
+const SECRET_ASSIGNMENT = new RegExp(`\\b(${SECRET_KEYS.join('|')})=("(?:[^"\\\\]|\\\\.)*"|[^\\s]+)`, 'g');
+
+function redactSecretKeys(text: string): string {
+  return text.replace(SECRET_ASSIGNMENT, (_m, key: string) => `${key}=${REDACTED}`);
 }
 
 /** Redaction first (a secret may contain bytes escaping would change), then escaping. */

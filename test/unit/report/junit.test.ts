@@ -8,7 +8,7 @@ import type { WriteIo } from '../../../harness/report/junit.ts';
 import { checkJUnit } from '../../../harness/report/check.ts';
 import { parseJUnit, readJUnit } from '../../../harness/report/merge.ts';
 import type { Run } from '../../../harness/report/model.ts';
-import { REDACTED, xmlSafe } from '../../../harness/report/sanitize.ts';
+import { REDACTED, redactor, xmlSafe } from '../../../harness/report/sanitize.ts';
 import { haveXmllint, sampleRun, tempDir, xmllint } from './sample.ts';
 
 type X = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -229,6 +229,14 @@ describe('report: JUnit writer', function () {
       expect(bc.properties).to.deep.include({ name: 'pskd', value: REDACTED });
       expect(back.properties).to.deep.include({ name: 'network_key', value: REDACTED });
       expect(bc.outcome).to.include({ details: `key was ${REDACTED}` });
+    });
+
+    it('redacts the value of a secret key on an agent line even when the value was never named as a secret', function () {
+      const line = 'MB> 15 mesh.init stack=thread thread-master-key="{0xde, 0xad, 0xbe, 0xef}" thread-pskd=WR0NG9 thread-config-channel=22';
+      for (const r of [redactor([]), redactor([pskd])]) {
+        expect(r(line)).to.equal(`MB> 15 mesh.init stack=thread thread-master-key=${REDACTED} thread-pskd=${REDACTED} thread-config-channel=22`);
+      }
+      expect(redactor([])('6lowpan-nd-psk-key="a \\" b" next=1')).to.equal(`6lowpan-nd-psk-key=${REDACTED} next=1`);
     });
   });
 
