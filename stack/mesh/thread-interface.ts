@@ -171,7 +171,12 @@ export class ThreadTasklet implements MeshTasklet {
       (rloc16) => this.mac.setShortAddress(rloc16 ?? 0xfffe),
       {
         role: (role, previous) => this.onRole(role, previous),
-        attachFailed: () => this.events.event('MESH_BOOTSTRAP_FAILED'),
+        attachFailed: () => {
+          // Configuration changed since (the agent's mesh.config) applies from the next attempt.
+          this.mac.setChannel(this.config.channel);
+          this.mac.setPanId(this.config.panId);
+          this.events.event('MESH_BOOTSTRAP_FAILED');
+        },
         globalAddresses: (a) => {
           if (a.length > 0 && this.connected) this.events.event('MESH_CONNECTED_GLOBAL');
         },
