@@ -35,6 +35,8 @@ import {
   ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS,
   ADDRESS_SOLICIT_STATUS,
   ADDRESS_SOLICIT_URI,
+  ADDRESS_TLVS,
+  SERVER_DATA_URI,
   CoapCode,
   emitAddressTlvs,
   emitCoap,
@@ -191,6 +193,9 @@ export class ThreadMle {
   private routerIds = new Set<number>();
   private readonly neighbours = new Map<string, Neighbour>();
   private networkData: NetworkDataTlv[] = [];
+  /** Border router, not leader: the RLOC16 we last registered our prefix under, and when to check again. */
+  private registeredAs: number | undefined;
+  private nextRegistrationAt: Micros = 0;
   private globals: Ipv6Address[] = [];
   private mleFrameCounter = 0;
   private attach: Attach | undefined;
@@ -858,6 +863,13 @@ export class ThreadMle {
       this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
       return;
     }
+    if (msg.type === 'confirmable' && msg.code === CoapCode.post && uriPathOf(msg) === SERVER_DATA_URI) {
+      if (this.roleValue !== 'leader') return;
+      this.registerServerData(rx, msg.payload);
+      const ack = emitCoap({ type: 'acknowledgement', code: CoapCode.changed, messageId: msg.messageId, token: msg.token, options: [], payload: new Uint8Array(0) });
+      this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
+      return;
+    }
     if (msg.type === 'acknowledgement' && this.solicit && bytesEqual(msg.token, this.solicit.token)) {
       this.solicit.timer.cancel();
       this.solicit = undefined;
@@ -868,6 +880,63 @@ export class ThreadMle {
       }
       this.becomeRouter(res.value.rloc16, res.value.routerMask.idSequence, res.value.routerMask.routerIds);
     }
+  }
+
+  /**
+   * Border router that is not the leader: register our prefix with the leader
+   * (SRV_DATA.ntf, CoAP POST a/sd with the Thread Network Data TLV, and the
+   * RLOC16 TLV naming an old registration to drop), until the leader's network
+   * data shows it. Checked once a second; a try every 5 s.
+   */
+  private maintainServerData(now: Micros): void {
+    if (!this.cfg.borderRouterPrefix || this.roleValue === 'leader' || !this.isAttached() || !this.leaderData || this.rloc === undefined) return;
+    if (this.networkDataNames(this.rloc) || now < this.nextRegistrationAt) return;
+    this.nextRegistrationAt = now + 5 * SECOND;
+    const unknown = [{ code: ADDRESS_TLVS.threadNetworkData, value: emitNetworkData(this.ownNetworkData()) }];
+    const payload = emitAddressTlvs({ ...(this.registeredAs !== undefined && this.registeredAs !== this.rloc ? { rloc16: this.registeredAs } : {}), unknown });
+    const messageId = (this.messageId = (this.messageId + 1) & 0xffff);
+    const coap = emitCoap({ type: 'confirmable', code: CoapCode.post, messageId, token: this.randomBytes(4), options: uriPathOptions(SERVER_DATA_URI), payload });
+    const leader = this.meshLocal(rlocIid(rloc16OfRouter(this.leaderData.leaderRouterId)));
+    this.net.sendUdp({ src: this.rlocAddress!, dst: leader, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
+    this.registeredAs = this.rloc;
+  }
+
+  /** Whether the network data has a border router entry of ours (under `rloc16`). */
+  private networkDataNames(rloc16: number): boolean {
+    return this.networkData.some((t) => t.type === 'prefix' && t.subTlvs.some((st) => st.type === 'borderRouter' && st.entries.some((e) => e.rloc16 === rloc16)));
+  }
+
+  /** Leader: drop the sender's old entries, merge its prefixes, publish a new version. */
+  private registerServerData(rx: UdpReceive, payload: Uint8Array): void {
+    const req = parseAddressTlvs(payload);
+    if (!req.ok) return;
+    const sender = ((rx.src[14] ?? 0) << 8) | (rx.src[15] ?? 0);
+    const drop = new Set([sender, ...(req.value.rloc16 !== undefined ? [req.value.rloc16] : [])]);
+    const raw = req.value.unknown.find((u) => u.code === ADDRESS_TLVS.threadNetworkData);
+    const offered = raw ? parseNetworkData(raw.value) : undefined;
+    if (offered && !offered.ok) return;
+    const next: NetworkDataTlv[] = [];
+    for (const t of this.networkData) {
+      if (t.type !== 'prefix') {
+        next.push(t);
+        continue;
+      }
+      const subTlvs = t.subTlvs
+        .map((st) => (st.type === 'borderRouter' ? { ...st, entries: st.entries.filter((e) => !drop.has(e.rloc16)) } : st))
+        .filter((st) => st.type !== 'borderRouter' || st.entries.length > 0);
+      if (subTlvs.some((st) => st.type === 'borderRouter')) next.push({ ...t, subTlvs });
+    }
+    for (const t of offered?.value ?? []) {
+      if (t.type !== 'prefix') continue;
+      const same = next.find((x) => x.type === 'prefix' && x.prefixLength === t.prefixLength && bytesEqual(x.prefix, t.prefix));
+      if (same && same.type === 'prefix') same.subTlvs.push(...t.subTlvs.filter((st) => st.type === 'borderRouter'));
+      else next.push(t);
+    }
+    this.networkData = next;
+    this.leaderData = { ...this.leaderData!, dataVersion: (this.leaderData!.dataVersion + 1) & 0xff, stableDataVersion: (this.leaderData!.stableDataVersion + 1) & 0xff };
+    this.refreshGlobals();
+    // Thread's leader multicasts a Data Response on a change rather than wait for its trickle.
+    this.sendMle(ALL_NODES, 'dataResponse', [mleTlv('sourceAddress', this.rloc!), mleTlv('leaderData', this.leaderData), mleTlv('networkData', emitNetworkData(this.networkData))]);
   }
 
   /** Leader: the requested ID if free, else the lowest free one. */
@@ -1180,6 +1249,7 @@ export class ThreadMle {
 
   private tick(): void {
     const now = this.env.timers.now();
+    this.maintainServerData(now);
     for (const [k, n] of this.neighbours) {
       if (n.kind === 'router' && now - n.lastHeard > C.MAX_NEIGHBOR_AGE) {
         this.neighbours.delete(k);

@@ -9,6 +9,8 @@ import { err, ok, type Result } from '../wire/result.ts';
 export const TMF_UDP_PORT = 61631;
 export const ADDRESS_SOLICIT_URI = 'a/as';
 export const ADDRESS_RELEASE_URI = 'a/ar';
+/** Server Data notification: a border router registers its network data with the leader (OpenThread `kUriServerData`). */
+export const SERVER_DATA_URI = 'a/sd';
 
 // ---------------------------------------------------------------------------
 // CoAP (RFC 7252 §3)
@@ -131,6 +133,8 @@ export const ADDRESS_TLVS = {
   status: 4,
   lastTransactionTime: 6,
   routerMask: 7,
+  /** Thread Network Data TLV (OpenThread `ThreadTlv::kThreadNetworkData`); kept raw in `unknown`. */
+  threadNetworkData: 10,
 } as const;
 export type AddressTlvName = keyof typeof ADDRESS_TLVS;
 
