@@ -1,104 +1,233 @@
 // Join: boards bootstrap onto the rig's network through the Mesh API
 // (LoWPANNDInterface / ThreadInterface) and report the events, statuses,
 // addresses and result codes Mbed OS documents (reference mbed-mesh-api.md
-// §1–§3; docs page "6LoWPAN Mesh Interfaces").
+// §1–§3; Mbed docs "6LoWPAN Mesh Interfaces", "Thread").
 import { expect } from 'chai';
-import { bench, record, use, type Board } from '../harness/suite-api/index.ts';
-import { NSAPI_OK, expectConnectSequence, freshBoards, upStatuses } from './support/mesh.ts';
+import { bench, record, testCase } from '../harness/suite-api/index.ts';
+import type { StackKind } from '../harness/rig/schema.ts';
+import { Nsapi, benchSeconds, bringUp, expectConnectSequence, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
 
-describe('join (6LoWPAN-ND)', function () {
-  let br: Board;
-  let routers: Board[];
+const TAG = { nd: 'ND', thread: 'TH' } as const;
+/** A channel no board of the default networks uses. */
+const WRONG_CHANNEL = '15';
+const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
+  stack === 'nd' ? { '6lowpan-nd-channel': ch, '6lowpan-nd-channel-mask': `(1<<${ch})` } : { 'thread-config-channel': ch };
 
-  beforeEach(async function () {
-    const b = bench();
-    const brs = b.select('nd', 'border-router');
-    routers = b.select('nd', ['router', 'host']);
-    if (brs.length === 0 || routers.length === 0) {
-      this.skip();
-    }
-    br = brs[0]!;
-    await freshBoards([br, ...routers]);
+for (const stack of ['nd', 'thread'] as const) {
+  const T = TAG[stack];
+  describe(`join (${stack === 'nd' ? '6LoWPAN-ND' : 'Thread'})`, function () {
+    testCase(
+      {
+        id: `JOIN-${T}-001`,
+        title: `the ${stack === 'nd' ? 'border router' : 'leader'} forms the network and reports GLOBAL_UP`,
+        checks: 'connect() is non-blocking and returns 0; DISCONNECTED → CONNECTING → GLOBAL_UP; link-local and global addresses (mbed-mesh-api.md §3)',
+        needs: { stack, boards: 1 },
+      },
+      async function () {
+        const r = roster(stack);
+        await freshBoards([r.root]);
+        const started = await start(r.root, stack);
+        const up = await waitUp(r.root, started);
+        record('join.bench_s', benchSeconds(up.connectT, up.upT).toFixed(3));
+        expectConnectSequence(r.root.events.slice(started.since), 'GLOBAL_UP');
+        const addrs = await r.root.ipAddresses();
+        expect(addrs.some((a) => a.startsWith('fe80:')), 'link-local address').to.equal(true);
+        expect(addrs.some((a) => !a.startsWith('fe80:')), 'global address').to.equal(true);
+        const status = await r.root.status();
+        expect(status.status).to.equal('GLOBAL_UP');
+        if (stack === 'thread') expect(status.details.role, 'a lone router-eligible board becomes leader').to.equal('leader');
+      },
+    );
+
+    testCase(
+      {
+        id: `JOIN-${T}-002`,
+        title: 'every board joins one after another with the Mbed event sequence, result codes and addresses',
+        checks: 'connect() returns 0 at once; the callback sees CONNECTING, then LOCAL_UP or GLOBAL_UP; never DISCONNECTED on the way (mbed-mesh-api.md §2–§3)',
+        needs: { stack, boards: 2 },
+      },
+      async function () {
+        const r = roster(stack);
+        await freshBoards(r.all);
+        await waitUp(r.root, await start(r.root, stack));
+        for (const b of r.others) {
+          const started = await start(b, stack);
+          const up = await waitUp(b, started);
+          record(`${b.id}.join_bench_s`, benchSeconds(up.connectT, up.upT).toFixed(3));
+          expectConnectSequence(b.events.slice(started.since), up.status);
+          const addrs = await b.ipAddresses();
+          expect(addrs.some((a) => a.startsWith('fe80:')), `${b.id} link-local address`).to.equal(true);
+          expect((await b.status()).status, `${b.id} status`).to.equal(up.status);
+          if (stack === 'thread') expect((await b.status()).details.partition_id, `${b.id} joined the leader's partition`).to.equal((await r.root.status()).details.partition_id);
+        }
+      },
+    );
+
+    testCase(
+      {
+        id: `JOIN-${T}-003`,
+        title: 'a board several hops from the root joins through routers, and its datagrams are routed hop by hop',
+        checks: 'multi-hop bootstrap; the far board reaches the root through forwarding routers (RFC 6550 / Thread 1.1 §5)',
+        needs: { stack, boards: 3 },
+      },
+      async function () {
+        const r = roster(stack);
+        const joined = await bringUp(r);
+        let far = { id: '', hops: 0 };
+        for (const j of joined.slice(1)) {
+          record(`${j.board.id}.join_bench_s`, benchSeconds(j.connectT, j.upT).toFixed(3));
+          const hops = await probeHops(j.board, r.root);
+          record(`${j.board.id}.hops_to_root`, hops);
+          if (hops > far.hops) far = { id: j.board.id, hops };
+        }
+        record('farthest', `${far.id} ${far.hops}`);
+        if (far.hops < 2) {
+          (this.test as unknown as { skipReason: string }).skipReason = `rig '${bench().rig}' has no board more than one hop from the root (measured)`;
+          this.skip();
+        }
+        // And back down: the root reaches the far board.
+        expect(await probeHops(r.root, bench().board(far.id)), `root → ${far.id} hops`).to.be.at.least(2);
+      },
+    );
+
+    testCase(
+      {
+        id: `JOIN-${T}-004`,
+        title: 'all boards powered up and connected at once form one network',
+        checks: 'simultaneous bootstrap converges: every board up within the rig bound, one network (one DODAG / one partition)',
+        needs: { stack, boards: 2 },
+      },
+      async function () {
+        const r = roster(stack);
+        await freshBoards(r.all);
+        const started = [];
+        for (const b of r.all) started.push({ b, s: await start(b, stack) });
+        for (const { b, s } of started) {
+          const up = await waitUp(b, s);
+          record(`${b.id}.join_bench_s`, benchSeconds(up.connectT, up.upT).toFixed(3));
+        }
+        if (stack === 'thread') {
+          // Several routers may each form a partition; they must merge into one (Thread 1.1 §5.16).
+          const until = (await bench().clock.now()) + bench().bounds.joinWithinS * 1e6;
+          let ids: string[] = [];
+          while ((await bench().clock.now()) < until) {
+            ids = [...new Set(await Promise.all(r.all.map(async (b) => (await b.status()).details.partition_id ?? '?')))];
+            if (ids.length === 1) break;
+            await bench().clock.sleepUntil((await bench().clock.now()) + 2e6);
+          }
+          expect(ids, 'partition ids after merging').to.have.length(1);
+        }
+        await probeHops(r.others[r.others.length - 1]!, r.root);
+      },
+    );
+
+    testCase(
+      {
+        id: `JOIN-${T}-005`,
+        title: 'connect() while connected returns the documented code and changes nothing',
+        checks:
+          stack === 'nd'
+            ? 'LoWPANNDInterface connect() when up: the tasklet refuses, NSAPI_ERROR_DEVICE_ERROR (-3012), status unchanged (mbed-mesh-api.md §1)'
+            : 'ThreadInterface connect() when up: NSAPI_ERROR_IS_CONNECTED (-3015), status unchanged (mbed-mesh-api.md §1)',
+        needs: { stack, boards: 1 },
+      },
+      async function () {
+        const r = roster(stack);
+        await freshBoards([r.root]);
+        await waitUp(r.root, await start(r.root, stack));
+        const since = r.root.mark();
+        const again = await r.root.connect();
+        record('connect.again.result', again.value);
+        expect(again.value, 'connect() while connected').to.equal(stack === 'nd' ? Nsapi.DEVICE_ERROR : Nsapi.IS_CONNECTED);
+        await bench().clock.sleepUntil(again.t + 5e6);
+        expect(r.root.events.slice(since).map((e) => e.event), 'no mesh event after the refused connect').to.deep.equal([]);
+        expect((await r.root.status()).status).to.equal('GLOBAL_UP');
+      },
+    );
+
+    testCase(
+      {
+        id: `JOIN-${T}-010`,
+        title: 'a board on another channel reports MESH_BOOTSTRAP_FAILED, keeps retrying, and joins once moved, without disconnect',
+        checks: 'no network → MESH_BOOTSTRAP_FAILED, status stays CONNECTING, retry every 5 s; from an error state the app may connect again without disconnect (mbed-mesh-api.md §3, the seed page)',
+        needs: stack === 'nd' ? { stack, boards: 2 } : { stack, boards: 2, roles: { 'end-device': 1 } },
+      },
+      async function () {
+        const r = roster(stack);
+        // A router-eligible Thread board that finds no network forms its own partition
+        // (as OpenThread does); only an end device reports the failure.
+        const stray = (stack === 'thread' ? bench().select(stack, 'end-device')[0] : r.others[0])!;
+        await freshBoards([r.root, stray]);
+        await waitUp(r.root, await start(r.root, stack));
+        const wrongStart = await start(stray, stack, channelKeys(stack, WRONG_CHANNEL));
+        const bound = bench().bounds.bootstrapFailedWithinS;
+        const failed = await stray.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bound, since: wrongStart.since });
+        record('bootstrap_failed.bench_s', benchSeconds(wrongStart.t, failed.t).toFixed(3));
+        expect(failed.status, 'status after MESH_BOOTSTRAP_FAILED').to.equal('CONNECTING');
+        // It keeps retrying: another attempt fails too.
+        const again = stray.mark();
+        const second = await stray.waitForEvent('a second MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bound, since: again });
+        record('retry_interval.bench_s', benchSeconds(failed.t, second.t).toFixed(3));
+        expect((await stray.status()).status).to.equal('CONNECTING');
+        // Move it onto the network's channel; no disconnect.
+        const right = (roster(stack).root.spec.stacks[stack]?.config ?? {})[stack === 'nd' ? '6lowpan-nd-channel' : 'thread-config-channel'];
+        expect(right, 'the network config names a channel').to.be.a('string');
+        await stray.configure(channelKeys(stack, right!));
+        const moved = stray.mark();
+        const up = await stray.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: moved });
+        expect(stray.events.slice(wrongStart.since).some((e) => e.event === 'MESH_DISCONNECTED'), 'no MESH_DISCONNECTED on the way').to.equal(false);
+        expect((await stray.status()).status).to.equal(up.status);
+      },
+    );
   });
+}
 
-  it('JOIN-ND-001 the border router forms the network and reports GLOBAL_UP', async function () {
-    // Spec: MeshInterface::connect() non-blocking returns 0 at once; the status
-    // goes DISCONNECTED → CONNECTING → GLOBAL_UP (reference §3).
-    use(br);
-    expect(await br.init('nd')).to.equal(NSAPI_OK);
-    const since = br.mark();
-    const { value, t } = await br.connect();
-    record('connect.result', value);
-    expect(value, 'connect() result').to.equal(NSAPI_OK);
-    const up = await br.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since });
-    record('join.bench_s', ((up.t - t) / 1e6).toFixed(3));
-    expectConnectSequence(br.events.slice(since), 'GLOBAL_UP');
-    const addrs = await br.ipAddresses();
-    expect(addrs.some((a) => a.startsWith('fe80::')), 'link-local address').to.equal(true);
-    expect(addrs.some((a) => !a.startsWith('fe80::')), 'global address').to.equal(true);
-    expect((await br.status()).status).to.equal('GLOBAL_UP');
-  });
+describe('join (Thread): wrong network key', function () {
+  const wrongKey = { 'thread-master-key': '{0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb}' };
 
-  it('JOIN-ND-002 every router joins the border router with the Mbed event sequence', async function () {
-    // Spec: the border router is up first; each router's connect() returns 0 and
-    // its callback reports CONNECTING, then LOCAL_UP or GLOBAL_UP (reference §2:
-    // MESH_CONNECTED maps to LOCAL_UP with only a link-local address).
-    use(br, ...routers);
-    await br.init('nd');
-    const brSince = br.mark();
-    await br.connect();
-    await br.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: brSince });
-    const starts = new Map<Board, { since: number; t: number }>();
-    for (const r of routers) {
-      expect(await r.init('nd'), `${r.id} init`).to.equal(NSAPI_OK);
-      const since = r.mark();
-      const { value, t } = await r.connect();
-      expect(value, `${r.id} connect() result`).to.equal(NSAPI_OK);
-      starts.set(r, { since, t });
-    }
-    for (const r of routers) {
-      const { since, t } = starts.get(r)!;
-      const up = await r.waitForStatus(upStatuses, { within: bench().bounds.joinWithinS, since });
-      record(`${r.id}.join_bench_s`, ((up.t - t) / 1e6).toFixed(3));
-      expectConnectSequence(r.events.slice(since), up.status);
-      const addrs = await r.ipAddresses();
-      expect(addrs.some((a) => a.startsWith('fe80::')), `${r.id} link-local address`).to.equal(true);
-      expect((await r.status()).status, `${r.id} status`).to.equal(up.status);
-    }
-  });
+  testCase(
+    {
+      id: 'JOIN-TH-011',
+      title: 'a router-eligible board with the wrong network key forms its own partition instead of joining',
+      checks: 'MLE is secured with the network key; a router that hears no valid parent becomes leader of a singleton partition (thread.md §3, openthread-cli.md)',
+      needs: { stack: 'thread', roles: { router: 1 }, boards: 2 },
+    },
+    async function () {
+      const r = roster('thread');
+      const intruder = bench().select('thread', 'router')[0]!;
+      await freshBoards([r.root, intruder]);
+      await waitUp(r.root, await start(r.root, 'thread'));
+      const s = await start(intruder, 'thread', wrongKey);
+      await intruder.waitForStatus(upStatuses, { within: bench().bounds.joinWithinS, since: s.since });
+      const mine = await intruder.status();
+      const theirs = await r.root.status();
+      record('intruder.partition_id', mine.details.partition_id ?? '?');
+      record('root.partition_id', theirs.details.partition_id ?? '?');
+      expect(mine.details.role, 'the intruder leads its own partition').to.equal('leader');
+      expect(mine.details.partition_id, 'a partition of its own').to.not.equal(theirs.details.partition_id);
+      expect(theirs.details.role, 'the real leader keeps its role').to.equal('leader');
+    },
+  );
 
-  it('JOIN-ND-010 a board on another channel reports MESH_BOOTSTRAP_FAILED, keeps retrying, and joins once moved, without disconnect', async function () {
-    // Spec: scan failure → MESH_BOOTSTRAP_FAILED, status stays CONNECTING, the
-    // stack retries every 5 s (reference §3); in an error state the app may
-    // connect again without disconnect (docs page "Network connection states").
-    const stray = routers[0]!;
-    use(br, stray);
-    await br.init('nd');
-    const brSince = br.mark();
-    await br.connect();
-    await br.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: brSince });
-
-    const wrong = { '6lowpan-nd-channel': '15', '6lowpan-nd-channel-mask': '(1<<15)' };
-    expect(await stray.init('nd', wrong)).to.equal(NSAPI_OK);
-    const since = stray.mark();
-    const { value, t } = await stray.connect();
-    expect(value).to.equal(NSAPI_OK);
-    const bound = bench().bounds.bootstrapFailedWithinS;
-    const failed = await stray.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bound, since });
-    record('bootstrap_failed.bench_s', ((failed.t - t) / 1e6).toFixed(3));
-    expect(failed.status, 'status after MESH_BOOTSTRAP_FAILED').to.equal('CONNECTING');
-    expect(failed.t - t, 'MESH_BOOTSTRAP_FAILED within the rig bound').to.be.at.most(bound * 1e6);
-    // It keeps retrying: another attempt fails too.
-    const again = stray.mark();
-    const second = await stray.waitForEvent('a second MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bound, since: again });
-    record('retry_interval.bench_s', ((second.t - failed.t) / 1e6).toFixed(3));
-    expect((await stray.status()).status).to.equal('CONNECTING');
-
-    // Move it onto the network's channel; no disconnect.
-    await stray.configure({ '6lowpan-nd-channel': '12', '6lowpan-nd-channel-mask': '(1<<12)' });
-    const moved = stray.mark();
-    const up = await stray.waitForStatus(upStatuses, { within: bench().bounds.joinWithinS, since: moved });
-    expect(stray.events.slice(since).some((e) => e.event === 'MESH_DISCONNECTED'), 'no MESH_DISCONNECTED on the way').to.equal(false);
-    expect((await stray.status()).status).to.equal(up.status);
-  });
+  testCase(
+    {
+      id: 'JOIN-TH-012',
+      title: 'an end device with the wrong network key stays detached and reports MESH_BOOTSTRAP_FAILED while it retries',
+      checks: 'an end device cannot form a partition; attach fails → MESH_BOOTSTRAP_FAILED, status CONNECTING (mbed-mesh-api.md §3, thread.md)',
+      needs: { stack: 'thread', roles: { 'end-device': 1 }, boards: 2 },
+    },
+    async function () {
+      const r = roster('thread');
+      const ed = bench().select('thread', 'end-device')[0]!;
+      await freshBoards([r.root, ed]);
+      await waitUp(r.root, await start(r.root, 'thread'));
+      const s = await start(ed, 'thread', wrongKey);
+      const failed = await ed.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.joinWithinS, since: s.since });
+      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      const st = await ed.status();
+      expect(st.status).to.equal('CONNECTING');
+      expect(st.details.role, 'detached, not attached anywhere').to.be.oneOf(['detached', 'disabled']);
+      expect(ed.events.slice(s.since).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
+    },
+  );
 });

@@ -4,7 +4,7 @@ import type { BenchClock } from '../bench/clock.ts';
 import type { RigControls } from '../bench/controls.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Role, StackKind } from '../rig/schema.ts';
-import type { BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed } from './driver.ts';
+import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from './driver.ts';
 
 /** How a board takes part in one network kind. */
 export interface StackPart {
@@ -33,6 +33,8 @@ export class BoardTimeoutError extends Error {
 
 export class Board {
   readonly events: MeshEventRecord[] = [];
+  /** What the board's applications reported: datagrams, finished bursts, the light. */
+  readonly appEvents: AppEvent[] = [];
   identity: BoardIdentity | undefined;
   /** The network kind the board was last initialised for. */
   stack: StackKind | undefined;
@@ -60,6 +62,10 @@ export class Board {
     driver.onMeshEvent((e) => {
       this.events.push(e);
       this.log.debug({ event: e.event, status: e.status, t: e.t }, 'mesh event');
+      for (const w of this.waiters) w();
+    });
+    driver.onAppEvent((e) => {
+      this.appEvents.push(e);
       for (const w of this.waiters) w();
     });
     driver.onBoot(() => {
@@ -117,13 +123,26 @@ export class Board {
    * Waits, in bench time, for a mesh event matching `pred` at or after `since`.
    * Fails with what was seen instead.
    */
-  async waitForEvent(
+  waitForEvent(what: string, pred: (e: MeshEventRecord) => boolean, opts: { within: number; since?: number }): Promise<MeshEventRecord> {
+    return this.waitIn(this.events, what, pred, opts, (seen) => (seen.length ? seen.map((x) => `${x.event}→${x.status}`).join(', ') : '(no mesh events)'));
+  }
+
+  /** Like waitForEvent, for application events (`since` indexes `appEvents`; see markApp()). */
+  waitForApp<K extends AppEvent['kind']>(
     what: string,
-    pred: (e: MeshEventRecord) => boolean,
+    kind: K,
+    pred: (e: Extract<AppEvent, { kind: K }>) => boolean,
     opts: { within: number; since?: number },
-  ): Promise<MeshEventRecord> {
+  ): Promise<Extract<AppEvent, { kind: K }>> {
+    const match = (e: AppEvent): e is Extract<AppEvent, { kind: K }> => e.kind === kind && pred(e as Extract<AppEvent, { kind: K }>);
+    return this.waitIn(this.appEvents, what, match, opts, (seen) => (seen.length ? `${seen.length} application event(s): ${seen.slice(-5).map((e) => e.kind).join(', ')}` : '(no application events)')) as Promise<
+      Extract<AppEvent, { kind: K }>
+    >;
+  }
+
+  private async waitIn<E>(list: E[], what: string, pred: (e: E) => boolean, opts: { within: number; since?: number }, describe: (seen: E[]) => string): Promise<E> {
     const since = opts.since ?? 0;
-    const found = () => this.events.slice(since).find(pred);
+    const found = () => list.slice(since).find(pred);
     const hit = found();
     if (hit) return hit;
     const start = await this.clock.now();
@@ -141,15 +160,55 @@ export class Board {
       for (;;) {
         const e = found();
         if (e) return e;
-        if (timedOut) {
-          const seen = this.events.slice(since).map((x) => `${x.event}→${x.status}`);
-          throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.within} s of bench time`, what, seen.length ? seen.join(', ') : '(no mesh events)');
-        }
+        if (timedOut) throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.within} s of bench time`, what, describe(list.slice(since)));
         await new Promise<void>((r) => (wake = r));
       }
     } finally {
       this.waiters.delete(waiter);
     }
+  }
+
+  /** Index into `appEvents` to wait from. */
+  markApp(): number {
+    return this.appEvents.length;
+  }
+
+  /** The most radio hops any datagram this board received since `since` travelled (-1: none seen). */
+  maxHopsSince(since = 0): number {
+    let max = -1;
+    for (const e of this.appEvents.slice(since)) if ((e.kind === 'udp' || e.kind === 'light') && e.hops > max) max = e.hops;
+    return max;
+  }
+
+  // --- UDP sockets and the light-control example (the app on the board).
+
+  /** Opens a UDP socket; `result` is 0 or a negative nsapi_error_t. */
+  async udpOpen(port: number, opts: { events?: boolean } = {}): Promise<{ result: number; socket?: number }> {
+    return (await this.driver.udpOpen(port, opts.events ?? true)).value;
+  }
+
+  udpSend(socket: number, addr: string, port: number, payload: UdpPayload, hopLimit?: number): Promise<Timed<number>> {
+    return this.driver.udpSend(socket, addr, port, payload, hopLimit);
+  }
+
+  udpBurst(socket: number, addr: string, port: number, length: number, count: number, intervalUs?: number): Promise<Timed<number>> {
+    return this.driver.udpBurst(socket, addr, port, length, count, intervalUs);
+  }
+
+  udpStats(socket: number): Promise<UdpStats> {
+    return this.driver.udpStats(socket);
+  }
+
+  async udpClose(socket: number): Promise<number> {
+    return (await this.driver.udpClose(socket)).value;
+  }
+
+  lightPress(): Promise<Timed<{ result: number; state: boolean }>> {
+    return this.driver.lightPress();
+  }
+
+  lightGet(): Promise<{ led: boolean; received: number; sent: number }> {
+    return this.driver.lightGet();
   }
 
   waitForStatus(status: string | string[], opts: { within: number; since?: number }): Promise<MeshEventRecord> {

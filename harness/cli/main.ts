@@ -3,9 +3,10 @@
 // 3 bench not up, 4 interrupted, 5 nothing selected).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
-import { RigFileError } from '../rig/load.ts';
+import { loadRig, RigFileError } from '../rig/load.ts';
 import { NetworkConfigError } from '../rig/network-config.ts';
 import { EXIT_CODES } from '../run/events.ts';
+import { formatCatalogue, listCases } from '../run/catalogue.ts';
 import { REPO_ROOT, runSuites } from '../run/runner.ts';
 import { progressReporter } from './progress.ts';
 
@@ -30,6 +31,21 @@ function int(name: string, v: string | boolean | undefined): number | undefined 
 }
 
 const COMMANDS: Record<string, Command> = {
+  'list-cases': {
+    summary: 'list the conformance cases, and whether a rig can serve each',
+    usage: 'meshbench list-cases [--rig FILE] [--suite GLOB] [--json]',
+    options: { rig: { type: 'string' }, suite: { type: 'string' }, json: { type: 'boolean' } },
+    async run(v) {
+      const rig = typeof v.rig === 'string' ? loadRig(v.rig) : undefined;
+      const entries = await listCases(REPO_ROOT, { suiteGlob: v.suite as string | undefined, ...(rig ? { rig } : {}) });
+      if (entries.length === 0) {
+        console.error('meshbench list-cases: no case found');
+        return EXIT_CODES['nothing-selected'];
+      }
+      console.log(v.json === true ? JSON.stringify(entries, null, 2) : formatCatalogue(entries, rig !== undefined));
+      return 0;
+    },
+  },
   run: {
     summary: 'run conformance suites on a rig (default: the simulated bench)',
     usage: 'meshbench run [--rig FILE] [--suite GLOB] [--grep TEXT] [--out DIR] [--seed N] [--retries N] [--speed X|max] [--absolute-attachments]',

@@ -40,6 +40,9 @@ export class CaseRecorder {
   readonly properties: Property[] = [];
   readonly used = new Set<Board>();
   private readonly logStart = new Map<string, number>();
+  private readonly appStart = new Map<string, number>();
+  /** Hops a suite measured itself (e.g. from a route table), beside those seen on datagrams. */
+  notedHops = -1;
   readonly dir: string;
   private capturing = false;
 
@@ -50,10 +53,18 @@ export class CaseRecorder {
   ) {
     this.dir = join(bench.runDir, 'cases', caseSlug(title) + (attempt > 0 ? `.retry${attempt}` : ''));
     for (const [id, log] of bench.serialLogs) this.logStart.set(id, log.lines);
+    for (const b of bench.boards) this.appStart.set(b.id, b.markApp());
   }
 
   record(name: string, value: string | number | boolean): void {
     this.properties.push({ name, value: String(value) });
+  }
+
+  /** The most radio hops a datagram of this case travelled, as the receiving stacks reported them (0: none seen). */
+  hops(): number {
+    let max = this.notedHops;
+    for (const b of this.bench.boards) max = Math.max(max, b.maxHopsSince(this.appStart.get(b.id) ?? 0));
+    return Math.max(max, 0);
   }
 
   async start(): Promise<void> {

@@ -241,7 +241,13 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     const attachments = rec ? await rec.finish() : [];
     const title = test.title;
     const id = CASE_ID_RE.exec(title)?.[1];
-    const properties = [...(id ? [{ name: 'id', value: id }] : []), ...(rec?.properties ?? [])];
+    const stack = id?.includes('-ND-') ? 'nd' : id?.includes('-TH-') ? 'thread' : undefined;
+    const properties = [
+      ...(id ? [{ name: 'id', value: id }] : []),
+      ...(stack ? [{ name: 'stack', value: stack }] : []),
+      ...(rec && outcome.verdict !== 'skipped' ? [{ name: 'hops', value: String(rec.hops()) }] : []),
+      ...(rec?.properties ?? []),
+    ];
     for (const b of rec?.used ?? []) properties.push({ name: 'board', value: `${b.id} ${b.identity?.firmware ?? '?'} ${b.identity?.version ?? '?'}` });
     const tc: TestCase = {
       name: title,
@@ -266,7 +272,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
       const attempt = (test as unknown as { currentRetry(): number }).currentRetry();
       const rec = new CaseRecorder(bench, test.title, attempt);
       recorders.set(key(test), rec);
-      installCaseContext({ bench: suiteBench, record: (n, v) => rec.record(n, v), use: (b) => rec.used.add(b) });
+      installCaseContext({ bench: suiteBench, record: (n, v) => rec.record(n, v), use: (b) => rec.used.add(b), noteHops: (n) => (rec.notedHops = Math.max(rec.notedHops, n)) });
       await rec.start();
     },
     afterEach: async function (this: Mocha.Context) {

@@ -1,14 +1,53 @@
-// Helpers shared by the suites: Mbed's expected event sequences and a clean
-// starting state per case.
+// Helpers shared by the suites: Mbed's expected event sequences, bringing a
+// network up from fresh boards, and measuring the hops a datagram travels.
 import { expect } from 'chai';
-import type { Board, MeshEventRecord } from '../../harness/suite-api/index.ts';
+import { bench, noteHops, use, type Board, type MeshEventRecord } from '../../harness/suite-api/index.ts';
+import type { StackKind } from '../../harness/rig/schema.ts';
 
 export const NSAPI_OK = 0;
-export const upStatuses = ['LOCAL_UP', 'GLOBAL_UP'];
+/** nsapi_error_t values (mbed-os nsapi_types.h; reference mbed-mesh-api.md §1). */
+export const Nsapi = {
+  OK: 0,
+  WOULD_BLOCK: -3001,
+  UNSUPPORTED: -3002,
+  PARAMETER: -3003,
+  NO_CONNECTION: -3004,
+  NO_SOCKET: -3005,
+  NO_ADDRESS: -3006,
+  NO_MEMORY: -3007,
+  DEVICE_ERROR: -3012,
+  IS_CONNECTED: -3015,
+  ALREADY: -3017,
+} as const;
 
-/** Resets boards through the rig (a clean stack each case, as a lab resets its DUTs). */
+export const upStatuses = ['LOCAL_UP', 'GLOBAL_UP'];
+/** The port the suites' probes and traffic use (any free port; mesh-minimal's light uses 1234). */
+export const PROBE_PORT = 5683;
+
+/** The board that starts the network (ND border router, Thread leader/border router) and the rest. */
+export interface Roster {
+  stack: StackKind;
+  root: Board;
+  others: Board[];
+  all: Board[];
+}
+
+export function roster(stack: StackKind): Roster {
+  const b = bench();
+  const root = b.select(stack, ['border-router', 'leader'])[0] ?? b.select(stack)[0];
+  if (!root) throw new Error(`rig '${b.rig}' has no ${stack} boards`);
+  const others = b.select(stack).filter((x) => x !== root);
+  return { stack, root, others, all: [root, ...others] };
+}
+
+/**
+ * Resets every board of the bench through the rig, not only `boards`: a board
+ * left running by the previous case would still be on the air (as a lab resets
+ * all its DUTs between cases). `boards` are the ones the case goes on to use.
+ */
 export async function freshBoards(boards: Board[]): Promise<void> {
-  await Promise.all(boards.map((b) => b.reset()));
+  use(...boards);
+  await Promise.all(bench().boards.map((b) => b.reset()));
 }
 
 /**
@@ -22,3 +61,86 @@ export function expectConnectSequence(events: MeshEventRecord[], finalStatus: st
   expect(callbacks, 'no DISCONNECTED while connecting').to.not.include('DISCONNECTED');
   expect(events[0]?.event, 'first mesh event').to.equal('MESH_BOOTSTRAP_STARTED');
 }
+
+export interface Joined {
+  board: Board;
+  /** Board time connect() answered, and when the board was up (µs). */
+  connectT: number;
+  upT: number;
+  status: string;
+}
+
+/** init() + connect() on one board; the result codes are checked. */
+export async function start(board: Board, stack: StackKind, overrides: Record<string, string> = {}): Promise<{ since: number; t: number }> {
+  use(board);
+  expect(await board.init(stack, overrides), `${board.id} initialize()`).to.equal(NSAPI_OK);
+  const since = board.mark();
+  const { value, t } = await board.connect();
+  expect(value, `${board.id} connect()`).to.equal(NSAPI_OK);
+  return { since, t };
+}
+
+/**
+ * Waits until the board is up. The root offers a global prefix on both kinds,
+ * so a joined board ends at GLOBAL_UP (Thread passes LOCAL_UP on the way).
+ */
+export async function waitUp(board: Board, started: { since: number; t: number }, want: string[] = ['GLOBAL_UP']): Promise<Joined> {
+  const up = await board.waitForStatus(want, { within: bench().bounds.joinWithinS, since: started.since });
+  return { board, connectT: started.t, upT: up.t, status: up.status };
+}
+
+/**
+ * Fresh boards, the root up first, then the others all at once. Returns the
+ * join of each (root first).
+ */
+export async function bringUp(r: Roster, boards: Board[] = r.others): Promise<Joined[]> {
+  await freshBoards([r.root, ...boards]);
+  const root = await waitUp(r.root, await start(r.root, r.stack));
+  const started = new Map<Board, { since: number; t: number }>();
+  for (const b of boards) started.set(b, await start(b, r.stack));
+  const joined = [root];
+  for (const b of boards) joined.push(await waitUp(b, started.get(b)!));
+  return joined;
+}
+
+/** A routable address of the board (not link-local, not a Thread RLOC). */
+export async function addressOf(board: Board): Promise<string> {
+  const addrs = await board.ipAddresses();
+  const routable = addrs.filter((a) => !a.startsWith('fe80:') && !/:0:ff:fe00:[0-9a-f]{1,4}$/.test(a));
+  const a = routable[0];
+  if (!a) throw new Error(`${board.id} has no routable address (has ${addrs.join(', ') || 'none'})`);
+  return a;
+}
+
+/**
+ * Sends one datagram from `from` to `to` and returns the hops it travelled as
+ * `to`'s stack counted them (the case's `hops` evidence comes from these).
+ */
+export async function probeHops(from: Board, to: Board): Promise<number> {
+  use(from, to);
+  const rx = await to.udpOpen(PROBE_PORT, { events: true });
+  expect(rx.result, `${to.id} udp open`).to.equal(NSAPI_OK);
+  const tx = await from.udpOpen(0, { events: false });
+  expect(tx.result, `${from.id} udp open`).to.equal(NSAPI_OK);
+  const dst = await addressOf(to);
+  const mark = to.markApp();
+  const withinS = 10;
+  // A datagram can be lost on a busy mesh; three tries before the case fails.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const sent = await from.udpSend(tx.socket!, dst, PROBE_PORT, { length: 16 });
+    expect(sent.value, `${from.id} sendto ${dst}`).to.equal(16);
+    try {
+      const got = await to.waitForApp(`a probe from ${from.id}`, 'udp', () => true, { within: withinS, since: mark });
+      await to.udpClose(rx.socket!);
+      await from.udpClose(tx.socket!);
+      noteHops(got.hops);
+      return got.hops;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** Seconds between two board timestamps (µs). */
+export const benchSeconds = (fromT: number, toT: number): number => (toT - fromT) / 1e6;
