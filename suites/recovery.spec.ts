@@ -1,0 +1,196 @@
+// Error-state recovery: connect() again from an error state without
+// disconnect (the seed's promise), and the network healing after a border
+// router / leader power cycle, a lost parent, a faded link and a reset
+// mid-join (reference mbed-mesh-api.md §3; RFC 6550 §8.2 local repair;
+// Thread 1.1 §5.16 re-attach).
+import { expect } from 'chai';
+import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
+import type { StackKind } from '../harness/rig/schema.ts';
+import { Nsapi, benchSeconds, bringUp, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
+
+const TAG = { nd: 'ND', thread: 'TH' } as const;
+const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
+  stack === 'nd' ? { '6lowpan-nd-channel': ch, '6lowpan-nd-channel-mask': `(1<<${ch})` } : { 'thread-config-channel': ch };
+
+/** Boards by measured hop distance from the root, nearest first. */
+async function byHops(root: Board, boards: Board[]): Promise<Array<{ board: Board; hops: number }>> {
+  const out: Array<{ board: Board; hops: number }> = [];
+  for (const b of boards) out.push({ board: b, hops: await probeHops(b, root) });
+  return out.sort((a, b) => a.hops - b.hops);
+}
+
+/** Waits, in bench time, until `check` holds (polled every 2 bench seconds). */
+async function eventually(what: string, withinS: number, check: () => Promise<boolean>): Promise<number> {
+  const clock = bench().clock;
+  const t0 = await clock.now();
+  for (;;) {
+    if (await check()) return (await clock.now()) - t0;
+    if ((await clock.now()) - t0 > withinS * 1e6) throw new Error(`${what}: not within ${withinS} s of bench time`);
+    await clock.sleepUntil((await clock.now()) + 2e6);
+  }
+}
+
+for (const stack of ['nd', 'thread'] as const) {
+  const T = TAG[stack];
+  describe(`error-state recovery (${stack === 'nd' ? '6LoWPAN-ND' : 'Thread'})`, function () {
+    testCase(
+      {
+        id: `RECOV-${T}-001`,
+        title: 'connect() again from MESH_BOOTSTRAP_FAILED, without disconnect, restarts the bootstrap',
+        checks: 'the seed page: from an error state the app may connect again without calling disconnect(); the code it returns is recorded (mbed-mesh-api.md §3)',
+        needs: stack === 'nd' ? { stack, boards: 2 } : { stack, boards: 2, roles: { 'end-device': 1 } },
+      },
+      async function () {
+        const r = roster(stack);
+        const b = (stack === 'thread' ? bench().select(stack, 'end-device')[0] : r.others[0])!;
+        await freshBoards([r.root, b]);
+        await waitUp(r.root, await start(r.root, stack));
+        const right = r.root.spec.stacks[stack]!.config[stack === 'nd' ? '6lowpan-nd-channel' : 'thread-config-channel']!;
+        const s = await start(b, stack, channelKeys(stack, '15'));
+        await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.bootstrapFailedWithinS, since: s.since });
+        await b.configure(channelKeys(stack, right));
+        const since = b.mark();
+        const again = await b.connect();
+        record('connect.from_error.result', again.value);
+        expect(again.value, 'connect() from the error state').to.equal(Nsapi.OK);
+        const started = await b.waitForEvent('MESH_BOOTSTRAP_STARTED', (e) => e.event === 'MESH_BOOTSTRAP_STARTED', { within: 5, since });
+        record('restart.bench_s', benchSeconds(again.t, started.t).toFixed(3));
+        await waitUp(b, { since, t: again.t });
+        expect(b.events.slice(s.since).some((e) => e.event === 'MESH_DISCONNECTED'), 'no disconnect on the way').to.equal(false);
+      },
+    );
+
+    testCase(
+      {
+        id: `RECOV-${T}-002`,
+        title: `the ${stack === 'nd' ? 'border router' : 'leader'} power-cycled mid-run: the network notices and heals`,
+        checks:
+          stack === 'nd'
+            ? 'routers lose the DODAG root, report a status change and rejoin once the border router is back (mbed-mesh-api.md §3, RFC 6550 §8)'
+            : 'the partition outlives its leader: a router takes over leadership after NETWORK_ID_TIMEOUT, the old leader re-attaches when it is back (Thread 1.1 §5.16)',
+        needs: { stack, boards: 3, controls: ['power'] },
+      },
+      async function () {
+        const r = roster(stack);
+        await bringUp(r);
+        const others = r.others;
+        const t0 = await bench().clock.now();
+        await r.root.powerOff();
+        record('root.off_at_bench_s', (t0 / 1e6).toFixed(1));
+        if (stack === 'nd') {
+          // With the root gone the DODAG has no root: the boards leave GLOBAL_UP in time.
+          const marks = new Map(others.map((b) => [b, b.mark()]));
+          const noticed = await eventually('a router noticing the border router is gone', bench().bounds.joinWithinS * 5, async () => {
+            for (const b of others) if (b.events.slice(marks.get(b)).some((e) => e.status !== 'GLOBAL_UP')) return true;
+            return false;
+          });
+          record('noticed.bench_s', (noticed / 1e6).toFixed(1));
+        } else {
+          const took = await eventually('a new leader', bench().bounds.joinWithinS * 3, async () => {
+            for (const b of others) if ((await b.status()).details.role === 'leader') return true;
+            return false;
+          });
+          record('new_leader.bench_s', (took / 1e6).toFixed(1));
+        }
+        await r.root.powerOn();
+        await waitUp(r.root, await start(r.root, stack), stack === 'nd' ? ['GLOBAL_UP'] : upStatuses);
+        await eventually('every board up again', bench().bounds.joinWithinS * 3, async () => {
+          for (const b of others) if ((await b.status()).status !== 'GLOBAL_UP') return false;
+          return true;
+        });
+        const far = others[others.length - 1]!;
+        await probeHops(far, r.root);
+        if (stack === 'thread') {
+          const ids = new Set(await Promise.all(r.all.map(async (b) => (await b.status()).details.partition_id)));
+          expect(ids.size, 'one partition again').to.equal(1);
+        }
+      },
+    );
+
+    testCase(
+      {
+        id: `RECOV-${T}-003`,
+        title: 'a lost parent: the board behind it reports the loss and recovers when the parent returns',
+        checks:
+          stack === 'nd'
+            ? 'a router whose only parent disappears detaches (status leaves GLOBAL_UP) and rejoins through it when it is back (RFC 6550 §8.2.2, mbed-mesh-api.md §3)'
+            : 'a node whose parent disappears re-attaches (Thread 1.1 §4.7.1); with no other parent in range it reports the loss and recovers once the parent is back',
+        needs: { stack, boards: 3, controls: ['power'] },
+      },
+      async function () {
+        const r = roster(stack);
+        await bringUp(r);
+        const ranked = await byHops(r.root, r.others);
+        const far = ranked[ranked.length - 1]!;
+        if (far.hops < 2) throw new Error(`no board two or more hops from the root (farthest: ${far.board.id}, ${far.hops})`);
+        // Its parent: a board one hop nearer, which it can hear. On a line it is the only one.
+        const parent = ranked.filter((x) => x.hops === far.hops - 1).map((x) => x.board)[0]!;
+        record('parent', parent.id);
+        record('child', far.board.id);
+        const mark = far.board.mark();
+        await parent.powerOff();
+        const lost = await far.board.waitForEvent('a status change after losing the parent', (e) => e.status !== 'GLOBAL_UP', {
+          within: bench().bounds.joinWithinS * 5,
+          since: mark,
+        });
+        record('loss_reported', `${lost.event}→${lost.status}`);
+        await parent.powerOn();
+        await waitUp(parent, await start(parent, stack));
+        const up = await far.board.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS * 3, since: mark });
+        record('recovered.bench_s', benchSeconds(lost.t, up.t).toFixed(1));
+        await probeHops(far.board, r.root);
+      },
+    );
+
+    testCase(
+      {
+        id: `RECOV-${T}-004`,
+        title: 'a link faded and restored: traffic stops, then the path heals',
+        checks: 'a link that drops below sensitivity is detected by link-layer failures and repaired once it is back (RFC 6550 §8.2.2; Thread 1.1 §5.9)',
+        needs: { stack, boards: 3, controls: ['attenuate'] },
+      },
+      async function () {
+        const r = roster(stack);
+        await bringUp(r);
+        const ranked = await byHops(r.root, r.others);
+        const far = ranked[ranked.length - 1]!;
+        const parent = ranked.filter((x) => x.hops === far.hops - 1).map((x) => x.board)[0] ?? r.root;
+        record('faded_link', `${parent.id}~${far.board.id}`);
+        const mark = far.board.mark();
+        await bench().controls.attenuate(parent.id, far.board.id, 80);
+        const lost = await far.board.waitForEvent('a status change after the link faded', (e) => e.status !== 'GLOBAL_UP', {
+          within: bench().bounds.joinWithinS * 5,
+          since: mark,
+        });
+        record('loss_reported', `${lost.event}→${lost.status}`);
+        await bench().controls.attenuate(parent.id, far.board.id, 0);
+        const up = await far.board.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS * 3, since: far.board.events.indexOf(lost) + 1 });
+        record('recovered.bench_s', benchSeconds(lost.t, up.t).toFixed(1));
+        await probeHops(far.board, r.root);
+      },
+    );
+
+    testCase(
+      {
+        id: `RECOV-${T}-005`,
+        title: 'a board reset mid-join boots clean and joins when started again',
+        checks: 'a hardware reset during bootstrap leaves no half state: after the boot banner initialize() and connect() succeed as from power-on (mbed-mesh-api.md §1)',
+        needs: { stack, boards: 2, controls: ['reset'] },
+      },
+      async function () {
+        const r = roster(stack);
+        const b = r.others[0]!;
+        await freshBoards([r.root, b]);
+        await waitUp(r.root, await start(r.root, stack));
+        const s = await start(b, stack);
+        await b.waitForStatus('CONNECTING', { within: 5, since: s.since });
+        await b.reset();
+        expect((await b.status()).status, 'after reset').to.equal('DISCONNECTED');
+        const again = await start(b, stack);
+        const up = await waitUp(b, again);
+        record('join_after_reset.bench_s', benchSeconds(up.connectT, up.upT).toFixed(3));
+        await probeHops(b, r.root);
+      },
+    );
+  });
+}
