@@ -1,17 +1,16 @@
-// rigs/rig.schema.json, generated from the zod schemas the loader validates
-// with, so an editor completes and checks rig files. Regenerate with
+// rigs/rig.schema.json, generated from the zod schema the loader validates
+// with (both kinds of rig), so an editor completes and checks rig files. Regenerate with
 // `npx tsx harness/lab/json-schema.ts` (a test fails when the file is stale).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { LabRigSchema } from '../rig/lab.ts';
-import { SimRigSchema } from '../rig/schema.ts';
+import { RigSchema } from '../rig/schema.ts';
 
 export const RIG_SCHEMA_FILE = join(fileURLToPath(new URL('../..', import.meta.url)), 'rigs', 'rig.schema.json');
 
 export function rigJsonSchema(): string {
-  const schema = z.toJSONSchema(z.discriminatedUnion('kind', [SimRigSchema, LabRigSchema]), { io: 'input', unrepresentable: 'any' });
+  const schema = z.toJSONSchema(RigSchema, { io: 'input', unrepresentable: 'any' });
   return JSON.stringify({ ...schema, title: 'meshbench rig file' }, null, 2) + '\n';
 }
 

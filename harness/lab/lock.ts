@@ -5,6 +5,7 @@
 // is taken over, so a killed CI job frees its boards without anyone's help.
 // Breaking a stale lock is itself guarded by an O_EXCL file, so two runs that
 // both find the same stale lock cannot both take it.
+import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -112,9 +113,16 @@ function removeIfSame(path: string, expect: LockOwner): void {
   }
 }
 
-/** A file name for a board's physical identity (two rig files may call one board by two ids). */
+/**
+ * A file name for a board's physical identity (two rig files may call one
+ * board by two ids). Long keys (process boards' command lines) keep a
+ * readable head and a hash of the whole key, so keys that differ only at
+ * the end (a node id) never share a file.
+ */
 export function lockName(key: string): string {
-  return key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120) + '.lock';
+  const safe = key.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (safe.length <= 120) return safe + '.lock';
+  return `${safe.slice(0, 80)}-${createHash('sha256').update(key).digest('hex').slice(0, 20)}.lock`;
 }
 
 export interface LockOptions {

@@ -1,17 +1,65 @@
-// From a rig entry and what discovery found to an open, locked board link.
+// From a rig entry and what discovery found to an open board link: the serial
+// port at the path discovery matched, or a host-process board's command
+// started on a pseudo-terminal with its placeholders filled in.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { SerialTransport, type Transport } from '../board/transport.ts';
 import type { LabBoard } from '../rig/lab.ts';
 import type { LabBoardHandle } from './controls.ts';
 import { openPath, type BoardMatch } from './discovery.ts';
 import { InfraError } from './errors.ts';
 import { BoardLink } from './probe.ts';
-import { PtyProcessTransport } from './pty-process.ts';
+import { PtyProcessTransport, type ProcessSpec } from './pty-process.ts';
 
-/** What a board's lock is keyed on: the physical board, however a rig file names it. */
-export function lockKey(b: LabBoard): string {
+/** Where a board is opened from: the rig file's directory and the run's own directory. */
+export interface OpenContext {
+  rigDir: string;
+  /** The run directory; commands outside a run get a scratch directory when a board asks for one. */
+  runDir?: string;
+  /** Wraps every transport opened for the board (the run's serial log taps it). */
+  wrap?: (t: Transport) => Transport;
+}
+
+let scratch: string | undefined;
+/** A directory for `{runDir}` outside a run (doctor, boards, flash), removed when the process exits. */
+function scratchDir(): string {
+  if (!scratch) {
+    const dir = mkdtempSync(join(tmpdir(), 'meshbench-scratch-'));
+    scratch = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return scratch;
+}
+
+/** A process board's command, cwd and env with `{runDir}`, `{rigDir}` and `{board}` replaced; cwd defaults to the rig's directory. */
+export function processSpecOf(b: LabBoard, ctx: OpenContext): ProcessSpec {
+  if (b.port.kind !== 'process') throw new Error(`${b.id}: not a process board`);
+  const fill = (text: string) =>
+    text.replace(/\{(runDir|rigDir|board)\}/g, (_m, k: string) => (k === 'board' ? b.id : k === 'rigDir' ? ctx.rigDir : (ctx.runDir ?? scratchDir())));
+  const cwd = b.port.cwd === undefined ? ctx.rigDir : fill(b.port.cwd);
+  return {
+    command: b.port.command.map(fill),
+    cwd: isAbsolute(cwd) ? cwd : resolve(ctx.rigDir, cwd),
+    env: Object.fromEntries(Object.entries(b.port.env).map(([k, v]) => [k, fill(v)])),
+  };
+}
+
+/**
+ * What a board's lock is keyed on: the physical board, however a rig file
+ * names it. A process board is its resolved command, directory and
+ * environment: two runs whose boards differ only by `{runDir}` do not share them.
+ */
+export function lockKey(b: LabBoard, ctx: OpenContext): string {
   const p = b.port;
   if (p.kind === 'usb-serial') return `usb-serial:${p.serial.toLowerCase()}`;
-  if (p.kind === 'process') return `process:${p.cwd ?? ''}:${p.command.join(' ')}`;
+  if (p.kind === 'process') {
+    const spec = processSpecOf(b, ctx);
+    const env = Object.entries(spec.env ?? {})
+      .sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))
+      .map(([k, v]) => `${k}=${v}`);
+    return `process:${spec.cwd ?? ''}:${spec.command.join(' ')}${env.length ? `:${env.join(' ')}` : ''}`;
+  }
   return `path:${p.path}`;
 }
 
@@ -22,20 +70,21 @@ export function describeMatch(m: BoardMatch): string {
 }
 
 /** Opens a matched board's port (or starts its process) and wraps it for the controls. */
-export async function openBoard(m: BoardMatch): Promise<LabBoardHandle> {
+export async function openBoard(m: BoardMatch, ctx: OpenContext): Promise<LabBoardHandle> {
   const b = m.board;
-  let make: () => Transport;
+  let raw: () => Transport;
   let port: string;
   if (b.port.kind === 'process') {
-    const spec = { command: b.port.command, cwd: b.port.cwd, env: b.port.env };
-    make = () => new PtyProcessTransport(spec);
-    port = `process:${b.port.command.join(' ')}`;
+    const spec = processSpecOf(b, ctx);
+    raw = () => new PtyProcessTransport(spec);
+    port = `process:${spec.command.join(' ')}`;
   } else {
     const path = openPath(m);
     if (!path) throw new InfraError('ERR_BOARD_MISSING', describeMatch(m), b.id);
-    make = () => new SerialTransport(path, b.baudRate);
+    raw = () => new SerialTransport(path, b.baudRate);
     port = path;
   }
+  const make = ctx.wrap ? () => ctx.wrap!(raw()) : raw;
   const t = make();
   try {
     await t.open();

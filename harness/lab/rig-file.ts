@@ -1,9 +1,8 @@
-// Loads a lab rig file: YAML, validated with the lab schema, cross-checked.
-// Errors name the field; warnings (a bare /dev/ttyACMn) are returned, not thrown.
-import { readFileSync } from 'node:fs';
+// Lab rig files for the lab commands (boards, flash, doctor): the rig loader,
+// narrowed to `kind: lab`. Errors name the field; warnings (a bare
+// /dev/ttyACMn) are returned, not thrown.
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { RigFileError } from '../rig/load.ts';
+import { isLabRig, loadRig, RigFileError } from '../rig/load.ts';
 import { checkLabRig, LabRigSchema, type LabRig } from '../rig/lab.ts';
 
 export interface LoadedLabRig {
@@ -19,6 +18,7 @@ function fieldName(path: ReadonlyArray<PropertyKey>): string {
   return out || '(top level)';
 }
 
+/** Validates an already parsed lab rig (tests, generated rigs). */
 export function parseLabRig(file: string, data: unknown): LoadedLabRig {
   const path = resolve(file);
   const parsed = LabRigSchema.safeParse(data);
@@ -36,13 +36,7 @@ export function parseLabRig(file: string, data: unknown): LoadedLabRig {
 }
 
 export function loadLabRig(file: string): LoadedLabRig {
-  let text: string;
-  try {
-    text = readFileSync(resolve(file), 'utf8');
-  } catch (e) {
-    throw new RigFileError(file, [`cannot read: ${(e as Error).message}`]);
-  }
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length) throw new RigFileError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
-  return parseLabRig(file, doc.toJS());
+  const loaded = loadRig(file);
+  if (!isLabRig(loaded)) throw new RigFileError(file, [`kind: this command needs a lab rig (kind: lab); this one is '${loaded.rig.kind}'`]);
+  return loaded;
 }

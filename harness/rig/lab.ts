@@ -3,10 +3,10 @@
 // (docs/rig-file.md). External tools are described as argument arrays, never
 // as shell strings, so a board name or image path cannot inject a command.
 import { z } from 'zod';
-import { BoundsSchema, RoleSchema, StackKindSchema } from './schema.ts';
+import { BoardIdSchema, BoundsSchema, ConfigValueSchema, NetworksSchema, RoleSchema, StackKindSchema } from './common.ts';
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _, at most 32');
-const ConfigValue = z.union([z.string(), z.number(), z.boolean()]);
+const id = BoardIdSchema;
+const ConfigValue = ConfigValueSchema;
 
 /** Placeholders a command template may use; anything else in braces is a typo. */
 export const PLACEHOLDERS = ['{image}', '{port}', '{serial}', '{board}'] as const;
@@ -17,6 +17,12 @@ const Argv = z
     message: `unknown placeholder; known: ${PLACEHOLDERS.join(' ')}`,
   });
 
+/** Placeholders a host-process board's command, cwd and env may use. */
+export const PROCESS_PLACEHOLDERS = ['{runDir}', '{rigDir}', '{board}'] as const;
+const knownProcessPlaceholders = (text: string) => (text.match(/\{[^}]*\}/g) ?? []).every((p) => (PROCESS_PLACEHOLDERS as readonly string[]).includes(p));
+const processPlaceholderMessage = `unknown placeholder; known: ${PROCESS_PLACEHOLDERS.join(' ')}`;
+const ProcessText = z.string().refine(knownProcessPlaceholders, { message: processPlaceholderMessage });
+
 /** How the harness finds the board's serial port. */
 export const PortSchema = z.discriminatedUnion('kind', [
   /** The USB serial number (iSerial; a DAPLink's is its target id): survives replugs and hub changes. */
@@ -25,13 +31,17 @@ export const PortSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('by-id'), path: z.string().regex(/^\/dev\/serial\/by-id\//, 'a path under /dev/serial/by-id/') }).strict(),
   /** A bare device node: accepted with a warning, it can name another board after a replug. */
   z.object({ kind: z.literal('tty'), path: z.string().regex(/^\/dev\//, 'a path under /dev/') }).strict(),
-  /** Firmware built for the host (OpenThread simulation CLI, Zephyr native_sim), started on a PTY. */
+  /**
+   * Firmware built for the host (OpenThread simulation CLI, Zephyr native_sim), started on a PTY.
+   * `cwd` defaults to the rig file's directory (a relative one is taken from there); `{runDir}`
+   * (the run's own directory), `{rigDir}` and `{board}` are replaced in command, cwd and env.
+   */
   z
     .object({
       kind: z.literal('process'),
-      command: Argv,
-      cwd: z.string().optional(),
-      env: z.record(z.string(), z.string()).default({}),
+      command: z.array(ProcessText.pipe(z.string().min(1))).min(1),
+      cwd: ProcessText.optional(),
+      env: z.record(z.string(), ProcessText).default({}),
     })
     .strict(),
 ]);
@@ -92,8 +102,10 @@ export const LabRigSchema = z
     name: z.string().min(1),
     kind: z.literal('lab'),
     description: z.string().optional(),
-    networks: z.object({ nd: z.string().optional(), thread: z.string().optional() }).strict().default({}),
+    networks: NetworksSchema.default({}),
     bounds: BoundsSchema.default({ joinWithinS: 60, bootstrapFailedWithinS: 30 }),
+    /** Seeds the harness's own choices (payloads, orders); the radio itself is real. */
+    seed: z.number().int().nonnegative().default(1),
     /** Where board locks live; one directory per runner, shared by every run on it. */
     lockDir: z.string().optional(),
     /** Wall seconds a board gets to answer (identify / `version`) before it is reset. */

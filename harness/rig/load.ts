@@ -1,10 +1,12 @@
-// Loads and validates a rig file. Errors name the field (`boards[2].stack`)
-// and, where YAML can tell, the line.
+// Loads and validates a rig file of either kind (sim or lab). Errors name the
+// field (`boards[2].stack`) and, where YAML can tell, the line; a lab rig's
+// warnings (a bare /dev/ttyACMn) are returned, not thrown.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
-import { RigSchema, type Rig } from './schema.ts';
+import { checkLabRig, type LabRig } from './lab.ts';
+import { RigSchema, type Rig, type SimRig } from './schema.ts';
 
 export class RigFileError extends Error {
   readonly code = 'ERR_RIG_FILE';
@@ -16,10 +18,12 @@ export class RigFileError extends Error {
   }
 }
 
-export interface LoadedRig {
+export interface LoadedRig<R extends Rig = Rig> {
   file: string;
   dir: string;
-  rig: Rig;
+  rig: R;
+  /** Things that do not stop a run but deserve a look. */
+  warnings: string[];
 }
 
 export function loadRig(file: string): LoadedRig {
@@ -41,9 +45,17 @@ export function loadRig(file: string): LoadedRig {
   const parsed = RigSchema.safeParse(doc.toJS());
   if (!parsed.success) throw new RigFileError(file, describeIssues(parsed.error.issues, doc.contents, lines));
   const rig = parsed.data;
-  const problems = crossCheck(rig);
+  const { problems, warnings } = rig.kind === 'sim' ? { problems: crossCheckSim(rig), warnings: [] } : checkLabRig(rig);
   if (problems.length) throw new RigFileError(file, problems);
-  return { file: path, dir: dirname(path), rig };
+  return { file: path, dir: dirname(path), rig, warnings };
+}
+
+export function isLabRig(loaded: LoadedRig): loaded is LoadedRig<LabRig> {
+  return loaded.rig.kind === 'lab';
+}
+
+export function isSimRig(loaded: LoadedRig): loaded is LoadedRig<SimRig> {
+  return loaded.rig.kind === 'sim';
 }
 
 function fieldName(path: ReadonlyArray<PropertyKey>): string {
@@ -80,8 +92,8 @@ function describeIssues(issues: z.core.$ZodIssue[], root: unknown, lines: LineCo
   });
 }
 
-/** Rules a schema cannot say on its own. */
-function crossCheck(rig: Rig): string[] {
+/** Rules a sim rig's schema cannot say on its own (lab rigs: checkLabRig). */
+function crossCheckSim(rig: SimRig): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   rig.boards.forEach((b, i) => {

@@ -1,14 +1,14 @@
 // The rig file: a bench described in YAML (docs/rig-file.md). Validated with
 // zod; the same schema generates rigs/rig.schema.json for editors.
 import { z } from 'zod';
+import type { StackKindSchema } from './common.ts';
+import { BoardIdSchema, BoundsSchema, ConfigValueSchema, RoleSchema } from './common.ts';
+import { LabRigSchema } from './lab.ts';
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _, at most 32');
+export { BoundsSchema, RoleSchema, StackKindSchema } from './common.ts';
 
-export const StackKindSchema = z.enum(['nd', 'thread']);
-export const RoleSchema = z.enum(['border-router', 'router', 'host', 'leader', 'reed', 'end-device']);
-
-/** A configuration value as mbed_app.json writes it. */
-const ConfigValue = z.union([z.string(), z.number(), z.boolean()]);
+const id = BoardIdSchema;
+const ConfigValue = ConfigValueSchema;
 
 const Position = z.object({ x: z.number(), y: z.number(), z: z.number().optional() }).strict();
 
@@ -53,15 +53,6 @@ const Topology = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-export const BoundsSchema = z
-  .object({
-    /** connect → GLOBAL_UP/LOCAL_UP, per hop. */
-    joinWithinS: z.number().positive().default(60),
-    /** connect on a network that is not there → MESH_BOOTSTRAP_FAILED. */
-    bootstrapFailedWithinS: z.number().positive().default(30),
-  })
-  .strict();
-
 export const SimRigSchema = z
   .object({
     name: z.string().min(1),
@@ -86,10 +77,12 @@ export const SimRigSchema = z
   })
   .strict();
 
-export const RigSchema = z.discriminatedUnion('kind', [SimRigSchema]);
+/** A rig file: a simulated bench or boards on a lab runner, told apart by `kind`. */
+export const RigSchema = z.discriminatedUnion('kind', [SimRigSchema, LabRigSchema]);
 
 export type Rig = z.infer<typeof RigSchema>;
 export type SimRig = z.infer<typeof SimRigSchema>;
+export type { LabRig } from './lab.ts';
 export type SimBoard = z.infer<typeof SimBoardSchema>;
 export type StackEntry = z.infer<typeof StackEntrySchema>;
 export type StackKind = z.infer<typeof StackKindSchema>;

@@ -9,7 +9,9 @@ import { doctorCommand } from '../../../harness/cli/commands/doctor.ts';
 import { flashCommand } from '../../../harness/cli/commands/flash.ts';
 import type { Io } from '../../../harness/cli/commands/shared.ts';
 import { BoardLock, processStart } from '../../../harness/lab/lock.ts';
+import { lockKey } from '../../../harness/lab/open.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
+import { loadLabRig } from '../../../harness/lab/rig-file.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const FAKES = join(ROOT, 'fixtures/fake-tools');
@@ -88,7 +90,7 @@ boards:
     writeFileSync(rig, 'name: t\nkind: lab\nboards: []\n');
     const io = capture();
     expect(await doctorCommand(rig, discovery(), io)).to.equal(3);
-    expect(io.text()).to.match(/PROBLEM  rig file .*: boards: /);
+    expect(io.text()).to.match(/PROBLEM  rig file .*: boards \(line 3\): /);
   });
 
   it('flash: flashes through the command template, checks the boot version; a failing flasher is exit 3 with its message', async () => {
@@ -110,7 +112,8 @@ boards:
     const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     children.push(holder);
     await new Promise((r) => holder.once('spawn', r));
-    await BoardLock.acquire('n1', `process::${process.execPath} ${FAKE_OT} 1`, { dir: join(dir, 'locks'), runId: 'nightly-42', owner: { pid: holder.pid!, start: processStart(holder.pid!), host: hostname() } });
+    const n1 = loadLabRig(rig).rig.boards[0]!;
+    await BoardLock.acquire('n1', lockKey(n1, { rigDir: dir }), { dir: join(dir, 'locks'), runId: 'nightly-42', owner: { pid: holder.pid!, start: processStart(holder.pid!), host: hostname() } });
     const io = capture();
     expect(await flashCommand({ rig, image, board: 'n1', env, ...discovery() }, io)).to.equal(3);
     expect(io.text()).to.match(/board 'n1' is locked by run nightly-42 \(pid \d+ on .*\); pass --wait-lock SECONDS/);

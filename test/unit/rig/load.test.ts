@@ -35,7 +35,7 @@ boards:
 
   it('loads a valid rig with defaults filled in', () => {
     const { rig: r } = loadRig(rig(good));
-    expect(r.kind).to.equal('sim');
+    if (r.kind !== 'sim') throw new Error(`loaded as a '${r.kind}' rig`);
     expect(r.speed).to.equal(10);
     expect(r.boards[1]!.firmware).to.equal('meshbench-sim');
     expect(r.bounds.bootstrapFailedWithinS).to.equal(30);
