@@ -17,7 +17,16 @@ export const BoundsSchema = z
     joinWithinS: z.number().positive().default(60),
     /** connect on a network that is not there → MESH_BOOTSTRAP_FAILED. */
     bootstrapFailedWithinS: z.number().positive().default(30),
+    /** Throughput cases: single-hop UDP goodput at least this fraction of the analytic limit. */
+    goodputOfLimit: z.number().min(0).max(1).default(0.7),
+    /** Throughput cases: packet delivery ratio on good links. */
+    deliveryRatio: z.number().min(0).max(1).default(0.99),
+    /** Light control: a toggle reaches every board within this. */
+    lightWithinS: z.number().positive().default(10),
   })
   .strict();
+
+/** Every bound at its default (a rig file that names none). */
+export const DEFAULT_BOUNDS: z.infer<typeof BoundsSchema> = { joinWithinS: 60, bootstrapFailedWithinS: 30, goodputOfLimit: 0.7, deliveryRatio: 0.99, lightWithinS: 10 };
 
 export const NetworksSchema = z.object({ nd: z.string().optional(), thread: z.string().optional() }).strict();

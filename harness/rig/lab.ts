@@ -3,7 +3,7 @@
 // (docs/rig-file.md). External tools are described as argument arrays, never
 // as shell strings, so a board name or image path cannot inject a command.
 import { z } from 'zod';
-import { BoardIdSchema, BoundsSchema, ConfigValueSchema, NetworksSchema, RoleSchema, StackKindSchema } from './common.ts';
+import { BoardIdSchema, BoundsSchema, DEFAULT_BOUNDS, ConfigValueSchema, NetworksSchema, RoleSchema, StackKindSchema } from './common.ts';
 
 const id = BoardIdSchema;
 const ConfigValue = ConfigValueSchema;
@@ -103,7 +103,7 @@ export const LabRigSchema = z
     kind: z.literal('lab'),
     description: z.string().optional(),
     networks: NetworksSchema.default({}),
-    bounds: BoundsSchema.default({ joinWithinS: 60, bootstrapFailedWithinS: 30 }),
+    bounds: BoundsSchema.default(DEFAULT_BOUNDS),
     /** Seeds the harness's own choices (payloads, orders); the radio itself is real. */
     seed: z.number().int().nonnegative().default(1),
     /** Where board locks live; one directory per runner, shared by every run on it. */

@@ -2,7 +2,7 @@
 // zod; the same schema generates rigs/rig.schema.json for editors.
 import { z } from 'zod';
 import type { StackKindSchema } from './common.ts';
-import { BoardIdSchema, BoundsSchema, ConfigValueSchema, RoleSchema } from './common.ts';
+import { BoardIdSchema, BoundsSchema, DEFAULT_BOUNDS, ConfigValueSchema, RoleSchema } from './common.ts';
 import { LabRigSchema } from './lab.ts';
 
 export { BoundsSchema, RoleSchema, StackKindSchema } from './common.ts';
@@ -72,7 +72,7 @@ export const SimRigSchema = z
       .strict()
       .default({ sensitivityDbm: -100, ccaThresholdDbm: -75, noiseFigureDb: 6 }),
     topology: Topology,
-    bounds: BoundsSchema.default({ joinWithinS: 60, bootstrapFailedWithinS: 30 }),
+    bounds: BoundsSchema.default(DEFAULT_BOUNDS),
     boards: z.array(SimBoardSchema).min(1),
   })
   .strict();

@@ -17,7 +17,7 @@ export const Nsapi = {
   NO_MEMORY: -3007,
   DEVICE_ERROR: -3012,
   IS_CONNECTED: -3015,
-  ALREADY: -3017,
+  ALREADY: -3014,
 } as const;
 
 export const upStatuses = ['LOCAL_UP', 'GLOBAL_UP'];
