@@ -1,0 +1,96 @@
+// Light control: the mbed-os-example-mesh-minimal application. A button
+// press toggles the light and multicasts `t:lights;g:000;s:<0|1>;` to
+// ff15::810a:64d1 port 1234; every board on the mesh follows (reference
+// mbed-mesh-api.md §5). Forwarded across hops by the network, never by us.
+import { expect } from 'chai';
+import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
+import { Nsapi, benchSeconds, bringUp, freshBoards, probeHops, roster, start, waitUp } from './support/mesh.ts';
+
+const TAG = { nd: 'ND', thread: 'TH' } as const;
+
+/** Presses `at`'s button and waits until every board in `followers` shows the new state. */
+async function toggleReaches(at: Board, followers: Board[]): Promise<boolean> {
+  const marks = new Map(followers.map((b) => [b, b.markApp()]));
+  const press = await at.lightPress();
+  expect(press.value.result, `${at.id} sendto() of the light message`).to.be.at.least(0);
+  const state = press.value.state;
+  const within = bench().bounds.lightWithinS;
+  for (const b of followers) {
+    const ev = await b.waitForApp(`the light turning ${state ? 'on' : 'off'} (pressed on ${at.id})`, 'light', (e) => e.led === state, { within, since: marks.get(b)! });
+    record(`${at.id}→${b.id}.bench_ms`, (benchSeconds(press.t, ev.t) * 1000).toFixed(1));
+    record(`${at.id}→${b.id}.hops`, ev.hops);
+    expect((await b.lightGet()).led, `${b.id} LED`).to.equal(state);
+  }
+  return state;
+}
+
+for (const stack of ['nd', 'thread'] as const) {
+  const T = TAG[stack];
+  describe(`light control (${stack === 'nd' ? '6LoWPAN-ND' : 'Thread'})`, function () {
+    testCase(
+      {
+        id: `LIGHT-${T}-001`,
+        title: 'a toggle on the root reaches every board, on and then off, within the bound',
+        checks: 'mesh-minimal light control: multicast to ff15::810a:64d1:1234 reaches all boards (mbed-mesh-api.md §5)',
+        needs: { stack, boards: 2 },
+      },
+      async function () {
+        const r = roster(stack);
+        await bringUp(r);
+        expect(await toggleReaches(r.root, r.others), 'first press turns the light on').to.equal(true);
+        expect(await toggleReaches(r.root, r.others), 'second press turns it off').to.equal(false);
+      },
+    );
+
+    testCase(
+      {
+        id: `LIGHT-${T}-002`,
+        title: 'a toggle on the farthest board reaches the root and every other board',
+        checks: 'the multicast is forwarded across hops by the network, from any board (mbed-mesh-api.md §5)',
+        needs: { stack, boards: 3 },
+      },
+      async function () {
+        const r = roster(stack);
+        await bringUp(r);
+        let far = r.others[0]!;
+        let farHops = 0;
+        for (const b of r.others) {
+          const h = await probeHops(b, r.root);
+          if (h > farHops) [far, farHops] = [b, h];
+        }
+        record('pressed_on', `${far.id} (${farHops} hops from the root)`);
+        await toggleReaches(
+          far,
+          r.all.filter((b) => b !== far),
+        );
+      },
+    );
+
+    testCase(
+      {
+        id: `LIGHT-${T}-003`,
+        title: 'a board that is not on the network neither sends nor receives toggles',
+        checks: 'sendto() without a connection fails with a negative nsapi_error_t; the light state of others is unchanged (mbed-mesh-api.md §1, §5)',
+        needs: { stack, boards: 3 },
+      },
+      async function () {
+        const r = roster(stack);
+        const outsider = r.others[r.others.length - 1]!;
+        const members = r.others.filter((b) => b !== outsider);
+        await freshBoards(r.all);
+        await waitUp(r.root, await start(r.root, stack));
+        for (const b of members) await waitUp(b, await start(b, stack));
+        // The outsider is initialised but never connected.
+        expect(await outsider.init(stack)).to.equal(Nsapi.OK);
+        const mark = outsider.markApp();
+        await toggleReaches(r.root, members);
+        await bench().clock.sleepUntil((await bench().clock.now()) + bench().bounds.lightWithinS * 1e6);
+        expect(outsider.appEvents.slice(mark).filter((e) => e.kind === 'light'), 'the outsider heard nothing').to.deep.equal([]);
+        const press = await outsider.lightPress();
+        record('outsider.press.result', press.value.result);
+        expect(press.value.result, 'sendto() without a connection').to.be.below(0);
+        for (const b of members) expect((await b.lightGet()).led, `${b.id} LED unchanged`).to.equal(true);
+      },
+    );
+  });
+}

@@ -1,0 +1,67 @@
+// The analytic UDP goodput limit of one 802.15.4 hop, from the standard's
+// constants written out here (not taken from the stack, so a wrong constant
+// there cannot agree with itself). The limit assumes the smallest headers
+// the formats allow for short addressing, so it is an upper bound.
+
+// IEEE 802.15.4-2006 §6.5.3 (2.4 GHz O-QPSK): 62.5 ksymbol/s, 2 symbols per byte.
+const SYMBOL_US = 16;
+const BYTE_US = 2 * SYMBOL_US;
+// §7.4.1 / §7.4.2: aUnitBackoffPeriod 20 symbols, aTurnaroundTime 12 symbols,
+// aMaxSIFSFrameSize 18 bytes; macMinSIFSPeriod 12, macMinLIFSPeriod 40 symbols.
+const UNIT_BACKOFF_US = 20 * SYMBOL_US;
+const TURNAROUND_US = 12 * SYMBOL_US;
+const MAX_SIFS_FRAME = 18;
+const SIFS_US = 12 * SYMBOL_US;
+const LIFS_US = 40 * SYMBOL_US;
+// §6.9.9: CCA detection time 8 symbols.
+const CCA_US = 8 * SYMBOL_US;
+// §7.5.1.4: macMinBE 3 → the first backoff is uniform in 0..2^3-1 periods.
+const MEAN_FIRST_BACKOFF_US = ((2 ** 3 - 1) / 2) * UNIT_BACKOFF_US;
+// §6.3: preamble 4, SFD 1, PHR 1 byte; aMaxPHYPacketSize 127.
+const PHY_HEADER_BYTES = 6;
+const MAX_PSDU = 127;
+// §7.2.2.3: ACK = FCF 2 + sequence 1 + FCS 2.
+const ACK_PSDU = 5;
+// §7.2.1 with PAN ID compression and short addresses: FCF 2, seq 1, PAN 2, dst 2, src 2; FCS 2.
+const MAC_OVERHEAD = 9 + 2;
+// §7.6.2 auxiliary security header, key id mode 1 (control 1, counter 4, key index 1) + 4-byte MIC (level 5, Thread).
+const SECURITY_OVERHEAD = 6 + 4;
+// RFC 6282 §3.1, §4.3: IPHC 2 bytes with everything elided; NHC UDP 1 + ports 4 + checksum 2.
+const LOWPAN_IP_UDP = 2 + 1 + 4 + 2;
+// RFC 4944 §5.3: FRAG1 4 bytes, FRAGN 5 bytes; fragment offsets in units of 8 bytes.
+const FRAG1 = 4;
+const FRAGN = 5;
+// RFC 8200 / RFC 768: the headers a fragment's offset counts uncompressed.
+const IPV6_UDP_UNCOMPRESSED = 40 + 8;
+
+/** One acknowledged frame on an idle channel: mean first backoff, CCA, turnaround, frame, turnaround, ACK, IFS. */
+export function frameExchangeUs(psdu: number): number {
+  const ifs = psdu > MAX_SIFS_FRAME ? LIFS_US : SIFS_US;
+  return MEAN_FIRST_BACKOFF_US + CCA_US + TURNAROUND_US + (PHY_HEADER_BYTES + psdu) * BYTE_US + TURNAROUND_US + (PHY_HEADER_BYTES + ACK_PSDU) * BYTE_US + ifs;
+}
+
+/** The PSDU sizes of the frames one UDP datagram of `payload` bytes takes. */
+export function framesOf(payload: number, secured: boolean): number[] {
+  const room = MAX_PSDU - MAC_OVERHEAD - (secured ? SECURITY_OVERHEAD : 0);
+  const whole = LOWPAN_IP_UDP + payload;
+  if (whole <= room) return [MAC_OVERHEAD + (secured ? SECURITY_OVERHEAD : 0) + whole];
+  const head = MAC_OVERHEAD + (secured ? SECURITY_OVERHEAD : 0);
+  // First fragment: compressed headers and as much data as keeps its uncompressed size a multiple of 8.
+  let first = room - FRAG1 - LOWPAN_IP_UDP;
+  while ((IPV6_UDP_UNCOMPRESSED + first) % 8 !== 0) first--;
+  const frames = [head + FRAG1 + LOWPAN_IP_UDP + first];
+  const perFragN = Math.floor((room - FRAGN) / 8) * 8;
+  for (let left = payload - first; left > 0; left -= perFragN) frames.push(head + FRAGN + Math.min(perFragN, left));
+  return frames;
+}
+
+/** The largest UDP payload that fits one frame. */
+export function largestSingleFramePayload(secured: boolean): number {
+  return MAX_PSDU - MAC_OVERHEAD - (secured ? SECURITY_OVERHEAD : 0) - LOWPAN_IP_UDP;
+}
+
+/** Goodput limit, kbit/s, of back-to-back datagrams over one hop. */
+export function goodputLimitKbps(payload: number, secured: boolean): number {
+  const us = framesOf(payload, secured).reduce((sum, psdu) => sum + frameExchangeUs(psdu), 0);
+  return (payload * 8) / us * 1000;
+}
