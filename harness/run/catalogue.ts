@@ -4,7 +4,7 @@ import Mocha from 'mocha';
 import type { ControlName } from '../bench/controls.ts';
 import type { LoadedRig } from '../rig/load.ts';
 import type { Role, StackKind } from '../rig/schema.ts';
-import { declaredCases, unmet, type CaseMeta } from '../suite-api/index.ts';
+import { declaredCases, unmet, type CaseMeta, type Needs } from '../suite-api/index.ts';
 import { findSuiteFiles } from './suite-files.ts';
 
 export interface CatalogueEntry extends CaseMeta {
@@ -65,7 +65,7 @@ export async function listCases(root: string, opts: { suiteGlob?: string; rig?: 
 
 /** The catalogue as a plain-text table. */
 export function formatCatalogue(entries: CatalogueEntry[], withRig: boolean): string {
-  const rows = entries.map((e) => [e.id, e.needs.stack, needsText(e), withRig ? (e.unservable ? `no: ${e.unservable}` : 'yes') : '', e.title]);
+  const rows = entries.map((e) => [e.id, e.needs.stack, needsText(e.needs), withRig ? (e.unservable ? `no: ${e.unservable}` : 'yes') : '', e.title]);
   const head = ['ID', 'STACK', 'NEEDS', withRig ? 'RIG CAN SERVE' : '', 'PURPOSE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
@@ -76,10 +76,11 @@ export function formatCatalogue(entries: CatalogueEntry[], withRig: boolean): st
   return [line(head), ...rows.map(line)].join('\n');
 }
 
-function needsText(e: CatalogueEntry): string {
+/** "3 boards, 1 end-device, power": what a case needs, in words. */
+export function needsText(needs: Needs): string {
   const parts: string[] = [];
-  if (e.needs.boards) parts.push(`${e.needs.boards} boards`);
-  for (const [role, n] of Object.entries(e.needs.roles ?? {})) parts.push(`${n} ${role}`);
-  for (const c of e.needs.controls ?? []) parts.push(c);
+  if (needs.boards) parts.push(`${needs.boards} board${needs.boards === 1 ? '' : 's'}`);
+  for (const [role, n] of Object.entries(needs.roles ?? {})) parts.push(`${n} ${role}`);
+  for (const c of needs.controls ?? []) parts.push(c);
   return parts.join(', ') || '1 board';
 }

@@ -13,7 +13,8 @@ import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
 import { runProperties } from '../report/model.ts';
 import { redactor } from '../report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../rig/load.ts';
-import { installCaseContext } from '../suite-api/index.ts';
+import { declaredCases, installCaseContext } from '../suite-api/index.ts';
+import { needsText } from './catalogue.ts';
 import { CASE_ID_RE, CaseRecorder, suiteBenchOf } from './case-context.ts';
 import { EXIT_CODES, type RunListener, type RunResult } from './events.ts';
 import { findSuiteFiles } from './suite-files.ts';
@@ -242,10 +243,12 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     const title = test.title;
     const id = CASE_ID_RE.exec(title)?.[1];
     const stack = id?.includes('-ND-') ? 'nd' : id?.includes('-TH-') ? 'thread' : undefined;
+    const meta = declaredCases().find((c) => c.id === id);
     const properties = [
       ...(id ? [{ name: 'id', value: id }] : []),
       ...(stack ? [{ name: 'stack', value: stack }] : []),
       ...(rec && outcome.verdict !== 'skipped' ? [{ name: 'hops', value: String(rec.hops()) }] : []),
+      ...(meta ? [{ name: 'checks', value: meta.checks }, { name: 'needs', value: `${meta.needs.stack}: ${needsText(meta.needs)}` }] : []),
       ...(rec?.properties ?? []),
     ];
     for (const b of rec?.used ?? []) properties.push({ name: 'board', value: `${b.id} ${b.identity?.firmware ?? '?'} ${b.identity?.version ?? '?'}` });
