@@ -4,7 +4,7 @@
 // §1–§3; Mbed docs "6LoWPAN Mesh Interfaces", "Thread").
 import { expect } from 'chai';
 import { bench, record, testCase } from '../harness/suite-api/index.ts';
-import type { StackKind } from '../harness/rig/schema.ts';
+import type { StackKind } from '../harness/suite-api/index.ts';
 import { Nsapi, benchSeconds, bringUp, expectConnectSequence, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;

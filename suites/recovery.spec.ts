@@ -5,7 +5,7 @@
 // Thread 1.1 §5.16 re-attach).
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
-import type { StackKind } from '../harness/rig/schema.ts';
+import type { StackKind } from '../harness/suite-api/index.ts';
 import { Nsapi, benchSeconds, bringUp, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;

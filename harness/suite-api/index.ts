@@ -8,6 +8,8 @@ import type { Bounds, Role, StackKind } from '../rig/schema.ts';
 export type { Board } from '../board/board.ts';
 export type { MeshEventRecord } from '../board/driver.ts';
 export { BoardTimeoutError } from '../board/board.ts';
+export type { AppEvent, UdpStats } from '../board/driver.ts';
+export type { Role, StackKind } from '../rig/schema.ts';
 
 export interface SuiteBench {
   rig: string;

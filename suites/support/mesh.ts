@@ -2,7 +2,7 @@
 // network up from fresh boards, and measuring the hops a datagram travels.
 import { expect } from 'chai';
 import { bench, noteHops, use, type Board, type MeshEventRecord } from '../../harness/suite-api/index.ts';
-import type { StackKind } from '../../harness/rig/schema.ts';
+import type { StackKind } from '../../harness/suite-api/index.ts';
 
 export const NSAPI_OK = 0;
 /** nsapi_error_t values (mbed-os nsapi_types.h; reference mbed-mesh-api.md §1). */
