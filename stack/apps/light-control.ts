@@ -3,7 +3,9 @@
 // a button that toggles the light and multicasts "t:lights;g:001;s:<0|1>;" + NUL
 // (20 bytes, hop limit 10), every receiver switching its LED to the state it reads and
 // re-advertising the state 30 + rand()%30 s after each message it hears.
-import type { NetInterface, UdpReceived, UdpSocket } from '../net/net-interface.ts';
+// It runs on any interface that opens UDP sockets (6LoWPAN-ND or Thread alike).
+import type { DatagramSocket, UdpEndpoint } from '../mesh/udp-socket.ts';
+import type { ReceivedDatagram } from '../net/datagram.ts';
 import { SECOND, after, type Rng, type Timer, type Timers } from '../runtime.ts';
 import { formatIpv6Address, ipv6 } from '../wire/ipv6-address.ts';
 
@@ -33,46 +35,58 @@ export function parseLightMessage(payload: Uint8Array): boolean | undefined {
 }
 
 export interface LightControlEnv {
-  net: NetInterface;
+  udp: UdpEndpoint;
   timers: Timers;
   rng: Rng;
+}
+
+/** What the LED did on a lights message: its new state, who sent it and how many radio hops it came. */
+export interface LightChange {
+  on: boolean;
+  from: string;
+  hops: number;
 }
 
 export class LightControl {
   /** The state the board last sent or heard; the LED shows it. */
   private state = false;
   private led = false;
-  private socket: UdpSocket | undefined;
+  private socket: DatagramSocket | undefined;
   private readvertise: Timer | undefined;
   /** Lights messages received (own multicast included) and sent. */
   received = 0;
   sent = 0;
-  private readonly listeners: Array<(on: boolean, from: string) => void> = [];
+  private readonly listeners: Array<(change: LightChange) => void> = [];
 
   constructor(private readonly env: LightControlEnv) {}
 
   /** Opens the socket and joins the group; false if port 1234 is taken. */
   start(): boolean {
     if (this.socket) return true;
-    this.socket = this.env.net.bindUdp(LIGHT_PORT, (d) => this.onReceive(d));
-    if (!this.socket) return false;
-    this.env.net.joinGroup(ipv6(LIGHT_GROUP));
+    const r = this.env.udp.openUdp(LIGHT_PORT, (d) => this.onReceive(d), { hopLimit: LIGHT_HOP_LIMIT });
+    if (!r.socket) return false;
+    this.socket = r.socket;
+    this.socket.joinGroup(ipv6(LIGHT_GROUP));
     return true;
   }
 
   stop(): void {
     this.readvertise?.cancel();
     this.readvertise = undefined;
-    this.socket?.close();
+    this.socket?.close(); // leaves the group too
     this.socket = undefined;
-    this.env.net.leaveGroup(ipv6(LIGHT_GROUP));
   }
 
-  /** The button's falling edge: toggle and send. Returns the sendto() result (0 or a negative nsapi_error_t). */
+  /** The button's falling edge: toggle and send. Returns the sendto() result (bytes sent, or a negative nsapi_error_t). */
   pressButton(): number {
     if (!this.socket) return -3005; // NSAPI_ERROR_NO_SOCKET
     this.state = !this.state;
     return this.send();
+  }
+
+  /** The state the next press toggles from (what the board last sent or heard). */
+  get currentState(): boolean {
+    return this.state;
   }
 
   /** The LED (logical: true = lit; the board's pin is active-low). */
@@ -80,7 +94,8 @@ export class LightControl {
     return this.led;
   }
 
-  onChange(listener: (on: boolean, from: string) => void): void {
+  /** Every lights message heard (the sender's own included, with hops 0). */
+  onChange(listener: (change: LightChange) => void): void {
     this.listeners.push(listener);
   }
 
@@ -89,14 +104,14 @@ export class LightControl {
     return this.socket!.sendTo(ipv6(LIGHT_GROUP), LIGHT_PORT, lightMessage(this.state), { hopLimit: LIGHT_HOP_LIMIT });
   }
 
-  private onReceive(d: UdpReceived): void {
+  private onReceive(d: ReceivedDatagram): void {
     const on = parseLightMessage(d.payload);
     if (on === undefined) return;
     this.received++;
     this.state = on;
     this.led = on;
-    const from = formatIpv6Address(d.src);
-    for (const l of this.listeners) l(on, from);
+    const change: LightChange = { on, from: formatIpv6Address(d.src), hops: d.hops };
+    for (const l of this.listeners) l(change);
     // g:001 parses as group 0 (strtol on "g:..."), so every message (re)arms the re-advertisement.
     this.readvertise?.cancel();
     this.readvertise = after(this.env.timers, (30 + this.env.rng.int(30)) * SECOND, () => {

@@ -2,8 +2,11 @@
 // mapping with its suppressions, and the result codes of connect/disconnect
 // (reference mbed-mesh-api.md §1–§3). The protocol work lives in a tasklet
 // (ND or Thread), as in Nanostack's nd_tasklet.c / thread_tasklet.c.
-import type { Micros, Timers } from '../runtime.ts';
+import { LightControl } from '../apps/light-control.ts';
+import type { DatagramService, ReceivedDatagram } from '../net/datagram.ts';
+import type { Micros, Rng, Timers } from '../runtime.ts';
 import { MeshEvent, Nsapi, type ConnectionStatus, type MeshEventName, type StackKind } from './types.ts';
+import { UdpSockets, type MeshUdpSocket, type UdpEndpoint, type UdpOpenOptions } from './udp-socket.ts';
 
 export interface MeshEventRecord {
   at: Micros;
@@ -34,17 +37,44 @@ export interface MeshTasklet {
   details(): Record<string, string>;
 }
 
-export abstract class MeshInterface {
+export abstract class MeshInterface implements UdpEndpoint {
   abstract readonly kind: StackKind;
   private status: ConnectionStatus = 'DISCONNECTED';
   private listeners: Array<(r: MeshEventRecord) => void> = [];
   protected tasklet: MeshTasklet | undefined;
   readonly history: MeshEventRecord[] = [];
+  private sockets: UdpSockets | undefined;
+  private lightApp: LightControl | undefined;
 
-  constructor(protected readonly timers: Timers) {}
+  constructor(
+    protected readonly timers: Timers,
+    private readonly rng: Rng,
+  ) {}
 
   /** Builds the tasklet; called by connect() the first time, as Mbed registers the phy on first connect. */
   protected abstract createTasklet(events: TaskletEvents): MeshTasklet;
+
+  /** The stack's UDP service that this interface's sockets use. */
+  protected abstract datagrams(): DatagramService;
+
+  /**
+   * UDPSocket::open(interface) and bind(port) (0: an ephemeral port): the socket, or the
+   * nsapi_error_t that failed (PARAMETER for a port in use). Sockets may be opened before
+   * connect() and stay open across disconnect(), as Mbed's do.
+   */
+  openUdp(port: number, onReceive: (d: ReceivedDatagram) => void, opts?: UdpOpenOptions): { result: number; socket?: MeshUdpSocket } {
+    this.sockets ??= new UdpSockets(this.datagrams());
+    return this.sockets.openUdp(port, onReceive, opts);
+  }
+
+  /** The mesh-minimal light-control app on this interface, started on first use (port 1234, group ff15::810a:64d1). */
+  light(): LightControl {
+    if (!this.lightApp) {
+      this.lightApp = new LightControl({ udp: this, timers: this.timers, rng: this.rng });
+      this.lightApp.start();
+    }
+    return this.lightApp;
+  }
 
   getConnectionStatus(): ConnectionStatus {
     return this.status;

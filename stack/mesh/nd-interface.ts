@@ -1,8 +1,9 @@
 // LoWPANNDInterface: the 6LoWPAN-ND network of the Mesh API. The protocol work is the
 // ND tasklet's (stack/nd: scan, RS/RA, RPL, registration, DAO); the interface owns the
 // node's IPv6 layer, so sockets opened on it live across reconnects, as Mbed's do.
-import { LightControl } from '../apps/light-control.ts';
 import type { Mac } from '../mac/mac.ts';
+import type { DatagramService } from '../net/datagram.ts';
+import { NetDatagrams } from '../net/net-datagrams.ts';
 import { NdTasklet, type NdRole } from '../nd/nd-tasklet.ts';
 import type { NdTuning } from '../nd/params.ts';
 import { NetInterface, type UdpReceived, type UdpSocket } from '../net/net-interface.ts';
@@ -45,15 +46,20 @@ export class LoWPANNDInterface extends MeshInterface {
   /** The node's IPv6 layer (addresses, sockets, counters). */
   readonly net: NetInterface;
   private nd: NdTasklet | undefined;
-  private lightApp: LightControl | undefined;
+  private readonly udp: NetDatagrams;
 
   constructor(
     private readonly env: NodeEnv,
     private readonly mac: Mac,
     readonly config: NdConfig,
   ) {
-    super(env.timers);
+    super(env.timers, env.rng);
     this.net = new NetInterface({ mac, timers: env.timers, rng: env.rng, eui64: env.eui64 });
+    this.udp = new NetDatagrams(this.net);
+  }
+
+  protected datagrams(): DatagramService {
+    return this.udp;
   }
 
   protected createTasklet(events: TaskletEvents): MeshTasklet {
@@ -73,19 +79,10 @@ export class LoWPANNDInterface extends MeshInterface {
   }
 
   /**
-   * Opens a UDP socket bound to `port` (0 = ephemeral); received datagrams go to `onReceive`.
-   * Undefined when the port is taken (Mbed: NSAPI_ERROR_PARAMETER on bind).
+   * A network-layer UDP socket bound to `port` (0 = ephemeral), without the nsapi mapping of
+   * `openUdp`: its sendTo answers 0 or -3004. Undefined when the port is taken.
    */
   udpOpen(port: number, onReceive: (d: UdpReceived) => void): UdpSocket | undefined {
     return this.net.bindUdp(port, onReceive);
-  }
-
-  /** The mesh-minimal light-control app on this interface, started on first use (port 1234, group ff15::810a:64d1). */
-  light(): LightControl {
-    if (!this.lightApp) {
-      this.lightApp = new LightControl({ net: this.net, timers: this.env.timers, rng: this.env.rng });
-      this.lightApp.start();
-    }
-    return this.lightApp;
   }
 }

@@ -10,7 +10,9 @@ import { formatIpv6Address, ipv6, type Ipv6Address } from '../wire/ipv6-address.
 import { toHex } from '../wire/bytes.ts';
 import { ThreadLink, type ThreadLinkCounters, type UdpReceive } from '../thread/link.ts';
 import { ThreadMle, type ThreadCounters, type ThreadDeviceType, type ThreadRole } from '../thread/mle-engine.ts';
+import type { DatagramService } from '../net/datagram.ts';
 import { MeshInterface, type MeshTasklet, type TaskletEvents } from './mesh-interface.ts';
+import { ThreadDatagrams } from './thread-datagrams.ts';
 
 export interface ThreadConfig {
   /** mbed-mesh-api.thread-device-type. */
@@ -79,16 +81,24 @@ function prefix64(p: Uint8Array): Ipv6Address {
 
 export class ThreadInterface extends MeshInterface {
   readonly kind = 'thread' as const;
+  /** Application UDP; it outlives the tasklet's engine and link, as Mbed's sockets do. */
+  private readonly udp: ThreadDatagrams;
+
   constructor(
     private readonly env: NodeEnv,
     private readonly mac: Mac,
     readonly config: ThreadConfig,
   ) {
-    super(env.timers);
+    super(env.timers, env.rng);
+    this.udp = new ThreadDatagrams(env.timers, () => this.config.meshLocalPrefix);
   }
 
   protected createTasklet(events: TaskletEvents): MeshTasklet {
-    return new ThreadTasklet(this.env, this.mac, this.config, events);
+    return new ThreadTasklet(this.env, this.mac, this.config, events, this.udp);
+  }
+
+  protected datagrams(): DatagramService {
+    return this.udp;
   }
 
   /** The tasklet's Thread engine and link, once connect() has built them (tests, status). */
@@ -111,6 +121,7 @@ export class ThreadTasklet implements MeshTasklet {
     private readonly mac: Mac,
     private readonly config: ThreadConfig,
     private readonly events: TaskletEvents,
+    private readonly udp?: ThreadDatagrams,
   ) {}
 
   get active(): boolean {
@@ -144,7 +155,7 @@ export class ThreadTasklet implements MeshTasklet {
     if (this.engine) return;
     // The link asks the engine for routes and keys; the engine sends through the link.
     const ref: { engine?: ThreadMle } = {};
-    const link = new ThreadLink(this.mac, this.env.timers, {
+    const link = new ThreadLink(this.mac, this.env.timers, this.env.rng, {
       keys: () => ref.engine!.keys,
       replay: () => ref.engine!.replay,
       meshLocalPrefix: () => this.config.meshLocalPrefix,
@@ -153,6 +164,7 @@ export class ThreadTasklet implements MeshTasklet {
       resolve: (a) => ref.engine?.resolve(a),
       nextHop: (r) => ref.engine?.nextHop(r),
       forwarding: () => ref.engine?.role === 'router' || ref.engine?.role === 'leader',
+      mplSeed: () => (ref.engine?.isAttached() ? ref.engine.mlEid : undefined),
     });
     const engine = new ThreadMle(
       {
@@ -186,6 +198,7 @@ export class ThreadTasklet implements MeshTasklet {
     this.engine = engine;
     this.link = link;
     for (const [port, h] of this.udpHandlers) link.onUdp(port, h);
+    this.udp?.attach(link, engine);
   }
 
   private onRole(role: ThreadRole, previous: ThreadRole): void {
@@ -203,6 +216,7 @@ export class ThreadTasklet implements MeshTasklet {
 
   disconnect(): void {
     this.engine?.stop();
+    this.link?.reset();
     this.connected = false;
   }
 

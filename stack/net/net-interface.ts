@@ -28,10 +28,10 @@ import {
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { parseLowpanFrame } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
+import { DEFAULT_HOP_LIMIT, hopsTravelled, type ReceivedDatagram } from './datagram.ts';
 import { advanceSourceRoute, findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from './ext-headers.ts';
 
-/** Default hop limit of packets we originate (RFC 4861 §6.3.2 CurHopLimit default 64). */
-export const DEFAULT_HOP_LIMIT = 64;
+export { DEFAULT_HOP_LIMIT };
 /** MAC header of a data frame: FCF 2, seq 1, dst PAN 2, FCS 2 (IEEE 802.15.4-2006 §7.2.2.2); addresses added per frame. */
 const MAC_FIXED_OVERHEAD = 2 + 1 + 2 + 2;
 const MAX_PSDU = 127;
@@ -97,19 +97,15 @@ export interface NetCounters {
   malformed: number;
 }
 
-export interface UdpReceived {
-  src: Ipv6Address;
-  srcPort: number;
-  dst: Ipv6Address;
-  dstPort: number;
-  payload: Uint8Array;
-  hopLimit: number;
-}
+/** A received datagram; `hops` counts the radio hops it took (route-over: hop limit decrements, see `hopsTravelled`). */
+export type UdpReceived = ReceivedDatagram;
 
 export interface SendOptions {
   hopLimit?: number;
   /** Source address; default: the best of ours for the destination. */
   src?: Ipv6Address;
+  /** Called once, later: whether the packet left the radio (its last fragment acknowledged, or a broadcast sent). */
+  done?: (sent: boolean) => void;
 }
 
 export class UdpSocket {
@@ -117,6 +113,8 @@ export class UdpSocket {
     private readonly net: NetInterface,
     readonly port: number,
     private readonly handler: (d: UdpReceived) => void,
+    /** The hop limit this socket's peers send with, for counting hops (`hopsTravelled`). */
+    readonly originHopLimit: number = DEFAULT_HOP_LIMIT,
   ) {}
   /** Returns 0, or a negative nsapi_error_t (-3004 no route/address, -3003 bad argument). */
   sendTo(dst: Ipv6Address, dstPort: number, payload: Uint8Array, opts: SendOptions = {}): number {
@@ -178,7 +176,7 @@ export class NetInterface {
   private nextEphemeral = 49152;
   private readonly rngNext: () => number;
   /** Frames are handed to the MAC one datagram at a time, fragments in order. */
-  private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast' }> = [];
+  private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast'; done?: (sent: boolean) => void }> = [];
   private txBusy = false;
 
   constructor(opts: NetOptions) {
@@ -254,13 +252,13 @@ export class NetInterface {
   // ---- UDP ----
 
   /** Binds a UDP port (0 = an ephemeral one); undefined if it is taken. */
-  bindUdp(port: number, handler: (d: UdpReceived) => void): UdpSocket | undefined {
+  bindUdp(port: number, handler: (d: UdpReceived) => void, originHopLimit = DEFAULT_HOP_LIMIT): UdpSocket | undefined {
     if (port === 0) {
       while (this.sockets.has(this.nextEphemeral)) this.nextEphemeral = this.nextEphemeral >= 65535 ? 49152 : this.nextEphemeral + 1;
       port = this.nextEphemeral;
     }
     if (port < 1 || port > 65535 || this.sockets.has(port)) return undefined;
-    const s = new UdpSocket(this, port, handler);
+    const s = new UdpSocket(this, port, handler, originHopLimit);
     this.sockets.set(port, s);
     return s;
   }
@@ -274,7 +272,14 @@ export class NetInterface {
     const body = emitUdp({ srcPort, dstPort, payload }, src, dst);
     const hopLimit = opts.hopLimit ?? DEFAULT_HOP_LIMIT;
     this.counters.udpTx++;
-    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.udp, hopLimit, src, dst, payload: body }) ? 0 : -3004;
+    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.udp, hopLimit, src, dst, payload: body }, undefined, opts.done) ? 0 : -3004;
+  }
+
+  /** Whether a unicast packet to `dst` has somewhere to go now (our own address, or a next hop). */
+  hasRoute(dst: Ipv6Address): boolean {
+    if (!this.up) return false;
+    if (isMulticast(dst) || isLinkLocal(dst) || this.isOwn(dst)) return true;
+    return this.hooks.nextHop(dst) !== undefined;
   }
 
   /** An ICMPv6 echo request (RFC 4443 §4.1); the reply arrives through `onIcmp`. */
@@ -291,8 +296,17 @@ export class NetInterface {
 
   // ---- sending ----
 
-  /** Sends a packet we originate; `link` forces the next hop (e.g. a unicast RA to a neighbour). */
-  sendPacket(p: Ipv6Packet, link?: LinkAddress): boolean {
+  /**
+   * Sends a packet we originate; `link` forces the next hop (e.g. a unicast RA to a neighbour).
+   * `done`, when given, is called once, later, with whether the packet left the radio.
+   */
+  sendPacket(p: Ipv6Packet, link?: LinkAddress, done?: (sent: boolean) => void): boolean {
+    const sent = this.originate(p, link, done);
+    if (!sent && done) this.timers.at(this.timers.now(), () => done(false));
+    return sent;
+  }
+
+  private originate(p: Ipv6Packet, link: LinkAddress | undefined, done: ((sent: boolean) => void) | undefined): boolean {
     if (!this.up) return false;
     let pkt: Ipv6Packet | undefined = p;
     if (isMulticast(p.dst)) {
@@ -309,13 +323,14 @@ export class NetInterface {
       if (this.isMember(p.dst)) this.loopback(pkt);
     } else if (this.isOwn(p.dst)) {
       this.loopback(p);
+      if (done) this.timers.at(this.timers.now(), () => done(true));
       return true;
     } else if (!link && !isLinkLocal(p.dst) && this.hooks.outgoing) {
       pkt = this.hooks.outgoing(p);
       if (!pkt) return false;
     }
     this.counters.ipTx++;
-    return this.transmit(pkt, link);
+    return this.transmit(pkt, link, done);
   }
 
   private loopback(p: Ipv6Packet): void {
@@ -323,8 +338,8 @@ export class NetInterface {
     this.timers.at(this.timers.now(), () => this.receiveDatagram(bytes, {}));
   }
 
-  /** Resolves the next hop and hands the frames to the MAC. */
-  private transmit(p: Ipv6Packet, forced?: LinkAddress): boolean {
+  /** Resolves the next hop and hands the frames to the MAC; `done` hears how the last frame fared. */
+  private transmit(p: Ipv6Packet, forced?: LinkAddress, done?: (sent: boolean) => void): boolean {
     let link: LinkAddress | 'broadcast' | undefined = forced;
     if (!link) {
       if (isMulticast(p.dst)) link = 'broadcast';
@@ -350,7 +365,7 @@ export class NetInterface {
       return false;
     }
     if (frames.value.length > 1) this.counters.fragmentsTx += frames.value.length;
-    this.txQueue.push({ frames: frames.value, link });
+    this.txQueue.push({ frames: frames.value, link, ...(done ? { done } : {}) });
     this.pumpTx();
     return true;
   }
@@ -365,6 +380,7 @@ export class NetInterface {
       const payload = job.frames[i];
       if (!payload) {
         this.txBusy = false;
+        job.done?.(true);
         this.pumpTx();
         return;
       }
@@ -373,6 +389,7 @@ export class NetInterface {
         if (status !== 'success') {
           this.counters.txFailed++;
           this.txBusy = false;
+          job.done?.(false);
           this.pumpTx();
           return;
         }
@@ -382,9 +399,10 @@ export class NetInterface {
     sendFrame(0);
   }
 
-  /** Drops queued frames (on disconnect). */
+  /** Drops queued frames (on disconnect); their senders hear they were not sent. */
   flush(): void {
-    this.txQueue.length = 0;
+    const dropped = this.txQueue.splice(0);
+    for (const job of dropped) if (job.done) this.timers.at(this.timers.now(), () => job.done!(false));
   }
 
   // ---- receiving ----
@@ -497,7 +515,9 @@ export class NetInterface {
         this.counters.udpNoPort++;
         return;
       }
-      s.deliver({ src: p.src, srcPort: u.value.srcPort, dst: p.dst, dstPort: u.value.dstPort, payload: u.value.payload, hopLimit: p.hopLimit });
+      // Our own loopback has no link source: it travelled no radio hop.
+      const hops = meta.linkSrc ? hopsTravelled(p.hopLimit, s.originHopLimit) : 0;
+      s.deliver({ src: p.src, srcPort: u.value.srcPort, dst: p.dst, dstPort: u.value.dstPort, payload: u.value.payload, hopLimit: p.hopLimit, hops });
       return;
     }
     if (type === NextHeader.icmpv6) {

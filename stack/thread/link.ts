@@ -5,16 +5,26 @@
 // 6LoWPAN mesh header when the next hop is not the final destination, and MAC
 // frames secured at level 5 with key ID mode 1 (thread.md §3). MLE travels
 // without MAC security (it has its own); anything else unsecured is dropped.
+//
+// Multicast wider than link-local floods the partition by MPL (RFC 7731) as
+// OpenThread's ip6.cpp does it: a realm-local group gets an MPL option in a
+// hop-by-hop header; a wider group (the light's ff15::810a:64d1) travels inside
+// an IPv6-in-IPv6 tunnel to ff03::fc whose outer header carries the option and
+// counts the hops down. Routers forward each new message; copies seen before are
+// dropped.
 import type { Mac } from '../mac/mac.ts';
 import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
-import type { Timers } from '../runtime.ts';
+import type { Rng, Timers } from '../runtime.ts';
 import { Reassembler } from '../lowpan/reassembly.ts';
 import { fragmentDatagram } from '../lowpan/fragment.ts';
+import { DEFAULT_HOP_LIMIT, hopsTravelled } from '../net/datagram.ts';
+import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from '../net/ext-headers.ts';
+import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplRetransmitter, MplSeedSet } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
 import { frameLayout, parseFrame, MAX_PSDU_LENGTH, FCS_LENGTH, type AuxSecurityHeader } from '../wire/ieee802154.ts';
 import { compressDatagram, decompressDatagram, type LowpanContext } from '../wire/iphc.ts';
-import { isMulticast, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
-import { emitIpv6, NextHeader, parseIpv6 } from '../wire/ipv6.ts';
+import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
+import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { emitMeshHeader, meshHeaderLength, parseLowpanFrame, type MeshHeader } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
@@ -42,6 +52,18 @@ export interface UdpReceive {
   hopLimit: number;
   payload: Uint8Array;
   link: LinkInfo;
+  /** Radio hops of the last IP-level leg: the mesh header's (RFC 4944 §5.2), the MPL tunnel's, or 1. */
+  legHops: number;
+  /** The hop limit arrived as sent (inside an MPL tunnel only the outer header counts down). */
+  hopLimitKept: boolean;
+}
+
+/**
+ * Radio hops a datagram travelled: its last leg, plus one per IP-level forwarder before it
+ * (each decremented the hop limit; counted against `originHopLimit`, see `hopsTravelled`).
+ */
+export function threadHops(m: UdpReceive, originHopLimit: number): number {
+  return m.hopLimitKept ? m.legHops : m.legHops - 1 + hopsTravelled(m.hopLimit, originHopLimit);
 }
 
 export interface UdpSend {
@@ -73,6 +95,8 @@ export interface ThreadLinkHooks {
   nextHop(rloc16: number): number | undefined;
   /** Whether we forward datagrams not for us (routers and the leader). */
   forwarding(): boolean;
+  /** The address we seed MPL tunnels from (our ML-EID), undefined while detached. */
+  mplSeed(): Ipv6Address | undefined;
 }
 
 export interface ThreadLinkCounters {
@@ -89,11 +113,20 @@ export interface ThreadLinkCounters {
   rxMalformed: number;
   forwarded: number;
   noRoute: number;
+  /** MPL messages we transmitted for other seeds (first copies and retransmissions). */
+  mplForwarded: number;
+  /** MPL copies dropped because their (seed, sequence) had been seen. */
+  mplDuplicates: number;
 }
 
 /** Receiver noise floor for link margin; the sim's default sensitivity (medium.ts). */
 export const NOISE_FLOOR_DBM = -100;
+/** Hops Left of a mesh header we originate; a receiver counts the hops from it. */
 const MESH_HOPS = 15;
+/** Hop limit of an MPL tunnel's outer header (OpenThread ip6.cpp: kDefaultHopLimit = 64). */
+export const MPL_TUNNEL_HOP_LIMIT = DEFAULT_HOP_LIMIT;
+/** Groups every Thread interface listens to (RFC 4291 §2.7.1; ff03::fc, RFC 7731 §4.1). */
+const IMPLICIT_GROUPS = ['ff02::1', 'ff02::2', 'ff03::1', 'ff03::2', 'ff03::fc'].map(ipv6);
 
 /** The RLOC16 behind an IID of the form 0000:00ff:fe00:XXXX (thread.md §5), else undefined. */
 export function rloc16FromIid(a: Ipv6Address): number | undefined {
@@ -113,6 +146,8 @@ export class ThreadLink implements ThreadNetwork {
     rxMalformed: 0,
     forwarded: 0,
     noRoute: 0,
+    mplForwarded: 0,
+    mplDuplicates: 0,
   };
   /** Our MAC frame counter; reset on a key sequence switch. */
   frameCounter = 0;
@@ -120,18 +155,28 @@ export class ThreadLink implements ThreadNetwork {
   private readonly handlers = new Map<number, (m: UdpReceive) => void>();
   private readonly reassembler: Reassembler;
   private lastInfo: LinkInfo | undefined;
-  private lastMeshFinal = false;
+  private lastMesh: MeshHeader | undefined;
+  private readonly groups: Ipv6Address[] = IMPLICIT_GROUPS.slice();
+  private readonly seedSet = new MplSeedSet();
+  private readonly retransmitter: MplRetransmitter;
+  /** Our MPL sequence number; drawn at the first message so that a node without multicast uses no randomness for it. */
+  private mplSequence: number | undefined;
+
+  private readonly rng: Rng;
 
   constructor(
     private readonly mac: Mac,
     timers: Timers,
+    rng: Rng,
     private readonly hooks: ThreadLinkHooks,
   ) {
     this.reassembler = new Reassembler({
       timers,
       contexts: () => this.contexts(),
-      onDatagram: (d) => this.receiveDatagram(d, this.lastInfo, this.lastMeshFinal),
+      onDatagram: (d) => this.receiveDatagram(d, this.lastInfo, this.lastMesh),
     });
+    this.retransmitter = new MplRetransmitter(timers, rng);
+    this.rng = rng;
     mac.onDataIndication((ind) => this.receiveFrame(ind));
   }
 
@@ -139,8 +184,31 @@ export class ThreadLink implements ThreadNetwork {
     this.handlers.set(port, handler);
   }
 
+  offUdp(port: number): void {
+    this.handlers.delete(port);
+  }
+
+  joinGroup(group: Ipv6Address): void {
+    if (!this.isMember(group)) this.groups.push(group.slice());
+  }
+
+  leaveGroup(group: Ipv6Address): void {
+    const i = this.groups.findIndex((g) => ipv6Equal(g, group));
+    if (i >= IMPLICIT_GROUPS.length) this.groups.splice(i, 1);
+  }
+
+  isMember(group: Ipv6Address): boolean {
+    return this.groups.some((g) => ipv6Equal(g, group));
+  }
+
+  /** Forgets buffered MPL messages and seen seeds (on disconnect). */
+  reset(): void {
+    this.retransmitter.clear();
+    this.seedSet.clear();
+  }
+
   sendUdp(d: UdpSend, done?: (delivered: boolean) => void): void {
-    const datagram = emitIpv6({
+    const packet: Ipv6Packet = {
       trafficClass: 0,
       flowLabel: 0,
       nextHeader: NextHeader.udp,
@@ -148,10 +216,45 @@ export class ThreadLink implements ThreadNetwork {
       src: d.src,
       dst: d.dst,
       payload: emitUdp({ srcPort: d.srcPort, dstPort: d.dstPort, payload: d.payload }, d.src, d.dst),
-    });
+    };
+    if ((multicastScope(d.dst) ?? 0) >= Scope.realmLocal) return this.sendMpl(packet, done);
     // Thread secures everything at the MAC but MLE (thread.md §3).
     const secure = !(d.srcPort === MLE_UDP_PORT && d.dstPort === MLE_UDP_PORT);
-    this.sendDatagram(datagram, d.dst, secure, done);
+    this.sendDatagram(emitIpv6(packet), d.dst, secure, done);
+  }
+
+  /** We seed an MPL Data Message: tag it (tunnelled when wider than realm-local), send it, and buffer it if we forward. */
+  private sendMpl(p: Ipv6Packet, done?: (delivered: boolean) => void): void {
+    const realm = multicastScope(p.dst) === Scope.realmLocal;
+    const seed = realm ? p.src : this.hooks.mplSeed();
+    if (!seed) {
+      done?.(false);
+      return;
+    }
+    const outer: Ipv6Packet = realm
+      ? p
+      : { trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.ipv6, hopLimit: MPL_TUNNEL_HOP_LIMIT, src: seed, dst: ALL_MPL_FORWARDERS, payload: emitIpv6(p) };
+    const sequence = (this.mplSequence = ((this.mplSequence ?? this.rng.int(256)) + 1) & 0xff);
+    const tagged = withHopByHopOptions(outer, [mplOption(sequence)]);
+    if (!tagged.ok) {
+      done?.(false);
+      return;
+    }
+    this.seedSet.seen(seed, sequence);
+    const bytes = emitIpv6(tagged.value);
+    this.sendDatagram(bytes, tagged.value.dst, true, done);
+    // Our own first copy counts as one of the buffered message's transmissions (ip6_mpl.cpp AddBufferedMessage).
+    if (this.hooks.forwarding()) this.bufferMpl(bytes, MPL_ROUTER_TRANSMISSIONS - 1, false);
+  }
+
+  /** Transmits an MPL message `count` more times while we are a forwarder. */
+  private bufferMpl(datagram: Uint8Array, count: number, forwarded: boolean): void {
+    const dst = datagram.slice(24, 40);
+    this.retransmitter.schedule(count, () => {
+      if (!this.hooks.forwarding()) return;
+      if (forwarded) this.counters.mplForwarded++;
+      this.sendDatagram(datagram, dst, true);
+    });
   }
 
   private contexts(): LowpanContext[] {
@@ -279,7 +382,7 @@ export class ThreadLink implements ThreadNetwork {
     }
     if (lf.value.frag) {
       this.lastInfo = info;
-      this.lastMeshFinal = mesh !== undefined;
+      this.lastMesh = mesh;
       this.reassembler.handle(lf.value.frag, lf.value.rest, src, dst);
       return;
     }
@@ -288,7 +391,7 @@ export class ThreadLink implements ThreadNetwork {
       this.counters.rxMalformed++;
       return;
     }
-    this.receiveDatagram(d.value, info, mesh !== undefined);
+    this.receiveDatagram(d.value, info, mesh);
   }
 
   /** Verifies and decrypts a secured frame, then applies the replay guard; undefined = dropped. */
@@ -336,7 +439,7 @@ export class ThreadLink implements ThreadNetwork {
     this.sendFrames([concat(header, inner)], { mode: 'short', short: hop }, true);
   }
 
-  private receiveDatagram(datagram: Uint8Array, info: LinkInfo | undefined, viaMesh: boolean): void {
+  private receiveDatagram(datagram: Uint8Array, info: LinkInfo | undefined, mesh: MeshHeader | undefined): void {
     if (!info) return;
     const ip = parseIpv6(datagram);
     if (!ip.ok) {
@@ -344,17 +447,60 @@ export class ThreadLink implements ThreadNetwork {
       return;
     }
     const p = ip.value;
-    if (!isMulticast(p.dst) && !this.hooks.isOurAddress(p.dst)) {
+    if (isMulticast(p.dst)) return this.receiveMulticast(datagram, p, info);
+    if (!this.hooks.isOurAddress(p.dst)) {
       // One-hop datagram for someone else (a child's traffic through its parent): route it on.
-      if (!info.secured || !this.hooks.forwarding() || viaMesh || p.hopLimit <= 1) return;
+      if (!info.secured || !this.hooks.forwarding() || mesh || p.hopLimit <= 1) return;
       this.counters.forwarded++;
       const fwd = datagram.slice();
       fwd[7] = p.hopLimit - 1;
       this.sendDatagram(fwd, p.dst, true);
       return;
     }
-    if (p.nextHeader !== NextHeader.udp) return;
-    const u = parseUdp(p.payload, p.src, p.dst);
+    // Forwarders decremented Hops Left from what the originator put in (RFC 4944 §5.2).
+    this.deliverUdp(p, info, mesh ? MESH_HOPS - mesh.hopsLeft + 1 : 1, false);
+  }
+
+  /** A multicast datagram: MPL duplicate check and forwarding, tunnel decapsulation, then our groups. */
+  private receiveMulticast(datagram: Uint8Array, p: Ipv6Packet, info: LinkInfo): void {
+    const chain = walkHeaders(p);
+    if (!chain.ok) {
+      this.counters.rxMalformed++;
+      return;
+    }
+    const sequence = findMplSequence(chain.value.hopByHop);
+    if (sequence !== undefined) {
+      if (!info.secured) {
+        this.counters.rxInsecureDropped++;
+        return;
+      }
+      if (this.seedSet.seen(p.src, sequence)) {
+        this.counters.mplDuplicates++;
+        return;
+      }
+      if (this.hooks.forwarding() && p.hopLimit > 1) {
+        const copy = datagram.slice();
+        copy[7] = p.hopLimit - 1; // an MPL forwarder forwards at the IP layer (ip6_mpl.cpp: hopLimit--)
+        this.bufferMpl(copy, MPL_ROUTER_TRANSMISSIONS, true);
+      }
+      if (chain.value.upperType === NextHeader.ipv6 && ipv6Equal(p.dst, ALL_MPL_FORWARDERS)) {
+        const inner = parseIpv6(p.payload.subarray(chain.value.upperOffset));
+        if (!inner.ok) {
+          this.counters.rxMalformed++;
+          return;
+        }
+        if (!this.isMember(inner.value.dst)) return;
+        return this.deliverUdp(inner.value, info, hopsTravelled(p.hopLimit, MPL_TUNNEL_HOP_LIMIT), true);
+      }
+    }
+    if (!this.isMember(p.dst)) return;
+    this.deliverUdp(p, info, 1, false);
+  }
+
+  private deliverUdp(p: Ipv6Packet, info: LinkInfo, legHops: number, hopLimitKept: boolean): void {
+    const chain = walkHeaders(p);
+    if (!chain.ok || chain.value.upperType !== NextHeader.udp) return;
+    const u = parseUdp(p.payload.subarray(chain.value.upperOffset), p.src, p.dst);
     if (!u.ok) {
       this.counters.rxMalformed++;
       return;
@@ -364,7 +510,17 @@ export class ThreadLink implements ThreadNetwork {
       this.counters.rxInsecureDropped++;
       return;
     }
-    this.handlers.get(u.value.dstPort)?.({ src: p.src, dst: p.dst, srcPort: u.value.srcPort, dstPort: u.value.dstPort, hopLimit: p.hopLimit, payload: u.value.payload, link: info });
+    this.handlers.get(u.value.dstPort)?.({
+      src: p.src,
+      dst: p.dst,
+      srcPort: u.value.srcPort,
+      dstPort: u.value.dstPort,
+      hopLimit: p.hopLimit,
+      payload: u.value.payload,
+      link: info,
+      legHops,
+      hopLimitKept,
+    });
   }
 }
 
