@@ -6,170 +6,11 @@
 // receives arrive asynchronously at any time. The Thread role is polled and
 // mapped to the Mesh API's events and statuses (mbed-mesh-api.md §2).
 import type { StackKind } from '../../rig/schema.ts';
-import type { BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpStats } from '../driver.ts';
-import type { Transport } from '../transport.ts';
+import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from '../driver.ts';
+import { cliArg, OtCliError, type OtCli } from './ot-cli.ts';
+import { OtSockets } from './ot-sockets.ts';
 
-export class OtCliError extends Error {
-  readonly code = 'ERR_OT_CLI';
-  constructor(
-    readonly command: string,
-    readonly otError: number,
-    readonly otName: string,
-  ) {
-    super(`${command}: Error ${otError}: ${otName}`);
-  }
-}
-
-export class OtCliTimeoutError extends Error {
-  readonly code = 'ERR_OT_CLI_TIMEOUT';
-  constructor(command: string, ms: number, port: string) {
-    super(`${command}: no Done/Error from ${port} within ${ms} ms (wall clock)`);
-  }
-}
-
-export class OtCliGoneError extends Error {
-  readonly code = 'ERR_OT_CLI_GONE';
-  constructor(command: string, why: string) {
-    super(`${command}: the board's port went away (${why})`);
-  }
-}
-
-/** Lines a CLI prints on its own, not as a command's output (reference §4). */
-const ASYNC_LINE = [
-  /^\d+ bytes from \S+ \d+ /, // UDP receive: "5 bytes from <ip> <port> hello"
-  /^\d+ bytes from \S+: icmp_seq=/, // ping reply
-  /^\d+ packets transmitted, \d+ packets received\./,
-  /^TCP: /,
-  /^TCP Benchmark Complete/,
-  /^TCP Goodput/,
-  /^Join (success|failed)/,
-];
-
-const RESULT = /^(Done|Error (\d+): (\w+))$/;
-
-interface Pending {
-  command: string;
-  echoed: boolean;
-  lines: string[];
-  resolve: (lines: string[]) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-/** The line protocol of the OpenThread CLI: one command at a time (it drops input while one is pending). */
-export class OtCli {
-  private buf = '';
-  private pending: Pending | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
-  private gone: string | undefined;
-  private readonly asyncCbs: Array<(line: string) => void> = [];
-  private readonly logCbs: Array<(line: string) => void> = [];
-  defaultTimeoutMs = 10_000;
-
-  constructor(readonly transport: Transport) {
-    transport.onData((b) => this.receive(Buffer.from(b).toString('latin1')));
-    transport.onClose((why) => {
-      this.gone = why;
-      const p = this.pending;
-      this.pending = undefined;
-      if (p) {
-        clearTimeout(p.timer);
-        p.reject(new OtCliGoneError(p.command, why));
-      }
-    });
-  }
-
-  onAsync(cb: (line: string) => void): void {
-    this.asyncCbs.push(cb);
-  }
-  /** Lines that are neither output, echo nor async: log output, boot noise. */
-  onLog(cb: (line: string) => void): void {
-    this.logCbs.push(cb);
-  }
-
-  /** Runs one command; resolves with its output lines at Done, rejects with the CLI's Error. */
-  command(cmd: string, timeoutMs = this.defaultTimeoutMs): Promise<string[]> {
-    const run = () =>
-      new Promise<string[]>((resolve, reject) => {
-        if (this.gone) return reject(new OtCliGoneError(cmd, this.gone));
-        const timer = setTimeout(() => {
-          if (this.pending?.timer === timer) this.pending = undefined;
-          reject(new OtCliTimeoutError(cmd, timeoutMs, this.transport.path));
-        }, timeoutMs);
-        this.pending = { command: cmd, echoed: false, lines: [], resolve, reject, timer };
-        this.transport.write(`${cmd}\r\n`).catch((e: Error) => {
-          clearTimeout(timer);
-          this.pending = undefined;
-          reject(e);
-        });
-      });
-    const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  /** A command that prints nothing (reset, factoryreset): send it and let the CLI restart. */
-  async silent(cmd: string, settleMs = 500): Promise<void> {
-    await this.queue;
-    await this.transport.write(`${cmd}\r\n`);
-    await new Promise((r) => setTimeout(r, settleMs));
-  }
-
-  /** After a reset: `version` until the CLI answers, draining whatever it printed meanwhile. */
-  async resync(withinMs = 10_000): Promise<string> {
-    const until = Date.now() + withinMs;
-    let last: Error | undefined;
-    while (Date.now() < until) {
-      try {
-        return (await this.command('version', 1000))[0] ?? '';
-      } catch (e) {
-        last = e as Error;
-        if (e instanceof OtCliGoneError) throw e;
-      }
-    }
-    throw new Error(`${this.transport.path}: the CLI did not answer 'version' within ${withinMs} ms (${last?.message ?? 'no answer'})`);
-  }
-
-  private receive(text: string): void {
-    this.buf += text;
-    for (;;) {
-      const nl = this.buf.indexOf('\n');
-      if (nl < 0) break;
-      const raw = this.buf.slice(0, nl).replace(/\r$/, '');
-      this.buf = this.buf.slice(nl + 1);
-      this.line(raw);
-    }
-  }
-
-  private line(raw: string): void {
-    // Prompts: a line may start with one or more "> " (after a result, or before an async line).
-    const line = raw.replace(/^(> ?)+/, '').trimEnd();
-    if (line === '') return;
-    if (ASYNC_LINE.some((re) => re.test(line))) {
-      for (const cb of this.asyncCbs) cb(line);
-      return;
-    }
-    const p = this.pending;
-    if (!p) {
-      for (const cb of this.logCbs) cb(line);
-      return;
-    }
-    if (!p.echoed && line === p.command) {
-      p.echoed = true;
-      return;
-    }
-    const m = RESULT.exec(line);
-    if (m) {
-      this.pending = undefined;
-      clearTimeout(p.timer);
-      if (m[1] === 'Done') p.resolve(p.lines);
-      else p.reject(new OtCliError(p.command, Number(m[2]), m[3]!));
-      return;
-    }
-    if (p.echoed) p.lines.push(line);
-    else for (const cb of this.logCbs) cb(line);
-  }
-}
+export { OtCli, OtCliError, OtCliGoneError, OtCliTimeoutError } from './ot-cli.ts';
 
 /** mbed-mesh-api Thread keys → dataset fields (mbed-mesh-api.md §4). */
 function datasetCommands(config: Record<string, string>): string[] {
@@ -184,7 +25,7 @@ function datasetCommands(config: Record<string, string>): string[] {
   const ext = config['thread-config-extended-panid'];
   if (ext !== undefined) out.push(`dataset extpanid ${hex(ext)}`);
   const name = config['thread-config-network-name'];
-  if (name !== undefined) out.push(`dataset networkname ${name}`);
+  if (name !== undefined) out.push(`dataset networkname ${cliArg(name)}`);
   const ml = config['thread-config-ml-prefix'];
   if (ml !== undefined) {
     const h = hex(ml).padEnd(16, '0');
@@ -205,14 +46,20 @@ type Role = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
 export interface OtDriverOptions {
   /** Wall ms between `state` polls while connected. */
   pollMs?: number;
+  /**
+   * Board time, µs. The CLI stamps nothing, so this is host time; boards of one
+   * run share the bench's clock, so a generated payload's stamp is comparable
+   * on the receiving board. Default: this process's monotonic clock.
+   */
+  clock?: () => number;
 }
 
 export class OpenThreadCliDriver implements BoardDriver {
   readonly kind = 'openthread-cli';
   private readonly eventCbs: Array<(e: MeshEventRecord) => void> = [];
   private readonly bootCbs: Array<(i: Partial<BoardIdentity>) => void> = [];
-  private readonly udpCbs: Array<(d: { from: string; port: number; text: string }) => void> = [];
-  private readonly started = Date.now();
+  private readonly sockets: OtSockets;
+  private readonly clock: () => number;
   private poll: NodeJS.Timeout | undefined;
   private polling = false;
   private connected = false;
@@ -225,15 +72,13 @@ export class OpenThreadCliDriver implements BoardDriver {
     readonly cli: OtCli,
     private readonly opts: OtDriverOptions = {},
   ) {
-    cli.onAsync((line) => {
-      const m = /^(\d+) bytes from (\S+) (\d+) (.*)$/.exec(line);
-      if (m) for (const cb of this.udpCbs) cb({ from: m[2]!, port: Number(m[3]), text: m[4]! });
-    });
+    this.clock = opts.clock ?? (() => Math.round(performance.now() * 1000));
+    this.sockets = new OtSockets(cli, { clock: this.clock });
+    cli.onAsync((line) => this.sockets.received(line));
   }
 
-  /** Board time: the CLI has no µs clock we can stamp lines with, so host time since the driver opened. */
   private now(): number {
-    return (Date.now() - this.started) * 1000;
+    return this.clock();
   }
 
   private emit(event: string, status: string, callback = true): void {
@@ -300,6 +145,8 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.role = 'detached';
     this.emit('MESH_BOOTSTRAP_STARTED', 'CONNECTING');
     this.startPolling();
+    // mesh-minimal starts its light control once connect() is under way.
+    await this.sockets.startLight().catch(() => undefined);
     return { value: NSAPI_OK, t };
   }
 
@@ -395,7 +242,9 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.stopPolling();
     await this.cli.silent('reset');
     const version = await this.cli.resync();
-    // After reset: disabled, interface down, dataset kept, no autostart (reference §3.2).
+    // After reset: disabled, interface down, dataset kept, no autostart (reference §3.2);
+    // the UDP socket and multicast groups live in RAM and are gone.
+    this.sockets.forget();
     const was = this.connected;
     this.connected = false;
     this.role = 'disabled';
@@ -403,63 +252,54 @@ export class OpenThreadCliDriver implements BoardDriver {
     for (const cb of this.bootCbs) cb({ firmware: 'openthread-cli', version, stacks: ['thread'] });
   }
 
-  // --- The board API's sockets and light, mapped onto the CLI's single UDP socket.
-  // (Being mapped: until then they say so instead of pretending.)
+  // --- The board API's sockets and light (ot-sockets.ts).
 
-  udpOpen(): Promise<Timed<{ result: number; socket?: number }>> {
-    return Promise.reject(new Error('openthread-cli driver: udpOpen is not mapped yet'));
+  udpOpen(port: number, events: boolean): Promise<Timed<{ result: number; socket?: number }>> {
+    return this.sockets.open(port, events);
   }
-  udpSend(): Promise<Timed<number>> {
-    return Promise.reject(new Error('openthread-cli driver: udpSend is not mapped yet'));
+  udpSend(socket: number, addr: string, port: number, payload: UdpPayload, hopLimit?: number): Promise<Timed<number>> {
+    return this.sockets.send(socket, addr, port, payload, hopLimit);
   }
-  udpBurst(): Promise<Timed<number>> {
-    return Promise.reject(new Error('openthread-cli driver: udpBurst is not mapped yet'));
+  udpBurst(socket: number, addr: string, port: number, length: number, count: number, intervalUs?: number): Promise<Timed<number>> {
+    return this.sockets.burst(socket, addr, port, length, count, intervalUs);
   }
-  udpStats(): Promise<UdpStats> {
-    return Promise.reject(new Error('openthread-cli driver: udpStats is not mapped yet'));
+  udpStats(socket: number): Promise<UdpStats> {
+    return Promise.resolve(this.sockets.stats(socket));
   }
-  udpClose(): Promise<Timed<number>> {
-    return Promise.reject(new Error('openthread-cli driver: udpClose is not mapped yet'));
+  udpClose(socket: number): Promise<Timed<number>> {
+    return this.sockets.close(socket);
   }
   lightPress(): Promise<Timed<{ result: number; state: boolean }>> {
-    return Promise.reject(new Error('openthread-cli driver: lightPress is not mapped yet'));
+    return this.sockets.press();
   }
   lightGet(): Promise<{ led: boolean; received: number; sent: number }> {
-    return Promise.reject(new Error('openthread-cli driver: lightGet is not mapped yet'));
+    return Promise.resolve(this.sockets.lightState());
   }
-  onAppEvent(): void {}
+  onAppEvent(cb: (e: AppEvent) => void): void {
+    this.sockets.onAppEvent(cb);
+  }
 
-  // --- UDP and ping, beyond the Mesh API calls every driver has.
+  // --- Beyond the board API.
 
-  async cliUdpOpen(port: number): Promise<void> {
-    await this.cli.command('udp open');
-    await this.cli.command(`udp bind :: ${port}`);
-  }
-  async cliUdpSend(ip: string, port: number, text: string): Promise<void> {
-    if (!/^[\x21-\x7e]+( [\x21-\x7e]+)*$/.test(text)) throw new Error(`udpSend: text must be printable ASCII words (got ${JSON.stringify(text)})`);
-    await this.cli.command(`udp send ${ip} ${port} ${text}`);
-  }
-  async cliUdpClose(): Promise<void> {
-    await this.cli.command('udp close');
-  }
-  onCliUdp(cb: (d: { from: string; port: number; text: string }) => void): void {
-    this.udpCbs.push(cb);
-  }
   /** `ping async`: resolves with the statistics line's counts (the CLI stays free meanwhile). */
   ping(ip: string, opts: { size?: number; count?: number; withinMs?: number } = {}): Promise<{ sent: number; received: number }> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ping ${ip}: no statistics line within ${opts.withinMs ?? 10_000} ms`)), opts.withinMs ?? 10_000);
-      let done = false;
-      this.cli.onAsync((line) => {
+      const stop = this.cli.onAsync((line) => {
         const m = /^(\d+) packets transmitted, (\d+) packets received\./.exec(line);
-        if (m && !done) {
-          done = true;
-          clearTimeout(timer);
-          resolve({ sent: Number(m[1]), received: Number(m[2]) });
-        }
+        if (!m) return;
+        finish();
+        resolve({ sent: Number(m[1]), received: Number(m[2]) });
       });
-      this.cli.command(`ping async ${ip} ${opts.size ?? 8} ${opts.count ?? 1}`).catch((e: Error) => {
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`ping ${ip}: no statistics line within ${opts.withinMs ?? 10_000} ms`));
+      }, opts.withinMs ?? 10_000);
+      const finish = () => {
         clearTimeout(timer);
+        stop();
+      };
+      this.cli.command(`ping async ${ip} ${opts.size ?? 8} ${opts.count ?? 1}`).catch((e: Error) => {
+        finish();
         reject(e);
       });
     });
@@ -473,6 +313,7 @@ export class OpenThreadCliDriver implements BoardDriver {
   }
   async close(): Promise<void> {
     this.stopPolling();
+    this.sockets.stop();
     await this.cli.transport.close();
   }
 }

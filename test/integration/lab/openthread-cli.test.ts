@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MeshEventRecord } from '../../../harness/board/driver.ts';
-import type { OtCliError} from '../../../harness/board/drivers/openthread-cli.ts';
+import type { AppEvent, MeshEventRecord } from '../../../harness/board/driver.ts';
+import type { OtCliError } from '../../../harness/board/drivers/openthread-cli.ts';
 import { OpenThreadCliDriver, OtCli, OtCliGoneError } from '../../../harness/board/drivers/openthread-cli.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
 
@@ -16,7 +16,7 @@ const THREAD = {
   'thread-config-panid': '0x0700',
   'thread-config-channel': '22',
   'thread-config-extended-panid': 'f1b5a1b2c4d5a1bd',
-  'thread-config-network-name': 'Thread-Network',
+  'thread-config-network-name': 'Thread Network',
   'thread-config-ml-prefix': 'fd000db800000000',
   'router-selection-jitter': '1',
 };
@@ -87,6 +87,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     const sa = await a.driver.status();
     expect(sa.status).to.equal('LOCAL_UP');
     expect(sa.details).to.include({ role: 'leader', channel: '22', panid: '0x0700' });
+    // The name's space went to the CLI escaped (`dataset networkname Thread\ Network`).
+    expect(await a.driver.cli.command('networkname')).to.deep.equal(['Thread Network']);
     expect(a.events.map((e) => `${e.event}→${e.status}`)).to.deep.equal(['MESH_BOOTSTRAP_STARTED→CONNECTING', 'MESH_CONNECTED_LOCAL→LOCAL_UP']);
     // The leader took 6.5 s of Thread time (≈ 6.5/SPEED s here) after connect.
     const took = a.events[1]!.t - a.events[0]!.t;
@@ -102,26 +104,120 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     await until('router', async () => ((await b.driver.status()).details.role === 'router' ? true : undefined));
   });
 
-  it('carries UDP and ping between two nodes; receives arrive as async lines between commands', async () => {
+  /** A leader and `more` nodes attached to it. */
+  async function network(more: number): Promise<Array<Awaited<ReturnType<typeof node>>>> {
     const a = await node(1);
     await a.driver.meshInit('thread', THREAD);
     await a.driver.connect();
     await until('leader', () => a.events.find((e) => e.status === 'LOCAL_UP'));
-    const b = await node(2);
-    await b.driver.meshInit('thread', THREAD);
-    await b.driver.connect();
-    await until('child', () => b.events.find((e) => e.status === 'LOCAL_UP'));
-    const got: string[] = [];
-    a.driver.onCliUdp((d) => got.push(`${d.port} ${d.text}`));
-    await a.driver.cliUdpOpen(5683);
-    await b.driver.cliUdpOpen(49153);
-    const target = (await a.driver.cli.command('ipaddr mleid'))[0]!;
-    await b.driver.cliUdpSend(target, 5683, 'hello');
-    await until('udp', () => (got.length ? got : undefined));
-    expect(got).to.deep.equal(['49153 hello']);
-    expect(await a.driver.cli.command('state')).to.deep.equal(['leader']); // the CLI still in step after an async line
-    expect(await b.driver.ping(target, { count: 2 })).to.deep.equal({ sent: 2, received: 2 });
-    expect(await b.driver.ping('fd00:db8::dead', { count: 1 })).to.deep.equal({ sent: 1, received: 0 });
+    const out = [a];
+    for (let i = 0; i < more; i++) {
+      const n = await node(2 + i);
+      await n.driver.meshInit('thread', THREAD);
+      await n.driver.connect();
+      await until(`node ${2 + i} attached`, () => n.events.find((e) => e.status === 'LOCAL_UP'));
+      out.push(n);
+    }
+    return out;
+  }
+
+  function appEvents(d: OpenThreadCliDriver): AppEvent[] {
+    const list: AppEvent[] = [];
+    d.onAppEvent((e) => list.push(e));
+    return list;
+  }
+
+  it('carries UDP through the board API (`udp open/bind/send`); receives arrive as async lines between commands; ping', async () => {
+    const [a, b] = await network(1);
+    const got = appEvents(a!.driver);
+    const lines: string[] = [];
+    a!.driver.cli.onAsync((l) => lines.push(l));
+    const rx = (await a!.driver.udpOpen(5683, true)).value;
+    expect(rx.result).to.equal(0);
+    const tx = (await b!.driver.udpOpen(0, false)).value;
+    const target = (await a!.driver.cli.command('ipaddr mleid'))[0]!;
+    const source = (await b!.driver.cli.command('ipaddr mleid'))[0]!;
+    expect((await b!.driver.udpSend(tx.socket!, target, 5683, { data: Buffer.from('hello world') })).value).to.equal(11);
+    const e = await until('udp event', () => got.find((x) => x.kind === 'udp'));
+    expect(e).to.deep.include({ kind: 'udp', socket: rx.socket, src: source, length: 11, hops: -1, head: Buffer.from('hello world').toString('hex') });
+    // What the CLI printed (src/cli/cli_udp.cpp): "<n> bytes from <ip> <port> <text>"; the space went escaped and arrived.
+    expect(lines.find((l) => l.includes('bytes from'))).to.match(new RegExp(`^11 bytes from ${source} \\d+ hello world$`));
+    // Binary bytes go as hex, and the receiver prints up to the first NUL.
+    expect((await b!.driver.udpSend(tx.socket!, target, 5683, { data: new Uint8Array([0x41, 0x42, 0x00, 0x43]) })).value).to.equal(4);
+    await until('second datagram', () => (got.filter((x) => x.kind === 'udp').length === 2 ? true : undefined));
+    expect(lines.filter((l) => l.includes('bytes from'))[1]).to.match(/^4 bytes from \S+ \d+ AB$/);
+    expect(await a!.driver.cli.command('state')).to.deep.equal(['leader']); // still in step after async lines
+    // What the CLI cannot do, said as Mbed would.
+    expect((await b!.driver.udpSend(tx.socket!, target, 5683, { length: 10 }, 3)).value, 'hop limit').to.equal(-3002);
+    expect((await b!.driver.udpSend(99, target, 5683, { length: 10 })).value, 'no such socket').to.equal(-3005);
+    const stats = await a!.driver.udpStats(rx.socket!);
+    expect(stats).to.include({ rxPackets: 2, rxBytes: 15, maxHops: -1, latP50Us: -1 });
+    expect(await b!.driver.ping(target, { count: 2 })).to.deep.equal({ sent: 2, received: 2 });
+    expect(await b!.driver.ping('fd00:db8::dead', { count: 1 })).to.deep.equal({ sent: 1, received: 0 });
+  });
+
+  it('bursts generated datagrams paced driver-side; counters and latency come from the stamped payloads', async () => {
+    const [a, b] = await network(1);
+    const bEvents = appEvents(b!.driver);
+    const rx = (await a!.driver.udpOpen(5001, false)).value.socket!;
+    const tx = (await b!.driver.udpOpen(0, false)).value.socket!;
+    const target = (await a!.driver.cli.command('ipaddr mleid'))[0]!;
+    const t0 = Date.now();
+    expect((await b!.driver.udpBurst(tx, target, 5001, 48, 20, 10_000)).value).to.equal(0);
+    expect((await b!.driver.udpBurst(tx, target, 5001, 48, 20)).value, 'a second burst while one runs').to.equal(-3020);
+    const done = await until('udp.burst', () => bEvents.find((e) => e.kind === 'udp.burst'));
+    expect(done).to.include({ socket: tx, sent: 20, failed: 0 });
+    // Paced: 19 intervals of 10 ms at least.
+    expect(Date.now() - t0).to.be.at.least(190);
+    const stats = await until('20 received', async () => {
+      const s = await a!.driver.udpStats(rx);
+      return s.rxPackets === 20 ? s : undefined;
+    });
+    expect(stats.rxBytes).to.equal(20 * 48);
+    expect(stats.rxLastT - stats.rxFirstT).to.be.at.least(150_000);
+    // Latency: host time from `udp send` to the receive line, through two PTYs and the fake's 20 ms inbox poll.
+    expect(stats.latP50Us).to.be.within(1, 500_000);
+    expect(stats.latP99Us).to.be.at.least(stats.latP50Us);
+    expect((await b!.driver.udpStats(tx)).txPackets).to.equal(20);
+    // A payload too long to carry its stamp on one CLI line goes as `udp send -s`: counted, not timed.
+    expect((await b!.driver.udpSend(tx, target, 5001, { length: 400 })).value).to.equal(400);
+    const after = await until('the long one', async () => {
+      const s = await a!.driver.udpStats(rx);
+      return s.rxPackets === 21 ? s : undefined;
+    });
+    expect(after.rxBytes).to.equal(20 * 48 + 400);
+  });
+
+  it('plays mesh-minimal light control: a press multicasts t:lights to ff15::810a:64d1 port 1234; every LED follows', async () => {
+    const [a, b, c] = await network(2);
+    const lines: string[] = [];
+    a!.driver.cli.onAsync((l) => lines.push(l));
+    const aLight = appEvents(a!.driver);
+    const cLight = appEvents(c!.driver);
+    const bAddr = (await b!.driver.cli.command('ipaddr mleid'))[0]!;
+    expect(await a!.driver.cli.command('ipmaddr')).to.include('ff15::810a:64d1');
+    const press = (await b!.driver.lightPress()).value;
+    expect(press).to.deep.equal({ result: 20, state: true });
+    await until('a heard it', () => aLight.find((e) => e.kind === 'light'));
+    await until('c heard it', () => cLight.find((e) => e.kind === 'light'));
+    expect(aLight.find((e) => e.kind === 'light')).to.deep.include({ led: true, from: bAddr, hops: -1 });
+    // The 20 bytes "t:lights;g:001;s:1;" + NUL, printed up to the NUL (mbed-mesh-api.md §5).
+    expect(lines.find((l) => l.includes('bytes from'))).to.match(new RegExp(`^20 bytes from ${bAddr} 1234 t:lights;g:001;s:1;$`));
+    expect(await a!.driver.lightGet()).to.deep.equal({ led: true, received: 1, sent: 0 });
+    // The presser's LED follows its own message, as the example's does.
+    expect(await b!.driver.lightGet()).to.deep.equal({ led: true, received: 1, sent: 1 });
+    // c heard "on", so its press turns every light off.
+    expect((await c!.driver.lightPress()).value).to.deep.equal({ result: 20, state: false });
+    await until('a off', async () => ((await a!.driver.lightGet()).led === false ? true : undefined));
+    await until('b off', async () => ((await b!.driver.lightGet()).led === false ? true : undefined));
+    // The CLI has one socket: a board-API socket on another port takes it from the example until closed.
+    const s = (await a!.driver.udpOpen(5683, true)).value;
+    expect(s.result).to.equal(0);
+    expect((await a!.driver.udpOpen(5684, true)).value.result, 'a second bound port').to.equal(-3005);
+    expect((await a!.driver.udpOpen(1234, true)).value.result, "the example's port").to.equal(-3003);
+    expect((await a!.driver.lightPress()).value.result, 'no socket for the example meanwhile').to.equal(-3005);
+    expect((await a!.driver.udpClose(s.socket!)).value).to.equal(0);
+    expect((await a!.driver.lightPress()).value).to.deep.equal({ result: 20, state: true });
   });
 
   it('disconnects (thread stop) and resets silently, resynchronising with `version` (§3.2)', async () => {

@@ -1,0 +1,386 @@
+// The board API's UDP sockets and the light-control example, mapped onto the
+// OpenThread CLI's one UDP socket (`udp open|bind|send|close`, reference
+// openthread-cli.md §4). The CLI has a single socket, so the sockets of the
+// board API share it: it is bound to the port a socket asked for, else to the
+// light-control port while the example runs, else left to an ephemeral port.
+// Counters, latency and bursts are kept here, driver-side, from the lines the
+// CLI prints; the CLI tells nothing of the route a datagram took, so hops are
+// reported as unknown (-1).
+import type { AppEvent, Timed, UdpPayload, UdpStats } from '../driver.ts';
+import { cliArg, OT_CLI_MAX_LINE, OtCliError, type OtCli } from './ot-cli.ts';
+
+// nsapi_error_t (mbed-mesh-api.md §2, nsapi_types.h).
+const NSAPI_UNSUPPORTED = -3002;
+const NSAPI_PARAMETER = -3003;
+const NSAPI_NO_CONNECTION = -3004;
+const NSAPI_NO_SOCKET = -3005;
+const NSAPI_NO_MEMORY = -3007;
+const NSAPI_DEVICE_ERROR = -3012;
+const NSAPI_BUSY = -3020;
+
+/** mbed-os-example-mesh-minimal's light control (mbed-mesh-api.md §5). */
+export const LIGHT_PORT = 1234;
+export const LIGHT_GROUP = 'ff15::810a:64d1';
+/** `t:lights;g:001;s:<0|1>;` and its NUL: sendto() always sends 20 bytes. */
+export function lightMessage(on: boolean): Uint8Array {
+  const out = new Uint8Array(20);
+  out.set(Buffer.from(`t:lights;g:001;s:${on ? 1 : 0};`, 'latin1'));
+  return out;
+}
+/** What the example makes of a message (it reads at most 19 bytes): undefined when it is no lights message. */
+export function parseLightText(text: string): boolean | undefined {
+  const head = text.slice(0, 19);
+  if (!head.includes('t:lights;')) return undefined;
+  if (head.includes('s:1;')) return true;
+  if (head.includes('s:0;')) return false;
+  return undefined;
+}
+
+/**
+ * A generated payload: "mb<seq>:<send time µs>;" then OpenThread's own filler
+ * pattern (0-9A-Za-z, as `udp send -s` writes it). Printable, so the receiving
+ * CLI prints it whole (it prints a payload as a C string).
+ */
+export function generatedPayload(length: number, seq: number, tUs: number): string {
+  let text = `mb${seq}:${Math.round(tUs)};`.slice(0, length);
+  const filler = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  for (let i = 0; text.length < length; i++) text += filler[i % filler.length];
+  return text;
+}
+const STAMP = /^mb(\d+):(\d+);/;
+
+/** A UDP receive line: "<n> bytes from <ip> <port> <text>" (src/cli/cli_udp.cpp, HandleUdpReceive). */
+export function parseUdpLine(line: string): { length: number; src: string; srcPort: number; text: string } | undefined {
+  const m = /^(\d+) bytes from (\S+) (\d+)(?: (.*))?$/.exec(line);
+  return m ? { length: Number(m[1]), src: m[2]!, srcPort: Number(m[3]), text: m[4] ?? '' } : undefined;
+}
+
+/** The payload argument of `udp send`: text (one CLI argument, escaped) when printable, else hex. */
+function payloadArgs(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes).toString('latin1');
+  if (bytes.length > 0 && /^[\x20-\x7e]*$/.test(text)) return `-t ${cliArg(text)}`;
+  return `-x ${Buffer.from(bytes).toString('hex')}`;
+}
+
+function nsapiOf(e: unknown): number {
+  if (!(e instanceof OtCliError)) throw e;
+  // Error numbering: src/core/common/error.cpp (reference §4).
+  switch (e.otError) {
+    case 3: // NoBufs
+      return NSAPI_NO_MEMORY;
+    case 4: // NoRoute
+    case 16: // Detached
+      return NSAPI_NO_CONNECTION;
+    case 6: // Parse
+    case 7: // InvalidArgs
+      return NSAPI_PARAMETER;
+    default:
+      return NSAPI_DEVICE_ERROR;
+  }
+}
+
+interface Socket {
+  id: number;
+  /** The port asked for; 0: any. */
+  port: number;
+  events: boolean;
+  nextSeq: number;
+  bursting: boolean;
+  closed: boolean;
+  rxPackets: number;
+  rxBytes: number;
+  rxFirstT: number;
+  rxLastT: number;
+  latenciesUs: number[];
+  txPackets: number;
+  txFailed: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return -1;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export interface OtSocketsOptions {
+  /** Board time, µs: the stamp a generated payload carries and the time of every event. */
+  clock: () => number;
+  /** Random in [0, 1) for the light's re-advertisement delay. */
+  random?: () => number;
+  maxLine?: number;
+}
+
+export class OtSockets {
+  private readonly sockets = new Map<number, Socket>();
+  private nextId = 1;
+  /** What the CLI's one socket is doing: closed, open (ephemeral port), or bound to a port. */
+  private cliSocket: { open: boolean; port?: number } = { open: false };
+  private light = { running: false, state: false, led: false, received: 0, sent: 0, self: '', readvertise: undefined as NodeJS.Timeout | undefined };
+  private readonly appCbs: Array<(e: AppEvent) => void> = [];
+
+  constructor(
+    private readonly cli: OtCli,
+    private readonly opts: OtSocketsOptions,
+  ) {}
+
+  onAppEvent(cb: (e: AppEvent) => void): void {
+    this.appCbs.push(cb);
+  }
+
+  private emit(e: AppEvent): void {
+    for (const cb of this.appCbs) cb(e);
+  }
+
+  private now(): number {
+    return this.opts.clock();
+  }
+
+  /** The port the CLI socket should be bound to: a socket's own port, else the light's, else any. */
+  private wantedPort(): number | undefined {
+    for (const s of this.sockets.values()) if (s.port !== 0) return s.port;
+    return this.light.running ? LIGHT_PORT : undefined;
+  }
+
+  /** Brings the CLI socket to what the open sockets and the light need. */
+  private async sync(): Promise<void> {
+    const needed = this.sockets.size > 0 || this.light.running;
+    const port = this.wantedPort();
+    if (!needed) {
+      if (this.cliSocket.open) await this.cli.command('udp close');
+      this.cliSocket = { open: false };
+      return;
+    }
+    if (this.cliSocket.open && this.cliSocket.port === port) return;
+    // Rebinding an open socket: close and open again, so the old port is free at once.
+    if (this.cliSocket.open) await this.cli.command('udp close');
+    this.cliSocket = { open: false };
+    await this.cli.command('udp open');
+    this.cliSocket = { open: true };
+    if (port !== undefined) {
+      await this.cli.command(`udp bind :: ${port}`);
+      this.cliSocket.port = port;
+    }
+  }
+
+  /** The CLI forgot its socket and groups (reset, a new process). */
+  forget(): void {
+    this.cliSocket = { open: false };
+    this.stopLight();
+    for (const s of this.sockets.values()) s.closed = true;
+    this.sockets.clear();
+  }
+
+  async open(port: number, events: boolean): Promise<Timed<{ result: number; socket?: number }>> {
+    const t = this.now();
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return { value: { result: NSAPI_PARAMETER }, t };
+    if (port !== 0) {
+      // One CLI socket: a second bound port, or the light's port while the example runs, cannot be had.
+      if (port === LIGHT_PORT && this.light.running) return { value: { result: NSAPI_PARAMETER }, t };
+      if ([...this.sockets.values()].some((s) => s.port !== 0)) return { value: { result: NSAPI_NO_SOCKET }, t };
+    }
+    const s: Socket = { id: this.nextId++, port, events, nextSeq: 0, bursting: false, closed: false, rxPackets: 0, rxBytes: 0, rxFirstT: 0, rxLastT: 0, latenciesUs: [], txPackets: 0, txFailed: 0 };
+    this.sockets.set(s.id, s);
+    try {
+      await this.sync();
+    } catch (e) {
+      this.sockets.delete(s.id);
+      return { value: { result: nsapiOf(e) }, t: this.now() };
+    }
+    return { value: { result: 0, socket: s.id }, t: this.now() };
+  }
+
+  async close(id: number): Promise<Timed<number>> {
+    const s = this.sockets.get(id);
+    if (!s) return { value: NSAPI_NO_SOCKET, t: this.now() };
+    s.closed = true;
+    this.sockets.delete(id);
+    try {
+      await this.sync();
+    } catch (e) {
+      return { value: nsapiOf(e), t: this.now() };
+    }
+    return { value: 0, t: this.now() };
+  }
+
+  /** One `udp send`; the bytes sent or a negative nsapi_error_t. */
+  private async sendBytes(addr: string, port: number, payload: string): Promise<number> {
+    const line = `udp send ${addr} ${port} ${payload}`;
+    if (line.length > (this.opts.maxLine ?? OT_CLI_MAX_LINE)) return NSAPI_PARAMETER;
+    try {
+      await this.cli.command(line);
+      return 0;
+    } catch (e) {
+      return nsapiOf(e);
+    }
+  }
+
+  /** The `udp send` argument for a generated payload: stamped text when it fits on a line, else `-s` (unstamped). */
+  private generated(s: Socket, addr: string, port: number, length: number): string {
+    const text = generatedPayload(length, s.nextSeq++, this.now());
+    const fits = `udp send ${addr} ${port} -t ${text}`.length <= (this.opts.maxLine ?? OT_CLI_MAX_LINE);
+    return fits ? `-t ${text}` : `-s ${length}`;
+  }
+
+  async send(id: number, addr: string, port: number, payload: UdpPayload, hopLimit?: number): Promise<Timed<number>> {
+    const s = this.sockets.get(id);
+    if (!s) return { value: NSAPI_NO_SOCKET, t: this.now() };
+    // `udp send` takes no hop limit: the CLI sends with the stack's default.
+    if (hopLimit !== undefined) return { value: NSAPI_UNSUPPORTED, t: this.now() };
+    const length = 'data' in payload ? payload.data.length : payload.length;
+    if (!Number.isInteger(length) || length < 1 || length > 1280) return { value: NSAPI_PARAMETER, t: this.now() };
+    const arg = 'data' in payload ? payloadArgs(payload.data) : this.generated(s, addr, port, length);
+    const t = this.now();
+    const r = await this.sendBytes(addr, port, arg);
+    if (r === 0) s.txPackets++;
+    else s.txFailed++;
+    return { value: r === 0 ? length : r, t };
+  }
+
+  /** Starts a paced loop of generated datagrams; a `udp.burst` event ends it. */
+  async burst(id: number, addr: string, port: number, length: number, count: number, intervalUs = 0): Promise<Timed<number>> {
+    const s = this.sockets.get(id);
+    const t = this.now();
+    if (!s) return { value: NSAPI_NO_SOCKET, t };
+    if (s.bursting) return { value: NSAPI_BUSY, t };
+    if (!Number.isInteger(length) || length < 1 || length > 1280 || !Number.isInteger(count) || count < 1 || intervalUs < 0) return { value: NSAPI_PARAMETER, t };
+    s.bursting = true;
+    void this.runBurst(s, addr, port, length, count, intervalUs);
+    return { value: 0, t };
+  }
+
+  private async runBurst(s: Socket, addr: string, port: number, length: number, count: number, intervalUs: number): Promise<void> {
+    let sent = 0;
+    let failed = 0;
+    const start = this.now();
+    try {
+      for (let i = 0; i < count && !s.closed; i++) {
+        const due = start + i * intervalUs;
+        const wait = (due - this.now()) / 1000;
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        let r: number;
+        try {
+          r = await this.sendBytes(addr, port, this.generated(s, addr, port, length));
+        } catch {
+          r = NSAPI_DEVICE_ERROR; // the port went away: the rest fail too
+        }
+        if (r === 0) {
+          sent++;
+          s.txPackets++;
+        } else {
+          failed++;
+          s.txFailed++;
+        }
+      }
+    } finally {
+      s.bursting = false;
+      this.emit({ kind: 'udp.burst', t: this.now(), socket: s.id, sent, failed });
+    }
+  }
+
+  stats(id: number): UdpStats {
+    const s = this.sockets.get(id);
+    if (!s) throw new Error(`udp.stats: no socket ${id}`);
+    const lat = [...s.latenciesUs].sort((a, b) => a - b);
+    return {
+      rxPackets: s.rxPackets,
+      rxBytes: s.rxBytes,
+      rxFirstT: s.rxFirstT,
+      rxLastT: s.rxLastT,
+      maxHops: -1,
+      latP50Us: percentile(lat, 50),
+      latP99Us: percentile(lat, 99),
+      txPackets: s.txPackets,
+      txFailed: s.txFailed,
+    };
+  }
+
+  /** A UDP receive line from the CLI: to the socket bound to the CLI socket's port, or to the light. */
+  received(line: string): boolean {
+    const d = parseUdpLine(line);
+    if (!d) return false;
+    const t = this.now();
+    const port = this.cliSocket.port;
+    if (port === LIGHT_PORT && this.light.running) {
+      const on = parseLightText(d.text);
+      if (on !== undefined) this.heard(on, d.src, t);
+      return true;
+    }
+    const s = [...this.sockets.values()].find((x) => x.port === port && port !== undefined);
+    if (!s) return true;
+    s.rxPackets++;
+    s.rxBytes += d.length;
+    if (s.rxPackets === 1) s.rxFirstT = t;
+    s.rxLastT = t;
+    const stamp = STAMP.exec(d.text);
+    if (stamp) s.latenciesUs.push(Math.max(0, t - Number(stamp[2])));
+    if (s.events) {
+      const head = Buffer.from(d.text.slice(0, 16), 'latin1').toString('hex');
+      this.emit({ kind: 'udp', t, socket: s.id, src: d.src, srcPort: d.srcPort, length: d.length, hops: -1, head });
+    }
+    return true;
+  }
+
+  // --- the light-control example
+
+  /** Starts the example after connect, as mesh-minimal does: port 1234, group ff15::810a:64d1. */
+  async startLight(): Promise<void> {
+    if (this.light.running) return;
+    try {
+      await this.cli.command(`ipmaddr add ${LIGHT_GROUP}`);
+    } catch (e) {
+      if (!(e instanceof OtCliError && e.otError === 24)) throw e; // 24 Already: still subscribed
+    }
+    this.light.running = true;
+    await this.sync();
+    this.light.self = (await this.cli.command('ipaddr mleid').catch(() => [] as string[]))[0] ?? '';
+  }
+
+  private stopLight(): void {
+    if (this.light.readvertise) clearTimeout(this.light.readvertise);
+    this.light.readvertise = undefined;
+    this.light.running = false;
+  }
+
+  /** The button: toggle, multicast the state; the example's LED follows when its own message is heard. */
+  async press(): Promise<Timed<{ result: number; state: boolean }>> {
+    const t = this.now();
+    // Without the example's socket, sendto() has no socket (as on the simulated firmware).
+    if (!this.light.running || this.cliSocket.port !== LIGHT_PORT) return { value: { result: NSAPI_NO_SOCKET, state: this.light.state }, t };
+    this.light.state = !this.light.state;
+    const result = await this.sendLight();
+    return { value: { result, state: this.light.state }, t };
+  }
+
+  private async sendLight(): Promise<number> {
+    this.light.sent++;
+    const r = await this.sendBytes(LIGHT_GROUP, LIGHT_PORT, payloadArgs(lightMessage(this.light.state)));
+    // Nanostack hands a group member its own multicast back and the example's LED
+    // follows it; OpenThread's `udp send` does not loop back (no multicast loop in
+    // its message info), so the app's side of that is played here.
+    if (r === 0) this.heard(this.light.state, this.light.self, this.now());
+    return r === 0 ? 20 : r;
+  }
+
+  private heard(on: boolean, from: string, t: number): void {
+    this.light.received++;
+    this.light.state = on;
+    this.light.led = on;
+    this.emit({ kind: 'light', t, led: on, from, hops: -1 });
+    // Every message re-arms the re-advertisement, 30 + rand() % 30 s later (mbed-mesh-api.md §5).
+    if (this.light.readvertise) clearTimeout(this.light.readvertise);
+    const delayS = 30 + Math.floor((this.opts.random ?? Math.random)() * 30);
+    this.light.readvertise = setTimeout(() => {
+      this.light.readvertise = undefined;
+      if (this.light.running) void this.sendLight().catch(() => undefined);
+    }, delayS * 1000);
+    this.light.readvertise.unref();
+  }
+
+  lightState(): { led: boolean; received: number; sent: number } {
+    return { led: this.light.led, received: this.light.received, sent: this.light.sent };
+  }
+
+  stop(): void {
+    this.stopLight();
+    for (const s of this.sockets.values()) s.closed = true;
+  }
+}
