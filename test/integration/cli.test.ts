@@ -1,41 +1,12 @@
 // The real CLI, spawned on fixture rigs and suites: exit codes, the JUnit it
 // writes, and what an interruption leaves behind.
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
-
-const CLI = join(import.meta.dirname, '../../bin/meshbench.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function meshbench(args: string[], opts: { killAfter?: (out: string) => boolean } = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (!killed && opts.killAfter?.(stdout)) {
-        killed = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-interface Xml {
-  testsuites: { $: Record<string, string>; testsuite: Array<{ $: Record<string, string>; testcase: Array<{ $: { name: string } & Record<string, string>; failure?: unknown[]; skipped?: Array<{ $?: Record<string, string> }>; properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }> }> }> };
-}
+import { meshbench, type JUnitXml as Xml } from '../support/cli.ts';
 
 function processesMentioning(text: string): string[] {
   try {

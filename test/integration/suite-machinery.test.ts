@@ -1,0 +1,81 @@
+// The suite machinery through the real CLI on a fixture rig: cases the rig
+// cannot serve are skipped with the reason, a case that passes on a retry is
+// one testcase with flakyFailure, evidence is attached, and list-cases says
+// which cases a rig can serve.
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { parseStringPromise } from 'xml2js';
+import { meshbench, propertiesOf, type JUnitXml } from '../support/cli.ts';
+
+const RIG = 'fixtures/rigs/sim-two.yaml';
+const SUITE = 'fixtures/suites/machinery.spec.ts';
+
+describe('suite machinery (through the CLI)', function () {
+  this.timeout(120_000);
+  let out: string;
+  beforeEach(() => (out = mkdtempSync(join(tmpdir(), 'meshbench-machinery-'))));
+  afterEach(() => rmSync(out, { recursive: true, force: true }));
+
+  async function run(extra: string[] = []): Promise<{ code: number | null; cases: JUnitXml['testsuites']['testsuite'][number]['testcase'] }> {
+    const r = await meshbench(['run', '--rig', RIG, '--suite', SUITE, '--out', out, ...extra]);
+    const xml = (await parseStringPromise(readFileSync(join(out, 'junit.xml'), 'utf8'))) as JUnitXml;
+    return { code: r.code, cases: xml.testsuites.testsuite.flatMap((s) => s.testcase) };
+  }
+  const byId = (cases: Awaited<ReturnType<typeof run>>['cases'], id: string) => cases.find((c) => c.$.name.startsWith(id))!;
+
+  it('skips what the rig cannot serve with the reason, reports a retried pass as flaky, attaches evidence', async () => {
+    const { code, cases } = await run(['--retries', '1']);
+    expect(code, 'every served case passed (one on its retry)').to.equal(0);
+    expect(cases.map((c) => c.$.name.split(' ')[0])).to.deep.equal(['JOIN-ND-901', 'JOIN-TH-901', 'JOIN-ND-902', 'JOIN-ND-903']);
+
+    const flaky = byId(cases, 'JOIN-ND-901');
+    expect(flaky.failure, 'a pass on retry is not a failure').to.equal(undefined);
+    expect(flaky.flakyFailure, 'the failed first attempt').to.have.length(1);
+    expect(JSON.stringify(flaky.flakyFailure)).to.contain('attempt number');
+
+    expect(byId(cases, 'JOIN-TH-901').skipped![0]!.$?.message).to.equal("needs thread boards, rig 'sim-two' has none");
+    expect(byId(cases, 'JOIN-ND-902').skipped![0]!.$?.message).to.equal("needs 9 nd boards, rig 'sim-two' has 2");
+
+    const ev = byId(cases, 'JOIN-ND-903');
+    const props = propertiesOf(ev);
+    expect(props.get('id')).to.deep.equal(['JOIN-ND-903']);
+    expect(props.get('stack')).to.deep.equal(['nd']);
+    expect(props.get('hops'), 'no datagram travelled').to.deep.equal(['0']);
+    expect(props.get('checks')).to.deep.equal(['attachments']);
+    expect(props.get('board')![0]).to.match(/^br meshbench-sim \d+\.\d+\.\d+$/);
+    const attachments = [...(ev['system-out']?.[0] ?? '').matchAll(/\[\[ATTACHMENT\|([^\]]+)\]\]/g)].map((m) => m[1]!);
+    expect(attachments.some((a) => a.endsWith('capture.pcap')), attachments.join(', ')).to.equal(true);
+    expect(attachments.some((a) => a.endsWith('serial-br.log')), attachments.join(', ')).to.equal(true);
+    for (const a of attachments) {
+      expect(isAbsolute(a), `${a} is relative to the report`).to.equal(false);
+      expect(existsSync(join(out, a)), a).to.equal(true);
+    }
+    expect(readFileSync(join(out, attachments.find((a) => a.endsWith('serial-br.log'))!), 'utf8')).to.contain('mesh.status');
+  });
+
+  it('writes absolute attachment paths with --absolute-attachments', async () => {
+    const { cases } = await run(['--retries', '1', '--grep', 'JOIN-ND-903', '--absolute-attachments']);
+    const attachments = [...(byId(cases, 'JOIN-ND-903')['system-out']?.[0] ?? '').matchAll(/\[\[ATTACHMENT\|([^\]]+)\]\]/g)].map((m) => m[1]!);
+    expect(attachments.length).to.be.greaterThan(0);
+    for (const a of attachments) expect(isAbsolute(a), a).to.equal(true);
+  });
+
+  it('without retries the flaky case fails (exit 1)', async () => {
+    const { code, cases } = await run(['--grep', 'JOIN-ND-901']);
+    expect(code).to.equal(1);
+    expect(byId(cases, 'JOIN-ND-901').failure).to.have.length(1);
+  });
+
+  it('list-cases shows every declared case and whether the rig can serve it', async () => {
+    const r = await meshbench(['list-cases', '--rig', RIG, '--suite', SUITE]);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).to.match(/^ID\s+STACK\s+NEEDS\s+RIG CAN SERVE\s+PURPOSE$/);
+    expect(lines.find((l) => l.startsWith('JOIN-ND-903'))).to.match(/\byes\b/);
+    expect(lines.find((l) => l.startsWith('JOIN-TH-901'))).to.contain("no: needs thread boards, rig 'sim-two' has none");
+    const json = JSON.parse((await meshbench(['list-cases', '--suite', SUITE, '--json'])).stdout) as Array<{ id: string; checks: string }>;
+    expect(json.map((c) => c.id)).to.deep.equal(['JOIN-ND-901', 'JOIN-TH-901', 'JOIN-ND-902', 'JOIN-ND-903']);
+  });
+});
