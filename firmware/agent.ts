@@ -2,20 +2,16 @@
 // with calls into the stack's MeshInterface, and reports mesh events.
 // docs/agent-protocol.md is the contract; a C++ agent on a real Mbed OS board
 // implements the same lines.
-import {
-  formatEvent,
-  formatResponse,
-  LineSplitter,
-  PROTOCOL_VERSION,
-  type Args,
-  type ErrorCode,
-} from '../protocol/agent.ts';
-import type { MeshEventRecord } from '../stack/mesh/mesh-interface.ts';
+import { formatEvent, formatResponse, LineSplitter, PROTOCOL_VERSION, type Args } from '../protocol/agent.ts';
+import type { MeshEventRecord, MeshInterface } from '../stack/mesh/mesh-interface.ts';
 import { ND_DEFAULTS, type NdConfig } from '../stack/mesh/nd-interface.ts';
 import type { StackNode } from '../stack/node.ts';
 import { toHex } from '../stack/wire/bytes.ts';
 import { THREAD_DEFAULTS, type ThreadConfig } from '../stack/mesh/thread-interface.ts';
+import { AgentError, type Handler } from './agent-error.ts';
+import { LightCommands } from './light-commands.ts';
 import { parseMeshConfig, parseThreadConfig } from './mesh-config.ts';
+import { UdpCommands, type AppHost } from './udp-commands.ts';
 
 export const FIRMWARE_KIND = 'meshbench-sim';
 export const FIRMWARE_VERSION = '0.1.0';
@@ -28,28 +24,26 @@ export interface AgentHost {
   reboot(): void;
 }
 
-class AgentError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Handler = (args: Args) => Args;
-
 export class Agent {
   private readonly splitter = new LineSplitter();
   private readonly handlers: Record<string, Handler>;
   private pendingNd: NdConfig = { ...ND_DEFAULTS };
   private pendingThread: ThreadConfig = { ...THREAD_DEFAULTS };
+  private readonly light: LightCommands;
 
   constructor(
     private readonly host: AgentHost,
     private readonly node: StackNode,
   ) {
+    const apps: AppHost = {
+      timers: node.env.timers,
+      mesh: () => this.mesh(),
+      event: (name, args) => this.host.write(formatEvent(this.now(), name, args)),
+    };
+    this.light = new LightCommands(apps);
     this.handlers = {
+      ...new UdpCommands(apps).handlers(),
+      ...this.light.handlers(),
       identify: () => this.identify(),
       noop: () => ({}),
       'mesh.init': (a) => this.meshInit(a),
@@ -134,15 +128,21 @@ export class Agent {
       if (!thread.ok) throw new AgentError('E_BAD_ARGUMENT', thread.error);
       this.pendingThread = thread.value;
       const r = this.node.initMesh({ kind: 'thread', thread: this.pendingThread });
-      if (r === 0) this.node.mesh!.onEvent((e) => this.meshEvent(e));
+      if (r === 0) this.started(this.node.mesh!);
       return { result: String(r) };
     }
     const parsed = parseMeshConfig(stack, rest, { ...ND_DEFAULTS });
     if (!parsed.ok) throw new AgentError('E_BAD_ARGUMENT', parsed.error);
     this.pendingNd = parsed.value;
     const result = this.node.initMesh({ kind: 'nd', nd: this.pendingNd });
-    if (result === 0) this.node.mesh!.onEvent((r) => this.meshEvent(r));
+    if (result === 0) this.started(this.node.mesh!);
     return { result: String(result) };
+  }
+
+  /** A new interface: report its events, and start the light-control example on it. */
+  private started(mesh: MeshInterface): void {
+    mesh.onEvent((r) => this.meshEvent(r));
+    this.light.start(mesh);
   }
 
   /** Agent extension: change configuration keys; they apply from the next bootstrap attempt. */

@@ -52,6 +52,9 @@ export interface NdTaskletConfig {
 
 /** nd_tasklet.c: the bootstrap restarts 5000 ms after a failure (reference mbed-mesh-api.md §3). */
 export const BOOTSTRAP_RETRY_US = 5 * SECOND;
+/** Hop limit of the root's DAO-ACKs; a node counts its distance to the root from what arrives. */
+const DAO_ACK_HOP_LIMIT = 64;
+
 /** Active scan listen exponent per channel (IEEE 802.15.4-2006 §7.5.2.1.2): n = 3 → 138 ms. */
 export const SCAN_EXPONENT = 3;
 
@@ -123,6 +126,8 @@ export class NdTasklet implements MeshTasklet {
   private repairing = false;
 
   private registrations: RegistrationTable;
+  /** Radio hops to the border router, measured on the last DAO-ACK (undefined until one arrives). */
+  private hopsToRoot: number | undefined;
   private routes: SourceRouteTable | undefined;
 
   constructor(
@@ -203,6 +208,11 @@ export class NdTasklet implements MeshTasklet {
     if (p) d.parent = formatIpv6Address(p.ll);
     if (this.borderRouter) d.border_router = formatIpv6Address(this.borderRouter);
     if (this.routes) d.routes = String(this.routes.size);
+    // Neighbours: routers heard by DIO (a lost parent drops out); children: nodes registered with us (ARO).
+    d.neighbours = String(this.candidates.size);
+    d.children = String(this.registrations.size);
+    const hops = this.isRoot() ? 0 : this.hopsToRoot;
+    if (hops !== undefined && this.phase === 'joined') d.hops_to_br = String(hops);
     if (this.lastFailure) d.last_failure = this.lastFailure;
     return d;
   }
@@ -326,6 +336,7 @@ export class NdTasklet implements MeshTasklet {
     this.repairing = false;
     this.parentFailures = 0;
     this.registrations.clear();
+    this.hopsToRoot = undefined;
     this.routes?.clear();
     this.routes = undefined;
     if (this.config.role !== 'border-router') {
@@ -583,9 +594,11 @@ export class NdTasklet implements MeshTasklet {
     );
   }
 
-  private onDaoAck(m: Extract<RplMessage, { kind: 'daoAck' }>): void {
+  private onDaoAck(m: Extract<RplMessage, { kind: 'daoAck' }>, ctx: IcmpContext): void {
     if (this.awaitingDaoAck === undefined || m.daoSequence !== this.awaitingDaoAck) return;
     this.awaitingDaoAck = undefined;
+    // The root sends it with DAO_ACK_HOP_LIMIT; every router on the way down took one off.
+    if (ctx.hopLimit <= DAO_ACK_HOP_LIMIT) this.hopsToRoot = DAO_ACK_HOP_LIMIT - ctx.hopLimit + 1;
     if (m.status >= 128) return this.fail(`DAO rejected (status ${m.status})`);
     if (this.phase === 'advertising') this.becomeJoined();
   }
@@ -770,7 +783,7 @@ export class NdTasklet implements MeshTasklet {
       }
     }
     if (m.ackRequested) {
-      this.net.sendIcmp({ kind: 'rpl', rpl: { kind: 'daoAck', instanceId: m.instanceId, daoSequence: m.daoSequence, status, options: [] } }, ctx.src, { hopLimit: 64 });
+      this.net.sendIcmp({ kind: 'rpl', rpl: { kind: 'daoAck', instanceId: m.instanceId, daoSequence: m.daoSequence, status, options: [] } }, ctx.src, { hopLimit: DAO_ACK_HOP_LIMIT });
     }
   }
 
@@ -801,7 +814,7 @@ export class NdTasklet implements MeshTasklet {
             this.onDao(m.rpl, ctx);
             return true;
           case 'daoAck':
-            this.onDaoAck(m.rpl);
+            this.onDaoAck(m.rpl, ctx);
             return true;
         }
         return false;
