@@ -18,7 +18,12 @@ export interface LagReport {
 
 export interface PacerOptions {
   speed: Speed;
-  /** Wall-clock budget of one slice before yielding to I/O, ms (default 20). */
+  /**
+   * Wall-clock budget of one slice before yielding to I/O, ms (default 1). A serial
+   * request or control call that arrives mid-slice waits for the slice to end, so this
+   * is the latency the harness sees from a busy sim (at 'max', always busy); yielding
+   * costs a few µs, so short slices cost no measurable speed (test/bench, docs/benchmarks.md).
+   */
   sliceMs?: number;
   /** Longest sleep while idle, ms, so external input is picked up promptly (default 10). */
   maxSleepMs?: number;
@@ -66,7 +71,7 @@ export class Pacer {
     opts: PacerOptions,
   ) {
     this.speed = checkSpeed(opts.speed);
-    this.sliceMs = opts.sliceMs ?? 20;
+    this.sliceMs = opts.sliceMs ?? 1;
     this.maxSleepMs = opts.maxSleepMs ?? 10;
     this.lagThresholdUs = opts.lagThresholdUs ?? 50_000;
     this.lagReportIntervalMs = opts.lagReportIntervalMs ?? 1000;

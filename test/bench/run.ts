@@ -1,0 +1,165 @@
+// `npm run bench`: one JSON object on stdout, progress on stderr. See docs/benchmarks.md
+// for what each key means and how the goodput limit is computed.
+//
+//   npm run bench [-- --only goodput,speed,rtt] [--nodes 4,16,64] [--window 20]
+//                    [--rtt-samples 500] [--traffic burst|send] [--quick] [--profile-sim <dir>]
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { measureGoodput, type GoodputCase } from './goodput.ts';
+import { largestSingleFramePayload } from './limit.ts';
+import { compareRoundTrips, startEchoPty, type SerialRttResult } from './serial-rtt.ts';
+import { joinGrid, startGridBench } from './sim-bench.ts';
+import { measureSpeed, type SpeedResult, type TrafficMode } from './speed.ts';
+import { round } from './stats.ts';
+
+const PARTS = ['goodput', 'speed', 'rtt'] as const;
+type Part = (typeof PARTS)[number];
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>]\n`);
+  process.exit(2);
+}
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) usage(`--${name} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    nodes: { type: 'string' },
+    window: { type: 'string' },
+    'rtt-samples': { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'profile-sim': { type: 'string' },
+    traffic: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+if (values.help) usage('options');
+
+const parts = new Set<Part>(
+  (values.only ?? PARTS.join(',')).split(',').map((p) => {
+    if (!(PARTS as readonly string[]).includes(p)) usage(`--only: unknown part '${p}' (${PARTS.join(', ')})`);
+    return p as Part;
+  }),
+);
+const quick = values.quick;
+const nodeCounts = (values.nodes ?? '4,16,64').split(',').map((n) => positiveInt('nodes', n));
+const windowS = values.window ? positiveInt('window', values.window) : quick ? 5 : 20;
+const rttSamples = values['rtt-samples'] ? positiveInt('rtt-samples', values['rtt-samples']) : quick ? 100 : 500;
+const profileDir = values['profile-sim'];
+const traffic: TrafficMode = values.traffic === undefined || values.traffic === 'burst' ? 'burst' : values.traffic === 'send' ? 'send' : usage(`--traffic must be burst or send, got '${values.traffic}'`);
+
+const started = performance.now();
+const say = (text: string): void => {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${text}\n`);
+};
+
+/** Goodput within 15 % below the limit; "above" only beyond 3 standard deviations of the backoff sampling. */
+function goodputVerdict(g: GoodputCase): { withinFifteenPercent: boolean; notAboveLimit: boolean } {
+  return { withinFifteenPercent: g.measuredKbps >= 0.85 * g.limitKbps, notAboveLimit: g.measuredKbps <= g.limitKbps + 3 * g.samplingSdKbps };
+}
+
+async function goodput(): Promise<GoodputCase[]> {
+  const seeds = quick ? [1] : [1, 2, 3, 4, 5];
+  const single = largestSingleFramePayload();
+  return [
+    measureGoodput({ name: 'single-frame', payloadBytes: single, datagrams: quick ? 500 : 3000, seeds, progress: say }),
+    measureGoodput({ name: 'fragmented', payloadBytes: 1232, datagrams: quick ? 40 : 300, seeds, progress: say }),
+  ];
+}
+
+async function speed(): Promise<SpeedResult[]> {
+  const out: SpeedResult[] = [];
+  for (const nodes of nodeCounts) {
+    say(`speed: ${nodes} boards, ${windowS} s window`);
+    const r = await measureSpeed({ nodes, seed: 1, windowS, traffic, progress: say, ...(profileDir ? { profileDir } : {}) });
+    say(`speed: ${nodes} boards → ${r.simSecondsPerWallSecond.toFixed(1)} bench s per wall s`);
+    out.push(r);
+  }
+  return out;
+}
+
+/** The sim of the default rig's speed (50), a joined 16-board grid, no application traffic. */
+const RTT_SIM = { nodes: 16, speed: 50 } as const;
+
+async function serialRtt(): Promise<SerialRttResult & { simBoards: number; simSpeed: number }> {
+  say(`serial RTT: ${RTT_SIM.nodes}-board sim at speed ${RTT_SIM.speed}, and a bare echo PTY`);
+  const bench = await startGridBench({ nodes: RTT_SIM.nodes, seed: 1, speed: RTT_SIM.speed, progress: say });
+  const echo = await startEchoPty();
+  try {
+    await joinGrid(bench, { limitBenchS: 600, progress: say });
+    const board = bench.boards.find((b) => !b.borderRouter)!;
+    const r = await compareRoundTrips(board.client, echo.client, rttSamples);
+    return { ...r, simBoards: RTT_SIM.nodes, simSpeed: RTT_SIM.speed };
+  } finally {
+    await echo.close();
+    await bench.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform },
+    quick,
+  };
+  const checks: Record<string, boolean> = {};
+  if (parts.has('goodput')) {
+    const g = await goodput();
+    result.goodput = g.map((c) => ({
+      ...c,
+      measuredKbps: round(c.measuredKbps),
+      limitKbps: round(c.limitKbps),
+      ratio: round(c.ratio, 4),
+      samplingSdKbps: round(c.samplingSdKbps, 3),
+    }));
+    for (const c of g) {
+      const v = goodputVerdict(c);
+      checks[`goodput.${c.case}.withinFifteenPercentBelow`] = v.withinFifteenPercent;
+      checks[`goodput.${c.case}.notAboveLimit`] = v.notAboveLimit;
+    }
+  }
+  if (parts.has('rtt')) {
+    const r = await serialRtt();
+    result.serialRtt = {
+      agentMedianMs: round(r.agentMedianMs, 3),
+      agentP99Ms: round(r.agentP99Ms, 3),
+      rawPtyMedianMs: round(r.rawPtyMedianMs, 3),
+      rawPtyP99Ms: round(r.rawPtyP99Ms, 3),
+      samples: r.samples,
+      simBoards: r.simBoards,
+      simSpeed: r.simSpeed,
+    };
+    checks['serialRtt.agentWithinTwiceRaw'] = r.agentMedianMs <= 2 * r.rawPtyMedianMs;
+  }
+  if (parts.has('speed')) {
+    const s = await speed();
+    result.speed = s.map((x) => ({
+      ...x,
+      simSecondsPerWallSecond: round(x.simSecondsPerWallSecond, 1),
+      windowWallS: round(x.windowWallS, 2),
+      windowBenchS: round(x.windowBenchS, 1),
+      joinBenchS: round(x.joinBenchS, 1),
+      eventsPerWallS: Math.round(x.eventsPerWallS),
+      datagramsPerBenchS: round(x.datagramsPerBenchS, 2),
+      agentNoopMedianMs: round(x.agentNoopMedianMs, 3),
+    }));
+    const big = s.find((x) => x.nodes === 64);
+    if (big) checks['speed.64.atLeastRealTime'] = big.simSecondsPerWallSecond >= 1;
+  }
+  result.checks = checks;
+  result.wallSeconds = round((performance.now() - started) / 1000, 1);
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  const failed = Object.entries(checks).filter(([, ok]) => !ok);
+  if (failed.length) say(`checks not met: ${failed.map(([k]) => k).join(', ')}`);
+}
+
+main().catch((e: unknown) => {
+  say(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});

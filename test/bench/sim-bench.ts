@@ -1,0 +1,212 @@
+// A simulated bench for the benchmarks, started as the harness starts one: the real
+// sim process (through the harness's launcher), every board's PTY opened with
+// serialport, the agent protocol spoken with the harness's own client. The rig is a
+// square grid of 6LoWPAN-ND routers around one border router, each board in range of
+// its four grid neighbours only (an attenuator matrix).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AgentClient, type AgentEvent } from '../../harness/board/agent-client.ts';
+import { SerialTransport } from '../../harness/board/transport.ts';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { ControlClient } from '../../harness/sim/control-client.ts';
+import { launchSim, type RunningSim } from '../../harness/sim/launcher.ts';
+import { controlSocketPath, devLink } from '../../protocol/sim-control.ts';
+import type { Args } from '../../protocol/agent.ts';
+import type { SimSpec } from '../../protocol/sim-control.ts';
+
+/** Path loss of a grid link: −85 dBm at 0 dBm TX, a good link (as the ND unit tests' grid). */
+const GRID_LINK_DB = 85;
+const OUT_OF_RANGE_DB = 200;
+/** The network of fixtures/networks/nd-default.json: channel 12 only, PAN 0x0691. */
+const ND_KEYS: Args = { '6lowpan-nd-channel': '12', '6lowpan-nd-channel-mask': '0x1000', '6lowpan-nd-panid-filter': '0x0691' };
+
+export interface GridBoard {
+  id: string;
+  row: number;
+  col: number;
+  borderRouter: boolean;
+  client: AgentClient;
+  /** Last mesh status reported by an event. */
+  status: string;
+  /** The board's global address, once up. */
+  address: string | undefined;
+}
+
+export interface GridBench {
+  sim: RunningSim;
+  boards: GridBoard[];
+  board(row: number, col: number): GridBoard | undefined;
+  /** Bench time now, µs (the control channel's clock). */
+  clockUs(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function gridSide(nodes: number): number {
+  const side = Math.round(Math.sqrt(nodes));
+  if (side * side !== nodes || side < 2) throw new RangeError(`a grid bench needs a square number of boards ≥ 4, got ${nodes}`);
+  return side;
+}
+
+function boardId(row: number, col: number, side: number): string {
+  const br = Math.floor((side - 1) / 2);
+  return row === br && col === br ? 'br' : `n${row}x${col}`;
+}
+
+/** The sim spec of a side × side grid, border router in the middle (rounded towards the top left). */
+export function gridSpec(side: number, runDir: string, seed: number, speed: number | 'max'): SimSpec {
+  const lossDb: Record<string, Record<string, number>> = {};
+  const boards: SimSpec['boards'] = [];
+  for (let r = 0; r < side; r++)
+    for (let c = 0; c < side; c++) {
+      const id = boardId(r, c, side);
+      boards.push({ id, txPowerDbm: 0 });
+      if (c + 1 < side) (lossDb[id] ??= {})[boardId(r, c + 1, side)] = GRID_LINK_DB;
+      if (r + 1 < side) (lossDb[id] ??= {})[boardId(r + 1, c, side)] = GRID_LINK_DB;
+    }
+  return {
+    runDir,
+    seed,
+    speed,
+    boards,
+    topology: { kind: 'matrix', lossDb, defaultLossDb: OUT_OF_RANGE_DB },
+    radio: { sensitivityDbm: -100, ccaThresholdDbm: -75, noiseFigureDb: 10 },
+  };
+}
+
+export interface StartOptions {
+  nodes: number;
+  seed: number;
+  speed: number | 'max';
+  /** Run the sim under `node --cpu-prof`, writing its profile into this directory. */
+  profileDir?: string;
+  progress?: (text: string) => void;
+}
+
+/**
+ * The harness's launcher, except that the sim runs under the V8 profiler: the same
+ * process, spec and readiness line, so the profile shows what a normal run spends.
+ */
+async function launchProfiledSim(spec: SimSpec, profileDir: string): Promise<RunningSim> {
+  const specFile = join(spec.runDir, 'sim-spec.json');
+  writeFileSync(specFile, JSON.stringify(spec));
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const simMain = fileURLToPath(new URL('../../sim/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', tsx, simMain, specFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"ready":true')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`profiled sim exited during start-up (code ${code})\n${stderr}`)));
+  });
+  const control = new ControlClient(controlSocketPath(spec.runDir));
+  await control.connect();
+  return {
+    process: child,
+    control,
+    serialPath: (id) => devLink(spec.runDir, id),
+    stderrTail: () => stderr,
+    async stop() {
+      control.close();
+      // SIGINT lets the sim exit through process.exit, which is when V8 writes the profile.
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+/** Starts the sim, opens every board's PTY and asks each to identify itself. */
+export async function startGridBench(opts: StartOptions): Promise<GridBench> {
+  const side = gridSide(opts.nodes);
+  const runDir = mkdtempSync(join(tmpdir(), 'meshbench-bench-'));
+  const spec = gridSpec(side, runDir, opts.seed, opts.speed);
+  const sim = opts.profileDir ? await launchProfiledSim(spec, opts.profileDir) : await launchSim(spec, { readyTimeoutMs: 60_000 });
+  const boards: GridBoard[] = [];
+  try {
+    for (let r = 0; r < side; r++)
+      for (let c = 0; c < side; c++) {
+        const id = boardId(r, c, side);
+        const transport = new SerialTransport(sim.serialPath(id));
+        await transport.open();
+        const client = new AgentClient(transport);
+        client.defaultTimeoutMs = 60_000;
+        const board: GridBoard = { id, row: r, col: c, borderRouter: id === 'br', client, status: 'DISCONNECTED', address: undefined };
+        client.listen({
+          event: (e: AgentEvent) => {
+            if (e.name === 'mesh' && e.args.status) board.status = e.args.status;
+          },
+        });
+        boards.push(board);
+      }
+    // Opening the port flushed the boot banner; identify is how the harness knows a board is there.
+    await Promise.all(boards.map((b) => b.client.request('identify')));
+    opts.progress?.(`sim: ${boards.length} boards on their PTYs`);
+  } catch (e) {
+    await Promise.all(boards.map((b) => b.client.transport.close()));
+    await sim.stop();
+    rmSync(runDir, { recursive: true, force: true });
+    throw e;
+  }
+  const byPos = new Map(boards.map((b) => [`${b.row},${b.col}`, b]));
+  return {
+    sim,
+    boards,
+    board: (row, col) => byPos.get(`${row},${col}`),
+    clockUs: async () => (await sim.control.call({ op: 'clock' })).nowUs,
+    async close() {
+      await Promise.all(boards.map((b) => b.client.transport.close()));
+      await sim.stop();
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `mesh.init stack=nd` and `mesh.connect` on every board (border router first), then
+ * waits until every board reports GLOBAL_UP, polling `mesh.status` as a backstop for
+ * events. Returns the bench seconds the join took.
+ */
+export async function joinGrid(bench: GridBench, opts: { limitBenchS: number; progress?: (text: string) => void }): Promise<number> {
+  const ordered = [...bench.boards].sort((a, b) => Number(b.borderRouter) - Number(a.borderRouter));
+  for (const b of ordered) {
+    const init = await b.client.request('mesh.init', { stack: 'nd', role: b.borderRouter ? 'border-router' : 'router', ...ND_KEYS });
+    if (init.args.result !== '0') throw new Error(`${b.id}: mesh.init answered result=${init.args.result}`);
+  }
+  // All at once: at speed 'max' one request after the other would spread the starts over many bench seconds.
+  const t0 = await bench.clockUs();
+  const connects = await Promise.all(ordered.map((b) => b.client.request('mesh.connect')));
+  connects.forEach((r, i) => {
+    if (r.args.result !== '0') throw new Error(`${ordered[i]!.id}: mesh.connect answered result=${r.args.result}`);
+  });
+  let lastReport = 0;
+  for (;;) {
+    const now = await bench.clockUs();
+    const down = bench.boards.filter((b) => b.status !== 'GLOBAL_UP');
+    if (down.length === 0) break;
+    if ((now - t0) / 1e6 > opts.limitBenchS) {
+      for (const d of down) console.error(d.id, JSON.stringify((await d.client.request('mesh.status')).args));
+      throw new Error(`${down.length} boards not GLOBAL_UP after ${opts.limitBenchS} bench seconds: ${down.map((b) => b.id).join(' ')}`);
+    }
+    if (now - lastReport > 30e6) {
+      lastReport = now;
+      opts.progress?.(`join: ${bench.boards.length - down.length}/${bench.boards.length} up at bench ${((now - t0) / 1e6).toFixed(0)} s`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    // Events can be missed across a reopen; ask the laggards directly now and then.
+    for (const b of down.slice(0, 8)) b.status = (await b.client.request('mesh.status')).args.status ?? b.status;
+  }
+  const joinedAt = await bench.clockUs();
+  for (const b of bench.boards) {
+    const addrs = ((await b.client.request('ip.addrs')).args.addrs ?? '').split(',');
+    b.address = addrs.find((a) => a.length > 0 && !a.startsWith('fe80'));
+    if (!b.address) throw new Error(`${b.id} is GLOBAL_UP without a global address (${addrs.join(',')})`);
+  }
+  return (joinedAt - t0) / 1e6;
+}
