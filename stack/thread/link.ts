@@ -97,6 +97,8 @@ export interface ThreadLinkHooks {
   forwarding(): boolean;
   /** The address we seed MPL tunnels from (our ML-EID), undefined while detached. */
   mplSeed(): Ipv6Address | undefined;
+  /** Asks the mesh who owns an address `resolve` does not know (Address Query); undefined: nobody answered. */
+  queryAddress?(a: Ipv6Address, answered: (rloc16: number | undefined) => void): void;
 }
 
 export interface ThreadLinkCounters {
@@ -283,8 +285,18 @@ export class ThreadLink implements ThreadNetwork {
     };
   }
 
-  private sendDatagram(datagram: Uint8Array, dst: Ipv6Address, secure: boolean, done?: (ok: boolean) => void): void {
+  private sendDatagram(datagram: Uint8Array, dst: Ipv6Address, secure: boolean, done?: (ok: boolean) => void, queried = false): void {
     const r = this.route(dst);
+    if (!r && !queried && this.hooks.queryAddress && !isMulticast(dst) && rloc16FromIid(dst) === undefined && this.hooks.rloc16() !== undefined && this.hooks.resolve(dst) === undefined) {
+      // Held until the owner answers the Address Query (or it times out).
+      this.hooks.queryAddress(dst, (rloc16) => {
+        if (rloc16 === undefined) {
+          this.counters.noRoute++;
+          done?.(false);
+        } else this.sendDatagram(datagram, dst, secure, done, true);
+      });
+      return;
+    }
     if (!r) {
       this.counters.noRoute++;
       done?.(false);

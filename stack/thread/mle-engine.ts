@@ -37,6 +37,8 @@ import {
   ADDRESS_SOLICIT_URI,
   ADDRESS_TLVS,
   SERVER_DATA_URI,
+  ADDRESS_QUERY_URI,
+  ADDRESS_NOTIFY_URI,
   CoapCode,
   emitAddressTlvs,
   emitCoap,
@@ -90,6 +92,7 @@ export interface ThreadCounters {
   /** MLE with a hop limit other than 255, dropped. */
   mleBadHopLimit: number;
   addressSolicits: number;
+  addressQueries: number;
   routerIdsAssigned: number;
 }
 
@@ -141,6 +144,7 @@ interface Attach {
 
 const ALL_NODES = ipv6('ff02::1');
 const ALL_ROUTERS = ipv6('ff02::2');
+const REALM_ALL_ROUTERS = ipv6('ff03::2');
 const HOP_LIMIT_MLE = 255;
 const HOP_LIMIT_TMF = 64;
 
@@ -181,6 +185,7 @@ export class ThreadMle {
     mleReplayDropped: 0,
     mleBadHopLimit: 0,
     addressSolicits: 0,
+    addressQueries: 0,
     routerIdsAssigned: 0,
   };
   readonly keys: KeyManager;
@@ -193,6 +198,9 @@ export class ThreadMle {
   private routerIds = new Set<number>();
   private readonly neighbours = new Map<string, Neighbour>();
   private networkData: NetworkDataTlv[] = [];
+  /** EID → RLOC16 learnt from Address Notifications (Thread's address cache). */
+  private readonly eidCache = new Map<string, number>();
+  private readonly queries = new Map<string, { waiters: Array<(rloc16: number | undefined) => void>; timer: Timer }>();
   /** Border router, not leader: the RLOC16 we last registered our prefix under, and when to check again. */
   private registeredAs: number | undefined;
   private nextRegistrationAt: Micros = 0;
@@ -373,17 +381,99 @@ export class ThreadMle {
     return this.withPrefix(this.cfg.meshLocalPrefix, iid);
   }
 
-  /** RLOC16 of a mesh-local address: RLOC/ALOC IIDs directly, ML-EIDs of ours and of our children. */
+  /**
+   * RLOC16 of a unicast address on the mesh: RLOC/ALOC IIDs directly; our own
+   * addresses; our children's (an SLAAC global shares its owner's ML-EID IID);
+   * what an Address Notification taught us. Undefined: ask with queryAddress().
+   */
   resolve(a: Ipv6Address): number | undefined {
-    if (!prefixMatches(a, this.cfg.meshLocalPrefix, 64)) return undefined;
-    const short = rloc16FromIid(a);
-    if (short !== undefined) {
-      if (short === 0xfc00) return this.leaderData ? rloc16OfRouter(this.leaderData.leaderRouterId) : undefined;
-      return short;
-    }
-    if (ipv6Equal(a, this.mlEid)) return this.rloc;
+    const onMeshLocal = prefixMatches(a, this.cfg.meshLocalPrefix, 64);
+    if (onMeshLocal) {
+      const short = rloc16FromIid(a);
+      if (short !== undefined) {
+        if (short === 0xfc00) return this.leaderData ? rloc16OfRouter(this.leaderData.leaderRouterId) : undefined;
+        return short;
+      }
+    } else if (!this.onMeshPrefix(a)) return undefined;
+    if (this.isOurAddress(a)) return this.rloc;
+    const owner = this.childOwning(a);
+    if (owner) return owner.rloc16;
     for (const n of this.neighbours.values()) if (n.mlEids.some((e) => ipv6Equal(e, a))) return n.rloc16;
+    return this.eidCache.get(toHex(a));
+  }
+
+  /** Whether `a` is under a prefix the network data offers on-mesh. */
+  private onMeshPrefix(a: Ipv6Address): boolean {
+    return slaacPrefixes(this.networkData).some((p) => prefixMatches(a, p, 64));
+  }
+
+  private childOwning(a: Ipv6Address): Neighbour | undefined {
+    for (const n of this.neighbours.values()) {
+      if (n.kind === 'child' && n.mlEids.some((e) => ipv6Equal(e, a) || (this.onMeshPrefix(a) && bytesEqual(e.subarray(8, 16), a.subarray(8, 16))))) return n;
+    }
     return undefined;
+  }
+
+  /**
+   * Address Query: a/aq with the Target EID TLV to the realm-local all-routers
+   * group; the owner (or its parent) answers with a/an. ADDRESS_QUERY_TIMEOUT
+   * is 3 s (Thread 1.1 §5.4.2.1; OpenThread kAddressQueryTimeout).
+   */
+  queryAddress(a: Ipv6Address, answered: (rloc16: number | undefined) => void): void {
+    if (!this.isAttached() || this.rlocAddress === undefined) return answered(undefined);
+    const key = toHex(a);
+    const pending = this.queries.get(key);
+    if (pending) {
+      pending.waiters.push(answered);
+      return;
+    }
+    const timer = this.later(3 * SECOND, () => {
+      const q = this.queries.get(key);
+      this.queries.delete(key);
+      for (const w of q?.waiters ?? []) w(undefined);
+    });
+    this.queries.set(key, { waiters: [answered], timer });
+    this.counters.addressQueries++;
+    const payload = emitAddressTlvs({ unknown: [{ code: ADDRESS_TLVS.targetEid, value: a }] });
+    const coap = emitCoap({ type: 'nonConfirmable', code: CoapCode.post, messageId: (this.messageId = (this.messageId + 1) & 0xffff), token: this.randomBytes(4), options: uriPathOptions(ADDRESS_QUERY_URI), payload });
+    this.net.sendUdp({ src: this.rlocAddress, dst: REALM_ALL_ROUTERS, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
+  }
+
+  /** Answers an Address Query for an address of ours or of a child (a/an, confirmable, to the querier's RLOC). */
+  private answerAddressQuery(rx: UdpReceive, payload: Uint8Array): void {
+    const req = parseAddressTlvs(payload);
+    const target = req.ok ? req.value.unknown.find((u) => u.code === ADDRESS_TLVS.targetEid)?.value : undefined;
+    if (!target || target.length !== 16 || this.rloc === undefined || this.rlocAddress === undefined) return;
+    let rloc16: number | undefined;
+    let mlIid: Uint8Array | undefined;
+    if (this.isOurAddress(target)) [rloc16, mlIid] = [this.rloc, this.mlEid.subarray(8, 16)];
+    else if (this.roleValue === 'router' || this.roleValue === 'leader') {
+      const child = this.childOwning(target);
+      if (child) [rloc16, mlIid] = [child.rloc16, child.mlEids[0]?.subarray(8, 16)];
+    }
+    if (rloc16 === undefined || !mlIid) return;
+    const answer = emitAddressTlvs({
+      rloc16,
+      unknown: [
+        { code: ADDRESS_TLVS.targetEid, value: target },
+        { code: ADDRESS_TLVS.mlEid, value: mlIid },
+      ],
+    });
+    const coap = emitCoap({ type: 'confirmable', code: CoapCode.post, messageId: (this.messageId = (this.messageId + 1) & 0xffff), token: this.randomBytes(4), options: uriPathOptions(ADDRESS_NOTIFY_URI), payload: answer });
+    this.net.sendUdp({ src: this.rlocAddress, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
+  }
+
+  private learnAddress(payload: Uint8Array): void {
+    const n = parseAddressTlvs(payload);
+    const target = n.ok ? n.value.unknown.find((u) => u.code === ADDRESS_TLVS.targetEid)?.value : undefined;
+    if (!n.ok || !target || n.value.rloc16 === undefined) return;
+    const key = toHex(target);
+    this.eidCache.set(key, n.value.rloc16);
+    const q = this.queries.get(key);
+    if (!q) return;
+    this.queries.delete(key);
+    q.timer.cancel();
+    for (const w of q.waiters) w(n.value.rloc16);
   }
 
   // ---- roles ----
@@ -400,6 +490,11 @@ export class ThreadMle {
     this.epoch++;
     this.cancelAll();
     this.neighbours.clear();
+    // RLOC16s belong to the partition we leave.
+    this.eidCache.clear();
+    const waiting = [...this.queries.values()].flatMap((q) => q.waiters);
+    this.queries.clear();
+    for (const w of waiting) w(undefined);
     this.pendingChildRequests = [];
     this.rloc = undefined;
     this.setShortAddress(undefined);
@@ -860,6 +955,16 @@ export class ThreadMle {
           ? emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.noAddressAvailable, unknown: [] })
           : emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.success, rloc16: rloc16OfRouter(id), routerMask: { idSequence: this.idSequence, routerIds: this.routerIdSet }, unknown: [] });
       const ack = emitCoap({ type: 'acknowledgement', code: CoapCode.changed, messageId: msg.messageId, token: msg.token, options: [], payload: answer });
+      this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
+      return;
+    }
+    if (msg.code === CoapCode.post && uriPathOf(msg) === ADDRESS_QUERY_URI) {
+      this.answerAddressQuery(rx, msg.payload);
+      return;
+    }
+    if (msg.type === 'confirmable' && msg.code === CoapCode.post && uriPathOf(msg) === ADDRESS_NOTIFY_URI) {
+      this.learnAddress(msg.payload);
+      const ack = emitCoap({ type: 'acknowledgement', code: CoapCode.changed, messageId: msg.messageId, token: msg.token, options: [], payload: new Uint8Array(0) });
       this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
       return;
     }

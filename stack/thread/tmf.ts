@@ -11,6 +11,9 @@ export const ADDRESS_SOLICIT_URI = 'a/as';
 export const ADDRESS_RELEASE_URI = 'a/ar';
 /** Server Data notification: a border router registers its network data with the leader (OpenThread `kUriServerData`). */
 export const SERVER_DATA_URI = 'a/sd';
+/** Address Query (multicast, non-confirmable) and Address Notification (unicast answer): EID → RLOC16 (Thread 1.1 §5.4.2). */
+export const ADDRESS_QUERY_URI = 'a/aq';
+export const ADDRESS_NOTIFY_URI = 'a/an';
 
 // ---------------------------------------------------------------------------
 // CoAP (RFC 7252 §3)
