@@ -183,7 +183,7 @@ export class NdTasklet implements MeshTasklet {
       this.sendAro(parent, 0);
     }
     this.generation++;
-    this.resetState();
+    this.resetState(true);
     this.net.up = false;
     this.phase = 'idle';
   }
@@ -319,7 +319,8 @@ export class NdTasklet implements MeshTasklet {
   }
 
   /** Forgets everything learnt; timers of older generations die with their generation check. */
-  private resetState(): void {
+  /** `keepQueue`: frames already queued still go out (disconnect's farewell No-Path DAO and ARO). */
+  private resetState(keepQueue = false): void {
     for (const t of this.pending) t.cancel();
     this.pending.clear();
     this.retryTimer?.cancel();
@@ -346,7 +347,7 @@ export class NdTasklet implements MeshTasklet {
     }
     this.net.clearAddresses();
     this.net.setContexts([]);
-    this.net.flush();
+    if (!keepQueue) this.net.flush();
   }
 
   /** A timer owned by the current generation. */

@@ -105,6 +105,7 @@ describe('6LoWPAN-ND bootstrap with RPL (stack/nd)', function () {
     expect(b.nd('r1').getConnectionStatus()).to.equal('DISCONNECTED');
     b.bed.runFor(2 * SECOND);
     expect(b.nd('br').tasklet6lowpan!.routeTable()).to.have.length(0);
+    expect(b.nd('br').details().children, 'the zero-lifetime ARO went out and removed the registration').to.equal('0');
     expect(b.nd('r1').ipAddresses()).to.deep.equal([]);
   });
 });
