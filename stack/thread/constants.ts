@@ -41,8 +41,10 @@ export const ADV_IMAX_MAX = 32 * SECOND;
 export const ADV_IMAX_PER_ROUTER = 4 * SECOND;
 /** MAX_NEIGHBOR_AGE: a silent router neighbour is dropped. */
 export const MAX_NEIGHBOR_AGE = 100 * SECOND;
-/** NETWORK_ID_TIMEOUT: no route to the leader for this long → new partition. */
+/** NETWORK_ID_TIMEOUT: a router that saw no new router ID sequence (leader age) for this long starts a new partition. */
 export const NETWORK_ID_TIMEOUT = 120 * SECOND;
+/** ID_SEQUENCE_PERIOD: the leader bumps the router ID sequence this often (thread.md §4; OpenThread kRouterIdSequencePeriod). */
+export const ID_SEQUENCE_PERIOD = 10 * SECOND;
 /** ROUTER_SELECTION_JITTER default. */
 export const ROUTER_SELECTION_JITTER = 120 * SECOND;
 /** ROUTER_UPGRADE_THRESHOLD / MAX_ROUTER_ID / MAX_ROUTE_COST. */

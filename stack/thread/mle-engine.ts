@@ -227,7 +227,8 @@ export class ThreadMle {
   private trickle: { interval: Micros; timer?: Timer } | undefined;
   /** Leader: when each router ID was last reachable. */
   private readonly lastReachable = new Map<number, Micros>();
-  private leaderReachableAt: Micros = 0;
+  /** When the router ID sequence last moved on: the leader's age as routers see it (OpenThread GetLeaderAge). */
+  private idSequenceUpdatedAt: Micros = 0;
   private housekeeping: Timer | undefined;
 
   constructor(
@@ -522,6 +523,7 @@ export class ThreadMle {
     };
     if (previousPartition !== this.leaderData.partitionId) this.counters.partitionIdChanges++;
     this.idSequence = this.env.rng.int(256);
+    this.idSequenceUpdatedAt = this.env.timers.now();
     this.routerIds = new Set([id]);
     this.lastReachable.clear();
     this.rloc = rloc16OfRouter(id);
@@ -1059,6 +1061,7 @@ export class ThreadMle {
     this.routerIds.add(id);
     this.lastReachable.set(id, this.env.timers.now());
     this.idSequence = (this.idSequence + 1) & 0xff;
+    this.idSequenceUpdatedAt = this.env.timers.now();
     this.counters.routerIdsAssigned++;
     this.resetTrickle();
     return id;
@@ -1074,7 +1077,7 @@ export class ThreadMle {
     this.setShortAddress(rloc16);
     this.idSequence = idSequence;
     this.routerIds = new Set(routerIds);
-    this.leaderReachableAt = this.env.timers.now();
+    this.idSequenceUpdatedAt = this.env.timers.now();
     this.setRole('router');
     const challenge = this.randomBytes(8);
     this.linkChallenges.set('*', { challenge, at: this.env.timers.now() });
@@ -1288,9 +1291,14 @@ export class ThreadMle {
     if (mine && mine.linkQualityIn > 0) n.lqOut = mine.linkQualityIn;
   }
 
-  private adoptRouterSet(route: Route64): void {
+  /** Takes the leader's newer router ID set; true when its members changed (not just its sequence). */
+  private adoptRouterSet(route: Route64): boolean {
+    const next = new Set(route.routes.map((r) => r.routerId));
+    const changed = next.size !== this.routerIds.size || [...next].some((id) => !this.routerIds.has(id));
     this.idSequence = route.idSequence;
-    this.routerIds = new Set(route.routes.map((r) => r.routerId));
+    this.idSequenceUpdatedAt = this.env.timers.now();
+    this.routerIds = next;
+    return changed;
   }
 
   private handleAdvertisement(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
@@ -1315,9 +1323,10 @@ export class ThreadMle {
       n.linkMarginDb = rx.link.linkMarginDb;
     }
     if (seqNewer(route.idSequence, this.idSequence) && this.roleValue !== 'leader') {
-      this.adoptRouterSet(route);
+      const changed = this.adoptRouterSet(route);
       if (this.roleValue === 'router' && this.rloc !== undefined && !this.routerIds.has(routerIdOf(this.rloc))) return this.detach();
-      this.resetTrickle();
+      // The leader's periodic bump alone changes nothing to advertise about.
+      if (changed) this.resetTrickle();
     }
     if (this.roleValue === 'child') {
       if (n?.kind === 'parent') {
@@ -1380,13 +1389,17 @@ export class ThreadMle {
       }
       if (changed) {
         this.idSequence = (this.idSequence + 1) & 0xff;
+        this.idSequenceUpdatedAt = now;
         this.resetTrickle();
+      } else if (now - this.idSequenceUpdatedAt >= C.ID_SEQUENCE_PERIOD) {
+        // The heartbeat routers judge the leader by (router_table.cpp HandleTimeTick).
+        this.idSequence = (this.idSequence + 1) & 0xff;
+        this.idSequenceUpdatedAt = now;
       }
     }
-    if (this.roleValue === 'router' && this.leaderData) {
-      if (this.routeCost(this.leaderData.leaderRouterId) !== undefined) this.leaderReachableAt = now;
-      else if (now - this.leaderReachableAt > C.NETWORK_ID_TIMEOUT) this.becomeLeader();
-    }
+    // Leader age (mle_router.cpp HandleStateUpdateTimer): no new ID sequence for NETWORK_ID_TIMEOUT
+    // means the leader is gone, whatever stale routes to it the routers still tell each other.
+    if (this.roleValue === 'router' && this.leaderData && now - this.idSequenceUpdatedAt >= C.NETWORK_ID_TIMEOUT) this.becomeLeader();
   }
 
   // ---- MLE send / receive ----
