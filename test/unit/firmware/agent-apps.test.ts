@@ -138,10 +138,10 @@ describe('agent: UDP commands on a 3-hop 6LoWPAN-ND line', function () {
   });
 });
 
-describe('agent: light control on a 3-hop Thread chain', function () {
+describe('agent: light control and UDP on a 3-hop Thread chain', function () {
   this.timeout(60_000);
 
-  it('light.press at one end: every board lights, each reports a light event with the hops it came', () => {
+  it('light.press at one end: every board lights, each reports a light event with the hops it came; unicast to an ML-EID', () => {
     const ids = ['a', 'b', 'c', 'd'];
     const lossDb: Record<string, Record<string, number>> = { a: { b: 60 }, b: { c: 60 }, c: { d: 60 } };
     const bed = agentBed(41, ids, { kind: 'matrix', lossDb, defaultLossDb: 200 });
@@ -160,5 +160,15 @@ describe('agent: light control on a 3-hop Thread chain', function () {
     expect(bed.board('a').ok('ip.addrs').addrs!.split(',')).to.include(from);
     for (const id of ids) expect(bed.board(id).ok('light.get'), id).to.include({ led: '1', received: '1' });
     expect(bed.board('a').ok('light.get').sent).to.equal('1');
+
+    // Unicast to the far end's ML-EID (found by Address Query), with the mesh header's hop count.
+    const server = bed.board('d').ok('udp.open', { port: '6300', events: '1' });
+    const client = bed.board('a').ok('udp.open', { port: '0' });
+    const mleid = bed.board('d').ok('mesh.status').mleid!;
+    expect(bed.board('a').ok('udp.send', { socket: client.socket!, addr: mleid, port: '6300', len: '40' }).result).to.equal('40');
+    bed.runFor(2 * SECOND);
+    expect(bed.board('d').events.filter((e) => e.name === 'udp').map((e) => `${e.args.len}/${e.args.hops}`)).to.deep.equal(['40/3']);
+    expect(bed.board('a').ok('udp.stats', { socket: client.socket! })).to.include({ tx_packets: '1', tx_failed: '0' });
+    expect(bed.board('d').ok('udp.stats', { socket: server.socket! })).to.include({ rx_packets: '1', max_hops: '3' });
   });
 });
