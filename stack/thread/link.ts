@@ -164,12 +164,10 @@ export class ThreadLink implements ThreadNetwork {
   /** Our MPL sequence number; drawn at the first message so that a node without multicast uses no randomness for it. */
   private mplSequence: number | undefined;
 
-  private readonly rng: Rng;
-
   constructor(
     private readonly mac: Mac,
     timers: Timers,
-    rng: Rng,
+    private readonly rng: Rng,
     private readonly hooks: ThreadLinkHooks,
   ) {
     this.reassembler = new Reassembler({
@@ -178,7 +176,6 @@ export class ThreadLink implements ThreadNetwork {
       onDatagram: (d) => this.receiveDatagram(d, this.lastInfo, this.lastMesh),
     });
     this.retransmitter = new MplRetransmitter(timers, rng);
-    this.rng = rng;
     mac.onDataIndication((ind) => this.receiveFrame(ind));
   }
 
