@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
 import type { StackKind } from '../harness/suite-api/index.ts';
-import { Nsapi, benchSeconds, bringUp, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
+import { Nsapi, benchSeconds, bringUp, fade, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
@@ -28,6 +28,39 @@ async function eventually(what: string, withinS: number, check: () => Promise<bo
     if ((await clock.now()) - t0 > withinS * 1e6) throw new Error(`${what}: not within ${withinS} s of bench time`);
     await clock.sleepUntil((await clock.now()) + 2e6);
   }
+}
+
+/**
+ * How a board shows it lost its way to the root and found it again. ND reports
+ * it as a status change (the Mesh API event). A Thread router keeps its status:
+ * it leaves the root's partition (its own partition after NETWORK_ID_TIMEOUT,
+ * or detached) and merges back later (Thread 1.1 §5.16), so we watch the
+ * partition it reports.
+ */
+async function lossAndRecovery(stack: StackKind, root: Board, b: Board, cut: () => Promise<void>, restore: () => Promise<void>): Promise<void> {
+  const within = bench().bounds.joinWithinS * 5;
+  if (stack === 'nd') {
+    const mark = b.mark();
+    await cut();
+    const lost = await b.waitForEvent('a status change after losing the way to the root', (e) => e.status !== 'GLOBAL_UP', { within, since: mark });
+    record('loss_reported', `${lost.event}→${lost.status}`);
+    await restore();
+    const up = await b.waitForStatus('GLOBAL_UP', { within, since: b.events.indexOf(lost) + 1 });
+    record('recovered.bench_s', benchSeconds(lost.t, up.t).toFixed(1));
+    return;
+  }
+  const rootPartition = (await root.status()).details.partition_id;
+  const partitionOf = async (): Promise<string> => {
+    const d = (await b.status()).details;
+    return d.role === 'detached' ? 'detached' : (d.partition_id ?? '?');
+  };
+  await cut();
+  const lostAfter = await eventually(`${b.id} leaving the root's partition`, within, async () => (await partitionOf()) !== rootPartition);
+  record('loss_noticed.bench_s', (lostAfter / 1e6).toFixed(1));
+  record('while_cut', `${(await b.status()).details.role} ${await partitionOf()}`);
+  await restore();
+  const back = await eventually(`${b.id} merging back into the root's partition`, within, async () => (await partitionOf()) === (await root.status()).details.partition_id && (await b.status()).status === 'GLOBAL_UP');
+  record('recovered.bench_s', (back / 1e6).toFixed(1));
 }
 
 for (const stack of ['nd', 'thread'] as const) {
@@ -134,17 +167,16 @@ for (const stack of ['nd', 'thread'] as const) {
         const parent = ranked.filter((x) => x.hops === far.hops - 1).map((x) => x.board)[0]!;
         record('parent', parent.id);
         record('child', far.board.id);
-        const mark = far.board.mark();
-        await parent.powerOff();
-        const lost = await far.board.waitForEvent('a status change after losing the parent', (e) => e.status !== 'GLOBAL_UP', {
-          within: bench().bounds.joinWithinS * 5,
-          since: mark,
-        });
-        record('loss_reported', `${lost.event}→${lost.status}`);
-        await parent.powerOn();
-        await waitUp(parent, await start(parent, stack));
-        const up = await far.board.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS * 3, since: mark });
-        record('recovered.bench_s', benchSeconds(lost.t, up.t).toFixed(1));
+        await lossAndRecovery(
+          stack,
+          r.root,
+          far.board,
+          () => parent.powerOff(),
+          async () => {
+            await parent.powerOn();
+            await waitUp(parent, await start(parent, stack), upStatuses);
+          },
+        );
         await probeHops(far.board, r.root);
       },
     );
@@ -163,16 +195,13 @@ for (const stack of ['nd', 'thread'] as const) {
         const far = ranked[ranked.length - 1]!;
         const parent = ranked.filter((x) => x.hops === far.hops - 1).map((x) => x.board)[0] ?? r.root;
         record('faded_link', `${parent.id}~${far.board.id}`);
-        const mark = far.board.mark();
-        await bench().controls.attenuate(parent.id, far.board.id, 80);
-        const lost = await far.board.waitForEvent('a status change after the link faded', (e) => e.status !== 'GLOBAL_UP', {
-          within: bench().bounds.joinWithinS * 5,
-          since: mark,
-        });
-        record('loss_reported', `${lost.event}→${lost.status}`);
-        await bench().controls.attenuate(parent.id, far.board.id, 0);
-        const up = await far.board.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS * 3, since: far.board.events.indexOf(lost) + 1 });
-        record('recovered.bench_s', benchSeconds(lost.t, up.t).toFixed(1));
+        await lossAndRecovery(
+          stack,
+          r.root,
+          far.board,
+          () => fade(parent, far.board, 80),
+          () => fade(parent, far.board, 0),
+        );
         await probeHops(far.board, r.root);
       },
     );

@@ -36,6 +36,8 @@ export class Board {
   /** What the board's applications reported: datagrams, finished bursts, the light. */
   readonly appEvents: AppEvent[] = [];
   identity: BoardIdentity | undefined;
+  /** False after powerOff() until powerOn(): a case that leaves a board off must not cost the next one it. */
+  powered = true;
   /** The network kind the board was last initialised for. */
   stack: StackKind | undefined;
   boots = 0;
@@ -225,12 +227,14 @@ export class Board {
 
   async powerOff(): Promise<void> {
     await this.controls.power(this.id, false);
+    this.powered = false;
   }
 
   /** Power on and reopen the serial port (it went away with the power). */
   async powerOn(): Promise<void> {
     await this.controls.power(this.id, true);
     this.attach(await this.reopen());
+    this.powered = true;
     await this.identify();
   }
 

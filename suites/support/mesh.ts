@@ -47,7 +47,20 @@ export function roster(stack: StackKind): Roster {
  */
 export async function freshBoards(boards: Board[]): Promise<void> {
   use(...boards);
+  // What an earlier case may have left behind, even when it failed half way.
+  for (const [a, b] of faded) await bench().controls.attenuate(a, b, 0);
+  faded.clear();
+  for (const b of bench().boards) if (!b.powered) await b.powerOn();
   await Promise.all(bench().boards.map((b) => b.reset()));
+}
+
+const faded = new Set<[string, string]>();
+
+/** Extra attenuation on a link (0 restores it); undone by the next freshBoards() if a case fails first. */
+export async function fade(a: Board, b: Board, db: number): Promise<void> {
+  await bench().controls.attenuate(a.id, b.id, db);
+  for (const f of faded) if (f[0] === a.id && f[1] === b.id) faded.delete(f);
+  if (db !== 0) faded.add([a.id, b.id]);
 }
 
 /**
