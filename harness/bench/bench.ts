@@ -1,5 +1,7 @@
-// Bringing a rig up for a run and down again: the simulated bench (when the rig
-// is a sim rig), every board's serial port, agent session and identity.
+// Bringing a sim rig up for a run and down again: the simulated bench, every
+// board's serial port, agent session and identity (lab rigs: lab-bench.ts;
+// bring-up.ts picks). What both kinds share lives here: the Bench, board
+// configs, secrets and teardown.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentClient } from '../board/agent-client.ts';
@@ -10,8 +12,9 @@ import { SerialTransport } from '../board/transport.ts';
 import { boardLogger, SerialLog, type Logger } from '../log/logger.ts';
 import { SECRET_KEYS, type Redactor } from '../report/sanitize.ts';
 import type { LoadedRig } from '../rig/load.ts';
+import type { SimRig } from '../rig/schema.ts';
 import { loadNetworkConfig } from '../rig/network-config.ts';
-import type { Bounds, Role, SimRig, StackKind } from '../rig/schema.ts';
+import type { Bounds, Role, StackKind } from '../rig/schema.ts';
 import { launchSim, type RunningSim } from '../sim/launcher.ts';
 import { simSpecOf } from '../sim/spec.ts';
 import { SimClock, type BenchClock } from './clock.ts';
@@ -32,6 +35,8 @@ export interface Bench {
   boards: Board[];
   serialLogs: Map<string, SerialLog>;
   sim?: RunningSim;
+  /** What else teardown must do: a lab rig ends its host processes and releases its locks. */
+  release?: () => Promise<void>;
 }
 
 export interface BringUpOptions {
@@ -53,13 +58,21 @@ export function boardConfigs(loaded: LoadedRig): Map<string, Partial<Record<Stac
     if (file) networks[kind] = loadNetworkConfig(dir, file);
   }
   const out = new Map<string, Partial<Record<StackKind, StackPart>>>();
-  for (const b of (rig as SimRig).boards) {
+  const own = (config: Record<string, string | number | boolean>) => Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
+  if (rig.kind === 'lab') {
+    // A lab board runs one stack; its first role is the one its keys stand for.
+    for (const b of rig.boards) {
+      const role = b.roles[0]!;
+      out.set(b.id, { [b.stack]: { roles: b.roles, config: { ...networks[b.stack], ...roleKeys(b.stack, role), ...own(b.config) } } });
+    }
+    return out;
+  }
+  for (const b of rig.boards) {
     const stacks: Partial<Record<StackKind, StackPart>> = {};
     for (const kind of ['nd', 'thread'] as const) {
       const entry = b[kind];
       if (!entry) continue;
-      const own = Object.fromEntries(Object.entries(entry.config).map(([k, v]) => [k, String(v)]));
-      stacks[kind] = { roles: [entry.role], config: { ...networks[kind], ...roleKeys(kind, entry.role), ...own } };
+      stacks[kind] = { roles: [entry.role], config: { ...networks[kind], ...roleKeys(kind, entry.role), ...own(entry.config) } };
     }
     out.set(b.id, stacks);
   }
@@ -101,8 +114,8 @@ async function openDriver(path: string, serialLog: SerialLog, log: Logger, wallM
   return new AgentDriver(client);
 }
 
-export async function bringUpSim(loaded: LoadedRig, opts: BringUpOptions): Promise<Bench> {
-  const rig = loaded.rig as SimRig;
+export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions): Promise<Bench> {
+  const rig = loaded.rig;
   const configs = boardConfigs(loaded);
   const bench: Bench = {
     rigName: rig.name,
@@ -148,4 +161,5 @@ export async function bringUpSim(loaded: LoadedRig, opts: BringUpOptions): Promi
 export async function tearDownBench(bench: Bench): Promise<void> {
   await Promise.allSettled(bench.boards.map((b) => b.close()));
   await bench.sim?.stop();
+  await bench.release?.();
 }

@@ -25,14 +25,23 @@ export class SimClock implements BenchClock {
   }
 }
 
+/**
+ * A lab's bench time: wall time since the bench came up, µs, times the rig's
+ * speed (1 for real boards; N for host-process boards run N times faster
+ * than real time).
+ */
 export class WallClock implements BenchClock {
-  readonly speed = 1;
   private readonly origin = performance.now();
+  constructor(readonly speed = 1) {}
   now(): Promise<number> {
-    return Promise.resolve(Math.round((performance.now() - this.origin) * 1000));
+    return Promise.resolve(this.nowUs());
+  }
+  /** The same, at once: drivers stamp host-side events with it. */
+  nowUs(): number {
+    return Math.round((performance.now() - this.origin) * 1000 * this.speed);
   }
   async sleepUntil(t: number): Promise<number> {
-    const wait = t / 1000 - (performance.now() - this.origin);
+    const wait = (t - this.nowUs()) / 1000 / this.speed;
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     return this.now();
   }

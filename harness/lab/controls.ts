@@ -35,7 +35,7 @@ export interface LabControlsOptions extends ToolEnv {
   answerMs?: number;
   /** Serial break length, ms. */
   breakMs?: number;
-  /** Off time of a power cycle, ms. */
+  /** Off time of a power cycle, ms (default 500; 50 for a process board, which holds no charge). */
   offMs?: number;
   /** How long a port may take to come back after power-on, ms. */
   reappearMs?: number;
@@ -84,9 +84,13 @@ export class LabControls implements RigControls {
       await runTool(id, 'pyocd reset', ['pyocd', 'reset', '-t', f.target, '-u', probe], { ...this.opts, timeoutS: 60 });
     } else {
       await this.power(id, false);
-      await new Promise((r) => setTimeout(r, this.opts.offMs ?? 500));
+      await new Promise((r) => setTimeout(r, this.offMsOf(h)));
       await this.power(id, true);
     }
+  }
+
+  private offMsOf(h: LabBoardHandle): number {
+    return this.opts.offMs ?? (h.board.port.kind === 'process' ? 50 : 500);
   }
 
   async power(id: string, on: boolean): Promise<void> {
@@ -176,7 +180,7 @@ export class LabControls implements RigControls {
     if (canPower && resetMethodOf(h.board) !== 'power') {
       const cycle = async () => {
         await this.power(id, false);
-        await new Promise((r) => setTimeout(r, this.opts.offMs ?? 500));
+        await new Promise((r) => setTimeout(r, this.offMsOf(h)));
         await this.power(id, true);
       };
       if (await tryStep('power-cycle', cycle)) return this.set(id, { healthy: true, steps });

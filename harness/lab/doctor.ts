@@ -106,7 +106,7 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
     }
     if (opts.noProbe) continue;
     try {
-      const h = await openBoard(m, { rigDir: loaded.dir });
+      const h = await openBoard(m, { rigDir: loaded.dir, speed: loaded.rig.speed });
       try {
         const a = await h.link.identify(opts.answerMs ?? 3000);
         if (!a) r.problems.push(`${m.board.id}: ${h.port} is open but the board does not answer (${m.board.firmware === 'openthread-cli' ? '`version`' : 'identify'}); check firmware kind and baud rate, reset or reflash it (meshbench flash --board ${m.board.id} IMAGE)`);

@@ -19,6 +19,8 @@ export interface OpenContext {
   runDir?: string;
   /** Wraps every transport opened for the board (the run's serial log taps it). */
   wrap?: (t: Transport) => Transport;
+  /** Bench seconds per wall second, for `{speed}` (default: the rig's). */
+  speed?: number;
 }
 
 let scratch: string | undefined;
@@ -32,11 +34,11 @@ function scratchDir(): string {
   return scratch;
 }
 
-/** A process board's command, cwd and env with `{runDir}`, `{rigDir}` and `{board}` replaced; cwd defaults to the rig's directory. */
+/** A process board's command, cwd and env with `{runDir}`, `{rigDir}`, `{board}` and `{speed}` replaced; cwd defaults to the rig's directory. */
 export function processSpecOf(b: LabBoard, ctx: OpenContext): ProcessSpec {
   if (b.port.kind !== 'process') throw new Error(`${b.id}: not a process board`);
-  const fill = (text: string) =>
-    text.replace(/\{(runDir|rigDir|board)\}/g, (_m, k: string) => (k === 'board' ? b.id : k === 'rigDir' ? ctx.rigDir : (ctx.runDir ?? scratchDir())));
+  const value = (k: string) => (k === 'board' ? b.id : k === 'rigDir' ? ctx.rigDir : k === 'speed' ? String(ctx.speed ?? 1) : (ctx.runDir ?? scratchDir()));
+  const fill = (text: string) => text.replace(/\{(runDir|rigDir|board|speed)\}/g, (_m, k: string) => value(k));
   const cwd = b.port.cwd === undefined ? ctx.rigDir : fill(b.port.cwd);
   return {
     command: b.port.command.map(fill),

@@ -18,7 +18,7 @@ const Argv = z
   });
 
 /** Placeholders a host-process board's command, cwd and env may use. */
-export const PROCESS_PLACEHOLDERS = ['{runDir}', '{rigDir}', '{board}'] as const;
+export const PROCESS_PLACEHOLDERS = ['{runDir}', '{rigDir}', '{board}', '{speed}'] as const;
 const knownProcessPlaceholders = (text: string) => (text.match(/\{[^}]*\}/g) ?? []).every((p) => (PROCESS_PLACEHOLDERS as readonly string[]).includes(p));
 const processPlaceholderMessage = `unknown placeholder; known: ${PROCESS_PLACEHOLDERS.join(' ')}`;
 const ProcessText = z.string().refine(knownProcessPlaceholders, { message: processPlaceholderMessage });
@@ -34,7 +34,8 @@ export const PortSchema = z.discriminatedUnion('kind', [
   /**
    * Firmware built for the host (OpenThread simulation CLI, Zephyr native_sim), started on a PTY.
    * `cwd` defaults to the rig file's directory (a relative one is taken from there); `{runDir}`
-   * (the run's own directory), `{rigDir}` and `{board}` are replaced in command, cwd and env.
+   * (the run's own directory), `{rigDir}`, `{board}` and `{speed}` (the rig's speed) are
+   * replaced in command, cwd and env.
    */
   z
     .object({
@@ -106,6 +107,12 @@ export const LabRigSchema = z
     bounds: BoundsSchema.default(DEFAULT_BOUNDS),
     /** Seeds the harness's own choices (payloads, orders); the radio itself is real. */
     seed: z.number().int().nonnegative().default(1),
+    /**
+     * Bench seconds per wall second. 1 for real boards; a rig of host-process
+     * boards that run faster than real time (ot-cli-ftd --time-speed=N) says N,
+     * so suites' bounds and waits are in the boards' time.
+     */
+    speed: z.number().positive().max(1000).default(1),
     /** Where board locks live; one directory per runner, shared by every run on it. */
     lockDir: z.string().optional(),
     /** Wall seconds a board gets to answer (identify / `version`) before it is reset. */
@@ -152,6 +159,7 @@ export function checkLabRig(rig: LabRig): { problems: string[]; warnings: string
     if (b.flasher.kind === 'pyocd' && !b.flasher.probe && b.port.kind !== 'usb-serial') {
       problems.push(`${at}.flasher.probe: required unless port.kind is usb-serial (the probe uid defaults to the USB serial)`);
     }
+    if (rig.speed !== 1 && b.port.kind !== 'process') problems.push(`speed: ${rig.speed} needs every board to be a host process (boards[${i}] '${b.id}' is a ${b.port.kind} port, which runs in real time)`);
     if (!rig.networks[b.stack]) problems.push(`networks.${b.stack}: board '${b.id}' uses stack '${b.stack}' but the rig names no network config for it`);
   });
   return { problems, warnings };

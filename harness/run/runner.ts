@@ -6,7 +6,8 @@ import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import Mocha from 'mocha';
-import { bringUpSim, boardConfigs, secretsOf, tearDownBench, type Bench } from '../bench/bench.ts';
+import { boardConfigs, secretsOf, tearDownBench, type Bench } from '../bench/bench.ts';
+import { bringUp, type LabBringUpOptions } from '../bench/bring-up.ts';
 import { createRunLogger, type Logger } from '../log/logger.ts';
 import { writeJUnit } from '../report/junit.ts';
 import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
@@ -35,6 +36,8 @@ export interface RunOptions {
   caseTimeoutMs?: number;
   listeners?: RunListener[];
   quiet?: boolean;
+  /** Lab rigs: how long to wait for a locked board, and the like. */
+  lab?: LabBringUpOptions;
 }
 
 export interface RunOutcome {
@@ -138,8 +141,7 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   tasks.add({
     title: 'bench',
     setup: async (c) => {
-      if (rig.kind !== 'sim') throw new Error(`rig kind '${rig.kind}' is not supported yet`);
-      c.bench = await bringUpSim(loaded, { runDir, seed, log, redact, speed: opts.speed });
+      c.bench = await bringUp(loaded, { runDir, seed, log, redact, speed: opts.speed, lab: opts.lab });
     },
     teardown: async (c) => {
       if (c.bench) await tearDownBench(c.bench);

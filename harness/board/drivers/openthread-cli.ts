@@ -5,46 +5,28 @@
 // one "Done" or "Error <n>: <Name>"; reset prints nothing; ping replies and UDP
 // receives arrive asynchronously at any time. The Thread role is polled and
 // mapped to the Mesh API's events and statuses (mbed-mesh-api.md §2).
+// Configuration keys → commands: ot-config.ts; sockets and light: ot-sockets.ts.
 import type { StackKind } from '../../rig/schema.ts';
 import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from '../driver.ts';
-import { cliArg, OtCliError, type OtCli } from './ot-cli.ts';
+import { OtCliError, type OtCli } from './ot-cli.ts';
+import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from './ot-config.ts';
 import { OtSockets } from './ot-sockets.ts';
 
 export { OtCli, OtCliError, OtCliGoneError, OtCliTimeoutError } from './ot-cli.ts';
 
-/** mbed-mesh-api Thread keys → dataset fields (mbed-mesh-api.md §4). */
-function datasetCommands(config: Record<string, string>): string[] {
-  const out: string[] = [];
-  const hex = (v: string) => v.replace(/^0x/i, '').toLowerCase();
-  const key = config['thread-master-key'];
-  if (key !== undefined) out.push(`dataset networkkey ${hex(key)}`);
-  const panid = config['thread-config-panid'] ?? config.panid;
-  if (panid !== undefined) out.push(`dataset panid 0x${Number(panid).toString(16).padStart(4, '0')}`);
-  const channel = config['thread-config-channel'];
-  if (channel !== undefined) out.push(`dataset channel ${Number(channel)}`);
-  const ext = config['thread-config-extended-panid'];
-  if (ext !== undefined) out.push(`dataset extpanid ${hex(ext)}`);
-  const name = config['thread-config-network-name'];
-  if (name !== undefined) out.push(`dataset networkname ${cliArg(name)}`);
-  const ml = config['thread-config-ml-prefix'];
-  if (ml !== undefined) {
-    const h = hex(ml).padEnd(16, '0');
-    const groups = [0, 4, 8, 12].map((i) => parseInt(h.slice(i, i + 4), 16).toString(16));
-    out.push(`dataset meshlocalprefix ${groups.join(':')}::`);
-  }
-  return out;
-}
-
+// nsapi_error_t (mbed-mesh-api.md §2, nsapi_types.h).
 const NSAPI_OK = 0;
 const NSAPI_UNSUPPORTED = -3002;
 const NSAPI_PARAMETER = -3003;
 const NSAPI_DEVICE_ERROR = -3012;
+const NSAPI_ALREADY = -3014;
 const NSAPI_IS_CONNECTED = -3015;
 
 type Role = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
+const isUp = (r: Role) => r === 'child' || r === 'router' || r === 'leader';
 
 export interface OtDriverOptions {
-  /** Wall ms between `state` polls while connected. */
+  /** Wall ms between polls of the role (and, every few polls, of addresses or attach attempts) while connected. */
   pollMs?: number;
   /**
    * Board time, µs. The CLI stamps nothing, so this is host time; boards of one
@@ -52,6 +34,10 @@ export interface OtDriverOptions {
    * on the receiving board. Default: this process's monotonic clock.
    */
   clock?: () => number;
+  /** Bench seconds per wall second of `clock` (a host-process board run faster than real time). */
+  speed?: number;
+  /** How many radio hops a datagram from `src` travelled to this board, or -1 when the CLI cannot tell. */
+  hops?: (src: string) => Promise<number>;
 }
 
 export class OpenThreadCliDriver implements BoardDriver {
@@ -61,20 +47,32 @@ export class OpenThreadCliDriver implements BoardDriver {
   private readonly sockets: OtSockets;
   private readonly clock: () => number;
   private poll: NodeJS.Timeout | undefined;
-  private polling = false;
+  private polls = 0;
+  private refreshing: Promise<void> | undefined;
   private connected = false;
   private role: Role = 'disabled';
+  private global = false;
   private meshStatus = 'DISCONNECTED';
   private pendingConfig: Record<string, string> = {};
-  private routerRole = true;
+  /** The config the board was last initialised with (for the border router's prefix). */
+  private config: Record<string, string> = {};
+  private mlPrefix: string | undefined;
+  private prefixRegistered = false;
+  /** `Attach Attempts` when Thread was started, and the failures reported since. */
+  private attach = { base: 0, reported: 0 };
 
   constructor(
     readonly cli: OtCli,
     private readonly opts: OtDriverOptions = {},
   ) {
     this.clock = opts.clock ?? (() => Math.round(performance.now() * 1000));
-    this.sockets = new OtSockets(cli, { clock: this.clock });
+    this.sockets = new OtSockets(cli, { clock: this.clock, speed: opts.speed, hops: opts.hops, attached: () => this.connected && isUp(this.role) });
     cli.onAsync((line) => this.sockets.received(line));
+    // A closed port is a dead session: a reopened one gets a new driver.
+    cli.transport.onClose(() => {
+      this.stopPolling();
+      this.sockets.stop();
+    });
   }
 
   private now(): number {
@@ -93,20 +91,21 @@ export class OpenThreadCliDriver implements BoardDriver {
     return { firmware: 'openthread-cli', version, eui64, stacks: ['thread'] };
   }
 
-  private async applyDataset(config: Record<string, string>, clear: boolean): Promise<number> {
+  /** Writes the dataset (from scratch, or over the active one) and the device's mode; an nsapi_error_t. */
+  private async applyConfig(config: Record<string, string>, fromScratch: boolean): Promise<number> {
     try {
-      if (clear) await this.cli.command('dataset clear');
+      if (fromScratch) await this.cli.command('dataset clear');
       else await this.cli.command('dataset init active').catch(() => this.cli.command('dataset clear'));
       for (const c of datasetCommands(config)) await this.cli.command(c);
       await this.cli.command('dataset commit active');
-      const deviceType = config['thread-device-type'];
-      const role = config.role;
-      if (deviceType !== undefined || role !== undefined) {
-        this.routerRole = !(deviceType?.includes('END_DEVICE') || role === 'end-device' || role === 'host');
-        await this.cli.command(`routereligible ${this.routerRole ? 'enable' : 'disable'}`);
+      const mode = modeOf(config);
+      if (mode) {
+        await this.cli.command(`mode ${mode.mode}`);
+        if (mode.routerEligible) await this.cli.command('routereligible enable');
       }
       // The test frameworks shorten router promotion (reference §3.1, §5.3).
-      if (config['router-selection-jitter'] !== undefined) await this.cli.command(`routerselectionjitter ${Number(config['router-selection-jitter'])}`);
+      if (config['router-selection-jitter'] !== undefined) await this.cli.command(`routerselectionjitter ${Number(plainValue('router-selection-jitter', config['router-selection-jitter']))}`);
+      this.mlPrefix = undefined;
       return NSAPI_OK;
     } catch (e) {
       if (e instanceof OtCliError && (e.otError === 7 || e.otError === 6)) return NSAPI_PARAMETER;
@@ -117,25 +116,50 @@ export class OpenThreadCliDriver implements BoardDriver {
 
   async meshInit(stack: StackKind, config: Record<string, string>): Promise<Timed<number>> {
     if (stack !== 'thread') return { value: NSAPI_UNSUPPORTED, t: this.now() };
-    const value = await this.applyDataset(config, true);
+    this.config = { ...config };
+    this.pendingConfig = {};
+    const value = await this.applyConfig(config, true);
     return { value, t: this.now() };
   }
 
+  /**
+   * New keys for the next bootstrap attempt. While the board is connecting or
+   * up, Thread is stopped, the dataset rewritten and Thread started again at
+   * once (dataset setters give InvalidState while Thread runs, reference §3.2);
+   * to the application this is no disconnect, so no event is reported.
+   */
   async meshConfig(config: Record<string, string>): Promise<void> {
-    // Dataset setters give InvalidState while Thread runs: keep them for the next connect.
-    this.pendingConfig = { ...this.pendingConfig, ...config };
+    this.config = { ...this.config, ...config };
+    if (!this.connected) {
+      this.pendingConfig = { ...this.pendingConfig, ...config };
+      return;
+    }
+    this.stopPolling();
+    await this.cli.command('thread stop');
+    const r = await this.applyConfig(config, false);
+    if (r !== NSAPI_OK) throw new Error(`mesh config: the CLI refused the new keys (nsapi ${r})`);
+    await this.startThread();
+    this.role = 'detached';
+    this.startPolling();
+  }
+
+  private async startThread(): Promise<void> {
+    this.attach = { base: await this.attachAttempts(), reported: 0 };
+    await this.cli.command('ifconfig up');
+    await this.cli.command('thread start');
+    this.prefixRegistered = false;
   }
 
   async connect(): Promise<Timed<number>> {
-    if (this.connected) return { value: NSAPI_IS_CONNECTED, t: this.now() };
+    // Mbed's ThreadInterface: IS_CONNECTED when up, ALREADY while its tasklet is still bootstrapping.
+    if (this.connected) return { value: isUp(this.role) ? NSAPI_IS_CONNECTED : NSAPI_ALREADY, t: this.now() };
     if (Object.keys(this.pendingConfig).length) {
-      const r = await this.applyDataset(this.pendingConfig, false);
+      const r = await this.applyConfig(this.pendingConfig, false);
       this.pendingConfig = {};
       if (r !== NSAPI_OK) return { value: r, t: this.now() };
     }
     try {
-      await this.cli.command('ifconfig up');
-      await this.cli.command('thread start');
+      await this.startThread();
     } catch (e) {
       if (e instanceof OtCliError) return { value: NSAPI_DEVICE_ERROR, t: this.now() };
       throw e;
@@ -143,6 +167,7 @@ export class OpenThreadCliDriver implements BoardDriver {
     const t = this.now();
     this.connected = true;
     this.role = 'detached';
+    this.global = false;
     this.emit('MESH_BOOTSTRAP_STARTED', 'CONNECTING');
     this.startPolling();
     // mesh-minimal starts its light control once connect() is under way.
@@ -151,6 +176,8 @@ export class OpenThreadCliDriver implements BoardDriver {
   }
 
   async disconnect(): Promise<Timed<number>> {
+    // The Mesh API's tasklet refuses to disconnect what is not connected (mbed-mesh-api.md §1).
+    if (!this.connected) return { value: NSAPI_DEVICE_ERROR, t: this.now() };
     this.stopPolling();
     try {
       await this.cli.command('thread stop');
@@ -159,56 +186,97 @@ export class OpenThreadCliDriver implements BoardDriver {
       throw e;
     }
     const t = this.now();
-    const was = this.connected;
     this.connected = false;
     this.role = 'disabled';
-    if (was) this.emit('MESH_DISCONNECTED', 'DISCONNECTED');
+    this.global = false;
+    this.emit('MESH_DISCONNECTED', 'DISCONNECTED');
     return { value: NSAPI_OK, t };
   }
 
-  /** Whether an address is global in the Mesh API's sense: neither link-local nor mesh-local (RLOC/ALOC/ML-EID). */
-  private async hasGlobal(addrs?: string[]): Promise<boolean> {
-    const list = addrs ?? (await this.ipAddresses());
-    let ml: string | undefined;
-    try {
-      const m = (await this.cli.command('dataset active')).find((l) => l.startsWith('Mesh Local Prefix:'));
-      ml = m?.split(': ')[1]?.replace(/::\/64$/, '');
-    } catch {
-      /* no dataset */
+  private async meshLocalPrefix(): Promise<string | undefined> {
+    if (this.mlPrefix === undefined) {
+      const fields = parseFields(await this.cli.command('dataset active').catch(() => [] as string[]));
+      this.mlPrefix = fields['Mesh Local Prefix'];
     }
-    return list.some((a) => !a.startsWith('fe80') && !(ml && a.startsWith(ml)) && !/^fd/i.test(a));
+    return this.mlPrefix;
   }
 
-  private async observe(role: Role): Promise<void> {
-    if (role === this.role) return;
+  /** Whether the board holds a global address in the Mesh API's sense: neither link-local nor mesh-local (RLOC/ALOC/ML-EID). */
+  private async hasGlobal(addrs: string[]): Promise<boolean> {
+    const ml = await this.meshLocalPrefix();
+    const mlNet = ml ? net64(ml) : undefined;
+    return addrs.some((a) => !a.toLowerCase().startsWith('fe80:') && net64(a) !== mlNet);
+  }
+
+  /** Attach Attempts from `counters mle` (MLE counters, reference §4). */
+  private async attachAttempts(): Promise<number> {
+    const fields = parseFields(await this.cli.command('counters mle').catch(() => [] as string[]));
+    return Number(fields['Attach Attempts'] ?? 0);
+  }
+
+  /**
+   * Reads the role (and, every few polls, addresses or attach attempts) and
+   * reports what changed as the Mesh API would: up → LOCAL_UP or GLOBAL_UP,
+   * a global address coming or going, a partition lost → CONNECTING, and each
+   * failed attach attempt (a new one started while detached) →
+   * MESH_BOOTSTRAP_FAILED. One at a time: the poll and status() share it.
+   */
+  private refresh(full: boolean): Promise<void> {
+    this.refreshing ??= this.observe(full).finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async observe(full: boolean): Promise<void> {
+    if (!this.connected) return;
+    const role = ((await this.cli.command('state'))[0] ?? 'disabled') as Role;
+    if (!this.connected) return;
     const before = this.role;
     this.role = role;
-    const up = (r: Role) => r === 'child' || r === 'router' || r === 'leader';
-    if (up(role) && !up(before)) {
-      const global = await this.hasGlobal();
-      this.emit(global ? 'MESH_CONNECTED_GLOBAL' : 'MESH_CONNECTED_LOCAL', global ? 'GLOBAL_UP' : 'LOCAL_UP');
-    } else if (!up(role) && up(before)) {
+    if (isUp(role)) {
+      if (!isUp(before) || full) {
+        const global = await this.hasGlobal(await this.cli.command('ipaddr'));
+        if (!isUp(before)) {
+          this.global = global;
+          this.emit(global ? 'MESH_CONNECTED_GLOBAL' : 'MESH_CONNECTED_LOCAL', global ? 'GLOBAL_UP' : 'LOCAL_UP');
+        } else if (global !== this.global) {
+          this.global = global;
+          this.emit(global ? 'MESH_CONNECTED_GLOBAL' : 'MESH_CONNECTED_LOCAL', global ? 'GLOBAL_UP' : 'LOCAL_UP');
+        }
+      }
+      await this.registerPrefix();
+    } else if (isUp(before)) {
       // Lost the partition: the stack starts over, as Nanostack re-bootstraps.
+      this.global = false;
+      this.attach = { base: await this.attachAttempts(), reported: 0 };
       if (role === 'detached') this.emit('MESH_BOOTSTRAP_STARTED', 'CONNECTING');
       else this.emit('MESH_DISCONNECTED', 'DISCONNECTED');
+    } else if (role === 'detached' && full) {
+      const failed = (await this.attachAttempts()) - this.attach.base - 1 - this.attach.reported;
+      for (let i = 0; i < failed; i++) this.emit('MESH_BOOTSTRAP_FAILED', 'CONNECTING');
+      if (failed > 0) this.attach.reported += failed;
     }
+  }
+
+  /** A border router's on-mesh prefix with SLAAC (`prefix add <p> paros`, `netdata register`), once attached. */
+  private async registerPrefix(): Promise<void> {
+    if (this.prefixRegistered) return;
+    const raw = this.config['border-router-prefix'];
+    const p = raw === undefined ? undefined : prefix64(raw);
+    this.prefixRegistered = true;
+    if (!p) return;
+    await this.cli.command(`prefix add ${p} paros`);
+    await this.cli.command('netdata register');
   }
 
   private startPolling(): void {
     this.stopPolling();
-    const tick = async () => {
-      if (this.polling || !this.connected) return;
-      this.polling = true;
-      try {
-        const role = (await this.cli.command('state'))[0] as Role | undefined;
-        if (role && this.connected) await this.observe(role);
-      } catch {
-        /* a reset or a gone port: the next call says so */
-      } finally {
-        this.polling = false;
-      }
+    this.polls = 0;
+    const tick = () => {
+      // Every fourth poll also looks at addresses (up) or attach attempts (detached).
+      const full = this.polls++ % 4 === 0;
+      this.refresh(full).catch(() => undefined); // a reset or a gone port: the next call says so
     };
-    this.poll = setInterval(() => void tick(), this.opts.pollMs ?? 100);
+    this.poll = setInterval(tick, this.opts.pollMs ?? 50);
   }
 
   private stopPolling(): void {
@@ -216,21 +284,31 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.poll = undefined;
   }
 
+  /** The Mesh API status, and what the CLI tells of the board's place in the network (names as the simulated firmware's). */
   async status(): Promise<BoardStatus> {
+    await this.refresh(true);
     const role = ((await this.cli.command('state'))[0] ?? 'disabled') as Role;
-    if (this.connected) await this.observe(role);
     const details: Record<string, string> = { role, stack: 'thread' };
-    if (role !== 'disabled') {
-      details.rloc16 = `0x${(await this.cli.command('rloc16'))[0] ?? ''}`;
-      const ds = await this.cli.command('dataset active').catch(() => [] as string[]);
-      for (const l of ds) {
-        const [k, v] = l.split(': ');
-        if (k === 'Channel') details.channel = v ?? '';
-        if (k === 'PAN ID') details.panid = v ?? '';
+    const ds = parseFields(await this.cli.command('dataset active').catch(() => [] as string[]));
+    if (ds.Channel) details.channel = ds.Channel;
+    if (ds['PAN ID']) details.panid = ds['PAN ID'];
+    details.ext_address = (await this.cli.command('extaddr'))[0] ?? '';
+    if (isUp(role)) {
+      details.rloc16 = (await this.cli.command('rloc16'))[0] ?? '';
+      details.partition_id = (await this.cli.command('partitionid'))[0] ?? '';
+      const leader = parseFields(await this.cli.command('leaderdata').catch(() => [] as string[]));
+      if (leader['Leader Router ID']) details.leader_router_id = leader['Leader Router ID'];
+      const mleid = (await this.cli.command('ipaddr mleid').catch(() => [] as string[]))[0];
+      if (mleid) details.mleid = mleid;
+      const neighbours = parseTable(await this.cli.command('neighbor table'));
+      details.neighbours = String(neighbours.filter((n) => n.Role === 'R').length);
+      details.children = String(neighbours.filter((n) => n.Role === 'C').length);
+      if (role === 'child') {
+        const parent = parseFields(await this.cli.command('parent').catch(() => [] as string[]));
+        if (parent.Rloc) details.parent = parent.Rloc;
       }
-      if (role !== 'detached') details.partition = (await this.cli.command('partitionid'))[0] ?? '';
     }
-    const status = role === 'disabled' ? 'DISCONNECTED' : role === 'detached' ? 'CONNECTING' : this.meshStatus === 'GLOBAL_UP' ? 'GLOBAL_UP' : 'LOCAL_UP';
+    const status = !this.connected ? 'DISCONNECTED' : isUp(role) ? this.meshStatus : 'CONNECTING';
     return { status, details };
   }
 
@@ -241,14 +319,23 @@ export class OpenThreadCliDriver implements BoardDriver {
   async softReset(): Promise<void> {
     this.stopPolling();
     await this.cli.silent('reset');
-    const version = await this.cli.resync();
+    await this.rebooted();
+  }
+
+  /**
+   * The board restarted (the `reset` command, a reset by the rig, a new
+   * process): wait for the CLI to answer, forget what it forgot, report the boot.
+   */
+  async rebooted(withinMs?: number): Promise<void> {
+    this.stopPolling();
+    const version = await this.cli.resync(withinMs);
     // After reset: disabled, interface down, dataset kept, no autostart (reference §3.2);
-    // the UDP socket and multicast groups live in RAM and are gone.
+    // the UDP socket, multicast groups and local network data live in RAM and are gone.
     this.sockets.forget();
-    const was = this.connected;
     this.connected = false;
     this.role = 'disabled';
-    if (was) this.emit('MESH_DISCONNECTED', 'DISCONNECTED', false);
+    this.global = false;
+    this.meshStatus = 'DISCONNECTED';
     for (const cb of this.bootCbs) cb({ firmware: 'openthread-cli', version, stacks: ['thread'] });
   }
 
@@ -264,7 +351,7 @@ export class OpenThreadCliDriver implements BoardDriver {
     return this.sockets.burst(socket, addr, port, length, count, intervalUs);
   }
   udpStats(socket: number): Promise<UdpStats> {
-    return Promise.resolve(this.sockets.stats(socket));
+    return this.sockets.stats(socket);
   }
   udpClose(socket: number): Promise<Timed<number>> {
     return this.sockets.close(socket);
@@ -316,4 +403,17 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.sockets.stop();
     await this.cli.transport.close();
   }
+}
+
+/** The /64 of an address or prefix, as eight hex digits per group joined (for comparing networks). */
+function net64(addr: string): string {
+  const text = addr.replace(/\/\d+$/, '').toLowerCase();
+  const [head = '', tail] = text.split('::');
+  const hs = head ? head.split(':') : [];
+  const ts = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? hs : [...hs, ...Array(Math.max(0, 8 - hs.length - ts.length)).fill('0'), ...ts];
+  return groups
+    .slice(0, 4)
+    .map((g) => g.padStart(4, '0'))
+    .join(':');
 }

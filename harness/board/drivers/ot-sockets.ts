@@ -4,8 +4,9 @@
 // board API share it: it is bound to the port a socket asked for, else to the
 // light-control port while the example runs, else left to an ephemeral port.
 // Counters, latency and bursts are kept here, driver-side, from the lines the
-// CLI prints; the CLI tells nothing of the route a datagram took, so hops are
-// reported as unknown (-1).
+// CLI prints. The receive line tells nothing of the route a datagram took: hops
+// come from a resolver that reads the boards' tables (ot-hops.ts), or are
+// reported unknown (-1).
 import type { AppEvent, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { cliArg, OT_CLI_MAX_LINE, OtCliError, type OtCli } from './ot-cli.ts';
 
@@ -14,6 +15,7 @@ const NSAPI_UNSUPPORTED = -3002;
 const NSAPI_PARAMETER = -3003;
 const NSAPI_NO_CONNECTION = -3004;
 const NSAPI_NO_SOCKET = -3005;
+const NSAPI_NO_ADDRESS = -3006;
 const NSAPI_NO_MEMORY = -3007;
 const NSAPI_DEVICE_ERROR = -3012;
 const NSAPI_BUSY = -3020;
@@ -91,6 +93,7 @@ interface Socket {
   rxBytes: number;
   rxFirstT: number;
   rxLastT: number;
+  maxHops: number;
   latenciesUs: number[];
   txPackets: number;
   txFailed: number;
@@ -104,6 +107,12 @@ function percentile(sorted: number[], p: number): number {
 export interface OtSocketsOptions {
   /** Board time, µs: the stamp a generated payload carries and the time of every event. */
   clock: () => number;
+  /** Bench seconds per wall second of `clock`: pacing and the light's re-advertisement run in bench time. */
+  speed?: number;
+  /** Hops a datagram from `src` travelled, or -1 when it cannot be told. */
+  hops?: (src: string) => Promise<number>;
+  /** Whether the board is attached: Nanostack refuses a send with no source address (NO_ADDRESS). */
+  attached?: () => boolean;
   /** Random in [0, 1) for the light's re-advertisement delay. */
   random?: () => number;
   maxLine?: number;
@@ -116,6 +125,10 @@ export class OtSockets {
   private cliSocket: { open: boolean; port?: number } = { open: false };
   private light = { running: false, state: false, led: false, received: 0, sent: 0, self: '', readvertise: undefined as NodeJS.Timeout | undefined };
   private readonly appCbs: Array<(e: AppEvent) => void> = [];
+  /** Receives are handled in order, each after its hops are known. */
+  private inbound: Promise<void> = Promise.resolve();
+  /** Hops per source, for a moment: a stream's datagrams share their route. */
+  private readonly hopCache = new Map<string, { hops: number; until: number }>();
 
   constructor(
     private readonly cli: OtCli,
@@ -132,6 +145,20 @@ export class OtSockets {
 
   private now(): number {
     return this.opts.clock();
+  }
+
+  /** Wall ms for a span of bench µs. */
+  private wallMs(benchUs: number): number {
+    return benchUs / 1000 / (this.opts.speed ?? 1);
+  }
+
+  private async hopsFrom(src: string): Promise<number> {
+    if (!this.opts.hops) return -1;
+    const hit = this.hopCache.get(src);
+    if (hit && hit.until > performance.now()) return hit.hops;
+    const hops = await this.opts.hops(src).catch(() => -1);
+    this.hopCache.set(src, { hops, until: performance.now() + 2000 });
+    return hops;
   }
 
   /** The port the CLI socket should be bound to: a socket's own port, else the light's, else any. */
@@ -177,7 +204,7 @@ export class OtSockets {
       if (port === LIGHT_PORT && this.light.running) return { value: { result: NSAPI_PARAMETER }, t };
       if ([...this.sockets.values()].some((s) => s.port !== 0)) return { value: { result: NSAPI_NO_SOCKET }, t };
     }
-    const s: Socket = { id: this.nextId++, port, events, nextSeq: 0, bursting: false, closed: false, rxPackets: 0, rxBytes: 0, rxFirstT: 0, rxLastT: 0, latenciesUs: [], txPackets: 0, txFailed: 0 };
+    const s: Socket = { id: this.nextId++, port, events, nextSeq: 0, bursting: false, closed: false, rxPackets: 0, rxBytes: 0, rxFirstT: 0, rxLastT: 0, maxHops: -1, latenciesUs: [], txPackets: 0, txFailed: 0 };
     this.sockets.set(s.id, s);
     try {
       await this.sync();
@@ -203,6 +230,9 @@ export class OtSockets {
 
   /** One `udp send`; the bytes sent or a negative nsapi_error_t. */
   private async sendBytes(addr: string, port: number, payload: string): Promise<number> {
+    // Detached, OpenThread takes the datagram and drops it later; Nanostack's sendto()
+    // finds no source address and says so (NSAPI_ERROR_NO_ADDRESS, udp-socket.ts's mapping).
+    if (this.opts.attached && !this.opts.attached() && !/^(fe80|ff02):/i.test(addr)) return NSAPI_NO_ADDRESS;
     const line = `udp send ${addr} ${port} ${payload}`;
     if (line.length > (this.opts.maxLine ?? OT_CLI_MAX_LINE)) return NSAPI_PARAMETER;
     try {
@@ -254,7 +284,7 @@ export class OtSockets {
     try {
       for (let i = 0; i < count && !s.closed; i++) {
         const due = start + i * intervalUs;
-        const wait = (due - this.now()) / 1000;
+        const wait = this.wallMs(due - this.now());
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         let r: number;
         try {
@@ -276,7 +306,8 @@ export class OtSockets {
     }
   }
 
-  stats(id: number): UdpStats {
+  async stats(id: number): Promise<UdpStats> {
+    await this.inbound;
     const s = this.sockets.get(id);
     if (!s) throw new Error(`udp.stats: no socket ${id}`);
     const lat = [...s.latenciesUs].sort((a, b) => a - b);
@@ -285,7 +316,7 @@ export class OtSockets {
       rxBytes: s.rxBytes,
       rxFirstT: s.rxFirstT,
       rxLastT: s.rxLastT,
-      maxHops: -1,
+      maxHops: s.maxHops,
       latP50Us: percentile(lat, 50),
       latP99Us: percentile(lat, 99),
       txPackets: s.txPackets,
@@ -297,25 +328,30 @@ export class OtSockets {
   received(line: string): boolean {
     const d = parseUdpLine(line);
     if (!d) return false;
+    // Where it goes is decided now (the binding may change while hops are looked up).
     const t = this.now();
     const port = this.cliSocket.port;
-    if (port === LIGHT_PORT && this.light.running) {
-      const on = parseLightText(d.text);
-      if (on !== undefined) this.heard(on, d.src, t);
-      return true;
+    const light = port === LIGHT_PORT && this.light.running ? parseLightText(d.text) : undefined;
+    const s = light === undefined ? [...this.sockets.values()].find((x) => x.port === port && port !== undefined) : undefined;
+    if (light === undefined && !s) return true;
+    if (s) {
+      s.rxPackets++;
+      s.rxBytes += d.length;
+      if (s.rxPackets === 1) s.rxFirstT = t;
+      s.rxLastT = t;
+      const stamp = STAMP.exec(d.text);
+      if (stamp) s.latenciesUs.push(Math.max(0, t - Number(stamp[2])));
     }
-    const s = [...this.sockets.values()].find((x) => x.port === port && port !== undefined);
-    if (!s) return true;
-    s.rxPackets++;
-    s.rxBytes += d.length;
-    if (s.rxPackets === 1) s.rxFirstT = t;
-    s.rxLastT = t;
-    const stamp = STAMP.exec(d.text);
-    if (stamp) s.latenciesUs.push(Math.max(0, t - Number(stamp[2])));
-    if (s.events) {
-      const head = Buffer.from(d.text.slice(0, 16), 'latin1').toString('hex');
-      this.emit({ kind: 'udp', t, socket: s.id, src: d.src, srcPort: d.srcPort, length: d.length, hops: -1, head });
-    }
+    this.inbound = this.inbound.then(async () => {
+      const hops = await this.hopsFrom(d.src);
+      if (light !== undefined) return this.heard(light, d.src, t, hops);
+      if (!s) return;
+      s.maxHops = Math.max(s.maxHops, hops);
+      if (s.events) {
+        const head = Buffer.from(d.text.slice(0, 16), 'latin1').toString('hex');
+        this.emit({ kind: 'udp', t, socket: s.id, src: d.src, srcPort: d.srcPort, length: d.length, hops, head });
+      }
+    });
     return true;
   }
 
@@ -356,22 +392,22 @@ export class OtSockets {
     // Nanostack hands a group member its own multicast back and the example's LED
     // follows it; OpenThread's `udp send` does not loop back (no multicast loop in
     // its message info), so the app's side of that is played here.
-    if (r === 0) this.heard(this.light.state, this.light.self, this.now());
+    if (r === 0) this.heard(this.light.state, this.light.self, this.now(), 0);
     return r === 0 ? 20 : r;
   }
 
-  private heard(on: boolean, from: string, t: number): void {
+  private heard(on: boolean, from: string, t: number, hops: number): void {
     this.light.received++;
     this.light.state = on;
     this.light.led = on;
-    this.emit({ kind: 'light', t, led: on, from, hops: -1 });
+    this.emit({ kind: 'light', t, led: on, from, hops });
     // Every message re-arms the re-advertisement, 30 + rand() % 30 s later (mbed-mesh-api.md §5).
     if (this.light.readvertise) clearTimeout(this.light.readvertise);
     const delayS = 30 + Math.floor((this.opts.random ?? Math.random)() * 30);
     this.light.readvertise = setTimeout(() => {
       this.light.readvertise = undefined;
       if (this.light.running) void this.sendLight().catch(() => undefined);
-    }, delayS * 1000);
+    }, this.wallMs(delayS * 1e6));
     this.light.readvertise.unref();
   }
 

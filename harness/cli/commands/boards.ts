@@ -37,7 +37,7 @@ export async function boards(opts: BoardsOptions, io: Io = consoleIo): Promise<n
       let answer = '';
       if (opts.identify !== false) {
         try {
-          const h = await openBoard(b, { rigDir: loaded.dir });
+          const h = await openBoard(b, { rigDir: loaded.dir, speed: loaded.rig.speed });
           try {
             const a = await h.link.identify(opts.answerMs ?? 2000);
             answer = a ? ` answers ${a.firmware} ${a.version}` : ' does not answer';

@@ -29,13 +29,13 @@ export async function flashCommand(opts: FlashOptions, io: Io = consoleIo): Prom
     if (!chosen.length) throw new InfraError('ERR_NO_BOARD', opts.board ? `rig '${loaded.rig.name}' has no board '${opts.board}'` : `no board of rig '${loaded.rig.name}' has a flasher`);
     const matching = matchBoards(chosen, (await discover(opts)).devices);
     const locks = await lockBoards(
-      chosen.map((b) => ({ id: b.id, key: lockKey(b, { rigDir: loaded.dir }) })),
+      chosen.map((b) => ({ id: b.id, key: lockKey(b, { rigDir: loaded.dir, speed: loaded.rig.speed }) })),
       { dir: opts.lockDir ?? loaded.rig.lockDir ?? defaultLockDir(), runId: opts.runId ?? `flash-${randomUUID().slice(0, 8)}`, waitS: opts.waitLockS ?? 0 },
     );
     try {
       for (const m of matching.boards) {
         // Open first and keep the port open through the flash: the boot lines are not lost.
-        const h = await openBoard(m, { rigDir: loaded.dir });
+        const h = await openBoard(m, { rigDir: loaded.dir, speed: loaded.rig.speed });
         try {
           const r = await flash({ board: m.board, image: opts.image, port: h.port, serial: h.serial, env: opts.env });
           io.out(`${m.board.id}: flashed with ${r.tool}`);

@@ -1,0 +1,51 @@
+// A transport that copies every byte both ways into the board's serial log,
+// whichever client speaks over it (agent or OpenThread CLI) and however often
+// the controls reopen the port.
+import type { Transport } from '../board/transport.ts';
+import type { SerialLog } from '../log/logger.ts';
+
+export class TappedTransport implements Transport {
+  constructor(
+    private readonly inner: Transport,
+    private readonly log: SerialLog,
+  ) {
+    inner.onData((bytes) => log.bytes(bytes, 'rx'));
+    inner.onClose((why) => log.note(`port closed (${why})`));
+  }
+  get path(): string {
+    return this.inner.path;
+  }
+  get isOpen(): boolean {
+    return this.inner.isOpen;
+  }
+  async open(): Promise<void> {
+    await this.inner.open();
+    this.log.note(`opened ${this.inner.path}`);
+  }
+  write(data: string | Uint8Array): Promise<void> {
+    this.log.bytes(typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'latin1')) : data, 'tx');
+    return this.inner.write(data);
+  }
+  onData(cb: (bytes: Uint8Array) => void): void {
+    this.inner.onData(cb);
+  }
+  onClose(cb: (why: string) => void): void {
+    this.inner.onClose(cb);
+  }
+  sendBreak(ms: number): Promise<void> {
+    this.log.note(`serial break ${ms} ms`);
+    return this.inner.sendBreak(ms);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/**
+ * The OpenThread CLI prints and takes the network key and PSKc as bare hex
+ * (`dataset networkkey <hex>`, `Network Key: <hex>`); a case may use a key
+ * the rig never named, so such lines are redacted by their shape too.
+ */
+export function redactOtSecrets(text: string): string {
+  return text.replace(/\b(networkkey|pskc|Network Key:|PSKc:)(\s+)(?:0x)?[0-9a-fA-F]{32}\b/g, '$1$2<redacted>');
+}
