@@ -4,7 +4,7 @@
 // the boards (`udp.burst`), so the serial line is not in the loop.
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
-import { goodputLimitKbps, largestSingleFramePayload } from './support/airtime.ts';
+import { ENCAPSULATION, goodputLimitKbps, largestSingleFramePayload } from './support/airtime.ts';
 import { Nsapi, addressOf, bringUp, probeHops, roster } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
@@ -60,7 +60,7 @@ function recordMeasured(prefix: string, m: Measured): void {
 
 for (const stack of ['nd', 'thread'] as const) {
   const T = TAG[stack];
-  const secured = stack === 'thread';
+  const encapsulation = ENCAPSULATION[stack];
   describe(`throughput (${stack === 'nd' ? '6LoWPAN-ND' : 'Thread'})`, function () {
     testCase(
       {
@@ -79,11 +79,11 @@ for (const stack of ['nd', 'thread'] as const) {
         record('peer', peer.id);
         const b = bench().bounds;
         for (const [name, len, count] of [
-          ['one_frame', largestSingleFramePayload(secured), 300],
+          ['one_frame', largestSingleFramePayload(encapsulation), 300],
           ['fragmented', 1232, 40],
         ] as const) {
           const m = await stream(r.root, peer, len, count);
-          const limit = goodputLimitKbps(len, secured);
+          const limit = goodputLimitKbps(len, encapsulation);
           recordMeasured(`${name}.${len}B`, m);
           record(`${name}.${len}B.limit_kbps`, limit.toFixed(1));
           record(`${name}.${len}B.of_limit`, (m.kbps / limit).toFixed(3));

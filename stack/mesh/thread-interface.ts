@@ -165,6 +165,7 @@ export class ThreadTasklet implements MeshTasklet {
       nextHop: (r) => ref.engine?.nextHop(r),
       forwarding: () => ref.engine?.role === 'router' || ref.engine?.role === 'leader',
       mplSeed: () => (ref.engine?.isAttached() ? ref.engine.mlEid : undefined),
+      extOfRloc16: (rloc16) => ref.engine?.extOfNeighbour(rloc16),
       queryAddress: (a, answered) => (ref.engine ? ref.engine.queryAddress(a, answered) : answered(undefined)),
     });
     const engine = new ThreadMle(

@@ -97,6 +97,8 @@ export interface ThreadLinkHooks {
   forwarding(): boolean;
   /** The address we seed MPL tunnels from (our ML-EID), undefined while detached. */
   mplSeed(): Ipv6Address | undefined;
+  /** The extended address of a neighbour by its RLOC16 (MAC security's nonce needs it for a short source). */
+  extOfRloc16?(rloc16: number): Uint8Array | undefined;
   /** Asks the mesh who owns an address `resolve` does not know (Address Query); undefined: nobody answered. */
   queryAddress?(a: Ipv6Address, answered: (rloc16: number | undefined) => void): void;
 }
@@ -300,8 +302,9 @@ export class ThreadLink implements ThreadNetwork {
       return;
     }
     const ext = this.mac.getExtAddress();
+    const macSrc = this.macSource(r.mac, secure);
     // IPHC elides from the mesh header's addresses when there is one (RFC 4944 §5.2).
-    const src: LinkAddress = r.mesh ? r.mesh.originator : { mode: 'ext', ext };
+    const src: LinkAddress = r.mesh ? r.mesh.originator : macSrc.mode === 'short' ? { mode: 'short', short: macSrc.short } : { mode: 'ext', ext };
     const linkDst: LinkAddress = r.mesh ? r.mesh.final : r.mac;
     const c = compressDatagram(datagram, { src, dst: linkDst, contexts: this.contexts() });
     if (!c.ok) {
@@ -309,7 +312,7 @@ export class ThreadLink implements ThreadNetwork {
       return;
     }
     const meshBytes = r.mesh ? emitMeshHeader(r.mesh) : new Uint8Array(0);
-    const frames = fragmentDatagram(c.value, { maxPayload: this.room(r.mac, secure) - meshBytes.length, tag: this.tag++ & 0xffff });
+    const frames = fragmentDatagram(c.value, { maxPayload: this.room(r.mac, macSrc.mode, secure) - meshBytes.length, tag: this.tag++ & 0xffff });
     if (!frames.ok) {
       done?.(false);
       return;
@@ -323,8 +326,20 @@ export class ThreadLink implements ThreadNetwork {
   }
 
   /** Room for the 6LoWPAN payload: 127 − FCS − MHR (PAN ID compressed, ext source) − aux header and MIC. */
-  private room(dst: LinkAddress, secure: boolean): number {
-    const mhr = 3 + 2 + (dst.mode === 'ext' ? 8 : 2) + 8;
+  /**
+   * Secured unicast to a neighbour's RLOC16 goes out from our RLOC16 once we have one,
+   * as OpenThread sends data frames (6 bytes less header). Broadcasts keep the extended
+   * source, so any receiver (and a capture tool) builds the nonce without a neighbour
+   * entry; MLE, secured by MLE itself, keeps it too.
+   */
+  private macSource(dst: LinkAddress, secure: boolean): { mode: 'short'; short: number } | { mode: 'ext' } {
+    const own = this.hooks.rloc16();
+    const unicast = dst.mode === 'short' && dst.short !== BROADCAST_SHORT;
+    return secure && unicast && own !== undefined && this.hooks.extOfRloc16 ? { mode: 'short', short: own } : { mode: 'ext' };
+  }
+
+  private room(dst: LinkAddress, srcMode: 'short' | 'ext', secure: boolean): number {
+    const mhr = 3 + 2 + (dst.mode === 'ext' ? 8 : 2) + (srcMode === 'ext' ? 8 : 2);
     return MAX_PSDU_LENGTH - FCS_LENGTH - mhr - (secure ? 6 + 4 : 0);
   }
 
@@ -346,7 +361,7 @@ export class ThreadLink implements ThreadNetwork {
       {
         dstPan: this.mac.getPanId(),
         dst,
-        srcMode: 'ext',
+        srcMode: this.macSource(dst, secure).mode,
         payload: first,
         ackRequest: true,
         ...(secure
@@ -406,7 +421,9 @@ export class ThreadLink implements ThreadNetwork {
   /** Verifies and decrypts a secured frame, then applies the replay guard; undefined = dropped. */
   private openSecured(ind: MacDataIndication): Uint8Array | undefined {
     const sec = ind.security;
-    if (!sec || !ind.psdu || sec.keyId.mode !== 1 || ind.src.mode !== 'ext') {
+    // A short source names a neighbour; its extended address makes the nonce (IEEE 802.15.4-2006 §7.6.3.2).
+    const srcExt = ind.src.mode === 'ext' ? ind.src.ext : ind.src.mode === 'short' ? this.hooks.extOfRloc16?.(ind.src.short) : undefined;
+    if (!sec || !ind.psdu || sec.keyId.mode !== 1 || !srcExt) {
       this.counters.rxSecurityErrors++;
       return undefined;
     }
@@ -419,7 +436,7 @@ export class ThreadLink implements ThreadNetwork {
     const layout = frameLayout(frame.value);
     const opened = unsecureMacPayload(ind.psdu.subarray(0, layout.privateStart), ind.psdu.subarray(layout.privateStart, layout.fcsOffset), {
       key: keys.macKey,
-      extAddress: ind.src.ext,
+      extAddress: srcExt,
       frameCounter: sec.frameCounter,
       securityLevel: sec.level as 5,
     });
@@ -427,7 +444,7 @@ export class ThreadLink implements ThreadNetwork {
       this.counters.rxSecurityErrors++;
       return undefined;
     }
-    const verdict = this.hooks.replay().admit(toHex(ind.src.ext), 'link', keys.keySequence, sec.frameCounter);
+    const verdict = this.hooks.replay().admit(toHex(srcExt), 'link', keys.keySequence, sec.frameCounter);
     if (!verdict.accept) {
       this.counters.rxReplayDropped++;
       return undefined;

@@ -403,6 +403,12 @@ export class ThreadMle {
     return this.eidCache.get(toHex(a));
   }
 
+  /** A neighbour's (router, parent or child) extended address by its RLOC16. */
+  extOfNeighbour(rloc16: number): Uint8Array | undefined {
+    for (const n of this.neighbours.values()) if (n.rloc16 === rloc16) return n.ext;
+    return undefined;
+  }
+
   /** Whether `a` is under a prefix the network data offers on-mesh. */
   private onMeshPrefix(a: Ipv6Address): boolean {
     return slaacPrefixes(this.networkData).some((p) => prefixMatches(a, p, 64));

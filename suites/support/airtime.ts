@@ -1,7 +1,7 @@
 // The analytic UDP goodput limit of one 802.15.4 hop, from the standard's
 // constants written out here (not taken from the stack, so a wrong constant
-// there cannot agree with itself). The limit assumes the smallest headers
-// the formats allow for short addressing, so it is an upper bound.
+// there cannot agree with itself), for the encapsulation each network kind
+// puts on the air: no collisions, no losses, so an upper bound.
 
 // IEEE 802.15.4-2006 §6.5.3 (2.4 GHz O-QPSK): 62.5 ksymbol/s, 2 symbols per byte.
 const SYMBOL_US = 16;
@@ -22,12 +22,26 @@ const PHY_HEADER_BYTES = 6;
 const MAX_PSDU = 127;
 // §7.2.2.3: ACK = FCF 2 + sequence 1 + FCS 2.
 const ACK_PSDU = 5;
-// §7.2.1 with PAN ID compression and short addresses: FCF 2, seq 1, PAN 2, dst 2, src 2; FCS 2.
-const MAC_OVERHEAD = 9 + 2;
-// §7.6.2 auxiliary security header, key id mode 1 (control 1, counter 4, key index 1) + 4-byte MIC (level 5, Thread).
-const SECURITY_OVERHEAD = 6 + 4;
-// RFC 6282 §3.1, §4.3: IPHC 2 bytes with everything elided; NHC UDP 1 + ports 4 + checksum 2.
-const LOWPAN_IP_UDP = 2 + 1 + 4 + 2;
+/** What surrounds a UDP payload in a frame, per network kind. */
+export interface Encapsulation {
+  /** MAC header + FCS (§7.2.1, PAN ID compression). */
+  mac: number;
+  /** Auxiliary security header + MIC (§7.6.2), 0 when unsecured. */
+  security: number;
+  /** LOWPAN_IPHC + LOWPAN_NHC UDP (RFC 6282). */
+  lowpan: number;
+}
+
+export const ENCAPSULATION: Record<'nd' | 'thread', Encapsulation> = {
+  // 6LoWPAN-ND addresses frames by EUI-64 (FCF 2, seq 1, PAN 2, dst 8, src 8, FCS 2); the
+  // global addresses derive from them with context 0, so IPHC elides both (2 bytes);
+  // NHC UDP: 1 + ports 4 + checksum 2 (RFC 6282 §3.1.1, §4.3.3). The default network is unsecured.
+  nd: { mac: 2 + 1 + 2 + 8 + 8 + 2, security: 0, lowpan: 2 + 1 + 4 + 2 },
+  // Thread addresses frames by RLOC16 (FCF 2, seq 1, PAN 2, dst 2, src 2, FCS 2), secures them
+  // at level 5 with key id mode 1 (control 1, counter 4, key index 1; MIC 4), and sends to
+  // ML-EIDs, whose random IIDs IPHC carries inline (context 0, SAM = DAM = 01: 8 + 8 bytes).
+  thread: { mac: 2 + 1 + 2 + 2 + 2 + 2, security: 6 + 4, lowpan: 2 + 8 + 8 + 1 + 4 + 2 },
+};
 // RFC 4944 §5.3: FRAG1 4 bytes, FRAGN 5 bytes; fragment offsets in units of 8 bytes.
 const FRAG1 = 4;
 const FRAGN = 5;
@@ -41,27 +55,26 @@ export function frameExchangeUs(psdu: number): number {
 }
 
 /** The PSDU sizes of the frames one UDP datagram of `payload` bytes takes. */
-export function framesOf(payload: number, secured: boolean): number[] {
-  const room = MAX_PSDU - MAC_OVERHEAD - (secured ? SECURITY_OVERHEAD : 0);
-  const whole = LOWPAN_IP_UDP + payload;
-  if (whole <= room) return [MAC_OVERHEAD + (secured ? SECURITY_OVERHEAD : 0) + whole];
-  const head = MAC_OVERHEAD + (secured ? SECURITY_OVERHEAD : 0);
+export function framesOf(payload: number, e: Encapsulation): number[] {
+  const head = e.mac + e.security;
+  const room = MAX_PSDU - head;
+  if (e.lowpan + payload <= room) return [head + e.lowpan + payload];
   // First fragment: compressed headers and as much data as keeps its uncompressed size a multiple of 8.
-  let first = room - FRAG1 - LOWPAN_IP_UDP;
+  let first = room - FRAG1 - e.lowpan;
   while ((IPV6_UDP_UNCOMPRESSED + first) % 8 !== 0) first--;
-  const frames = [head + FRAG1 + LOWPAN_IP_UDP + first];
+  const frames = [head + FRAG1 + e.lowpan + first];
   const perFragN = Math.floor((room - FRAGN) / 8) * 8;
   for (let left = payload - first; left > 0; left -= perFragN) frames.push(head + FRAGN + Math.min(perFragN, left));
   return frames;
 }
 
 /** The largest UDP payload that fits one frame. */
-export function largestSingleFramePayload(secured: boolean): number {
-  return MAX_PSDU - MAC_OVERHEAD - (secured ? SECURITY_OVERHEAD : 0) - LOWPAN_IP_UDP;
+export function largestSingleFramePayload(e: Encapsulation): number {
+  return MAX_PSDU - e.mac - e.security - e.lowpan;
 }
 
 /** Goodput limit, kbit/s, of back-to-back datagrams over one hop. */
-export function goodputLimitKbps(payload: number, secured: boolean): number {
-  const us = framesOf(payload, secured).reduce((sum, psdu) => sum + frameExchangeUs(psdu), 0);
-  return (payload * 8) / us * 1000;
+export function goodputLimitKbps(payload: number, e: Encapsulation): number {
+  const us = framesOf(payload, e).reduce((sum, psdu) => sum + frameExchangeUs(psdu), 0);
+  return ((payload * 8) / us) * 1000;
 }
