@@ -56,6 +56,8 @@ describe('light control on a Thread chain through tshark (MPL tunnel)', function
 
     const lossDb: Record<string, Record<string, number>> = { a: { b: 60 }, b: { c: 60 }, c: { d: 60 } };
     const tb = threadBench({ seed: 301, ids: IDS, topology: { kind: 'matrix', lossDb, defaultLossDb: 200 } });
+    // From the start: Wireshark learns who is behind each RLOC16 from the attach, as it must to open frames sent from one.
+    tb.capture.start(pcap);
     for (const id of IDS) {
       ext[id] = toHex(tb.node(id).extAddress).match(/../g)!.join(':');
       tb.node(id).app.iface.connect();
@@ -66,7 +68,6 @@ describe('light control on a Thread chain through tshark (MPL tunnel)', function
       hops[id] = [];
       tb.node(id).app.iface.light().onChange((c) => hops[id]!.push(c.hops));
     }
-    tb.capture.start(pcap);
     expect(tb.node('d').app.iface.light().pressButton()).to.equal(20);
     tb.runFor(1 * SECOND);
     tb.capture.stop();
