@@ -73,6 +73,19 @@ export function largestSingleFramePayload(e: Encapsulation): number {
   return MAX_PSDU - e.mac - e.security - e.lowpan;
 }
 
+/**
+ * The highest goodput `datagrams` back-to-back datagrams can show by chance: the
+ * limit with the mean backoff lowered by three standard errors of the backoffs
+ * drawn (uniform over 2^macMinBE values: σ = √((8² − 1) / 12) periods).
+ */
+export function goodputCeilingKbps(payload: number, e: Encapsulation, datagrams: number): number {
+  const frames = framesOf(payload, e);
+  const sigmaUs = Math.sqrt((8 ** 2 - 1) / 12) * UNIT_BACKOFF_US;
+  const slackUs = (3 * sigmaUs) / Math.sqrt(frames.length * datagrams);
+  const us = frames.reduce((sum, psdu) => sum + frameExchangeUs(psdu) - slackUs, 0);
+  return ((payload * 8) / us) * 1000;
+}
+
 /** Goodput limit, kbit/s, of back-to-back datagrams over one hop. */
 export function goodputLimitKbps(payload: number, e: Encapsulation): number {
   const us = framesOf(payload, e).reduce((sum, psdu) => sum + frameExchangeUs(psdu), 0);
