@@ -1,0 +1,52 @@
+// The README's first command, as a test: the default run on the simulated
+// bench runs every suite on both network kinds with no case skipped, all
+// passing, and the report carries the evidence (ids, stack, hops, boards,
+// attachments, a capture per case under reports/latest).
+import { expect } from 'chai';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseStringPromise } from 'xml2js';
+import { meshbench, propertiesOf, type JUnitXml } from '../support/cli.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+function filesUnder(dir: string, suffix: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p, suffix));
+    else if (name.endsWith(suffix)) out.push(p);
+  }
+  return out;
+}
+
+describe('the default run (npm start)', function () {
+  this.timeout(600_000);
+
+  it('runs every suite on both network kinds, none skipped, all passing, with the evidence in reports/latest', async () => {
+    const r = await meshbench(['run', '--quiet'], { cwd: ROOT });
+    expect(r.code, r.stdout.slice(-4000) + r.stderr).to.equal(0);
+    const latest = realpathSync(join(ROOT, 'reports', 'latest'));
+    const xml = (await parseStringPromise(readFileSync(join(latest, 'junit.xml'), 'utf8'))) as JUnitXml;
+    const cases = xml.testsuites.testsuite.flatMap((s) => s.testcase);
+    const ids = cases.map((c) => c.$.name.split(' ')[0]!);
+    for (const prefix of ['JOIN', 'DISC', 'RECOV', 'THRU', 'LIGHT']) {
+      for (const kind of ['ND', 'TH']) expect(ids.some((id) => id.startsWith(`${prefix}-${kind}-`)), `${prefix}-${kind}-* cases`).to.equal(true);
+    }
+    expect(cases.filter((c) => c.skipped).map((c) => c.$.name), 'skipped').to.deep.equal([]);
+    expect(cases.filter((c) => c.failure || c.error).map((c) => c.$.name), 'failed').to.deep.equal([]);
+    let maxHops = 0;
+    for (const c of cases) {
+      const p = propertiesOf(c);
+      expect(p.get('id'), c.$.name).to.have.length(1);
+      expect(p.get('stack')?.[0], c.$.name).to.be.oneOf(['nd', 'thread']);
+      expect(p.get('board')?.length ?? 0, `${c.$.name} names its boards`).to.be.greaterThan(0);
+      maxHops = Math.max(maxHops, Number(p.get('hops')?.[0] ?? 0));
+      const attachments = [...(c['system-out']?.[0] ?? '').matchAll(/\[\[ATTACHMENT\|([^\]]+)\]\]/g)].map((m) => m[1]!);
+      expect(attachments.some((a) => a.endsWith('.pcap')), `${c.$.name} capture`).to.equal(true);
+      for (const a of attachments) expect(existsSync(join(latest, a)), a).to.equal(true);
+    }
+    expect(maxHops, 'a case whose datagrams travelled three hops').to.be.at.least(3);
+    expect(filesUnder(latest, '.pcap').length).to.be.at.least(cases.length);
+  });
+});
