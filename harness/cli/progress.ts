@@ -5,6 +5,9 @@ import { relative } from 'node:path';
 import { runTotals } from '../report/model.ts';
 import type { RunListener } from '../run/events.ts';
 
+/** Properties that say what a case is (shown by list-cases and the report), not what it measured. */
+const IDENTITY_PROPERTIES = new Set(['id', 'board', 'checks', 'needs']);
+
 export function progressReporter(out: NodeJS.WriteStream = process.stdout): RunListener {
   const color = out.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -25,7 +28,7 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): RunL
     caseEnd(tc) {
       const v = tc.outcome.verdict;
       const flaky = v === 'passed' && tc.attempts.length > 0 ? paint('33', ` (flaky: passed after ${tc.attempts.length} failed attempt(s))`) : '';
-      const figures = tc.properties.filter((p) => p.name !== 'id' && p.name !== 'board').map((p) => `${p.name}=${p.value}`);
+      const figures = tc.properties.filter((p) => !IDENTITY_PROPERTIES.has(p.name)).map((p) => `${p.name}=${p.value}`);
       out.write(`  ${mark[v]} ${tc.name} ${paint('90', `${tc.time.toFixed(1)}s`)}${flaky}\n`);
       if (figures.length) out.write(`      ${paint('90', figures.join('  '))}\n`);
       if (v === 'failed' || v === 'error' || v === 'skipped') {
