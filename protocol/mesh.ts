@@ -16,26 +16,29 @@ export type MeshEventName = (typeof MESH_EVENTS)[number];
 export const NSAPI_STATUSES = ['LOCAL_UP', 'GLOBAL_UP', 'DISCONNECTED', 'CONNECTING'] as const;
 export type NsapiStatus = (typeof NSAPI_STATUSES)[number];
 
-/** nsapi_error_t values (nsapi_types.h). */
-export const NSAPI_ERRORS: Record<number, string> = {
-  0: 'NSAPI_ERROR_OK',
-  [-3001]: 'NSAPI_ERROR_WOULD_BLOCK',
-  [-3002]: 'NSAPI_ERROR_UNSUPPORTED',
-  [-3003]: 'NSAPI_ERROR_PARAMETER',
-  [-3004]: 'NSAPI_ERROR_NO_CONNECTION',
-  [-3005]: 'NSAPI_ERROR_NO_SOCKET',
-  [-3006]: 'NSAPI_ERROR_NO_ADDRESS',
-  [-3007]: 'NSAPI_ERROR_NO_MEMORY',
-  [-3012]: 'NSAPI_ERROR_DEVICE_ERROR',
-  [-3013]: 'NSAPI_ERROR_IN_PROGRESS',
-  [-3014]: 'NSAPI_ERROR_ALREADY',
-  [-3015]: 'NSAPI_ERROR_IS_CONNECTED',
-  [-3016]: 'NSAPI_ERROR_CONNECTION_LOST',
-  [-3017]: 'NSAPI_ERROR_CONNECTION_TIMEOUT',
-  [-3018]: 'NSAPI_ERROR_ADDRESS_IN_USE',
-  [-3019]: 'NSAPI_ERROR_TIMEOUT',
-  [-3020]: 'NSAPI_ERROR_BUSY',
-};
+/** nsapi_error_t values (mbed-os nsapi_types.h; reference mbed-mesh-api.md §1). */
+export const Nsapi = {
+  OK: 0,
+  WOULD_BLOCK: -3001,
+  UNSUPPORTED: -3002,
+  PARAMETER: -3003,
+  NO_CONNECTION: -3004,
+  NO_SOCKET: -3005,
+  NO_ADDRESS: -3006,
+  NO_MEMORY: -3007,
+  DEVICE_ERROR: -3012,
+  IN_PROGRESS: -3013,
+  ALREADY: -3014,
+  IS_CONNECTED: -3015,
+  CONNECTION_LOST: -3016,
+  CONNECTION_TIMEOUT: -3017,
+  ADDRESS_IN_USE: -3018,
+  TIMEOUT: -3019,
+  BUSY: -3020,
+} as const;
+
+/** Code → `NSAPI_ERROR_<NAME>`. */
+export const NSAPI_ERRORS: Record<number, string> = Object.fromEntries(Object.entries(Nsapi).map(([name, code]) => [code, `NSAPI_ERROR_${name}`]));
 
 export function nsapiErrorName(code: number): string {
   return NSAPI_ERRORS[code] ?? `nsapi_error(${code})`;

@@ -10,6 +10,7 @@ export type { MeshEventRecord } from '../board/driver.ts';
 export { BoardTimeoutError } from '../board/board.ts';
 export type { AppEvent, UdpStats } from '../board/driver.ts';
 export type { Role, StackKind } from '../rig/schema.ts';
+export { Nsapi, nsapiErrorName } from '../../protocol/mesh.ts';
 
 export interface SuiteBench {
   rig: string;

@@ -1,24 +1,12 @@
 // Helpers shared by the suites: Mbed's expected event sequences, bringing a
 // network up from fresh boards, and measuring the hops a datagram travels.
 import { expect } from 'chai';
-import { bench, noteHops, use, type Board, type MeshEventRecord } from '../../harness/suite-api/index.ts';
+import { bench, noteHops, Nsapi, use, type Board, type MeshEventRecord } from '../../harness/suite-api/index.ts';
+
+export { Nsapi };
 import type { StackKind } from '../../harness/suite-api/index.ts';
 
 export const NSAPI_OK = 0;
-/** nsapi_error_t values (mbed-os nsapi_types.h; reference mbed-mesh-api.md §1). */
-export const Nsapi = {
-  OK: 0,
-  WOULD_BLOCK: -3001,
-  UNSUPPORTED: -3002,
-  PARAMETER: -3003,
-  NO_CONNECTION: -3004,
-  NO_SOCKET: -3005,
-  NO_ADDRESS: -3006,
-  NO_MEMORY: -3007,
-  DEVICE_ERROR: -3012,
-  IS_CONNECTED: -3015,
-  ALREADY: -3014,
-} as const;
 
 export const upStatuses = ['LOCAL_UP', 'GLOBAL_UP'];
 /** The port the suites' probes and traffic use (any free port; mesh-minimal's light uses 1234). */
