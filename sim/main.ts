@@ -40,13 +40,6 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     noiseFigureDb: spec.radio.noiseFigureDb,
   });
   const capture = new Capture(medium);
-  // The control server needs the pacer and the pacer reports lag to the control server.
-  const lagListeners: Array<(lagUs: number, nowUs: number) => void> = [];
-  const pacer = new Pacer(scheduler, {
-    speed: spec.speed,
-    maxSleepMs: 2,
-    onLag: (r) => lagListeners.forEach((l) => l(r.lagUs, r.benchUs)),
-  });
   // External input (serial bytes, control requests) lands at the bench time the wall clock says.
   const inBenchTime = (fn: () => void) => {
     pacer.catchUp();
@@ -59,6 +52,16 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     const radio = medium.attach(b.id, { txPowerDbm: b.txPowerDbm });
     boards.set(b.id, new VirtualBoard(b, eui64, spec.runDir, radio, scheduler, rng.fork(), inBenchTime));
   }
+  // Forked after the boards', so adding it left every board's random stream as it was.
+  const inputRng = rng.fork();
+  // The control server needs the pacer and the pacer reports lag to the control server.
+  const lagListeners: Array<(lagUs: number, nowUs: number) => void> = [];
+  const pacer = new Pacer(scheduler, {
+    speed: spec.speed,
+    maxSleepMs: 2,
+    random: () => inputRng.next(),
+    onLag: (r) => lagListeners.forEach((l) => l(r.lagUs, r.benchUs)),
+  });
   const board = (id: string) => {
     const vb = boards.get(id);
     if (!vb) throw new Error(`no board '${id}'`);

@@ -33,6 +33,8 @@ export interface PacerOptions {
   lagReportIntervalMs?: number;
   /** Wall clock in ms (default performance.now); injectable for tests. */
   wallClock?: () => number;
+  /** Uniform in [0, 1), for placing input at 'max' (see catchUp); default Math.random. */
+  random?: () => number;
 }
 
 export interface PacerStats {
@@ -63,6 +65,9 @@ export class Pacer {
   private slices = 0;
   private lastLagReportMs = -Infinity;
   private reportedBehind = false;
+  /** 'max' only: how much bench time the last slice covered (see catchUpMax). */
+  private maxSliceSpanUs = 0;
+  private readonly random: () => number;
   private pending: { cancel(): void } | undefined;
   private stopWaiters: Array<() => void> = [];
 
@@ -76,6 +81,7 @@ export class Pacer {
     this.lagThresholdUs = opts.lagThresholdUs ?? 50_000;
     this.lagReportIntervalMs = opts.lagReportIntervalMs ?? 1000;
     this.wall = opts.wallClock ?? (() => performance.now());
+    this.random = opts.random ?? Math.random;
     this.onLag = opts.onLag;
   }
 
@@ -128,11 +134,32 @@ export class Pacer {
   /**
    * Brings bench time up to the wall clock now, synchronously (within one
    * slice budget). Call before scheduling an event from external input (a
-   * serial byte, a control request) so it lands at the right bench time.
+   * serial byte, a control request) so it lands at the right bench time
+   * (at 'max', see catchUpMax).
    */
   catchUp(): void {
-    if (this.state !== 'running' || this.speed === 'max') return;
-    this.runSlice();
+    if (this.state !== 'running') return;
+    if (this.speed === 'max') this.catchUpMax();
+    else this.runSlice();
+  }
+
+  /**
+   * At 'max' no wall clock says what bench time it is between two slices. Landing input
+   * at the time of the last event run would put every input of one I/O turn on the same
+   * microsecond, right behind whatever ran last: a harness starting periodic traffic on
+   * several boards would lock them in phase with each other and with the traffic already
+   * running, and they would collide every period. Input arrived at some unknown moment
+   * while a slice ran, so each lands a random share of one slice's bench span later
+   * (events due before then run first): apart from each other, and from the events.
+   */
+  private catchUpMax(): void {
+    const target = this.scheduler.now() + Math.floor(this.random() * this.maxSliceSpanUs);
+    if (target <= this.scheduler.now()) return;
+    // No wall budget here: at most one slice's span of events, which the last slice ran in its budget.
+    const before = this.scheduler.eventCount;
+    this.runEvents(target, Infinity);
+    this.scheduler.runUntil(target);
+    this.events += this.scheduler.eventCount - before;
   }
 
   stats(): PacerStats {
@@ -150,6 +177,21 @@ export class Pacer {
   private anchor(): void {
     this.anchorWallMs = this.wall();
     this.anchorBenchUs = this.scheduler.now();
+    this.maxSliceSpanUs = 0;
+  }
+
+  /** Runs events due at or before `target` until the wall clock passes `deadline`; true when none are left. */
+  private runEvents(target: Micros, deadline: number): boolean {
+    const sched = this.scheduler;
+    for (;;) {
+      // Check the wall clock every batch of events, not every event: reading it costs more than an idle event.
+      for (let i = 0; i < 64; i++) {
+        const next = sched.nextEventAt();
+        if (next === undefined || next > target) return true;
+        sched.runNext();
+      }
+      if (this.wall() >= deadline) return false;
+    }
   }
 
   /** Runs due events for at most one slice budget; returns true when bench time reached its target. */
@@ -159,29 +201,20 @@ export class Pacer {
     const deadline = this.wall() + this.sliceMs;
     const target = this.speed === 'max' ? Infinity : this.targetUs();
     const before = sched.eventCount;
-    let caughtUp = false;
-    for (;;) {
-      // Check the wall clock every batch of events, not every event: reading it costs more than an idle event.
-      for (let i = 0; i < 64; i++) {
-        const next = sched.nextEventAt();
-        if (next === undefined || next > target) {
-          caughtUp = true;
-          break;
-        }
-        sched.runNext();
-      }
-      if (caughtUp || this.wall() >= deadline) break;
-    }
+    const startUs = sched.now();
+    const caughtUp = this.runEvents(target, deadline);
     this.events += sched.eventCount - before;
-    if (this.speed !== 'max') {
-      if (caughtUp && target > sched.now()) sched.runUntil(target);
-      // Measured against where the wall clock says we should be now, after the slice: a slice
-      // that reached its starting target but took longer than the time it covered is behind too.
-      const nowTarget = this.targetUs();
-      const next = sched.nextEventAt();
-      const behind = !caughtUp || (next !== undefined && next <= nowTarget);
-      this.noteLag(behind ? Math.max(0, nowTarget - sched.now()) : 0);
+    if (this.speed === 'max') {
+      this.maxSliceSpanUs = sched.now() - startUs;
+      return caughtUp;
     }
+    if (caughtUp && target > sched.now()) sched.runUntil(target);
+    // Measured against where the wall clock says we should be now, after the slice: a slice
+    // that reached its starting target but took longer than the time it covered is behind too.
+    const nowTarget = this.targetUs();
+    const next = sched.nextEventAt();
+    const behind = !caughtUp || (next !== undefined && next <= nowTarget);
+    this.noteLag(behind ? Math.max(0, nowTarget - sched.now()) : 0);
     return caughtUp;
   }
 

@@ -92,7 +92,7 @@ async function serialRtt(): Promise<SerialRttResult & { simBoards: number; simSp
   const bench = await startGridBench({ nodes: RTT_SIM.nodes, seed: 1, speed: RTT_SIM.speed, progress: say });
   const echo = await startEchoPty();
   try {
-    await joinGrid(bench, { limitBenchS: 600, progress: say });
+    await joinGrid(bench, { limitWallS: 300, progress: say });
     const board = bench.boards.find((b) => !b.borderRouter)!;
     const r = await compareRoundTrips(board.client, echo.client, rttSamples);
     return { ...r, simBoards: RTT_SIM.nodes, simSpeed: RTT_SIM.speed };
@@ -145,8 +145,10 @@ async function main(): Promise<void> {
       windowWallS: round(x.windowWallS, 2),
       windowBenchS: round(x.windowBenchS, 1),
       joinBenchS: round(x.joinBenchS, 1),
+      simSecondsPerCpuSecond: x.simSecondsPerCpuSecond === undefined ? null : round(x.simSecondsPerCpuSecond, 1),
       eventsPerWallS: Math.round(x.eventsPerWallS),
-      datagramsPerBenchS: round(x.datagramsPerBenchS, 2),
+      sentPerBenchS: round(x.sentPerBenchS, 2),
+      deliveryRatio: round(x.deliveryRatio, 3),
       agentNoopMedianMs: round(x.agentNoopMedianMs, 3),
     }));
     const big = s.find((x) => x.nodes === 64);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AgentClient, type AgentEvent } from '../../harness/board/agent-client.ts';
+import { AgentClient } from '../../harness/board/agent-client.ts';
 import { SerialTransport } from '../../harness/board/transport.ts';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -29,8 +29,6 @@ export interface GridBoard {
   col: number;
   borderRouter: boolean;
   client: AgentClient;
-  /** Last mesh status reported by an event. */
-  status: string;
   /** The board's global address, once up. */
   address: string | undefined;
 }
@@ -137,13 +135,7 @@ export async function startGridBench(opts: StartOptions): Promise<GridBench> {
         await transport.open();
         const client = new AgentClient(transport);
         client.defaultTimeoutMs = 60_000;
-        const board: GridBoard = { id, row: r, col: c, borderRouter: id === 'br', client, status: 'DISCONNECTED', address: undefined };
-        client.listen({
-          event: (e: AgentEvent) => {
-            if (e.name === 'mesh' && e.args.status) board.status = e.args.status;
-          },
-        });
-        boards.push(board);
+        boards.push({ id, row: r, col: c, borderRouter: id === 'br', client, address: undefined });
       }
     // Opening the port flushed the boot banner; identify is how the harness knows a board is there.
     await Promise.all(boards.map((b) => b.client.request('identify')));
@@ -169,44 +161,56 @@ export async function startGridBench(opts: StartOptions): Promise<GridBench> {
 }
 
 /**
- * `mesh.init stack=nd` and `mesh.connect` on every board (border router first), then
- * waits until every board reports GLOBAL_UP, polling `mesh.status` as a backstop for
- * events. Returns the bench seconds the join took.
+ * `mesh.init stack=nd` and `mesh.connect` on every board, then waits (at most
+ * `limitWallS` wall seconds) until every board has reported GLOBAL_UP, by event or,
+ * as a backstop, in answer to `mesh.status`. Returns the join time in bench seconds,
+ * from the last board's connect to the last board up, both as the boards timestamped
+ * them: at speed 'max' a wall-clock wait between two requests can be many bench
+ * minutes, so only the boards' own timestamps measure bench time.
  */
-export async function joinGrid(bench: GridBench, opts: { limitBenchS: number; progress?: (text: string) => void }): Promise<number> {
-  const ordered = [...bench.boards].sort((a, b) => Number(b.borderRouter) - Number(a.borderRouter));
-  for (const b of ordered) {
+export async function joinGrid(bench: GridBench, opts: { limitWallS: number; progress?: (text: string) => void }): Promise<number> {
+  for (const b of bench.boards) {
     const init = await b.client.request('mesh.init', { stack: 'nd', role: b.borderRouter ? 'border-router' : 'router', ...ND_KEYS });
     if (init.args.result !== '0') throw new Error(`${b.id}: mesh.init answered result=${init.args.result}`);
   }
-  // All at once: at speed 'max' one request after the other would spread the starts over many bench seconds.
-  const t0 = await bench.clockUs();
-  const connects = await Promise.all(ordered.map((b) => b.client.request('mesh.connect')));
+  const upAt = new Map<GridBoard, number>();
+  for (const b of bench.boards) {
+    b.client.listen({
+      event: (e) => {
+        if (e.name === 'mesh' && e.args.status === 'GLOBAL_UP' && !upAt.has(b)) upAt.set(b, e.t);
+      },
+    });
+  }
+  // All at once, border router first; each answer carries the bench time the board connected at.
+  const connects = await Promise.all(bench.boards.map((b) => b.client.request('mesh.connect')));
   connects.forEach((r, i) => {
-    if (r.args.result !== '0') throw new Error(`${ordered[i]!.id}: mesh.connect answered result=${r.args.result}`);
+    if (r.args.result !== '0') throw new Error(`${bench.boards[i]!.id}: mesh.connect answered result=${r.args.result}`);
   });
-  let lastReport = 0;
+  const lastConnect = Math.max(...connects.map((r) => r.t));
+  const deadline = performance.now() + opts.limitWallS * 1000;
+  let reported = performance.now();
   for (;;) {
-    const now = await bench.clockUs();
-    const down = bench.boards.filter((b) => b.status !== 'GLOBAL_UP');
+    const down = bench.boards.filter((b) => !upAt.has(b));
     if (down.length === 0) break;
-    if ((now - t0) / 1e6 > opts.limitBenchS) {
-      for (const d of down) console.error(d.id, JSON.stringify((await d.client.request('mesh.status')).args));
-      throw new Error(`${down.length} boards not GLOBAL_UP after ${opts.limitBenchS} bench seconds: ${down.map((b) => b.id).join(' ')}`);
+    if (performance.now() > deadline) {
+      const why = await Promise.all(down.map(async (b) => `${b.id}: ${JSON.stringify((await b.client.request('mesh.status')).args)}`));
+      throw new Error(`${down.length} boards not GLOBAL_UP after ${opts.limitWallS} wall seconds:\n${why.join('\n')}`);
     }
-    if (now - lastReport > 30e6) {
-      lastReport = now;
-      opts.progress?.(`join: ${bench.boards.length - down.length}/${bench.boards.length} up at bench ${((now - t0) / 1e6).toFixed(0)} s`);
+    if (performance.now() - reported > 5000) {
+      reported = performance.now();
+      opts.progress?.(`join: ${upAt.size}/${bench.boards.length} boards up`);
     }
     await new Promise((r) => setTimeout(r, 200));
-    // Events can be missed across a reopen; ask the laggards directly now and then.
-    for (const b of down.slice(0, 8)) b.status = (await b.client.request('mesh.status')).args.status ?? b.status;
+    // An event can come before the listener saw the board connect, or be lost with a garbled line: ask.
+    for (const b of down.slice(0, 8)) {
+      const st = await b.client.request('mesh.status');
+      if (st.args.status === 'GLOBAL_UP' && !upAt.has(b)) upAt.set(b, st.t);
+    }
   }
-  const joinedAt = await bench.clockUs();
   for (const b of bench.boards) {
     const addrs = ((await b.client.request('ip.addrs')).args.addrs ?? '').split(',');
     b.address = addrs.find((a) => a.length > 0 && !a.startsWith('fe80'));
     if (!b.address) throw new Error(`${b.id} is GLOBAL_UP without a global address (${addrs.join(',')})`);
   }
-  return (joinedAt - t0) / 1e6;
+  return (Math.max(...upAt.values()) - lastConnect) / 1e6;
 }

@@ -4,13 +4,16 @@
 // so the figure is what one sim process (one JavaScript thread: one core) can do.
 //
 // Two ways to drive the traffic:
-// - 'burst' (default): one `udp.burst ... interval_us=10000000` per board, so each board
-//   paces its own datagrams on the bench clock, exactly every 10 bench seconds however
-//   fast the sim runs; every delivery is an `udp` event on the receiver's PTY;
+// - 'burst' (default): `udp.burst ... count=500 interval_us=10000000` per board, the next
+//   burst due 5000 bench seconds after the previous one began, so each board paces its own
+//   datagrams on the bench clock, every 10 bench seconds however fast the sim runs (but
+//   for a gap of one serial round trip between bursts); every delivery is an `udp` event
+//   on the receiver's PTY;
 // - 'send': one `udp.send` over the PTY per datagram, each when `sleepUntil` says its
 //   bench time has come. At 'max' the sim can outrun the process sending them, so the
 //   load then falls below one datagram per board per 10 s: `datagramsPerBenchS` says
 //   how much traffic there really was.
+import { readFileSync } from 'node:fs';
 import { noopRoundTrips } from './serial-rtt.ts';
 import { joinGrid, startGridBench, type GridBench, type GridBoard } from './sim-bench.ts';
 import { median } from './stats.ts';
@@ -25,11 +28,17 @@ export interface SpeedResult {
   joinBenchS: number;
   windowWallS: number;
   windowBenchS: number;
+  /**
+   * Bench seconds per second of CPU time the sim process used in the window: what one
+   * core gives when the sim has it to itself (on a shared machine the wall figure is lower).
+   */
+  simSecondsPerCpuSecond: number | undefined;
   /** Scheduler events run per wall second in the window. */
   eventsPerWallS: number;
-  /** Datagrams the boards received in the window, per bench second (nominal: nodes / 10). */
-  datagramsPerBenchS: number;
-  datagramsDelivered: number;
+  /** Datagrams the boards' stacks took in the window, per bench second (nominal: nodes / 10; refused ones, while a route is repaired, not counted). */
+  sentPerBenchS: number;
+  /** Of those, the share that arrived (the rest collided, mostly between hidden terminals). */
+  deliveryRatio: number;
   /** A noop over one board's PTY now and then during the window: how long the harness waits for a busy sim. */
   agentNoopMedianMs: number;
 }
@@ -47,14 +56,41 @@ export interface SpeedOptions {
 export const TRAFFIC_PERIOD_US = 10_000_000;
 export const TRAFFIC_PAYLOAD = 50;
 const PORT = 7000;
-/** Enough datagrams per burst to outlast any window. */
-const BURST_COUNT = 1_000_000;
+/** Datagrams per burst: a board schedules a whole burst at once, so not millions. */
+const BURST_COUNT = 500;
 
 /** Its right-hand grid neighbour, or the left-hand one at the end of a row. */
 function neighbourOf(bench: GridBench, b: GridBoard): GridBoard {
   const n = bench.board(b.row, b.col + 1) ?? bench.board(b.row, b.col - 1);
   if (!n) throw new Error(`${b.id} has no neighbour in its row`);
   return n;
+}
+
+/** CPU time (user + system) a process has used so far, seconds; undefined where /proc is not there. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th (proc(5)).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** Datagrams sent (taken by the stack) and received, summed over every board's socket. */
+async function udpTotals(bench: GridBench, sockets: Map<GridBoard, string>): Promise<{ sent: number; received: number }> {
+  const stats = await Promise.all(bench.boards.map((b) => b.client.request('udp.stats', { socket: sockets.get(b)! })));
+  let sent = 0;
+  let received = 0;
+  for (const { args } of stats) {
+    sent += Number(args.tx_packets);
+    received += Number(args.rx_packets);
+  }
+  return { sent, received };
 }
 
 function expectResult(b: GridBoard, command: string, args: Record<string, string>, expected: string): void {
@@ -66,17 +102,14 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
   const traffic = opts.traffic ?? 'burst';
   const bench = await startGridBench({ nodes: opts.nodes, seed: opts.seed, speed: 'max', progress: say, ...(opts.profileDir ? { profileDir: opts.profileDir } : {}) });
   try {
-    const joinBenchS = await joinGrid(bench, { limitBenchS: 3600, progress: say });
+    const joinBenchS = await joinGrid(bench, { limitWallS: 300, progress: say });
     say(`speed ${opts.nodes}: joined in ${joinBenchS.toFixed(1)} bench s`);
 
-    let delivered = 0;
-    let counting = false;
     const sockets = new Map<GridBoard, string>();
     for (const b of bench.boards) {
       const r = await b.client.request('udp.open', { port: String(PORT), events: '1' });
       expectResult(b, 'udp.open', r.args, '0');
       sockets.set(b, r.args.socket!);
-      b.client.listen({ event: (e) => void (counting && e.name === 'udp' && delivered++) });
     }
 
     // Each board starts at its own offset within the period, so the boards do not all send at once.
@@ -87,16 +120,18 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
       const socket = sockets.get(b)!;
       const dst = neighbourOf(bench, b).address!;
       let t = offset(i);
-      await bench.sim.control.call({ op: 'sleepUntil', t });
-      if (traffic === 'burst') {
-        const r = await b.client.request('udp.burst', { socket, addr: dst, port: String(PORT), len: String(TRAFFIC_PAYLOAD), count: String(BURST_COUNT), interval_us: String(TRAFFIC_PERIOD_US) });
-        expectResult(b, 'udp.burst', r.args, '0');
-        return;
-      }
       while (!stopped) {
-        await b.client.request('udp.send', { socket, addr: dst, port: String(PORT), len: String(TRAFFIC_PAYLOAD) });
-        t += TRAFFIC_PERIOD_US;
         await bench.sim.control.call({ op: 'sleepUntil', t });
+        if (stopped) return;
+        if (traffic === 'burst') {
+          const r = await b.client.request('udp.burst', { socket, addr: dst, port: String(PORT), len: String(TRAFFIC_PAYLOAD), count: String(BURST_COUNT), interval_us: String(TRAFFIC_PERIOD_US) });
+          expectResult(b, 'udp.burst', r.args, '0');
+          // The board started the burst at r.t; the next one is due when this one's period is over.
+          t = r.t + BURST_COUNT * TRAFFIC_PERIOD_US;
+        } else {
+          await b.client.request('udp.send', { socket, addr: dst, port: String(PORT), len: String(TRAFFIC_PAYLOAD) });
+          t += TRAFFIC_PERIOD_US;
+        }
       }
     });
     const failure = Promise.all(loops).then(
@@ -106,7 +141,7 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
 
     // Warm up for one traffic period (every board started), then measure over a fixed wall window.
     await bench.sim.control.call({ op: 'sleepUntil', t: start + TRAFFIC_PERIOD_US });
-    counting = true;
+    let counting = true;
     const probe = bench.boards.find((b) => !b.borderRouter)!;
     const noop: number[] = [];
     const probing = (async () => {
@@ -115,11 +150,15 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
+    const u0 = await udpTotals(bench, sockets);
     const s0 = await bench.sim.control.call({ op: 'stats' });
+    const c0 = cpuSeconds(bench.sim.process.pid);
     const w0 = performance.now();
     await new Promise((r) => setTimeout(r, opts.windowS * 1000));
     const s1 = await bench.sim.control.call({ op: 'stats' });
+    const c1 = cpuSeconds(bench.sim.process.pid);
     const w1 = performance.now();
+    const u1 = await udpTotals(bench, sockets);
     counting = false;
     stopped = true;
     await probing;
@@ -135,9 +174,10 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
       joinBenchS,
       windowWallS: wallS,
       windowBenchS: benchS,
+      simSecondsPerCpuSecond: c0 !== undefined && c1 !== undefined && c1 > c0 ? benchS / (c1 - c0) : undefined,
       eventsPerWallS: (Number(s1.events) - Number(s0.events)) / wallS,
-      datagramsPerBenchS: delivered / benchS,
-      datagramsDelivered: delivered,
+      sentPerBenchS: (u1.sent - u0.sent) / benchS,
+      deliveryRatio: u1.sent > u0.sent ? (u1.received - u0.received) / (u1.sent - u0.sent) : NaN,
       agentNoopMedianMs: noop.length ? median(noop) : NaN,
     };
   } finally {
