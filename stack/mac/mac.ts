@@ -390,6 +390,12 @@ export class Mac {
   // ---- reception ----
 
   private receive(psdu: Uint8Array, info: RxInfo): void {
+    // In a mesh most frames a radio hears are unicast to a neighbour: drop those on their
+    // header, before checking the FCS and decoding the rest. Observers see every frame.
+    if (this.observers.size === 0 && !this.scan && this.addressedElsewhere(psdu)) {
+      this.stats.rxFiltered++;
+      return;
+    }
     const parsed = parseFrame(psdu);
     if (!parsed.ok) {
       this.stats.rxMalformed++;
@@ -433,6 +439,32 @@ export class Mac {
     this.stats.rxFrames++;
     if (f.type === 'data') this.deliver(f, psdu, info);
     else if (f.type === 'command' && f.command.name === 'beacon_request') this.answerBeaconRequest();
+  }
+
+  /**
+   * The address part of third-level filtering (§7.5.6.2) on the raw header: a data or
+   * command frame of the 2003/2006 formats whose destination PAN, or destination
+   * address, is neither ours nor broadcast. Fields per §7.2.1: FCF (2, little-endian:
+   * type b0–2, destination mode b10–11, version b12–13), sequence number (1), destination
+   * PAN (2), destination address (2, or 8 in reverse byte order). Anything else, and any
+   * frame too short to tell, takes the full path.
+   */
+  private addressedElsewhere(psdu: Uint8Array): boolean {
+    if (psdu.length < 7) return false;
+    const fcf = psdu[0]! | (psdu[1]! << 8);
+    const type = fcf & 7;
+    const dstMode = (fcf >> 10) & 3;
+    const version = (fcf >> 12) & 3;
+    if ((type !== 1 && type !== 3) || dstMode < 2 || version > 1) return false;
+    const dstPan = psdu[3]! | (psdu[4]! << 8);
+    if (dstPan !== BROADCAST && dstPan !== this.panId) return true;
+    if (dstMode === 2) {
+      const short = psdu[5]! | (psdu[6]! << 8);
+      return short !== BROADCAST && short !== this.shortAddress;
+    }
+    if (psdu.length < 13) return false;
+    for (let i = 0; i < 8; i++) if (psdu[5 + i] !== this.extAddress[7 - i]) return true;
+    return false;
   }
 
   /** Third-level filtering (§7.5.6.2). */
