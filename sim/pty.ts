@@ -32,6 +32,8 @@ export class BoardPty {
   private readonly slave: number;
   private readonly reader: tty.ReadStream;
   private closed = false;
+  private pending = '';
+  private flushQueued = false;
   readonly ptsPath: string;
 
   constructor(
@@ -54,9 +56,25 @@ export class BoardPty {
     this.reader.on('error', () => undefined);
   }
 
+  /**
+   * Queues text for the harness. Everything written in one turn of the event loop (a
+   * whole slice of bench events, or the answer to one request) goes out in one write
+   * when the turn ends: at 'max' a busy board prints many lines per slice, and one
+   * system call per line was a measurable share of the sim's time (docs/benchmarks.md).
+   */
   write(text: string): void {
     if (this.closed) return;
-    const buf = Buffer.from(text, 'latin1');
+    this.pending += text;
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.closed || this.pending.length === 0) return;
+    const buf = Buffer.from(this.pending, 'latin1');
+    this.pending = '';
     let off = 0;
     while (off < buf.length) {
       try {
@@ -73,6 +91,8 @@ export class BoardPty {
   /** Unplug: the harness sees its port hang up. */
   close(): void {
     if (this.closed) return;
+    // What the board printed before it lost power did leave the UART.
+    this.flush();
     this.closed = true;
     rmSync(this.linkPath, { force: true });
     // The read stream owns the master fd and closes it; closing it here too

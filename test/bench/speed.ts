@@ -81,16 +81,31 @@ function cpuSeconds(pid: number | undefined): number | undefined {
 /** USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux (`getconf CLK_TCK`). */
 const CLOCK_TICKS_PER_S = 100;
 
-/** Datagrams sent (taken by the stack) and received, summed over every board's socket. */
-async function udpTotals(bench: GridBench, sockets: Map<GridBoard, string>): Promise<{ sent: number; received: number }> {
+interface UdpCounts {
+  /** Board time of the answer, µs. */
+  t: number;
+  sent: number;
+  received: number;
+}
+
+/** Each board's datagrams sent (taken by its stack) and received, with the board time they were counted at. */
+async function udpCounts(bench: GridBench, sockets: Map<GridBoard, string>): Promise<UdpCounts[]> {
   const stats = await Promise.all(bench.boards.map((b) => b.client.request('udp.stats', { socket: sockets.get(b)! })));
-  let sent = 0;
-  let received = 0;
-  for (const { args } of stats) {
-    sent += Number(args.tx_packets);
-    received += Number(args.rx_packets);
-  }
-  return { sent, received };
+  return stats.map(({ t, args }) => ({ t, sent: Number(args.tx_packets), received: Number(args.rx_packets) }));
+}
+
+/** Datagrams per bench second, sent and received, each board over its own interval between two counts. */
+function udpRates(before: UdpCounts[], after: UdpCounts[]): { sentPerS: number; receivedPerS: number } {
+  let sentPerS = 0;
+  let receivedPerS = 0;
+  before.forEach((b, i) => {
+    const a = after[i]!;
+    const s = (a.t - b.t) / 1e6;
+    if (s <= 0) return;
+    sentPerS += (a.sent - b.sent) / s;
+    receivedPerS += (a.received - b.received) / s;
+  });
+  return { sentPerS, receivedPerS };
 }
 
 function expectResult(b: GridBoard, command: string, args: Record<string, string>, expected: string): void {
@@ -150,7 +165,7 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const u0 = await udpTotals(bench, sockets);
+    const u0 = await udpCounts(bench, sockets);
     const s0 = await bench.sim.control.call({ op: 'stats' });
     const c0 = cpuSeconds(bench.sim.process.pid);
     const w0 = performance.now();
@@ -158,7 +173,8 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
     const s1 = await bench.sim.control.call({ op: 'stats' });
     const c1 = cpuSeconds(bench.sim.process.pid);
     const w1 = performance.now();
-    const u1 = await udpTotals(bench, sockets);
+    const u1 = await udpCounts(bench, sockets);
+    const rates = udpRates(u0, u1);
     counting = false;
     stopped = true;
     await probing;
@@ -176,8 +192,8 @@ export async function measureSpeed(opts: SpeedOptions): Promise<SpeedResult> {
       windowBenchS: benchS,
       simSecondsPerCpuSecond: c0 !== undefined && c1 !== undefined && c1 > c0 ? benchS / (c1 - c0) : undefined,
       eventsPerWallS: (Number(s1.events) - Number(s0.events)) / wallS,
-      sentPerBenchS: (u1.sent - u0.sent) / benchS,
-      deliveryRatio: u1.sent > u0.sent ? (u1.received - u0.received) / (u1.sent - u0.sent) : NaN,
+      sentPerBenchS: rates.sentPerS,
+      deliveryRatio: rates.sentPerS > 0 ? rates.receivedPerS / rates.sentPerS : NaN,
       agentNoopMedianMs: noop.length ? median(noop) : NaN,
     };
   } finally {
