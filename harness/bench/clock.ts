@@ -42,7 +42,8 @@ export class WallClock implements BenchClock {
   }
   async sleepUntil(t: number): Promise<number> {
     const wait = (t - this.nowUs()) / 1000 / this.speed;
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Unref'd: a board's wait ends early when its event comes, and its deadline must not hold the process.
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
     return this.now();
   }
 }

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { Board, type BoardSpec } from '../board/board.ts';
 import { boardLogger, SerialLog } from '../log/logger.ts';
 import { LabControls, type LabBoardHandle } from '../lab/controls.ts';
-import { discover, matchBoards, type BoardMatch, type DiscoveryOptions } from '../lab/discovery.ts';
+import { discover, discoveryFromEnv, matchBoards, type BoardMatch, type DiscoveryOptions } from '../lab/discovery.ts';
 import { BoardUnhealthyError, LabBoardDriver } from '../lab/lab-driver.ts';
 import { defaultLockDir, lockBoards, type BoardLock } from '../lab/lock.ts';
 import { describeMatch, lockKey, openBoard, type OpenContext } from '../lab/open.ts';
@@ -111,7 +111,7 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
     // 1. Which device is which board (host-process boards need no discovery).
     let matches: BoardMatch[];
     if (rig.boards.some((b) => b.port.kind !== 'process')) {
-      const found = await discover(opts.discovery);
+      const found = await discover(opts.discovery ?? discoveryFromEnv());
       matches = matchBoards(rig.boards, found.devices).boards;
     } else matches = matchBoards(rig.boards, []).boards;
     const absent = matches.filter((m) => m.state === 'missing' || m.state === 'duplicate');

@@ -8,6 +8,11 @@ import { NetworkConfigError } from '../rig/network-config.ts';
 import { EXIT_CODES } from '../run/events.ts';
 import { formatCatalogue, listCases } from '../run/catalogue.ts';
 import { REPO_ROOT, runSuites } from '../run/runner.ts';
+import { boardsCommand } from './commands/boards.ts';
+import { checkAgentLabCommand } from './commands/check-agent.ts';
+import { doctorLabCommand } from './commands/doctor.ts';
+import { flashLabCommand } from './commands/flash.ts';
+import { seconds } from './commands/shared.ts';
 import { progressReporter } from './progress.ts';
 
 export const DEFAULT_RIG = join(REPO_ROOT, 'rigs', 'sim-default.yaml');
@@ -19,6 +24,8 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 interface Command {
   summary: string;
   usage: string;
+  /** What `--help` prints below the usage line. */
+  help?: string;
   options: Options;
   run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
 }
@@ -48,8 +55,9 @@ const COMMANDS: Record<string, Command> = {
   },
   run: {
     summary: 'run conformance suites on a rig (default: the simulated bench)',
-    usage: 'meshbench run [--rig FILE] [--suite GLOB] [--grep TEXT] [--out DIR] [--seed N] [--retries N] [--speed X|max] [--absolute-attachments]',
+    usage: 'meshbench run [--rig FILE] [--suite GLOB] [--grep TEXT] [--out DIR] [--seed N] [--retries N] [--speed X|max] [--absolute-attachments] [--wait-lock SECONDS]',
     options: {
+      'wait-lock': { type: 'string' },
       rig: { type: 'string' },
       suite: { type: 'string' },
       grep: { type: 'string' },
@@ -76,11 +84,16 @@ const COMMANDS: Record<string, Command> = {
         speed,
         absoluteAttachments: v['absolute-attachments'] === true,
         quiet: v.quiet === true,
+        lab: { waitLockS: seconds('wait-lock', v['wait-lock']) },
         listeners: [progressReporter()],
       });
       return outcome.exitCode;
     },
   },
+  boards: boardsCommand,
+  flash: flashLabCommand,
+  doctor: doctorLabCommand,
+  'check-agent': checkAgentLabCommand,
 };
 
 function help(): string {
@@ -104,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     if (values.help) {
-      console.log(command.usage);
+      console.log(`usage: ${command.usage}${command.help ? `\n\n${command.help}` : ''}`);
       return 0;
     }
     return await command.run(values as Record<string, string | boolean | undefined>, positionals);

@@ -162,7 +162,7 @@ export class LabControls implements RigControls {
     const problems: string[] = [];
     const answers = async () => (await h.link.identify(answerMs)) !== undefined;
     if (await answers()) return this.set(id, { healthy: true, steps });
-    problems.push(`no answer within ${answerMs} ms`);
+    problems.push(h.link.transport.isOpen ? `no answer within ${answerMs} ms` : 'its port is closed');
     const tryStep = async (name: string, action: () => Promise<void>): Promise<boolean> => {
       steps.push(name);
       try {

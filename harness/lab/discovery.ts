@@ -168,3 +168,16 @@ export function openPath(m: BoardMatch): string | undefined {
   const d = m.state === 'present' ? m.devices[0] : undefined;
   return d ? (d.byId ?? d.path) : undefined;
 }
+
+/**
+ * Discovery roots from the environment: MESHBENCH_SYSFS_ROOT and
+ * MESHBENCH_DEV_ROOT point discovery at another sysfs and /dev tree (a
+ * container that mounts the host's elsewhere, or the tests' fake tree);
+ * SerialPort.list() is skipped then, since it reads the real one.
+ */
+export function discoveryFromEnv(env: Record<string, string | undefined> = process.env): DiscoveryOptions {
+  const sysRoot = env.MESHBENCH_SYSFS_ROOT;
+  const devRoot = env.MESHBENCH_DEV_ROOT;
+  if (!sysRoot && !devRoot) return {};
+  return { sysRoot, devRoot, list: null };
+}

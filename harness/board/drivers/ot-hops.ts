@@ -22,7 +22,7 @@ export async function hopsBetween(sender: OtCli, receiver: OtCli): Promise<numbe
   const s = await rloc16Of(sender);
   const r = await rloc16Of(receiver);
   if (s === 0xfffe || r === 0xfffe) return -1; // one of them is not attached
-  if (s === r) return 0;
+  if (s === r) return -1; // two boards on one RLOC16: the tables cannot tell them apart
   if (isChild(s) && routerOf(s) === r) return 1;
   if (isChild(r) && routerOf(r) === s) return 1;
   if (isChild(s) || isChild(r)) return -1;

@@ -20,6 +20,9 @@ const NSAPI_NO_MEMORY = -3007;
 const NSAPI_DEVICE_ERROR = -3012;
 const NSAPI_BUSY = -3020;
 
+/** How long a burst waits for room in the board's message pool before it counts a datagram failed (wall ms). */
+const BURST_ROOM_WAIT_MS = 2000;
+
 /** mbed-os-example-mesh-minimal's light control (mbed-mesh-api.md §5). */
 export const LIGHT_PORT = 1234;
 export const LIGHT_GROUP = 'ff15::810a:64d1';
@@ -244,8 +247,8 @@ export class OtSockets {
   }
 
   /** The `udp send` argument for a generated payload: stamped text when it fits on a line, else `-s` (unstamped). */
-  private generated(s: Socket, addr: string, port: number, length: number): string {
-    const text = generatedPayload(length, s.nextSeq++, this.now());
+  private generated(s: Socket, addr: string, port: number, length: number, seq = s.nextSeq++): string {
+    const text = generatedPayload(length, seq, this.now());
     const fits = `udp send ${addr} ${port} -t ${text}`.length <= (this.opts.maxLine ?? OT_CLI_MAX_LINE);
     return fits ? `-t ${text}` : `-s ${length}`;
   }
@@ -288,7 +291,7 @@ export class OtSockets {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         let r: number;
         try {
-          r = await this.sendBytes(addr, port, this.generated(s, addr, port, length));
+          r = await this.sendQueued(s, addr, port, length);
         } catch {
           r = NSAPI_DEVICE_ERROR; // the port went away: the rest fail too
         }
@@ -303,6 +306,23 @@ export class OtSockets {
     } finally {
       s.bursting = false;
       this.emit({ kind: 'udp.burst', t: this.now(), socket: s.id, sent, failed });
+    }
+  }
+
+  /**
+   * One datagram of a burst. Back to back means the next goes when the board
+   * has room for it: OpenThread's CLI returns at once with the datagram queued
+   * and says NoBufs while its message pool is full, so that is retried until
+   * the radio has drained some (within BURST_ROOM_WAIT_MS), as the simulated
+   * firmware sends the next when the previous has left the radio.
+   */
+  private async sendQueued(s: Socket, addr: string, port: number, length: number): Promise<number> {
+    const seq = s.nextSeq++;
+    const until = performance.now() + BURST_ROOM_WAIT_MS;
+    for (;;) {
+      const r = await this.sendBytes(addr, port, this.generated(s, addr, port, length, seq));
+      if (r !== NSAPI_NO_MEMORY || performance.now() > until || s.closed) return r;
+      await new Promise((res) => setTimeout(res, 2));
     }
   }
 

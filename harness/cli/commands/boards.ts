@@ -1,7 +1,7 @@
 // `meshbench boards [--rig FILE] [--no-identify]`: attached serial devices, and
 // with a rig file which of its boards are present, missing, duplicated, and
 // what each present board answers.
-import { discover, matchBoards, type DiscoveryOptions } from '../../lab/discovery.ts';
+import { discover, discoveryFromEnv, matchBoards, type DiscoveryOptions } from '../../lab/discovery.ts';
 import { describeMatch, openBoard } from '../../lab/open.ts';
 import { loadLabRig } from '../../lab/rig-file.ts';
 import { consoleIo, guarded, type Io, type LabCommand, type Values } from './shared.ts';
@@ -58,6 +58,16 @@ export async function boards(opts: BoardsOptions, io: Io = consoleIo): Promise<n
 export const boardsCommand: LabCommand = {
   summary: 'list attached serial devices and match them to a lab rig',
   usage: 'meshbench boards [--rig FILE] [--no-identify]',
+  help: [
+    'Lists the USB serial devices attached (path, VID:PID, serial number, maker, /dev/serial/by-id link).',
+    'With --rig, says for each board of the lab rig whether it is present, missing or matched twice,',
+    "and what it answers (the agent's identify, or `version` on the OpenThread CLI).",
+    '',
+    '  --rig FILE       a lab rig file (kind: lab)',
+    '  --no-identify    do not open the ports (another run may hold them)',
+    '',
+    'exit codes: 0 every board present, 2 rig-file error, 3 a board missing or matched twice',
+  ].join('\n'),
   options: { rig: { type: 'string' }, 'no-identify': { type: 'boolean' } },
-  run: (v: Values) => boards({ rig: v.rig as string | undefined, identify: v['no-identify'] !== true }),
+  run: (v: Values) => boards({ rig: v.rig as string | undefined, identify: v['no-identify'] !== true, ...discoveryFromEnv() }),
 };

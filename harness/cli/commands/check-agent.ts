@@ -27,6 +27,15 @@ export async function checkAgentCommand(port: string | Transport, opts: CheckOpt
 export const checkAgentLabCommand: LabCommand = {
   summary: 'check a board\'s agent against the agent protocol, requirement by requirement',
   usage: 'meshbench check-agent [--no-reset] PORT',
+  help: [
+    "Checks the agent on the board at PORT (a serial device, e.g. /dev/serial/by-id/...) against",
+    'docs/agent-protocol.md, one verdict per requirement (pass, fail, skip) with what the board answered:',
+    'identify, request ids, split and garbled lines, unknown commands, bad arguments, events, reset banner.',
+    '',
+    '  --no-reset   skip the requirements that reset the board',
+    '',
+    'exit codes: 0 no requirement failed, 1 one failed, 3 the port cannot be opened',
+  ].join('\n'),
   options: { 'no-reset': { type: 'boolean' } },
   run: (v: Values, positionals: string[]) => {
     const port = positionals[0];

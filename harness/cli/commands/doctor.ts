@@ -1,4 +1,5 @@
 // `meshbench doctor --rig FILE`: what would stop a lab run, one line per problem.
+import { discoveryFromEnv } from '../../lab/discovery.ts';
 import { doctor, type DoctorOptions } from '../../lab/doctor.ts';
 import { consoleIo, guarded, LabUsageError, type Io, type LabCommand, type Values } from './shared.ts';
 
@@ -16,9 +17,20 @@ export async function doctorCommand(rig: string, opts: DoctorOptions = {}, io: I
 export const doctorLabCommand: LabCommand = {
   summary: 'check a lab rig: file, ports, permissions, tools, every board\'s answer',
   usage: 'meshbench doctor --rig FILE [--no-probe]',
+  help: [
+    'Checks what would stop a lab run, before the run: the rig file, its network configs, the tools',
+    'each board needs on PATH (pyocd, uhubctl, command templates, host-process commands), the DAPLink',
+    'drives, that every board is attached once, that its port can be opened, and that it answers',
+    'with the version the rig names. One line per problem, with what to do about it.',
+    '',
+    '  --rig FILE     a lab rig file (kind: lab)',
+    '  --no-probe     do not open ports or ask boards (another run may hold them)',
+    '',
+    'exit codes: 0 all good, 3 a problem found',
+  ].join('\n'),
   options: { rig: { type: 'string' }, 'no-probe': { type: 'boolean' } },
   run: (v: Values) => {
     if (typeof v.rig !== 'string') throw new LabUsageError('--rig FILE is required');
-    return doctorCommand(v.rig, { noProbe: v['no-probe'] === true });
+    return doctorCommand(v.rig, { noProbe: v['no-probe'] === true, ...discoveryFromEnv() });
   },
 };

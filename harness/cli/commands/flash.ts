@@ -3,7 +3,7 @@
 // kept open, then check it boots with the rig's version. Failures: exit 3 at
 // once, with the flasher's own message.
 import { randomUUID } from 'node:crypto';
-import { discover, matchBoards, type DiscoveryOptions } from '../../lab/discovery.ts';
+import { discover, discoveryFromEnv, matchBoards, type DiscoveryOptions } from '../../lab/discovery.ts';
 import { InfraError } from '../../lab/errors.ts';
 import { expectBoot, flash } from '../../lab/flash.ts';
 import { defaultLockDir, lockBoards } from '../../lab/lock.ts';
@@ -39,7 +39,8 @@ export async function flashCommand(opts: FlashOptions, io: Io = consoleIo): Prom
         try {
           const r = await flash({ board: m.board, image: opts.image, port: h.port, serial: h.serial, env: opts.env });
           io.out(`${m.board.id}: flashed with ${r.tool}`);
-          const a = await expectBoot(m.board, h.link, opts.bootMs ?? 15_000, `flashed with ${r.tool}`);
+          // A flashed board gets twice the rig's answer time to boot and answer.
+          const a = await expectBoot(m.board, h.link, opts.bootMs ?? loaded.rig.answerTimeoutS * 2000, `flashed with ${r.tool}`);
           io.out(`${m.board.id}: boots ${a.firmware} ${a.version}`);
         } finally {
           await h.link.transport.close();
@@ -55,11 +56,23 @@ export async function flashCommand(opts: FlashOptions, io: Io = consoleIo): Prom
 export const flashLabCommand: LabCommand = {
   summary: 'flash a lab board (or all) with its flasher, then check it boots',
   usage: 'meshbench flash --rig FILE [--board ID] [--wait-lock SECONDS] IMAGE',
+  help: [
+    "Flashes IMAGE onto one board (--board) or onto every board of the rig that names a flasher, with",
+    "the board's flasher (pyocd, a DAPLink drive copy, or a command template), holding the board's lock",
+    'and its port open meanwhile; then the board must boot and answer with the version the rig names.',
+    "A failing flasher stops at once with the flasher's own words.",
+    '',
+    '  --rig FILE            a lab rig file (kind: lab)',
+    '  --board ID            only this board',
+    '  --wait-lock SECONDS   wait this long for a board another run holds (default: fail at once)',
+    '',
+    'exit codes: 0 flashed and booted, 2 usage or rig-file error, 3 flasher, port, boot or lock problem',
+  ].join('\n'),
   options: { rig: { type: 'string' }, board: { type: 'string' }, 'wait-lock': { type: 'string' } },
   run: (v: Values, positionals: string[]) => {
     const image = positionals[0];
     if (!image || positionals.length > 1) throw new LabUsageError('expects exactly one IMAGE');
     if (typeof v.rig !== 'string') throw new LabUsageError('--rig FILE is required');
-    return flashCommand({ rig: v.rig, image, board: v.board as string | undefined, waitLockS: seconds('wait-lock', v['wait-lock']) });
+    return flashCommand({ rig: v.rig, image, board: v.board as string | undefined, waitLockS: seconds('wait-lock', v['wait-lock']), ...discoveryFromEnv() });
   },
 };

@@ -10,6 +10,8 @@ export type Values = Record<string, string | boolean | undefined>;
 export interface LabCommand {
   summary: string;
   usage: string;
+  /** What `--help` prints below the usage line. */
+  help?: string;
   options: NonNullable<ParseArgsConfig['options']>;
   run(values: Values, positionals: string[]): Promise<number>;
 }

@@ -1,0 +1,222 @@
+// `meshbench run` on lab rigs of fake ot-cli-ftd host-process boards: the
+// Thread suites through the OpenThread CLI driver, and the failure paths of a
+// lab (a board that never boots, a port that vanishes mid-run, locks held by
+// a live and by a dead run), each with a clear message; teardown always ends
+// the host processes and releases the locks.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseStringPromise } from 'xml2js';
+import type { Bench } from '../../../harness/bench/bench.ts';
+import { tearDownBench } from '../../../harness/bench/bench.ts';
+import { bringUp } from '../../../harness/bench/bring-up.ts';
+import { createRunLogger } from '../../../harness/log/logger.ts';
+import { BoardNotAnsweringError, BoardUnhealthyError } from '../../../harness/lab/lab-driver.ts';
+import { BoardLock, lockName, processStart } from '../../../harness/lab/lock.ts';
+import { lockKey } from '../../../harness/lab/open.ts';
+import { redactor } from '../../../harness/report/sanitize.ts';
+import { loadRig, type LoadedRig } from '../../../harness/rig/load.ts';
+import type { LabRig } from '../../../harness/rig/lab.ts';
+import { fakeOtRig, meshbench, ROOT } from './support.ts';
+
+interface Case {
+  name: string;
+  verdict: 'passed' | 'failed' | 'error' | 'skipped';
+  message: string;
+  properties: Map<string, string[]>;
+}
+
+async function casesOf(junit: string): Promise<Case[]> {
+  type Tc = { $: { name: string }; failure?: Array<{ $?: { message?: string } }>; error?: Array<{ $?: { message?: string } }>; skipped?: Array<{ $?: { message?: string } }>; properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }> };
+  const xml = (await parseStringPromise(readFileSync(junit, 'utf8'))) as { testsuites: { testsuite?: Array<{ testcase?: Tc[] }> } };
+  const out: Case[] = [];
+  for (const s of xml.testsuites.testsuite ?? []) {
+    for (const tc of s.testcase ?? []) {
+      const properties = new Map<string, string[]>();
+      for (const p of tc.properties?.[0]?.property ?? []) properties.set(p.$.name, [...(properties.get(p.$.name) ?? []), p.$.value]);
+      const [verdict, node] = tc.failure ? (['failed', tc.failure] as const) : tc.error ? (['error', tc.error] as const) : tc.skipped ? (['skipped', tc.skipped] as const) : (['passed', undefined] as const);
+      out.push({ name: tc.$.name, verdict, message: node?.[0]?.$?.message ?? '', properties });
+    }
+  }
+  return out;
+}
+
+/** Processes whose command line mentions `text` (the fakes carry the run directory in their environment, not their argv). */
+function fakesOf(netDir: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/environ`, 'latin1').includes(`FAKE_OT_NET_DIR=${netDir}`)) pids.push(Number(p));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return pids;
+}
+
+describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
+  this.timeout(240_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-labrun-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the Thread suites (--grep -TH-) on fixtures/rigs/lab-fake-ot.yaml through the OpenThread CLI driver', async () => {
+    const out = join(dir, 'run');
+    const r = await meshbench(['run', '--rig', join(ROOT, 'fixtures/rigs/lab-fake-ot.yaml'), '--grep=-TH-', '--out', out, '--quiet']);
+    const cases = await casesOf(join(out, 'junit.xml'));
+    const by = new Map(cases.map((c) => [c.name.split(' ')[0]!, c]));
+    const summary = cases.map((c) => `${c.verdict.padEnd(7)} ${c.name.split(' ')[0]} ${c.message.split('\n')[0]}`).join('\n');
+    expect(cases.length, summary).to.be.at.least(20);
+    // Not for this rig, said so: no attenuator; every board one hop from the root (one radio cell), measured.
+    const skipped: Record<string, RegExp> = {
+      'RECOV-TH-004': /needs rig control 'attenuate', rig 'lab-fake-ot' has none/,
+      'JOIN-TH-003': /has no board more than one hop from the root \(measured\)/,
+    };
+    // Suite-side: these two need a multi-hop path but fail, instead of skipping, on a rig without one.
+    const suiteProblems: Record<string, RegExp> = {
+      'RECOV-TH-003': /no board two or more hops from the root \(farthest: \w+, 1\)/,
+      'THRU-TH-002': /the rig offers a multi-hop path: expected 1 to be at least 2/,
+    };
+    for (const c of cases) {
+      const id = c.name.split(' ')[0]!;
+      if (skipped[id]) expect([c.verdict, c.message], id).to.satisfy(([v, m]: [string, string]) => v === 'skipped' && skipped[id]!.test(m));
+      else if (suiteProblems[id]) expect(c.message, `${id} (${c.verdict})`).to.match(suiteProblems[id]!);
+      else expect(c.verdict, `${id}: ${c.message}\n\n${summary}`).to.equal('passed');
+    }
+    expect(r.code, 'exit code: a case failed').to.equal(1);
+    // What the report carries from the CLI boards: the firmware they reported, hops they measured.
+    expect(by.get('JOIN-TH-001')!.properties.get('board')).to.deep.equal(['br openthread-cli OPENTHREAD/fake-1.4.0; SIMULATION; Mar  1 2026 00:00:00']);
+    expect(by.get('THRU-TH-001')!.properties.get('fragmented.1232B.hops')).to.deep.equal(['1']);
+    expect(by.get('THRU-TH-001')!.properties.get('one_frame.81B.pdr')).to.deep.equal(['1.000']);
+    // The network key never reaches a log in clear (network config key, and a case's wrong key).
+    const serial = readdirSync(join(out, 'serial')).map((f) => readFileSync(join(out, 'serial', f), 'utf8')).join('\n');
+    expect(serial).to.include('dataset networkkey <redacted>');
+    expect(serial).to.not.match(/10112233445566778899aabbccddeeff|deadbeef00112233445566778899aabb/i);
+    // Teardown ended every host process.
+    expect(fakesOf(join(out, 'ot-net'))).to.deep.equal([]);
+  });
+
+  it('a board that never boots: exit 3 at bring-up, naming the board and what was tried; nothing left running or locked', async () => {
+    const locks = join(dir, 'locks');
+    const rig = join(dir, 'lab.yaml');
+    writeFileSync(rig, fakeOtRig({ lockDir: locks, answerTimeoutS: 1, boards: [{ id: 'n1', node: 1 }, { id: 'n2', node: 2, env: { FAKE_OT_NO_BOOT: '1' } }] }));
+    const out = join(dir, 'run');
+    const r = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', out], {});
+    expect(r.code, r.stdout + r.stderr).to.equal(3);
+    const why = /board n2 on process:\S+ \S+ --time-speed=20 2 does not answer: n2: unhealthy for the rest of the run: no answer within 1000 ms; no answer after reset/;
+    expect(r.stdout + r.stderr).to.match(why);
+    const [bringUpCase] = await casesOf(join(out, 'junit.xml'));
+    expect(bringUpCase!.verdict).to.equal('error');
+    expect(bringUpCase!.message).to.match(why);
+    expect(fakesOf(join(out, 'ot-net'))).to.deep.equal([]);
+    expect(readdirSync(locks)).to.deep.equal([]);
+  });
+
+  it('locks: a board held by a live run is exit 3 at once, naming the holder; a dead run\'s lock is taken over; --wait-lock waits', async () => {
+    const locks = join(dir, 'locks');
+    const rig = join(dir, 'lab.yaml');
+    // A fixed radio directory: the board is the same physical one for every run (no {runDir} in its key).
+    writeFileSync(rig, fakeOtRig({ lockDir: locks, boards: [{ id: 'n1', node: 1, roles: ['leader'], env: { FAKE_OT_NET_DIR: join(dir, 'net') }, config: { 'border-router-prefix': '2001:db8:1::/64' } }] }));
+    const loaded = loadRig(rig) as LoadedRig<LabRig>;
+    const key = lockKey(loaded.rig.boards[0]!, { rigDir: dir, speed: 20 });
+
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3000)'], { stdio: 'ignore' });
+    await new Promise((r) => live.once('spawn', r));
+    const lock = await BoardLock.acquire('n1', key, { dir: locks, runId: 'nightly-7', owner: { pid: live.pid!, start: processStart(live.pid!), host: hostname() } });
+    const held = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'held')]);
+    expect(held.code).to.equal(3);
+    expect(held.stdout + held.stderr).to.match(new RegExp(`board 'n1' is locked by run nightly-7 \\(pid ${live.pid} on ${hostname()}, since \\S+, \\d+ s ago\\); pass --wait-lock SECONDS to wait for it`));
+    // The holder ends within 3 s: a run that waits gets the board.
+    const waited = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'waited'), '--wait-lock', '30']);
+    expect(waited.code, waited.stdout + waited.stderr).to.equal(0);
+    lock.release(); // its owner is gone; nothing to remove any more
+
+    // A lock whose owner died (a killed CI job) is stale: taken over without waiting.
+    const dead = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    const deadPid = dead.pid!;
+    await new Promise((r) => dead.once('exit', r));
+    mkdirSync(locks, { recursive: true });
+    writeFileSync(join(locks, lockName(key)), JSON.stringify({ pid: deadPid, start: '1', host: hostname(), runId: 'killed-9', since: new Date().toISOString(), board: 'n1' }) + '\n');
+    const took = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'took')]);
+    expect(took.code, took.stdout + took.stderr).to.equal(0);
+    expect(readdirSync(locks), 'released after the run').to.deep.equal([]);
+  });
+
+  it('a port that vanishes mid-run: the board is reset and answers again, or is unhealthy for the rest of the run with the reason; the others go on', async () => {
+    const runDir = join(dir, 'run');
+    mkdirSync(runDir);
+    const rig = join(dir, 'lab.yaml');
+    const m2 = join(dir, 'n2.died');
+    const m3 = join(dir, 'n3.died');
+    writeFileSync(
+      rig,
+      fakeOtRig({
+        lockDir: join(dir, 'locks'),
+        answerTimeoutS: 1,
+        boards: [
+          { id: 'n1', node: 1 },
+          // Its process exits once, 1.5 s in; started again, it runs on.
+          { id: 'n2', node: 2, env: { FAKE_OT_EXIT_AFTER_MS: '1500', FAKE_OT_EXIT_ONCE: m2 } },
+          // Its process exits 1.5 s in, and never answers again.
+          { id: 'n3', node: 3, env: { FAKE_OT_EXIT_AFTER_MS: '1500', FAKE_OT_EXIT_ONCE: m3, FAKE_OT_NO_BOOT_IF: m3 } },
+        ],
+      }),
+    );
+    const log = createRunLogger(runDir, { quiet: true });
+    const bench: Bench = await bringUp(loadRig(rig), { runDir, seed: 1, log, redact: redactor([]) });
+    try {
+      const [n1, n2, n3] = bench.boards;
+      await new Promise((r) => setTimeout(r, 1800));
+      const recovered = await n2!.status().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(recovered).to.be.instanceOf(BoardNotAnsweringError);
+      expect(recovered!.message).to.match(/^n2: status: state: the board's port went away \(process ended \(exit code 1\)\); it answers again after reset \(its state is lost\)$/);
+      expect((await n2!.status()).status, 'n2 answers after the reset').to.equal('DISCONNECTED');
+
+      const lost = await n3!.status().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(lost).to.be.instanceOf(BoardNotAnsweringError);
+      expect(lost!.message).to.match(/^n3: status: state: the board's port went away \(process ended \(exit code 1\)\); n3: unhealthy for the rest of the run: its port is closed; no answer after reset$/);
+      const t0 = Date.now();
+      const again = await n3!.connect().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(again, 'later calls fail at once with the reason').to.be.instanceOf(BoardUnhealthyError);
+      expect(again!.message).to.match(/^n3: unhealthy for the rest of the run: /);
+      expect(Date.now() - t0).to.be.below(100);
+      await n3!.reset().then(
+        () => expect.fail('an unhealthy board was reset'),
+        (e: Error) => expect(e).to.be.instanceOf(BoardUnhealthyError),
+      );
+      // The run goes on with the others.
+      expect(await n1!.init('thread')).to.equal(0);
+      expect((await n1!.connect()).value).to.equal(0);
+    } finally {
+      await tearDownBench(bench);
+    }
+    expect(fakesOf(join(runDir, 'ot-net')), 'no host process left').to.deep.equal([]);
+    expect(readdirSync(join(dir, 'locks')), 'no lock left').to.deep.equal([]);
+    expect(existsSync(m2) && existsSync(m3)).to.equal(true);
+  });
+
+  it('exits 2 naming the field for a lab rig that asks for a speed its USB boards cannot keep', async () => {
+    const rig = join(dir, 'bad.yaml');
+    writeFileSync(
+      rig,
+      `name: bad\nkind: lab\nspeed: 10\nnetworks: { thread: t.json }\nboards:\n  - { id: u1, stack: thread, roles: [router], firmware: openthread-cli, port: { kind: usb-serial, serial: "683812345" } }\n`,
+    );
+    const r = await meshbench(['run', '--rig', rig]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/speed: 10 needs every board to be a host process \(boards\[0\] 'u1' is a usb-serial port, which runs in real time\)/);
+    // `run --help` names the lock flag.
+    expect((await meshbench(['run', '--help'])).stdout).to.include('[--wait-lock SECONDS]');
+  });
+});

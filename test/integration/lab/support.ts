@@ -1,0 +1,86 @@
+// What the lab integration tests share: the real binary with an environment
+// of our choosing, a fake sysfs/dev tree with one DAPLink, and lab rig files
+// of fake ot-cli-ftd boards.
+import { spawn } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../../..');
+export const CLI = join(ROOT, 'bin/meshbench.js');
+export const FAKE_TOOLS = join(ROOT, 'fixtures/fake-tools');
+export const FAKE_OT = join(ROOT, 'fixtures/fake-ot-cli/ot-cli-ftd.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `meshbench <args>` with `env` over this process's environment. */
+export function meshbench(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+export const DAPLINK_SERIAL = '0240000034544e45001e0010';
+
+/** A sysfs and /dev tree as Linux lays it out for one DAPLink (cdc_acm) at ttyACM0 with its by-id link. */
+export function fakeUsbTree(root: string): { sys: string; dev: string } {
+  const sys = join(root, 'sys');
+  const dev = join(root, 'dev');
+  const usb = join(sys, 'devices/pci0000:00/0000:00:14.0/usb1/1-1');
+  mkdirSync(join(usb, '1-1:1.1'), { recursive: true });
+  for (const [k, v] of Object.entries({ idVendor: '0d28', idProduct: '0204', serial: DAPLINK_SERIAL, manufacturer: 'ARM', product: 'DAPLink CMSIS-DAP' })) writeFileSync(join(usb, k), v + '\n');
+  mkdirSync(join(sys, 'class/tty/ttyACM0'), { recursive: true });
+  symlinkSync(join(usb, '1-1:1.1'), join(sys, 'class/tty/ttyACM0/device'));
+  mkdirSync(join(dev, 'serial/by-id'), { recursive: true });
+  symlinkSync('../../ttyACM0', join(dev, `serial/by-id/usb-ARM_DAPLink_CMSIS-DAP_${DAPLINK_SERIAL}-if01`));
+  return { sys, dev };
+}
+
+export interface FakeOtBoard {
+  id: string;
+  node: number;
+  roles?: string[];
+  env?: Record<string, string>;
+  config?: Record<string, string | number>;
+  extra?: string;
+}
+
+/** A lab rig of fake ot-cli-ftd host-process boards sharing one radio in the run's directory. */
+export function fakeOtRig(opts: { name?: string; boards: FakeOtBoard[]; lockDir: string; speed?: number; answerTimeoutS?: number; more?: string }): string {
+  const q = JSON.stringify;
+  const boards = opts.boards.map((b) => {
+    const env = { FAKE_OT_NET_DIR: '{runDir}/ot-net', ...b.env };
+    return [
+      `  - id: ${b.id}`,
+      '    stack: thread',
+      `    roles: [${(b.roles ?? ['router']).join(', ')}]`,
+      '    firmware: openthread-cli',
+      '    version: fake-1.4.0',
+      `    port: { kind: process, command: [${q(process.execPath)}, ${q(FAKE_OT)}, "--time-speed={speed}", "${b.node}"], env: ${q(env)} }`,
+      ...(b.config ? [`    config: ${q(b.config)}`] : []),
+      ...(b.extra ? [b.extra] : []),
+    ].join('\n');
+  });
+  return [
+    `name: ${opts.name ?? 'fake-ot'}`,
+    'kind: lab',
+    `speed: ${opts.speed ?? 20}`,
+    `networks: { thread: ${q(join(ROOT, 'fixtures/networks/thread-default.json'))} }`,
+    `lockDir: ${q(opts.lockDir)}`,
+    `answerTimeoutS: ${opts.answerTimeoutS ?? 2}`,
+    ...(opts.more ? [opts.more] : []),
+    'boards:',
+    ...boards,
+    '',
+  ].join('\n');
+}
