@@ -1,0 +1,136 @@
+// The OpenThread CLI driver's pure parts: mbed-mesh-api keys as CLI commands,
+// the CLI's tables and fields, receive lines, generated and light payloads,
+// and hop counts told from RLOC16s and router tables (scripted CLIs).
+import { expect } from 'chai';
+import { FakeTransport } from '../../../harness/board/transport.ts';
+import { cliArg, OtCli } from '../../../harness/board/drivers/ot-cli.ts';
+import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from '../../../harness/board/drivers/ot-config.ts';
+import { hopsBetween, hopsFrom } from '../../../harness/board/drivers/ot-hops.ts';
+import { generatedPayload, lightMessage, parseLightText, parseUdpLine } from '../../../harness/board/drivers/ot-sockets.ts';
+
+/** A CLI that answers each command from a table, as ot-cli-ftd frames it (reference §4): echo, lines, Done. */
+function scriptedCli(answers: Record<string, string[]>): OtCli {
+  const t = new FakeTransport('fake://ot');
+  void t.open();
+  t.onWrite = (text) => {
+    const cmd = text.replace(/\r?\n$/, '');
+    const out = answers[cmd];
+    t.emitData(`${cmd}\r\n${out ? [...out, 'Done'].join('\r\n') : 'Error 35: InvalidCommand'}\r\n> `);
+  };
+  return new OtCli(t);
+}
+
+// The router table header and rule as the reference shows them (§4).
+const ROUTER_TABLE_HEAD = ['| ID | RLOC16 | Next Hop | Path Cost | LQ In | LQ Out | Age | Extended MAC     | Link |', '+----+--------+----------+-----------+-------+--------+-----+------------------+------+'];
+
+describe('OpenThread CLI mapping', () => {
+  describe('mbed-mesh-api keys → CLI commands (mbed-mesh-api.md §4)', () => {
+    it('takes values as mbed_app.json writes them: byte arrays, C strings, hex', () => {
+      expect(plainValue('thread-master-key', '{0x10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}')).to.equal('10112233445566778899aabbccddeeff');
+      expect(plainValue('thread-config-network-name', '"Thread Network"')).to.equal('Thread Network');
+      expect(plainValue('thread-config-panid', '0x0700')).to.equal('0x0700');
+      expect(plainValue('x', '{not bytes}'), 'left as it is when it is no mbed_app value').to.equal('{not bytes}');
+    });
+
+    it('writes the dataset fields, escaping a space in the network name as the CLI parser wants', () => {
+      expect(
+        datasetCommands({
+          'thread-master-key': '{0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb}',
+          'thread-config-panid': '0x0700',
+          'thread-config-channel': '22',
+          'thread-config-extended-panid': 'f1b5a1b2c4d5a1bd',
+          'thread-config-network-name': '"Thread Network"',
+          'thread-config-ml-prefix': '{0xfd, 0x0, 0x0d, 0xb8, 0x0, 0x0, 0x0, 0x0}',
+        }),
+      ).to.deep.equal([
+        'dataset networkkey deadbeef00112233445566778899aabb',
+        'dataset panid 0x0700',
+        'dataset channel 22',
+        'dataset extpanid f1b5a1b2c4d5a1bd',
+        'dataset networkname Thread\\ Network',
+        'dataset meshlocalprefix fd00:db8:0:0::',
+      ]);
+      expect(cliArg('a\\b c')).to.equal('a\\\\b\\ c');
+    });
+
+    it('maps the device type to a link mode (r rx-on, d full Thread device, n full network data)', () => {
+      expect(modeOf({ 'thread-device-type': 'MESH_DEVICE_TYPE_THREAD_ROUTER' })).to.deep.equal({ mode: 'rdn', routerEligible: true });
+      expect(modeOf({ 'thread-device-type': 'MESH_DEVICE_TYPE_THREAD_MINIMAL_END_DEVICE' })).to.deep.equal({ mode: 'rn', routerEligible: false });
+      expect(modeOf({ 'thread-device-type': 'MESH_DEVICE_TYPE_THREAD_SLEEPY_END_DEVICE' })).to.deep.equal({ mode: '-', routerEligible: false });
+      expect(modeOf({})).to.equal(undefined);
+    });
+
+    it('reads a border router prefix as bytes or as text', () => {
+      expect(prefix64('{0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00}')).to.equal('2001:db8:1::/64');
+      expect(prefix64('fd00000000000000')).to.equal('fd00::/64');
+      expect(prefix64('2001:DB8:1::/64')).to.equal('2001:db8:1::/64');
+      expect(prefix64('2001:db8::/48')).to.equal(undefined);
+    });
+  });
+
+  describe('what the CLI prints', () => {
+    it('splits tables on | under their header, skipping the rule (reference §4)', () => {
+      const rows = parseTable([...ROUTER_TABLE_HEAD, '|  7 | 0x1c00 |       63 |         0 |     3 |      3 |   0 | eea5be09473e2b07 |    1 |']);
+      expect(rows).to.deep.equal([{ ID: '7', RLOC16: '0x1c00', 'Next Hop': '63', 'Path Cost': '0', 'LQ In': '3', 'LQ Out': '3', Age: '0', 'Extended MAC': 'eea5be09473e2b07', Link: '1' }]);
+      expect(parseTable([])).to.deep.equal([]);
+    });
+
+    it('reads `Key: value` lines (dataset active, leaderdata, counters mle)', () => {
+      expect(parseFields(['Channel: 25', 'Mesh Local Prefix: fd2b:1d02:2c0a:72ab::/64', 'Attach Attempts: 6'])).to.deep.equal({ Channel: '25', 'Mesh Local Prefix': 'fd2b:1d02:2c0a:72ab::/64', 'Attach Attempts': '6' });
+    });
+
+    it('reads a UDP receive line, also one whose text is empty (a payload starting with NUL)', () => {
+      expect(parseUdpLine('5 bytes from fdde:ad00:beef:0:bb1:ebd6:ad10:f33 49153 hello')).to.deep.equal({ length: 5, src: 'fdde:ad00:beef:0:bb1:ebd6:ad10:f33', srcPort: 49153, text: 'hello' });
+      expect(parseUdpLine('20 bytes from fe80::1 1234')).to.deep.equal({ length: 20, src: 'fe80::1', srcPort: 1234, text: '' });
+      expect(parseUdpLine('16 bytes from fe80::1: icmp_seq=1 hlim=64 time=10ms'), 'a ping reply').to.equal(undefined);
+    });
+  });
+
+  describe('payloads', () => {
+    it('a generated payload has the length asked for, its sequence and send time first, then the CLI’s filler', () => {
+      const p = generatedPayload(40, 7, 1_234_567);
+      expect(p).to.have.length(40);
+      expect(p).to.match(/^mb7:1234567;0123456789ABCDEFGHIJKLMNOPQR$/);
+      expect(generatedPayload(4, 12, 99)).to.equal('mb12');
+    });
+
+    it('the light message is the 20 bytes mesh-minimal sends; a receiver reads 19 (mbed-mesh-api.md §5)', () => {
+      const on = lightMessage(true);
+      expect(on).to.have.length(20);
+      expect(Buffer.from(on).toString('latin1')).to.equal('t:lights;g:001;s:1;\0');
+      expect(parseLightText('t:lights;g:001;s:1;')).to.equal(true);
+      expect(parseLightText('t:lights;g:001;s:0;')).to.equal(false);
+      expect(parseLightText('t:other;s:1;')).to.equal(undefined);
+      expect(parseLightText('t:lights;g:0000000001;s:1;'), 's: beyond the 19 bytes read').to.equal(undefined);
+    });
+  });
+
+  describe('hops, from RLOC16s and the router table', () => {
+    it('a child and its parent are one hop apart, either way', async () => {
+      const parent = scriptedCli({ rloc16: ['5400'] });
+      const child = scriptedCli({ rloc16: ['5401'] });
+      expect(await hopsBetween(child, parent)).to.equal(1);
+      expect(await hopsBetween(parent, child)).to.equal(1);
+      const otherChild = scriptedCli({ rloc16: ['1c02'] });
+      expect(await hopsBetween(otherChild, parent), 'a child of another router: unknown').to.equal(-1);
+    });
+
+    it('two routers are one hop apart over a direct link of link quality 3 both ways, else unknown', async () => {
+      const a = scriptedCli({ rloc16: ['1c00'] });
+      const row = (lqIn: number, link: number) => `|  7 | 0x1c00 |       63 |         0 |     ${lqIn} |      3 |   0 | eea5be09473e2b07 |    ${link} |`;
+      expect(await hopsBetween(a, scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD, row(3, 1)] }))).to.equal(1);
+      expect(await hopsBetween(a, scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD, row(2, 1)] })), 'LQ 2: a cheaper path may exist').to.equal(-1);
+      expect(await hopsBetween(a, scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD, row(3, 0)] })), 'no direct link').to.equal(-1);
+      expect(await hopsBetween(scriptedCli({ rloc16: ['fffe'] }), a), 'not attached').to.equal(-1);
+    });
+
+    it('finds the sender among the boards by its addresses', async () => {
+      const rx = scriptedCli({ ipaddr: ['fd00:db8::1', 'fe80::1'], rloc16: ['5400'] });
+      const tx = scriptedCli({ ipaddr: ['fd00:db8::2', 'fe80::2'], rloc16: ['5401'] });
+      const other = scriptedCli({ ipaddr: ['fd00:db8::3'], rloc16: ['0800'] });
+      expect(await hopsFrom('fd00:db8::2', rx, [rx, other, tx])).to.equal(1);
+      expect(await hopsFrom('FD00:DB8::1', rx, [rx, other, tx]), 'its own address').to.equal(0);
+      expect(await hopsFrom('fd00:db8::99', rx, [rx, other, tx]), 'nobody of ours').to.equal(-1);
+    });
+  });
+});
