@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       simSecondsPerWallSecond: round(x.simSecondsPerWallSecond, 1),
       windowWallS: round(x.windowWallS, 2),
       windowBenchS: round(x.windowBenchS, 1),
-      joinBenchS: round(x.joinBenchS, 1),
+      joinWallS: round(x.joinWallS, 1),
       simSecondsPerCpuSecond: x.simSecondsPerCpuSecond === undefined ? null : round(x.simSecondsPerCpuSecond, 1),
       eventsPerWallS: Math.round(x.eventsPerWallS),
       sentPerBenchS: round(x.sentPerBenchS, 2),
