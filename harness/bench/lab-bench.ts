@@ -54,9 +54,17 @@ class LabRigControls implements RigControls {
     const before = this.lab.link(id);
     const d = this.drivers.get(id);
     await this.lab.reset(id);
-    if (d) d.poweredOff = false;
+    if (!d) return;
+    d.poweredOff = false;
     // A new link (power-cycled, process started again) boots on its own; one reset in place must be asked.
-    if (d && this.lab.link(id) === before) await d.resetInPlace();
+    const booted = this.lab.link(id) === before ? d.resetInPlace() : d.ready;
+    try {
+      await booted;
+    } catch {
+      // It did not come back: the board's health decides (reset, power cycle, or unhealthy for good).
+      const h = await this.lab.ensureAnswering(id);
+      if (!h.healthy) throw new BoardUnhealthyError(h.reason ?? `${id} is unhealthy`);
+    }
   }
   async power(id: string, on: boolean): Promise<void> {
     this.refuseUnhealthy(id);

@@ -49,6 +49,8 @@ export class LabBoardDriver implements BoardDriver {
   private appCbs: Array<(e: AppEvent) => void> = [];
   private bootCbs: Array<(i: Partial<BoardIdentity>) => void> = [];
   private recovering: Promise<Health> | undefined;
+  /** Settles when the board on the current link has answered after a restart (rejects if it never does). */
+  ready: Promise<void> = Promise.resolve();
   /** Powered off on purpose: calls fail as they will, without recovery. */
   poweredOff = false;
   private closed = false;
@@ -89,8 +91,9 @@ export class LabBoardDriver implements BoardDriver {
     this.inner = d;
     // The CLI prints no banner: a board started again is known to have booted when it answers.
     if (restarted && d instanceof OpenThreadCliDriver) {
-      d.rebooted(this.opts.answerMs).catch((e: Error) => this.opts.note?.(`${this.id}: no answer after the restart: ${e.message}`));
-    }
+      this.ready = d.rebooted(this.opts.answerMs);
+      this.ready.catch((e: Error) => this.opts.note?.(`${this.id}: no answer after the restart: ${e.message}`));
+    } else this.ready = Promise.resolve();
   }
 
   /** The CLI board was reset in place (serial break, flasher): resynchronise and report the boot. */

@@ -151,6 +151,7 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
     const rig = join(dir, 'lab.yaml');
     const m2 = join(dir, 'n2.died');
     const m3 = join(dir, 'n3.died');
+    const m4 = join(dir, 'n4.dead');
     writeFileSync(
       rig,
       fakeOtRig({
@@ -162,13 +163,15 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
           { id: 'n2', node: 2, env: { FAKE_OT_EXIT_AFTER_MS: '1500', FAKE_OT_EXIT_ONCE: m2 } },
           // Its process exits 1.5 s in, and never answers again.
           { id: 'n3', node: 3, env: { FAKE_OT_EXIT_AFTER_MS: '1500', FAKE_OT_EXIT_ONCE: m3, FAKE_OT_NO_BOOT_IF: m3 } },
+          // Fine until reset: it does not come back from it.
+          { id: 'n4', node: 4, env: { FAKE_OT_NO_BOOT_IF: m4 } },
         ],
       }),
     );
     const log = createRunLogger(runDir, { quiet: true });
     const bench: Bench = await bringUp(loadRig(rig), { runDir, seed: 1, log, redact: redactor([]) });
     try {
-      const [n1, n2, n3] = bench.boards;
+      const [n1, n2, n3, n4] = bench.boards;
       await new Promise((r) => setTimeout(r, 1800));
       const recovered = await n2!.status().then(
         () => undefined,
@@ -195,6 +198,14 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
       await n3!.reset().then(
         () => expect.fail('an unhealthy board was reset'),
         (e: Error) => expect(e).to.be.instanceOf(BoardUnhealthyError),
+      );
+      writeFileSync(m4, 'dead\n');
+      await n4!.reset().then(
+        () => expect.fail('n4 came back'),
+        (e: Error) => {
+          expect(e).to.be.instanceOf(BoardUnhealthyError);
+          expect(e.message).to.equal('n4: unhealthy for the rest of the run: no answer within 1000 ms; no answer after reset');
+        },
       );
       // The run goes on with the others.
       expect(await n1!.init('thread')).to.equal(0);
