@@ -1,13 +1,16 @@
 // `meshbench doctor`: everything that would stop a lab run, found before the
 // run, one line per problem with what to do about it.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RigFileError } from '../rig/load.ts';
 import type { LabBoard } from '../rig/lab.ts';
 import { discover, matchBoards, openPath, type DiscoveryOptions } from './discovery.ts';
 import { describeMatch, openBoard } from './open.ts';
 import { versionMatches } from './probe.ts';
 import { loadLabRig } from './rig-file.ts';
+import { which } from './which.ts';
+
+export { which } from './which.ts';
 
 export interface DoctorOptions extends DiscoveryOptions {
   env?: Record<string, string | undefined>;
@@ -20,22 +23,6 @@ export interface DoctorReport {
   ok: string[];
   problems: string[];
   warnings: string[];
-}
-
-/** `which`, on the PATH the tools will run with. */
-export function which(tool: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  if (tool.includes('/')) return existsSync(tool) ? tool : undefined;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, tool);
-    try {
-      accessSync(p, constants.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
 }
 
 /** The external tools a board's methods need, with what each is for. */

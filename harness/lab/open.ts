@@ -1,7 +1,7 @@
 // From a rig entry and what discovery found to an open board link: the serial
 // port at the path discovery matched, or a host-process board's command
 // started on a pseudo-terminal with its placeholders filled in.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SerialTransport, type Transport } from '../board/transport.ts';
@@ -11,6 +11,7 @@ import { openPath, type BoardMatch } from './discovery.ts';
 import { InfraError } from './errors.ts';
 import { BoardLink } from './probe.ts';
 import { PtyProcessTransport, type ProcessSpec } from './pty-process.ts';
+import { which } from './which.ts';
 
 /** Where a board is opened from: the rig file's directory and the run's own directory. */
 export interface OpenContext {
@@ -78,6 +79,11 @@ export async function openBoard(m: BoardMatch, ctx: OpenContext): Promise<LabBoa
   let port: string;
   if (b.port.kind === 'process') {
     const spec = processSpecOf(b, ctx);
+    // A command that is not there would start and end at once, which reads as a dead board: say what it is.
+    const file = spec.command[0]!;
+    const found = file.includes('/') ? existsSync(resolve(spec.cwd ?? ctx.rigDir, file)) : which(file, { ...process.env, ...spec.env }) !== undefined;
+    if (!found) throw new InfraError('ERR_TOOL_MISSING', `${b.id}: '${file}' (port.command) is not ${file.includes('/') ? `at ${resolve(spec.cwd ?? ctx.rigDir, file)}` : 'on PATH'}; install it or fix the rig file`, b.id);
+    if (spec.cwd && !existsSync(spec.cwd)) throw new InfraError('ERR_PORT_OPEN', `${b.id}: port.cwd ${spec.cwd} does not exist`, b.id);
     raw = () => new PtyProcessTransport(spec);
     port = `process:${spec.command.join(' ')}`;
   } else {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { boardConfigs } from '../../../harness/bench/bench.ts';
 import { WallClock } from '../../../harness/bench/clock.ts';
 import { FakeTransport } from '../../../harness/board/transport.ts';
-import { discoveryFromEnv } from '../../../harness/lab/discovery.ts';
+import { discoveryFromEnv, matchBoards } from '../../../harness/lab/discovery.ts';
 import { lockName } from '../../../harness/lab/lock.ts';
-import { lockKey, processSpecOf } from '../../../harness/lab/open.ts';
+import { lockKey, openBoard, processSpecOf } from '../../../harness/lab/open.ts';
 import { loadLabRig } from '../../../harness/lab/rig-file.ts';
 import { redactOtSecrets, TappedTransport } from '../../../harness/lab/serial-tap.ts';
 import { SerialLog } from '../../../harness/log/logger.ts';
@@ -128,6 +128,15 @@ ${board}`,
     await t.close();
     const text = readFileSync(log.path, 'utf8');
     expect(text).to.match(/-- opened fake:\/\/board\n.* -> dataset networkkey <redacted>\n.* <- Network Key: <redacted>\n.* <- PSKc: <redacted>\n.* <- Channel: 22\n.* -- port closed \(closed\)\n$/);
+  });
+
+  it('a process board whose command is not there is said so before anything starts', async () => {
+    const loaded = loadLabRig(processRig());
+    const [m] = matchBoards(loaded.rig.boards, []).boards;
+    await openBoard(m!, { rigDir: loaded.dir }).then(
+      () => expect.fail('opened'),
+      (e: Error) => expect(e.message).to.equal("n1: 'ot-cli-ftd' (port.command) is not on PATH; install it or fix the rig file"),
+    );
   });
 
   it('discovery roots from the environment replace SerialPort.list()', () => {
