@@ -1,8 +1,11 @@
 // `npm run bench`: one JSON object on stdout, progress on stderr. See docs/benchmarks.md
-// for what each key means and how the goodput limit is computed.
+// for what each key means and how the goodput limit is computed. (npm prints its own
+// "> meshbench bench" banner on stdout first; `npm run -s bench` or `--out` avoid it.)
 //
-//   npm run bench [-- --only goodput,speed,rtt] [--nodes 4,16,64] [--window 20]
-//                    [--rtt-samples 500] [--traffic burst|send] [--quick] [--profile-sim <dir>]
+//   npm run -s bench [-- --only goodput,speed,rtt] [--nodes 4,16,64] [--window 20]
+//                    [--rtt-samples 500] [--traffic burst|send] [--quick]
+//                    [--profile-sim <dir>] [--out <file>]
+import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureGoodput, type GoodputCase } from './goodput.ts';
@@ -16,7 +19,7 @@ const PARTS = ['goodput', 'speed', 'rtt'] as const;
 type Part = (typeof PARTS)[number];
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>] [--out <file>]\n`);
   process.exit(2);
 }
 
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'profile-sim': { type: 'string' },
     traffic: { type: 'string' },
+    out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -156,7 +160,9 @@ async function main(): Promise<void> {
   }
   result.checks = checks;
   result.wallSeconds = round((performance.now() - started) / 1000, 1);
-  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  const json = JSON.stringify(result, null, 2) + '\n';
+  process.stdout.write(json);
+  if (values.out) writeFileSync(values.out, json);
   const failed = Object.entries(checks).filter(([, ok]) => !ok);
   if (failed.length) say(`checks not met: ${failed.map(([k]) => k).join(', ')}`);
 }
