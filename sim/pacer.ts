@@ -151,6 +151,8 @@ export class Pacer {
    * running, and they would collide every period. Input arrived at some unknown moment
    * while a slice ran, so each lands a random share of one slice's bench span later
    * (events due before then run first): apart from each other, and from the events.
+   * The span is what a slice of the nominal budget covers (a slice stretched by a
+   * garbage collection would make the harness wait for as long again).
    */
   private catchUpMax(): void {
     const target = this.scheduler.now() + Math.floor(this.random() * this.maxSliceSpanUs);
@@ -205,7 +207,9 @@ export class Pacer {
     const caughtUp = this.runEvents(target, deadline);
     this.events += sched.eventCount - before;
     if (this.speed === 'max') {
-      this.maxSliceSpanUs = sched.now() - startUs;
+      // Scaled to the nominal budget: slices overrun it by up to one batch of events, or a GC pause.
+      const wallMs = this.wall() - (deadline - this.sliceMs);
+      this.maxSliceSpanUs = (sched.now() - startUs) * Math.min(1, this.sliceMs / Math.max(wallMs, 1e-3));
       return caughtUp;
     }
     if (caughtUp && target > sched.now()) sched.runUntil(target);
