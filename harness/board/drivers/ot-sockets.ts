@@ -160,7 +160,8 @@ export class OtSockets {
     const hit = this.hopCache.get(src);
     if (hit && hit.until > performance.now()) return hit.hops;
     const hops = await this.opts.hops(src).catch(() => -1);
-    this.hopCache.set(src, { hops, until: performance.now() + 2000 });
+    // Unknown may be a moment's (a router just promoted, its links not yet in its table): asked again sooner.
+    this.hopCache.set(src, { hops, until: performance.now() + (hops < 0 ? 250 : 2000) });
     return hops;
   }
 
