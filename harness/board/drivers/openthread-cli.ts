@@ -245,9 +245,11 @@ export class OpenThreadCliDriver implements BoardDriver {
       }
       await this.registerPrefix();
     } else if (isUp(before)) {
-      // Lost the partition: the stack starts over, as Nanostack re-bootstraps.
+      // Lost the partition: the stack starts over, as Nanostack re-bootstraps. A detached
+      // node has already begun its next attach attempt, and counted it.
       this.global = false;
-      this.attach = { base: await this.attachAttempts(), reported: 0 };
+      const attempts = await this.attachAttempts();
+      this.attach = { base: role === 'detached' ? Math.max(0, attempts - 1) : attempts, reported: 0 };
       if (role === 'detached') this.emit('MESH_BOOTSTRAP_STARTED', 'CONNECTING');
       else this.emit('MESH_DISCONNECTED', 'DISCONNECTED');
     } else if (role === 'detached' && full) {

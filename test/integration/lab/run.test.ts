@@ -217,17 +217,4 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
     expect(readdirSync(join(dir, 'locks')), 'no lock left').to.deep.equal([]);
     expect(existsSync(m2) && existsSync(m3)).to.equal(true);
   });
-
-  it('exits 2 naming the field for a lab rig that asks for a speed its USB boards cannot keep', async () => {
-    const rig = join(dir, 'bad.yaml');
-    writeFileSync(
-      rig,
-      `name: bad\nkind: lab\nspeed: 10\nnetworks: { thread: t.json }\nboards:\n  - { id: u1, stack: thread, roles: [router], firmware: openthread-cli, port: { kind: usb-serial, serial: "683812345" } }\n`,
-    );
-    const r = await meshbench(['run', '--rig', rig]);
-    expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(/speed: 10 needs every board to be a host process \(boards\[0\] 'u1' is a usb-serial port, which runs in real time\)/);
-    // `run --help` names the lock flag.
-    expect((await meshbench(['run', '--help'])).stdout).to.include('[--wait-lock SECONDS]');
-  });
 });
