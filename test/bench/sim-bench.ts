@@ -197,7 +197,8 @@ export async function joinGrid(bench: GridBench, opts: { limitWallS: number; pro
     }
     if (performance.now() - reported > 5000) {
       reported = performance.now();
-      opts.progress?.(`join: ${up.size}/${bench.boards.length} boards up`);
+      const laggards = down.length <= 3 ? await Promise.all(down.map(async (b) => ` ${b.id} ${JSON.stringify((await b.client.request('mesh.status')).args)}`)) : [];
+      opts.progress?.(`join: ${up.size}/${bench.boards.length} boards up${laggards.join('')}`);
     }
     await new Promise((r) => setTimeout(r, 200));
     // An event can come before the listener saw the board connect, or be lost with a garbled line: ask.
