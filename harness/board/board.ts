@@ -175,11 +175,19 @@ export class Board {
     return this.appEvents.length;
   }
 
-  /** The most radio hops any datagram this board received since `since` travelled (-1: none seen). */
-  maxHopsSince(since = 0): number {
-    let max = -1;
-    for (const e of this.appEvents.slice(since)) if ((e.kind === 'udp' || e.kind === 'light') && e.hops > max) max = e.hops;
-    return max;
+  /**
+   * The datagrams this board received since `since`: how many, and the most radio
+   * hops one travelled among those whose firmware could count them (-1: none could).
+   */
+  hopsSince(since = 0): { datagrams: number; maxHops: number } {
+    let datagrams = 0;
+    let maxHops = -1;
+    for (const e of this.appEvents.slice(since)) {
+      if (e.kind !== 'udp' && e.kind !== 'light') continue;
+      datagrams++;
+      if (e.hops > maxHops) maxHops = e.hops;
+    }
+    return { datagrams, maxHops };
   }
 
   // --- UDP sockets and the light-control example (the app on the board).

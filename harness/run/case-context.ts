@@ -60,11 +60,20 @@ export class CaseRecorder {
     this.properties.push({ name, value: String(value) });
   }
 
-  /** The most radio hops a datagram of this case travelled, as the receiving stacks reported them (0: none seen). */
-  hops(): number {
+  /**
+   * The most radio hops a datagram of this case travelled, as the receiving stacks
+   * counted them: 0 when none was received, `unknown` when firmware could not count.
+   */
+  hops(): string {
     let max = this.notedHops;
-    for (const b of this.bench.boards) max = Math.max(max, b.maxHopsSince(this.appStart.get(b.id) ?? 0));
-    return Math.max(max, 0);
+    let datagrams = 0;
+    for (const b of this.bench.boards) {
+      const h = b.hopsSince(this.appStart.get(b.id) ?? 0);
+      datagrams += h.datagrams;
+      max = Math.max(max, h.maxHops);
+    }
+    if (max >= 0) return String(max);
+    return datagrams > 0 ? 'unknown' : '0';
   }
 
   async start(): Promise<void> {

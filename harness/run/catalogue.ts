@@ -24,11 +24,12 @@ function staticView(loaded: LoadedRig): { boards: StaticBoard[]; controls: Set<C
     const boards = rig.boards.map((b) => ({ stacks: { ...(b.nd ? { nd: [b.nd.role] } : {}), ...(b.thread ? { thread: [b.thread.role] } : {}) } }));
     return { boards, controls: new Set<ControlName>(['reset', 'power', 'attenuate', 'partition', 'jam']) };
   }
-  // A lab board offers one stack with its roles; its controls are what its reset and power methods give.
-  const labBoards = (rig as unknown as { boards: Array<{ stack: StackKind; roles: Role[]; power?: { kind: string } }> }).boards;
+  // A lab board offers one stack with its roles; its controls are what its reset and power
+  // methods give. A host-process board's power is its process.
+  const powered = (b: (typeof rig.boards)[number]) => b.port.kind === 'process' || (b.power !== undefined && b.power.kind !== 'none');
   const controls = new Set<ControlName>(['reset']);
-  if (labBoards.length > 0 && labBoards.every((b) => b.power && b.power.kind !== 'none')) controls.add('power');
-  return { boards: labBoards.map((b) => ({ stacks: { [b.stack]: b.roles } })), controls };
+  if (rig.boards.length > 0 && rig.boards.every(powered)) controls.add('power');
+  return { boards: rig.boards.map((b) => ({ stacks: { [b.stack]: b.roles } })), controls };
 }
 
 export async function listCases(root: string, opts: { suiteGlob?: string; rig?: LoadedRig }): Promise<CatalogueEntry[]> {

@@ -249,7 +249,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     const properties = [
       ...(id ? [{ name: 'id', value: id }] : []),
       ...(stack ? [{ name: 'stack', value: stack }] : []),
-      ...(rec && outcome.verdict !== 'skipped' ? [{ name: 'hops', value: String(rec.hops()) }] : []),
+      ...(rec && outcome.verdict !== 'skipped' ? [{ name: 'hops', value: rec.hops() }] : []),
       ...(meta ? [{ name: 'checks', value: meta.checks }, { name: 'needs', value: `${meta.needs.stack}: ${needsText(meta.needs)}` }] : []),
       ...(rec?.properties ?? []),
     ];

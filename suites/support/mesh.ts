@@ -143,5 +143,16 @@ export async function probeHops(from: Board, to: Board): Promise<number> {
   throw new Error('unreachable');
 }
 
+/**
+ * Skips the case, with the reason, when the rig offers no path of two or more
+ * hops (measured, not read from the topology): a single radio cell cannot show
+ * forwarding.
+ */
+export function needMultiHop(ctx: Mocha.Context, farthestHops: number): void {
+  if (farthestHops >= 2) return;
+  (ctx.test as unknown as { skipReason: string }).skipReason = `rig '${bench().rig}' has no board more than one hop from the root (measured: ${farthestHops})`;
+  ctx.skip();
+}
+
 /** Seconds between two board timestamps (µs). */
 export const benchSeconds = (fromT: number, toT: number): number => (toT - fromT) / 1e6;
