@@ -1342,6 +1342,8 @@ export class ThreadMle {
       return;
     }
     if (!isRouterRloc16(src)) return;
+    // Our child advertising a router RLOC16 has become a router: its child entry (old RLOC16) is stale.
+    if (n?.kind === 'child') this.neighbours.delete(key);
     if (n?.kind === 'router') this.takeRoutes(ext, route);
     else if (this.roleValue === 'router' || this.roleValue === 'leader') this.sendLinkRequest(rx.src, ext);
     if (this.roleValue !== 'leader' && seqNewer(leaderData.dataVersion, this.leaderData.dataVersion)) {

@@ -101,7 +101,31 @@ export async function bringUp(r: Roster, boards: Board[] = r.others): Promise<Jo
   for (const b of boards) started.set(b, await start(b, r.stack));
   const joined = [root];
   for (const b of boards) joined.push(await waitUp(b, started.get(b)!));
+  if (r.stack === 'thread') await settled([r.root, ...boards]);
   return joined;
+}
+
+/**
+ * Thread: waits until every router-eligible board has taken its router role (a
+ * REED upgrades after the router selection jitter, and its RLOC16 changes), so a
+ * case measures the network a lab would, not its upgrade.
+ */
+export async function settled(boards: Board[]): Promise<void> {
+  const clock = bench().clock;
+  const until = (await clock.now()) + bench().bounds.joinWithinS * 1e6;
+  const pending = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const b of boards) {
+      if (b.serves('thread', ['end-device'])) continue;
+      const role = (await b.status()).details.role;
+      if (role !== 'router' && role !== 'leader') out.push(`${b.id}: ${role ?? '?'}`);
+    }
+    return out;
+  };
+  for (let left = await pending(); left.length > 0; left = await pending()) {
+    if ((await clock.now()) > until) throw new Error(`Thread routers not settled within ${bench().bounds.joinWithinS} s: ${left.join(', ')}`);
+    await clock.sleepUntil((await clock.now()) + 1e6);
+  }
 }
 
 /** A routable address of the board (not link-local, not a Thread RLOC). */
