@@ -6,17 +6,26 @@
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
 import type { StackKind } from '../harness/suite-api/index.ts';
-import { Nsapi, benchSeconds, bringUp, fade, needMultiHop, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
+import { Nsapi, benchSeconds, bringUp, fade, needMultiHop, freshBoards, probeHops, roster, start, upStatuses, waitUp, type Roster } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
   stack === 'nd' ? { '6lowpan-nd-channel': ch, '6lowpan-nd-channel-mask': `(1<<${ch})` } : { 'thread-config-channel': ch };
 
-/** Boards by measured hop distance from the root, nearest first. */
-async function byHops(root: Board, boards: Board[]): Promise<Array<{ board: Board; hops: number }>> {
-  const out: Array<{ board: Board; hops: number }> = [];
-  for (const b of boards) out.push({ board: b, hops: await probeHops(b, root) });
-  return out.sort((a, b) => a.hops - b.hops);
+/**
+ * The network up, the board farthest from the root (measured) and its parent:
+ * a board one hop nearer, which it hears (on a line, the only one). Skips the
+ * case when the rig has no multi-hop path.
+ */
+async function farthestAndParent(ctx: Mocha.Context, r: Roster): Promise<{ far: Board; parent: Board }> {
+  await bringUp(r);
+  const ranked: Array<{ board: Board; hops: number }> = [];
+  for (const b of r.others) ranked.push({ board: b, hops: await probeHops(b, r.root) });
+  ranked.sort((a, b) => a.hops - b.hops);
+  const far = ranked[ranked.length - 1]!;
+  needMultiHop(ctx, far.hops);
+  const parent = ranked.find((x) => x.hops === far.hops - 1)!.board;
+  return { far: far.board, parent };
 }
 
 /** Waits, in bench time, until `check` holds (polled every 2 bench seconds). */
@@ -161,25 +170,20 @@ for (const stack of ['nd', 'thread'] as const) {
       },
       async function () {
         const r = roster(stack);
-        await bringUp(r);
-        const ranked = await byHops(r.root, r.others);
-        const far = ranked[ranked.length - 1]!;
-        needMultiHop(this, far.hops);
-        // Its parent: a board one hop nearer, which it can hear. On a line it is the only one.
-        const parent = ranked.filter((x) => x.hops === far.hops - 1).map((x) => x.board)[0]!;
+        const { far, parent } = await farthestAndParent(this, r);
         record('parent', parent.id);
-        record('child', far.board.id);
+        record('child', far.id);
         await lossAndRecovery(
           stack,
           r.root,
-          far.board,
+          far,
           () => parent.powerOff(),
           async () => {
             await parent.powerOn();
             await waitUp(parent, await start(parent, stack), upStatuses);
           },
         );
-        await probeHops(far.board, r.root);
+        await probeHops(far, r.root);
       },
     );
 
@@ -192,20 +196,16 @@ for (const stack of ['nd', 'thread'] as const) {
       },
       async function () {
         const r = roster(stack);
-        await bringUp(r);
-        const ranked = await byHops(r.root, r.others);
-        const far = ranked[ranked.length - 1]!;
-        needMultiHop(this, far.hops);
-        const parent = ranked.filter((x) => x.hops === far.hops - 1).map((x) => x.board)[0]!;
-        record('faded_link', `${parent.id}~${far.board.id}`);
+        const { far, parent } = await farthestAndParent(this, r);
+        record('faded_link', `${parent.id}~${far.id}`);
         await lossAndRecovery(
           stack,
           r.root,
-          far.board,
-          () => fade(parent, far.board, 80),
-          () => fade(parent, far.board, 0),
+          far,
+          () => fade(parent, far, 80),
+          () => fade(parent, far, 0),
         );
-        await probeHops(far.board, r.root);
+        await probeHops(far, r.root);
       },
     );
 
