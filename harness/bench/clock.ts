@@ -41,9 +41,13 @@ export class WallClock implements BenchClock {
     return Math.round((performance.now() - this.origin) * 1000 * this.speed);
   }
   async sleepUntil(t: number): Promise<number> {
-    const wait = (t - this.nowUs()) / 1000 / this.speed;
-    // Unref'd: a board's wait ends early when its event comes, and its deadline must not hold the process.
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
-    return this.now();
+    // A timer may fire up to a millisecond before performance.now() says it is due
+    // (libuv keeps loop time in whole ms), so wait again until the deadline has passed.
+    for (let now = this.nowUs(); now < t; now = this.nowUs()) {
+      const wait = Math.max(1, (t - now) / 1000 / this.speed);
+      // Unref'd: a board's wait ends early when its event comes, and its deadline must not hold the process.
+      await new Promise((r) => setTimeout(r, wait).unref());
+    }
+    return this.nowUs();
   }
 }
