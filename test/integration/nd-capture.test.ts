@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDebianTool } from '../../scripts/ensure-tool.ts';
+import { tsharkOrSkip } from '../support/tools.ts';
 import { SECOND } from '../../stack/runtime.ts';
 import { toHex } from '../../stack/wire/bytes.ts';
 import { ipv6 } from '../../stack/wire/ipv6-address.ts';
@@ -49,12 +49,7 @@ describe('a 6LoWPAN-ND join and traffic through tshark (3-hop line)', function (
   }
 
   before(async function () {
-    const tool = await ensureDebianTool('tshark', 'tshark');
-    if (!tool.ok) {
-      console.warn(`skipping: ${tool.reason}`);
-      this.skip();
-    }
-    tshark = tool.path;
+    tshark = await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'meshbench-nd-capture-'));
     pcap = join(dir, 'nd.pcap');
 

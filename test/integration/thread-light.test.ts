@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDebianTool } from '../../scripts/ensure-tool.ts';
+import { tsharkOrSkip } from '../support/tools.ts';
 import { SECOND } from '../../stack/runtime.ts';
 import { toHex } from '../../stack/wire/bytes.ts';
 import { mle, S, TEST_CONFIG, threadBench } from '../unit/thread/thread-bench.ts';
@@ -45,12 +45,7 @@ describe('light control on a Thread chain through tshark (MPL tunnel)', function
   }
 
   before(async function () {
-    const tool = await ensureDebianTool('tshark', 'tshark');
-    if (!tool.ok) {
-      console.warn(`skipping: ${tool.reason}`);
-      this.skip();
-    }
-    tshark = tool.path;
+    tshark = await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'meshbench-thread-light-'));
     pcap = join(dir, 'light.pcap');
 

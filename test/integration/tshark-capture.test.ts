@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ensureDebianTool } from '../../scripts/ensure-tool.ts';
+import { tsharkOrSkip } from '../support/tools.ts';
 import { createTestbed } from '../../sim/testbed.ts';
 import { hex } from '../../stack/wire/bytes.ts';
 import { emitIcmpv6 } from '../../stack/wire/icmpv6.ts';
@@ -67,12 +67,7 @@ describe('tshark reads captures of the medium (LINKTYPE 283)', function () {
   let dir = '';
 
   before(async function () {
-    const tool = await ensureDebianTool('tshark', 'tshark');
-    if (!tool.ok) {
-      console.warn(`skipping: ${tool.reason}`);
-      this.skip();
-    }
-    tshark = tool.path;
+    tshark = await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'meshbench-tshark-'));
   });
 

@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { ensureDebianTool } from '../../../scripts/ensure-tool.ts';
+import type { EnsureResult } from '../../../scripts/ensure-tool.ts';
+import { ensureTool } from '../../support/tools.ts';
 import type { Run, TestCase } from '../../../harness/report/model.ts';
 import { runProperties } from '../../../harness/report/model.ts';
 
@@ -112,15 +113,8 @@ export function sampleRun(dir: string): Run {
   };
 }
 
-let xmllintState: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
-
 /** Installs xmllint if it can; the reason it cannot otherwise. Call from a `before` hook. */
-export async function haveXmllint(): Promise<{ ok: true } | { ok: false; reason: string }> {
-  xmllintState ??= ensureDebianTool('xmllint', 'libxml2-utils').then((r) =>
-    r.ok ? { ok: true as const } : { ok: false as const, reason: r.reason },
-  );
-  return xmllintState;
-}
+export const haveXmllint = (): Promise<EnsureResult> => ensureTool('xmllint', 'libxml2-utils');
 
 /** Runs xmllint against our schema; returns its complaints (empty when valid). */
 export async function xmllint(file: string): Promise<string> {

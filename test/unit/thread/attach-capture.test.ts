@@ -2,9 +2,10 @@
 // advertisements, Address Solicit, secured data) checked with Wireshark's own
 // dissectors (thread.md §7): with the network key every MLE message decrypts and
 // decodes, with no malformed frame; with another key nothing does, which shows
-// the air carries ciphertext. Skipped without tshark.
+// the air carries ciphertext. tshark is installed where missing (skipped, saying why, where it cannot be).
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { tsharkOrSkip } from '../../support/tools.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,6 @@ import { TEST_CONFIG, mle, S, threadBench } from './thread-bench.ts';
 
 const KEY = toHex(TEST_CONFIG.networkKey);
 const OTHER_KEY = 'ffeeddccbbaa99887766554433221100';
-
-async function tsharkAvailable(): Promise<boolean> {
-  const r = await execa('tshark', ['-v'], { reject: false });
-  return r.exitCode === 0;
-}
 
 async function fields(pcap: string, key: string, filter: string, names: string[]): Promise<string[][]> {
   // The settings of OpenThread's pktverify WIRESHARK_OVERRIDE_PREFS, with our mesh-local prefix.
@@ -45,7 +41,7 @@ describe('attach capture against tshark (thread.md §7)', function () {
   let pcap: string;
 
   before(async function () {
-    if (!(await tsharkAvailable())) this.skip();
+    await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'thread-attach-'));
     pcap = join(dir, 'attach.pcap');
     const tb = threadBench({ seed: 81, ids: ['leader', 'joiner', 'med'], config: (id) => (id === 'med' ? { deviceType: 'minimal-end-device' } : {}) });

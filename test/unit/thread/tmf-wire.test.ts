@@ -1,9 +1,10 @@
 // TMF (CoAP, RFC 7252 §3) with Thread address TLVs, and Thread Network Data:
 // hand-assembled vectors, field by field, parsed and emitted both ways, and the
 // same bytes decoded by Wireshark's coap / thread_address / thread_nwd dissectors
-// (skipped without tshark).
+// (tshark installed where missing; skipped, saying why, where it cannot be).
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { tsharkOrSkip } from '../../support/tools.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,8 +167,7 @@ describe('the vectors through tshark (coap, thread_address, thread_nwd dissector
   let dir: string;
   let pcap: string;
   before(async function () {
-    const v = await execa('tshark', ['-v'], { reject: false });
-    if (v.exitCode !== 0) this.skip();
+    await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'tmf-'));
     pcap = join(dir, 'tmf.pcap');
     // An MLE Data Response without security (suite 255) carrying the Network Data TLV.

@@ -1,9 +1,10 @@
 // Cross-check with Wireshark's dissectors: what we secure (an MLE Advertisement,
 // a MAC-secured data frame), carried in hand-assembled 802.15.4 / 6LoWPAN / IPv6 /
 // UDP frames, must decrypt in tshark given the network key, and must not with
-// another key. Skipped when tshark is not installed.
+// another key. tshark is installed where missing (skipped, saying why, where it cannot be).
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { tsharkOrSkip } from '../../support/tools.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,11 +76,6 @@ function pcapOf(frame: Uint8Array): Uint8Array {
   return out;
 }
 
-async function tsharkAvailable(): Promise<boolean> {
-  const r = await execa('tshark', ['-v'], { reject: false });
-  return r.exitCode === 0;
-}
-
 async function decode(pcap: string, networkKey: string, fields: string[]): Promise<Record<string, string>> {
   // Settings of OpenThread's pktverify WIRESHARK_OVERRIDE_PREFS.
   const r = await execa('tshark', [
@@ -103,7 +99,7 @@ describe('MLE security against tshark (Wireshark packet-mle.c)', function () {
   let pcap: string;
 
   before(async function () {
-    if (!(await tsharkAvailable())) this.skip();
+    await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'mle-tshark-'));
     pcap = join(dir, 'advertisement.pcap');
     const keys = new KeyManager(hex(NETWORK_KEY), 0);
@@ -186,7 +182,7 @@ describe('MAC frame security against tshark (Wireshark packet-ieee802154.c)', fu
   let pcap: string;
 
   before(async function () {
-    if (!(await tsharkAvailable())) this.skip();
+    await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'mac-tshark-'));
     pcap = join(dir, 'secured-data.pcap');
     writeFileSync(pcap, pcapOf(macSecuredFrame(new KeyManager(hex(NETWORK_KEY), 0).current.macKey)));
