@@ -6,7 +6,8 @@
 // - a child talks only through its parent: child ↔ its parent is one hop;
 // - two routers with a direct link of link quality 3 both ways: link cost 1,
 //   and no route through another router costs less (thread.md §4: link cost
-//   1/2/4/16 for LQ 3/2/1/0), so the datagram went straight.
+//   1/2/4/16 for LQ 3/2/1/0), so the datagram went straight. The sender's
+//   table is read first: it picked the next hop.
 // Longer paths would need every router's table on the way; they stay unknown.
 import type { OtCli } from './ot-cli.ts';
 import { parseTable } from './ot-config.ts';
@@ -26,9 +27,17 @@ export async function hopsBetween(sender: OtCli, receiver: OtCli): Promise<numbe
   if (isChild(s) && routerOf(s) === r) return 1;
   if (isChild(r) && routerOf(r) === s) return 1;
   if (isChild(s) || isChild(r)) return -1;
-  const row = parseTable(await receiver.command('router table')).find((x) => parseInt(x.RLOC16 ?? '', 16) === s);
-  if (row && row.Link === '1' && row['LQ In'] === '3' && row['LQ Out'] === '3') return 1;
+  // The sender chose the route, so its table decides; the receiver's says the same once
+  // it has heard the sender's advertisement as a router (it may lag just after an upgrade).
+  if (directLink(await sender.command('router table').catch(() => []), r)) return 1;
+  if (directLink(await receiver.command('router table'), s)) return 1;
   return -1;
+}
+
+/** A `router table` row for `rloc16` with a direct link of link quality 3 both ways. */
+function directLink(table: string[], rloc16: number): boolean {
+  const row = parseTable(table).find((x) => parseInt(x.RLOC16 ?? '', 16) === rloc16);
+  return row !== undefined && row.Link === '1' && row['LQ In'] === '3' && row['LQ Out'] === '3';
 }
 
 /** Finds which of `boards` holds `src` (by `ipaddr`) and the hops from it to `receiver`. */

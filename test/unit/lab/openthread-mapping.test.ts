@@ -124,6 +124,15 @@ describe('OpenThread CLI mapping', () => {
       expect(await hopsBetween(scriptedCli({ rloc16: ['fffe'] }), a), 'not attached').to.equal(-1);
     });
 
+    it("the sender's router table decides while the receiver's has not yet heard it as a router", async () => {
+      const row = `| 21 | 0x5400 |       63 |         0 |     3 |      3 |   0 | 16a7a5b7a3e0f0a1 |    1 |`;
+      const justUpgraded = scriptedCli({ rloc16: ['1c00'], 'router table': [...ROUTER_TABLE_HEAD, row] });
+      const leader = scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD] });
+      expect(await hopsBetween(justUpgraded, leader)).to.equal(1);
+      const noLink = scriptedCli({ rloc16: ['1c00'], 'router table': [...ROUTER_TABLE_HEAD, row.replace(/1 \|$/, '0 |')] });
+      expect(await hopsBetween(noLink, leader), 'neither table has a direct link').to.equal(-1);
+    });
+
     it('finds the sender among the boards by its addresses', async () => {
       const rx = scriptedCli({ ipaddr: ['fd00:db8::1', 'fe80::1'], rloc16: ['5400'] });
       const tx = scriptedCli({ ipaddr: ['fd00:db8::2', 'fe80::2'], rloc16: ['5401'] });
