@@ -4,15 +4,11 @@
 // retry every 5 s), and one after the other (each joins a network that is already up).
 // Run: npx tsx test/bench/nd-join.ts
 import { line, ndBed } from '../unit/nd/bed.ts';
+import { median } from './stats.ts';
 
 const SEEDS = 20;
 const HOPS = 3;
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function run(mode: 'together' | 'in-turn'): number[][] {
   const perHop: number[][] = Array.from({ length: HOPS }, () => []);

@@ -7,6 +7,7 @@ import { createTestbed } from '../../sim/testbed.ts';
 import { THREAD_DEFAULTS, type ThreadConfig, type ThreadInterface } from '../../stack/mesh/thread-interface.ts';
 import { StackNode } from '../../stack/node.ts';
 import { SECOND, type Micros } from '../../stack/runtime.ts';
+import { median } from './stats.ts';
 
 const SEEDS = Number(process.argv[2] ?? 20);
 
@@ -25,11 +26,6 @@ function bench(seed: number, joiner: Partial<ThreadConfig>) {
   return { tb, role };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function fmt(us: Micros[]): string {
   const s = us.map((x) => x / SECOND);
