@@ -1,13 +1,18 @@
-// The JUnit XML writer. Shape (see fixtures/junit/junit-10.xsd):
-//   testsuites(name tests failures errors skipped time timestamp)
-//     properties                         run-level facts
-//     testsuite(name tests failures errors skipped time timestamp hostname id package)
-//       properties, testcase*, system-out, system-err
-//         testcase(classname name time file)
-//           failure|error|skipped?, flakyFailure|flakyError|rerunFailure|rerunError*,
-//           properties, system-out (text, then one [[ATTACHMENT|path]] line each), system-err
-// Retries follow Surefire's rerun report: one testcase per test, earlier attempts as
-// children, totals that count tests (SUREFIRE-1087, SUREFIRE-1627).
+// The JUnit XML writer. The report is valid against the Jenkins xunit-plugin's
+// junit-10.xsd with one addition, properties on a testcase (fixtures/junit/junit-10.xsd):
+//   testsuites(name tests failures errors time)
+//     testsuite(name tests failures errors skipped time timestamp hostname id package file)
+//       properties: the suite's own, then the run's facts headed by `run.id`
+//       testcase*(classname name time)
+//         failure|error|skipped?, flakyFailure|flakyError|rerunFailure|rerunError*,
+//         properties, system-out (text, then one [[ATTACHMENT|path]] line each), system-err
+//       system-out, system-err
+// That schema allows no properties, `skipped` or `timestamp` on testsuites and no `file`
+// on a testcase, so the run's facts (rig, seed, boards and firmware, sim lag, when it
+// started) are repeated in every testsuite, where Jenkins and GitLab read properties, and
+// a case's file is its suite's. Retries follow Surefire's rerun report: one testcase per
+// test, earlier attempts as children, totals that count tests (SUREFIRE-1087,
+// SUREFIRE-1627).
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import xml2js from 'xml2js';
@@ -32,8 +37,13 @@ export interface JUnitOptions {
 export const ATTACHMENT_PREFIX = '[[ATTACHMENT|';
 export const ATTACHMENT_SUFFIX = ']]';
 
-/** The run-level property that carries `Run.runId`. */
+/**
+ * The run-level property that carries `Run.runId`. In a testsuite's properties it heads
+ * the run's facts: the properties before it are the suite's own, those from it on the run's.
+ */
 export const RUN_ID_PROPERTY = 'run.id';
+/** The run-level property that carries `Run.startedAt`, as a JUnit timestamp. */
+export const RUN_STARTED_PROPERTY = 'run.started';
 
 /** Lines that separate the details of an assertion failure from its expected and actual values. */
 export const EXPECTED_HEADER = 'expected:';
@@ -82,24 +92,27 @@ class ReportBuilder {
 
   run(run: Run): XmlNode {
     const t = runTotals(run);
+    const runFacts: Property[] = [
+      { name: RUN_ID_PROPERTY, value: run.runId },
+      { name: RUN_STARTED_PROPERTY, value: junitTimestamp(run.startedAt) },
+      ...run.properties.filter((p) => p.name !== RUN_ID_PROPERTY && p.name !== RUN_STARTED_PROPERTY),
+    ];
     const root: XmlNode = {
       $: {
         name: this.clean(run.name),
         tests: t.tests,
         failures: t.failures,
         errors: t.errors,
-        skipped: t.skipped,
         time: junitTime(t.time),
-        timestamp: junitTimestamp(run.startedAt),
       },
-      properties: this.properties([{ name: RUN_ID_PROPERTY, value: run.runId }, ...run.properties]),
-      testsuite: run.suites.map((s, i) => this.suite(s, i, run.hostname)),
+      testsuite: run.suites.map((s, i) => this.suite(s, i, run.hostname, runFacts)),
     };
     return { testsuites: root };
   }
 
-  private suite(s: Suite, id: number, runHost: string): XmlNode {
+  private suite(s: Suite, id: number, runHost: string, runFacts: readonly Property[]): XmlNode {
     const t = suiteTotals(s);
+    const own = s.properties.filter((p) => p.name !== RUN_ID_PROPERTY);
     const node: XmlNode = {
       $: {
         name: this.clean(s.name),
@@ -115,7 +128,7 @@ class ReportBuilder {
         package: this.clean(s.name),
         ...(s.file !== undefined ? { file: this.clean(s.file) } : {}),
       },
-      properties: this.properties(s.properties),
+      properties: this.properties([...own, ...runFacts]),
       testcase: s.cases.map((c) => this.testCase(c)),
       // Required by the Ant schema even when empty.
       'system-out': this.clean(s.systemOut ?? ''),
@@ -130,7 +143,6 @@ class ReportBuilder {
         classname: this.clean(c.classname),
         name: this.clean(c.name),
         time: junitTime(c.time),
-        ...(c.file !== undefined ? { file: this.clean(c.file) } : {}),
       },
     };
     const o = c.outcome;

@@ -12,6 +12,7 @@ import {
   ATTACHMENT_SUFFIX,
   EXPECTED_HEADER,
   RUN_ID_PROPERTY,
+  RUN_STARTED_PROPERTY,
   VALUE_INDENT,
   writeJUnit,
 } from './junit.ts';
@@ -80,6 +81,17 @@ function properties(node: Node): Property[] {
   );
 }
 
+/**
+ * A testsuite's properties split into its own and the run's: the run's facts start at the
+ * `run.id` property (see junit.ts). A suite without one (a report from another tool) has
+ * only its own.
+ */
+function suiteProperties(ts: Node): { own: Property[]; run: Property[] } {
+  const all = properties(ts);
+  const at = all.findIndex((p) => p.name === RUN_ID_PROPERTY);
+  return at < 0 ? { own: all, run: [] } : { own: all.slice(0, at), run: all.slice(at) };
+}
+
 /** Takes the trailing `[[ATTACHMENT|path]]` lines off a case's system-out. */
 function splitAttachments(out: string, baseDir: string): { text: string; attachments: string[] } {
   const lines = out.split('\n');
@@ -118,7 +130,7 @@ function attempts(tc: Node): Attempt[] {
   return result;
 }
 
-function testCase(tc: Node, baseDir: string): TestCase {
+function testCase(tc: Node, baseDir: string, suiteFile: string | undefined): TestCase {
   let outcome: Outcome = { verdict: 'passed' };
   const failure = children(tc, 'failure')[0];
   const error = children(tc, 'error')[0];
@@ -139,7 +151,8 @@ function testCase(tc: Node, baseDir: string): TestCase {
     properties: properties(tc),
     attachments,
   };
-  const file = attr(tc, 'file');
+  // Other writers may name a case's file; ours leaves it to the suite.
+  const file = attr(tc, 'file') ?? suiteFile;
   const err = optionalText(children(tc, 'system-err'));
   if (file !== undefined) c.file = file;
   if (out !== '') c.systemOut = out;
@@ -148,13 +161,13 @@ function testCase(tc: Node, baseDir: string): TestCase {
 }
 
 function suite(ts: Node, run: Pick<Run, 'startedAt' | 'hostname'>, baseDir: string): Suite {
+  const file = attr(ts, 'file');
   const s: Suite = {
     name: attr(ts, 'name') ?? '',
     timestamp: isoFromJUnit(attr(ts, 'timestamp'), run.startedAt),
-    properties: properties(ts),
-    cases: children(ts, 'testcase').map((tc) => testCase(tc, baseDir)),
+    properties: suiteProperties(ts).own,
+    cases: children(ts, 'testcase').map((tc) => testCase(tc, baseDir, file)),
   };
-  const file = attr(ts, 'file');
   const host = attr(ts, 'hostname');
   const out = optionalText(children(ts, 'system-out'));
   const err = optionalText(children(ts, 'system-err'));
@@ -183,18 +196,25 @@ export async function parseJUnit(xml: string, opts: ParseOptions = {}): Promise<
   const rootNode = asNode(doc['testsuites']) ?? {};
   const loneSuite = asNode(doc['testsuite']);
   const suites = loneSuite !== undefined ? [loneSuite] : children(rootNode, 'testsuite');
-  const allProps = properties(rootNode);
+  // The run's facts are repeated in every suite; a report written before they moved there
+  // has them in a `properties` element of testsuites, and its start as testsuites@timestamp.
+  const allProps = uniqueProperties([properties(rootNode), ...suites.map((ts) => suiteProperties(ts).run)]);
   const runId = allProps.find((p) => p.name === RUN_ID_PROPERTY)?.value ?? '';
+  const starts = [
+    attr(rootNode, 'timestamp'),
+    ...allProps.filter((p) => p.name === RUN_STARTED_PROPERTY).map((p) => p.value),
+  ].filter((t): t is string => t !== undefined && t !== '');
   const firstSuite = suites[0];
+  const fallbackStart = isoFromJUnit(
+    firstSuite !== undefined ? attr(firstSuite, 'timestamp') : undefined,
+    new Date(0).toISOString(),
+  );
   const run: Run = {
     runId,
     name: attr(rootNode, 'name') ?? '',
-    startedAt: isoFromJUnit(
-      attr(rootNode, 'timestamp') ?? (firstSuite !== undefined ? attr(firstSuite, 'timestamp') : undefined),
-      new Date(0).toISOString(),
-    ),
+    startedAt: starts.length > 0 ? earliest(starts.map((t) => isoFromJUnit(t, fallbackStart))) : fallbackStart,
     hostname: (firstSuite !== undefined ? attr(firstSuite, 'hostname') : undefined) ?? 'localhost',
-    properties: allProps.filter((p) => p.name !== RUN_ID_PROPERTY),
+    properties: allProps.filter((p) => p.name !== RUN_ID_PROPERTY && p.name !== RUN_STARTED_PROPERTY),
     suites: [],
   };
   const time = attr(rootNode, 'time');

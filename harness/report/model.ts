@@ -48,7 +48,10 @@ export interface TestCase {
   name: string;
   /** GitLab shows the classname as the suite: the suite's dotted name. */
   classname: string;
-  /** The suite file, relative to the project root. */
+  /**
+   * The suite file, relative to the project root. The report does not write it per case
+   * (junit-10 has no testcase `file`): it is the suite's `file`, and reads back as that.
+   */
   file?: string;
   /** Wall-clock seconds of the attempt that gave the verdict. */
   time: number;
@@ -89,7 +92,10 @@ export interface Run {
   /** ISO 8601 (UTC). */
   startedAt: string;
   hostname: string;
-  /** Run-level facts: rig, seed, firmware per board, sim lag. See `runProperties`. */
+  /**
+   * Run-level facts: rig, seed, firmware per board, sim lag. See `runProperties`. The
+   * report repeats them, with the run id and start, in every testsuite's properties.
+   */
   properties: Property[];
   suites: Suite[];
   /** Wall-clock seconds of the whole run; the sum of the suites' times if absent. */

@@ -7,6 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
 import { meshbench, type JUnitXml as Xml } from '../support/cli.ts';
+import { haveXmllint, xmllint } from '../unit/report/sample.ts';
+
+type PropertyList = Array<{ property: Array<{ $: { name: string; value: string } }> }>;
+/** A report whose testsuites carry properties (the run's facts among them). */
+type SuiteProps = Xml & { testsuites: { testsuite: Array<{ properties?: PropertyList }> } };
 
 function processesMentioning(text: string): string[] {
   try {
@@ -22,20 +27,29 @@ describe('meshbench CLI', function () {
   beforeEach(() => (out = mkdtempSync(join(tmpdir(), 'meshbench-cli-'))));
   afterEach(() => rmSync(out, { recursive: true, force: true }));
 
-  it('exits 0 on the default rig and writes a JUnit report that parses, with run properties', async () => {
+  it('exits 0 on the default rig and writes a junit-10-valid report, with run properties in its testsuite', async function () {
     const r = await meshbench(['run', '--out', out, '--grep', 'JOIN-ND-001']);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    const xml = (await parseStringPromise(readFileSync(join(out, 'junit.xml'), 'utf8'))) as Xml & { testsuites: { properties: Array<{ property: Array<{ $: { name: string; value: string } }> }> } };
+    const report = join(out, 'junit.xml');
+    const xml = (await parseStringPromise(readFileSync(report, 'utf8'))) as SuiteProps;
     expect(xml.testsuites.$.tests).to.equal('1');
     expect(xml.testsuites.$.failures).to.equal('0');
-    const props = xml.testsuites.properties[0]!.property.map((p) => `${p.$.name}=${p.$.value}`);
+    expect(xml.testsuites, 'junit-10 has no properties under testsuites').not.to.have.property('properties');
+    const props = xml.testsuites.testsuite[0]!.properties![0]!.property.map((p) => `${p.$.name}=${p.$.value}`);
     expect(props).to.include('rig=sim-default');
+    expect(props.some((p) => p.startsWith('run.id='))).to.equal(true);
     expect(props.some((p) => p.startsWith('seed='))).to.equal(true);
     expect(props.some((p) => /^board=br meshbench-sim \d/.test(p))).to.equal(true);
     const tc = xml.testsuites.testsuite[0]!.testcase[0]!;
     expect(tc.$.name).to.match(/^JOIN-ND-001 /);
     expect(tc.properties![0]!.property.map((p) => p.$.name)).to.include('id');
     expect(existsSync(join(out, 'serial', 'br.log'))).to.equal(true);
+    const lint = await haveXmllint();
+    if (!lint.ok) {
+      this.test!.title += ` (xmllint part skipped: ${lint.reason})`;
+      return;
+    }
+    expect(await xmllint(report)).to.equal('');
   });
 
   it('exits 1 when a case fails, and reports failure, pass and skip with reasons', async () => {

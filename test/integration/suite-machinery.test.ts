@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
 import { meshbench, propertiesOf, type JUnitXml } from '../support/cli.ts';
+import { haveXmllint, xmllint } from '../unit/report/sample.ts';
 
 const RIG = 'fixtures/rigs/sim-two.yaml';
 const SUITE = 'fixtures/suites/machinery.spec.ts';
@@ -18,15 +19,17 @@ describe('suite machinery (through the CLI)', function () {
   beforeEach(() => (out = mkdtempSync(join(tmpdir(), 'meshbench-machinery-'))));
   afterEach(() => rmSync(out, { recursive: true, force: true }));
 
-  async function run(extra: string[] = []): Promise<{ code: number | null; cases: JUnitXml['testsuites']['testsuite'][number]['testcase'] }> {
+  type PropertyList = Array<{ property: Array<{ $: { name: string; value: string } }> }>;
+  type Report = JUnitXml & { testsuites: { testsuite: Array<{ properties?: PropertyList }> } };
+  async function run(extra: string[] = []): Promise<{ code: number | null; cases: JUnitXml['testsuites']['testsuite'][number]['testcase']; xml: Report }> {
     const r = await meshbench(['run', '--rig', RIG, '--suite', SUITE, '--out', out, ...extra]);
-    const xml = (await parseStringPromise(readFileSync(join(out, 'junit.xml'), 'utf8'))) as JUnitXml;
-    return { code: r.code, cases: xml.testsuites.testsuite.flatMap((s) => s.testcase) };
+    const xml = (await parseStringPromise(readFileSync(join(out, 'junit.xml'), 'utf8'))) as Report;
+    return { code: r.code, cases: xml.testsuites.testsuite.flatMap((s) => s.testcase), xml };
   }
   const byId = (cases: Awaited<ReturnType<typeof run>>['cases'], id: string) => cases.find((c) => c.$.name.startsWith(id))!;
 
   it('skips what the rig cannot serve with the reason, reports a retried pass as flaky, attaches evidence', async () => {
-    const { code, cases } = await run(['--retries', '1']);
+    const { code, cases, xml } = await run(['--retries', '1']);
     expect(code, 'every served case passed (one on its retry)').to.equal(0);
     expect(cases.map((c) => c.$.name.split(' ')[0])).to.deep.equal(['JOIN-ND-901', 'JOIN-TH-901', 'JOIN-ND-902', 'JOIN-ND-903']);
 
@@ -53,6 +56,16 @@ describe('suite machinery (through the CLI)', function () {
       expect(existsSync(join(out, a)), a).to.equal(true);
     }
     expect(readFileSync(join(out, attachments.find((a) => a.endsWith('serial-br.log'))!), 'utf8')).to.contain('mesh.status');
+
+    // The run's facts are in every testsuite (junit-10 allows no properties on testsuites).
+    for (const s of xml.testsuites.testsuite) {
+      const runFacts = new Map((s.properties?.[0]?.property ?? []).map((p) => [p.$.name, p.$.value]));
+      expect(runFacts.get('rig')).to.equal('sim-two');
+      expect(runFacts.get('rig.file')).to.equal(RIG);
+      expect(runFacts.has('run.id') && runFacts.has('seed')).to.equal(true);
+    }
+    const lint = await haveXmllint();
+    if (lint.ok) expect(await xmllint(join(out, 'junit.xml')), 'valid against fixtures/junit/junit-10.xsd').to.equal('');
   });
 
   it('writes absolute attachment paths with --absolute-attachments', async () => {

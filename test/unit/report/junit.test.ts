@@ -56,8 +56,9 @@ describe('report: JUnit writer', function () {
 
     it('testsuites carries totals that count tests, not attempts', function () {
       // 6 cases: pass, fail, error, skip, flaky (counted as passed), fail with 2 reruns.
-      expect(doc.testsuites.$).to.include({
-        name: 'meshbench', tests: '6', failures: '2', errors: '1', skipped: '1', timestamp: '2024-05-01T10:00:00',
+      // junit-10 allows only name, time, tests, failures and errors on testsuites.
+      expect(doc.testsuites.$).to.deep.equal({
+        name: 'meshbench', tests: '6', failures: '2', errors: '1', time: '6.250',
       });
       const suite = doc.testsuites.testsuite[0];
       expect(suite.$).to.include({
@@ -69,10 +70,13 @@ describe('report: JUnit writer', function () {
       expect(suite).to.have.property('system-err');
     });
 
-    it('run-level properties come first, one board property per board', function () {
-      const props = doc.testsuites.properties[0].property.map((p: X) => [p.$.name, p.$.value]);
+    it('every testsuite carries its own properties, then the run facts headed by run.id, one board property per board', function () {
+      expect(doc.testsuites).not.to.have.property('properties');
+      const props = doc.testsuites.testsuite[0].properties[0].property.map((p: X) => [p.$.name, p.$.value]);
       expect(props).to.deep.equal([
+        ['spec', 'Mbed Mesh API connect()'],
         ['run.id', 'run-7f3a'],
+        ['run.started', '2024-05-01T10:00:00'],
         ['rig', 'sim-3-boards'],
         ['seed', '42'],
         ['board', 'A meshbench-agent 0.1.0'],
@@ -81,11 +85,23 @@ describe('report: JUnit writer', function () {
       ]);
     });
 
-    it('a testcase has classname, name, time and file', function () {
+    it('with two suites, each carries the run facts', async function () {
+      const run = sampleRun(dir);
+      run.suites.push({ ...run.suites[0]!, name: 'soak', properties: [], cases: [] });
+      const two = await xml2js.parseStringPromise(buildJUnit(run, file));
+      const names = (s: X): string[] => s.properties[0].property.map((p: X) => p.$.name);
+      expect(names(two.testsuites.testsuite[1])).to.deep.equal(['run.id', 'run.started', 'rig', 'seed', 'board', 'board', 'sim.lag_ms']);
+      expect(names(two.testsuites.testsuite[0])).to.deep.equal(['spec', ...names(two.testsuites.testsuite[1])]);
+      expect((await parseJUnit(buildJUnit(run, file))).properties).to.deep.equal(run.properties);
+    });
+
+    it('a testcase has classname, name and time; its file is the suite\'s', function () {
       const c = doc.testsuites.testsuite[0].testcase[0];
+      // junit-10 has no testcase@file.
       expect(c.$).to.deep.equal({
-        classname: 'suites.join', name: 'JOIN-001 joins a 6LoWPAN-ND network', time: '1.250', file: 'suites/join.test.ts',
+        classname: 'suites.join', name: 'JOIN-001 joins a 6LoWPAN-ND network', time: '1.250',
       });
+      expect(doc.testsuites.testsuite[0].$.file).to.equal('suites/join.test.ts');
       expect(c.properties[0].property.map((p: X) => p.$.name)).to.deep.equal(['board', 'board', 'join_time_s']);
     });
 

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkJUnit } from '../../../harness/report/check.ts';
 import { writeJUnit } from '../../../harness/report/junit.ts';
-import { mergeJUnitFiles, mergeRuns, readJUnit, splitProblemBody } from '../../../harness/report/merge.ts';
+import { mergeJUnitFiles, mergeRuns, parseJUnit, readJUnit, splitProblemBody } from '../../../harness/report/merge.ts';
 import type { Run, Suite, TestCase } from '../../../harness/report/model.ts';
 import { runTotals } from '../../../harness/report/model.ts';
 import { haveXmllint, sampleRun, tempDir, xmllint } from './sample.ts';
@@ -66,7 +66,7 @@ describe('report: reading back and merging shards', function () {
 
     it('recomputes totals from the cases', function () {
       const xml = readFileSync(out, 'utf8');
-      expect(xml).to.match(/<testsuites [^>]*tests="7" failures="2" errors="1" skipped="1"/);
+      expect(xml).to.match(/<testsuites [^>]*tests="7" failures="2" errors="1"/);
       expect(xml).to.match(/<testsuite name="join" tests="6" failures="2" errors="1" skipped="1"/);
       expect(runTotals(merged)).to.include({ tests: 7, failures: 2, errors: 1, skipped: 1, flaky: 1 });
     });
@@ -134,6 +134,24 @@ describe('report: reading back and merging shards', function () {
     it('without the expected/actual block are all details', function () {
       expect(splitProblemBody('expected: 1\nactual: 2')).to.deep.equal({ details: 'expected: 1\nactual: 2' });
     });
+  });
+});
+
+describe('report: reading a report of the earlier shape', function () {
+  it('takes run facts from testsuites properties and the start from testsuites@timestamp', async function () {
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      '<testsuites name="meshbench" tests="1" failures="0" errors="0" skipped="0" time="1.000" timestamp="2024-05-01T10:00:00">' +
+      '<properties><property name="run.id" value="r-1"/><property name="rig" value="sim-two"/></properties>' +
+      '<testsuite name="s" tests="1" failures="0" errors="0" skipped="0" time="1.000" timestamp="2024-05-01T10:00:05" hostname="h" file="suites/s.spec.ts">' +
+      '<properties><property name="spec" value="x"/></properties>' +
+      '<testcase classname="s" name="A-001 a" time="1.000" file="suites/s.spec.ts"/></testsuite></testsuites>\n';
+    const run = await parseJUnit(xml);
+    expect(run.runId).to.equal('r-1');
+    expect(run.startedAt).to.equal('2024-05-01T10:00:00.000Z');
+    expect(run.properties).to.deep.equal([{ name: 'rig', value: 'sim-two' }]);
+    expect(run.suites[0]!.properties).to.deep.equal([{ name: 'spec', value: 'x' }]);
+    expect(run.suites[0]!.cases[0]!.file).to.equal('suites/s.spec.ts');
   });
 });
 
