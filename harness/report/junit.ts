@@ -149,7 +149,12 @@ class ReportBuilder {
     if (o.verdict === 'failed') node['failure'] = this.problem(o, 'AssertionError');
     if (o.verdict === 'error') node['error'] = this.problem(o, 'Error');
     if (o.verdict === 'skipped') {
-      node['skipped'] = o.message !== undefined ? { $: { message: this.clean(o.message) } } : '';
+      const attrs: Record<string, string> = {};
+      if (o.type !== undefined) attrs['type'] = this.clean(o.type);
+      if (o.message !== undefined) attrs['message'] = this.clean(o.message);
+      const body = o.details !== undefined && o.details !== '' ? this.clean(o.details) : undefined;
+      const hasAttrs = Object.keys(attrs).length > 0;
+      node['skipped'] = body !== undefined ? (hasAttrs ? { $: attrs, _: body } : body) : hasAttrs ? { $: attrs } : '';
     }
     const retryKind = o.verdict === 'passed' ? 'flaky' : 'rerun';
     const failures = c.attempts.filter((a) => a.kind === 'failure').map((a) => this.attempt(a));

@@ -138,8 +138,17 @@ function testCase(tc: Node, baseDir: string, suiteFile: string | undefined): Tes
   if (failure !== undefined) outcome = { verdict: 'failed', ...problem(failure, text(failure)) };
   else if (error !== undefined) outcome = { verdict: 'error', ...problem(error, text(error)) };
   else if (skipped !== undefined) {
-    const message = attr(skipped, 'message') ?? (text(skipped) === '' ? undefined : text(skipped));
-    outcome = message !== undefined ? { verdict: 'skipped', message } : { verdict: 'skipped' };
+    const body = text(skipped) === '' ? undefined : text(skipped);
+    const type = attr(skipped, 'type');
+    // Other writers give the reason as text; ours as the message, with details as text.
+    const message = attr(skipped, 'message') ?? body;
+    const details = attr(skipped, 'message') !== undefined ? body : undefined;
+    outcome = {
+      verdict: 'skipped',
+      ...(message !== undefined ? { message } : {}),
+      ...(type !== undefined ? { type } : {}),
+      ...(details !== undefined ? { details } : {}),
+    };
   }
   const { text: out, attachments } = splitAttachments(optionalText(children(tc, 'system-out')) ?? '', baseDir);
   const c: TestCase = {

@@ -32,9 +32,39 @@ export type Outcome =
   | { verdict: 'passed' }
   | ({ verdict: 'failed' } & Problem)
   | ({ verdict: 'error' } & Problem)
-  | { verdict: 'skipped'; /** The reason, e.g. "needs 3 boards, rig has 2". */ message?: string };
+  | {
+      verdict: 'skipped';
+      /** The reason, e.g. "needs 3 boards, rig has 2", or "interrupted by SIGTERM". */
+      message?: string;
+      /** Why it has no verdict when that is not a plain skip: `interrupted` (see INTERRUPTED). */
+      type?: string;
+      /** What the case saw when it stopped (the error its interruption caused). */
+      details?: string;
+    };
 
 export type Verdict = Outcome['verdict'];
+
+/**
+ * The skip type of a case that was running when the run was interrupted (SIGINT,
+ * SIGTERM): it reached no verdict, so it is neither passed nor failed. The run's exit code
+ * (4) says the run was interrupted.
+ */
+export const INTERRUPTED = 'interrupted';
+
+/** The outcome of a case stopped by `signal` mid-run; `seen` is the error the stop caused. */
+export function interruptedOutcome(signal: string, seen?: { message?: string; details?: string }): Outcome {
+  const details = seen?.details ?? seen?.message;
+  return {
+    verdict: 'skipped',
+    type: INTERRUPTED,
+    message: `interrupted by ${signal}`,
+    ...(details !== undefined && details !== '' ? { details: `when the run stopped, the case saw:\n${details}` } : {}),
+  };
+}
+
+export function isInterrupted(o: Outcome): boolean {
+  return o.verdict === 'skipped' && o.type === INTERRUPTED;
+}
 
 /** One attempt of a retried case that did not pass. */
 export interface Attempt extends Problem {
@@ -107,6 +137,8 @@ export interface Totals {
   failures: number;
   errors: number;
   skipped: number;
+  /** Cases stopped by an interruption; also counted in `skipped`. */
+  interrupted: number;
   /** Passed on a retry; also counted as passed (not in failures or errors). */
   flaky: number;
   time: number;
@@ -114,14 +146,14 @@ export interface Totals {
 
 /** Totals count cases, never attempts. */
 export function suiteTotals(suite: Suite): Totals {
-  const t: Totals = { tests: 0, failures: 0, errors: 0, skipped: 0, flaky: 0, time: 0 };
+  const t: Totals = { tests: 0, failures: 0, errors: 0, skipped: 0, interrupted: 0, flaky: 0, time: 0 };
   for (const c of suite.cases) {
     t.tests += 1;
     t.time += c.time;
     switch (c.outcome.verdict) {
       case 'failed': t.failures += 1; break;
       case 'error': t.errors += 1; break;
-      case 'skipped': t.skipped += 1; break;
+      case 'skipped': t.skipped += 1; if (isInterrupted(c.outcome)) t.interrupted += 1; break;
       case 'passed': if (c.attempts.length > 0) t.flaky += 1; break;
     }
   }
@@ -129,13 +161,14 @@ export function suiteTotals(suite: Suite): Totals {
 }
 
 export function runTotals(run: Run): Totals {
-  const t: Totals = { tests: 0, failures: 0, errors: 0, skipped: 0, flaky: 0, time: 0 };
+  const t: Totals = { tests: 0, failures: 0, errors: 0, skipped: 0, interrupted: 0, flaky: 0, time: 0 };
   for (const s of run.suites) {
     const st = suiteTotals(s);
     t.tests += st.tests;
     t.failures += st.failures;
     t.errors += st.errors;
     t.skipped += st.skipped;
+    t.interrupted += st.interrupted;
     t.flaky += st.flaky;
     t.time += st.time;
   }

@@ -11,7 +11,7 @@ import { bringUp, type LabBringUpOptions } from '../bench/bring-up.ts';
 import { createRunLogger, type Logger } from '../log/logger.ts';
 import { writeJUnit } from '../report/junit.ts';
 import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
-import { runProperties } from '../report/model.ts';
+import { interruptedOutcome, runProperties } from '../report/model.ts';
 import { redactor } from '../report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../rig/load.ts';
 import { declaredCases, installCaseContext } from '../suite-api/index.ts';
@@ -125,10 +125,12 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   const tasks = new TaskRunner<{ bench?: Bench }>();
   const ctx: { bench?: Bench } = {};
   let interrupted = false;
+  let interruptedBy: NodeJS.Signals | undefined;
   let mochaRunner: Mocha.Runner | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
+    interruptedBy = sig;
     log.warn({ signal: sig }, 'interrupted: tearing the bench down');
     emit('problem', `interrupted by ${sig}`);
     mochaRunner?.abort();
@@ -176,7 +178,7 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
     emit('runBegin', run, { rig: rig.name, seed, runDir, cases: selected });
     writeReport();
 
-    const failed = await runMocha(mocha, bench, run, { log, emit, writeReport, setRunner: (r) => (mochaRunner = r), runDir });
+    const failed = await runMocha(mocha, bench, run, { log, emit, writeReport, setRunner: (r) => (mochaRunner = r), runDir, interruptedBy: () => interruptedBy });
     if (interrupted) result = 'interrupted';
     else result = failed ? 'failed' : 'passed';
     const stats = await bench.sim?.control.call({ op: 'stats' }).catch(() => undefined);
@@ -212,6 +214,8 @@ interface MochaHooks {
   writeReport: () => void;
   setRunner: (r: Mocha.Runner) => void;
   runDir: string;
+  /** The signal that interrupted the run, once one has. */
+  interruptedBy: () => NodeJS.Signals | undefined;
 }
 
 /** Runs the loaded mocha suites; returns whether any case failed. */
@@ -237,8 +241,17 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     return s;
   };
 
-  const finalize = async (test: Mocha.Test, outcome: TestCase['outcome']) => {
+  // A case that was running when the run was interrupted did not fail: its bench was
+  // taken down under it. It reached no verdict and is reported as interrupted.
+  const unlessInterrupted = (outcome: TestCase['outcome']): TestCase['outcome'] => {
+    const sig = h.interruptedBy();
+    if (sig === undefined || (outcome.verdict !== 'failed' && outcome.verdict !== 'error')) return outcome;
+    return interruptedOutcome(sig, outcome);
+  };
+
+  const finalize = async (test: Mocha.Test, given: TestCase['outcome']) => {
     if (done.has(key(test))) return;
+    const outcome = unlessInterrupted(given);
     done.add(key(test));
     const rec = recorders.get(key(test));
     const attachments = rec ? await rec.finish() : [];
@@ -314,9 +327,10 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test: Mocha.Runnable, err: unknown) => {
       if ((test as { type?: string }).type === 'hook') {
         // A hook failed: the cases it guarded did not run. Report it as an error case of its own.
-        anyFailed = true;
+        const outcome = unlessInterrupted({ verdict: 'error', ...errorText(err) });
+        if (outcome.verdict === 'error') anyFailed = true;
         const suite = suiteOf(test);
-        suite.cases.push({ name: test.title, classname: test.parent?.fullTitle() || suite.name, file: suite.file, time: (test.duration ?? 0) / 1000, outcome: { verdict: 'error', ...errorText(err) }, attempts: [], properties: [], attachments: [] });
+        suite.cases.push({ name: test.title, classname: test.parent?.fullTitle() || suite.name, file: suite.file, time: (test.duration ?? 0) / 1000, outcome, attempts: [], properties: [], attachments: [] });
         h.writeReport();
         h.emit('problem', `${test.fullTitle()}: ${(err as Error)?.message}`);
       }

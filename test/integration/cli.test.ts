@@ -1,12 +1,12 @@
 // The real CLI, spawned on fixture rigs and suites: exit codes, the JUnit it
 // writes, and what an interruption leaves behind.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
-import { meshbench, type JUnitXml as Xml } from '../support/cli.ts';
+import { CLI, meshbench, type CliResult, type JUnitXml as Xml } from '../support/cli.ts';
 import { haveXmllint, xmllint } from '../unit/report/sample.ts';
 
 type PropertyList = Array<{ property: Array<{ $: { name: string; value: string } }> }>;
@@ -19,6 +19,26 @@ function processesMentioning(text: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Runs `meshbench <args>` and sends it SIGTERM once `ready()` holds (polled). */
+function termWhen(args: string[], ready: () => boolean): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const poll = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(poll);
+      child.kill('SIGTERM');
+    }, 20);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 describe('meshbench CLI', function () {
@@ -76,14 +96,30 @@ describe('meshbench CLI', function () {
     expect((await meshbench(['run', '--out', out, '--grep', 'NO-SUCH-CASE'])).code).to.equal(5);
   });
 
-  it('on SIGTERM mid-run exits 4, leaves a valid report of what finished, and no process behind', async () => {
-    const r = await meshbench(['run', '--rig', 'fixtures/rigs/sim-two.yaml', '--suite', 'fixtures/suites/slow.spec.ts', '--out', out], {
-      killAfter: (stdout) => stdout.includes('FIX-010'),
-    });
+  it('on SIGTERM mid-run exits 4, reports the case in progress as interrupted, leaves a valid report and no process behind', async () => {
+    // SIGTERM once FIX-011 has begun (its evidence directory exists): a signal that came
+    // before would stop the run before FIX-011, with no case in progress.
+    const r = await termWhen(['run', '--rig', 'fixtures/rigs/sim-two.yaml', '--suite', 'fixtures/suites/slow.spec.ts', '--out', out], () =>
+      existsSync(join(out, 'cases')) && readdirSync(join(out, 'cases')).some((d) => d.startsWith('FIX-011')),
+    );
     expect(r.code, r.stdout + r.stderr).to.equal(4);
-    const xml = (await parseStringPromise(readFileSync(join(out, 'junit.xml'), 'utf8'))) as Xml;
-    const names = xml.testsuites.testsuite.flatMap((s) => s.testcase.map((t) => t.$.name));
-    expect(names.some((n) => n.startsWith('FIX-010'))).to.equal(true);
+    const report = join(out, 'junit.xml');
+    const xml = (await parseStringPromise(readFileSync(report, 'utf8'))) as Xml;
+    const cases = xml.testsuites.testsuite.flatMap((s) => s.testcase);
+    const byId = (id: string) => cases.find((t) => t.$.name.startsWith(id));
+    expect(byId('FIX-010'), 'the finished case').not.to.equal(undefined);
+    expect(byId('FIX-010')!.skipped).to.equal(undefined);
+    // The case in progress reached no verdict: it is neither failed nor an error.
+    const stopped = byId('FIX-011');
+    expect(stopped, 'the case in progress').not.to.equal(undefined);
+    expect(stopped!.error, 'not an error').to.equal(undefined);
+    expect(stopped!.failure, 'not a failure').to.equal(undefined);
+    expect(stopped!.skipped![0]!.$).to.deep.equal({ type: 'interrupted', message: 'interrupted by SIGTERM' });
+    expect(xml.testsuites.$).to.include({ failures: '0', errors: '0' });
+    expect(r.stdout).to.match(/^1 passed, 0 failed, 1 skipped \([\d.]+ s\) — interrupted$/m);
+    expect(r.stdout).to.match(/- FIX-011 .*\n\s+interrupted by SIGTERM/);
+    const lint = await haveXmllint();
+    if (lint.ok) expect(await xmllint(report)).to.equal('');
     await new Promise((res) => setTimeout(res, 300));
     expect(processesMentioning(join(out, 'sim-spec.json'))).to.deep.equal([]);
   });

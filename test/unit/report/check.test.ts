@@ -82,7 +82,7 @@ describe('report: structural check', function () {
     const problems = await checkJUnit(suite('tests="2" failures="1" errors="0" skipped="0"', body).replace('tests="1"', 'tests="2"'));
     expect(problems).to.deep.equal([
       'testsuite[0] "s" testcase[0] "a": flaky attempts on a case that did not pass',
-      'testsuite[0] "s" testcase[1] "b": rerun attempts on a case that did not fail',
+      'testsuite[0] "s" testcase[1] "b": rerun attempts on a case that passed (flaky attempts, then)',
     ]);
   });
 

@@ -8,6 +8,7 @@ import type { WriteIo } from '../../../harness/report/junit.ts';
 import { checkJUnit } from '../../../harness/report/check.ts';
 import { parseJUnit, readJUnit } from '../../../harness/report/merge.ts';
 import type { Run } from '../../../harness/report/model.ts';
+import { interruptedOutcome, isInterrupted, runTotals } from '../../../harness/report/model.ts';
 import { REDACTED, redactor, xmlSafe } from '../../../harness/report/sanitize.ts';
 import { haveXmllint, sampleRun, tempDir, xmllint } from './sample.ts';
 
@@ -162,6 +163,45 @@ describe('report: JUnit writer', function () {
       want.startedAt = '2024-05-01T10:00:00.000Z';
       want.time = 6.25;
       expect(back).to.deep.equal(want);
+    });
+  });
+
+  describe('a case stopped by an interruption', function () {
+    let dir: string;
+    let file: string;
+    let run: Run;
+
+    before(function () {
+      dir = tempDir();
+      file = join(dir, 'junit.xml');
+      run = sampleRun(dir);
+      const c = run.suites[0]!.cases[2]!;
+      c.outcome = interruptedOutcome('SIGTERM', { message: 'the simulated bench closed its control channel', details: 'Error: the simulated bench closed its control channel\n    at Socket' });
+      writeJUnit(file, run);
+    });
+
+    it('is skipped with type interrupted and the signal, not an error, and counts as interrupted', async function () {
+      const doc = await xml2js.parseStringPromise(readFileSync(file, 'utf8'));
+      const c = doc.testsuites.testsuite[0].testcase[2];
+      expect(c).not.to.have.property('error');
+      expect(c.skipped[0].$).to.deep.equal({ type: 'interrupted', message: 'interrupted by SIGTERM' });
+      expect(c.skipped[0]._).to.contain('the simulated bench closed its control channel');
+      expect(doc.testsuites.$).to.include({ errors: '0' });
+      expect(doc.testsuites.testsuite[0].$).to.include({ errors: '0', skipped: '2' });
+      expect(runTotals(run)).to.include({ errors: 0, skipped: 2, interrupted: 1 });
+      expect(await checkJUnit(readFileSync(file, 'utf8'))).to.deep.equal([]);
+    });
+
+    it('reads back as interrupted', async function () {
+      const back = await readJUnit(file);
+      expect(back.suites[0]!.cases[2]!.outcome).to.deep.equal(run.suites[0]!.cases[2]!.outcome);
+      expect(isInterrupted(back.suites[0]!.cases[2]!.outcome)).to.equal(true);
+      expect(isInterrupted(back.suites[0]!.cases[3]!.outcome), 'a plain skip').to.equal(false);
+    });
+
+    it('xmllint accepts the report', async function () {
+      needXmllint(this);
+      expect(await xmllint(file)).to.equal('');
     });
   });
 
