@@ -140,6 +140,14 @@ export interface Matching {
   unknown: SerialDevice[];
 }
 
+/** The device each board was last matched to, so its lock can be keyed on what discovery found. */
+const matchedDevice = new WeakMap<LabBoard, SerialDevice>();
+
+/** The device discovery last matched to this board (present boards only). */
+export function discoveredDevice(board: LabBoard): SerialDevice | undefined {
+  return matchedDevice.get(board);
+}
+
 export function matchBoards(boards: LabBoard[], devices: SerialDevice[]): Matching {
   const used = new Set<SerialDevice>();
   const out: BoardMatch[] = boards.map((board) => {
@@ -155,6 +163,8 @@ export function matchBoards(boards: LabBoard[], devices: SerialDevice[]): Matchi
     // A DAPLink shows one tty per serial number; two mean two probes claim one number.
     for (const d of hits) used.add(d);
     const state: MatchState = hits.length === 0 ? 'missing' : hits.length > 1 ? 'duplicate' : 'present';
+    if (state === 'present') matchedDevice.set(board, hits[0]!);
+    else matchedDevice.delete(board);
     return { board, state, devices: hits, wanted };
   });
   return { boards: out, unknown: devices.filter((d) => !used.has(d)) };

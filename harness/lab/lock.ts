@@ -1,13 +1,17 @@
 // Board locks: two runs on one runner never share a board. A lock is a file
-// created with O_EXCL that holds the owner's pid, the kernel's start time of
-// that pid (so a reused pid is not mistaken for the owner), host, run id and
-// since when. It dies with its process: a lock whose owner is gone is stale and
-// is taken over, so a killed CI job frees its boards without anyone's help.
-// Breaking a stale lock is itself guarded by an O_EXCL file, so two runs that
-// both find the same stale lock cannot both take it.
+// per physical board in one directory every run on the runner uses, locked
+// with fd-lock (an open-file-description lock on Linux): the kernel drops it
+// when the holder's descriptor closes or its process ends, however it ends, so
+// a SIGKILLed CI job frees its boards at once, and there is no heartbeat to
+// miss under load. The holder writes who it is into the file it locked (pid,
+// process start time, host, run id, command, since when), so a second run
+// names the holder. The file is removed on release while it is still locked,
+// and a taker checks the path still names the file it locked, so a taker
+// that opened the file just before its removal tries again.
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import FDLock from 'fd-lock';
+import { accessSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface LockOwner {
@@ -19,6 +23,8 @@ export interface LockOwner {
   /** ISO date. */
   since: string;
   board: string;
+  /** The holder's command line (`meshbench run --rig …`). */
+  command?: string;
 }
 
 export class LockHeldError extends Error {
@@ -37,7 +43,7 @@ export class LockHeldError extends Error {
 
 export function describeOwner(o: LockOwner): string {
   const age = Math.max(0, Math.round((Date.now() - Date.parse(o.since)) / 1000));
-  return `run ${o.runId} (pid ${o.pid} on ${o.host}, since ${o.since}, ${age} s ago)`;
+  return `run ${o.runId} (pid ${o.pid} on ${o.host}, since ${o.since}, ${age} s ago${o.command ? `: ${o.command}` : ''})`;
 }
 
 /** The start time of a live process, or undefined when there is no such process. */
@@ -52,64 +58,13 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** The holder recorded in a lock file; undefined when there is none or it is being written. */
+export function readOwner(path: string): LockOwner | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Whether the owner recorded in a lock still runs. A lock from another host is assumed live. */
-export function ownerAlive(o: LockOwner): boolean {
-  if (o.host !== hostname()) return true;
-  if (!pidAlive(o.pid)) return false;
-  if (o.start === undefined) return true;
-  const now = processStart(o.pid);
-  return now === undefined ? true : now === o.start;
-}
-
-function readOwner(path: string): LockOwner | undefined | 'none' {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
-    throw e;
-  }
-  try {
-    const o = JSON.parse(text) as LockOwner;
+    const o = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
     return typeof o.pid === 'number' ? o : undefined;
   } catch {
-    return undefined; // being written right now, or truncated
-  }
-}
-
-function createExclusive(path: string, content: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-function removeIfSame(path: string, expect: LockOwner): void {
-  const now = readOwner(path);
-  if (now !== 'none' && now !== undefined && now.pid === expect.pid && now.start === expect.start && now.since === expect.since) {
-    try {
-      unlinkSync(path);
-    } catch {
-      /* gone already */
-    }
+    return undefined;
   }
 }
 
@@ -131,8 +86,50 @@ export interface LockOptions {
   /** Wall seconds to wait for a held lock; 0 fails at once. */
   waitS?: number;
   pollMs?: number;
-  /** Who we are; tests pass another process's identity. */
-  owner?: Pick<LockOwner, 'pid' | 'start' | 'host'>;
+}
+
+/** The command line recorded for the holder, without a value that follows a secret-looking flag. */
+function commandLine(): string {
+  const args = process.argv.slice(1).map((a, i, all) => (i > 0 && /key|psk|secret|token|password/i.test(all[i - 1] ?? '') ? '<redacted>' : a));
+  const script = args[0]?.split('/').pop() ?? 'node';
+  return [script === 'meshbench.js' ? 'meshbench' : script, ...args.slice(1)].join(' ').slice(0, 300);
+}
+
+interface Taken {
+  lock: FDLock;
+  fd: number;
+  ino: number;
+  dev: number;
+}
+
+/** One attempt: the lock on the file at `path`, or undefined when another descriptor holds it. */
+async function tryTake(path: string): Promise<Taken | 'retry' | undefined> {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666);
+  try {
+    // Another user's run must be able to open it for writing to lock it; only its creator may chmod.
+    fchmodSync(fd, 0o666);
+  } catch {
+    /* not ours */
+  }
+  const lock = new FDLock(fd, { wait: false });
+  try {
+    await lock.ready();
+  } catch {
+    return undefined; // held; fd-lock closed the descriptor
+  }
+  const mine = fstatSync(fd);
+  let now;
+  try {
+    now = statSync(path);
+  } catch {
+    now = undefined;
+  }
+  if (!now || now.ino !== mine.ino || now.dev !== mine.dev) {
+    // Released and removed between our open and our lock: we hold a file nobody else sees.
+    await lock.close();
+    return 'retry';
+  }
+  return { lock, fd, ino: mine.ino, dev: mine.dev };
 }
 
 export class BoardLock {
@@ -140,33 +137,35 @@ export class BoardLock {
   private constructor(
     readonly path: string,
     readonly owner: LockOwner,
+    private readonly taken: Taken,
   ) {}
 
   /** Takes the lock for `board` (a display name) on the physical `key`. */
   static async acquire(board: string, key: string, opts: LockOptions): Promise<BoardLock> {
-    mkdirSync(opts.dir, { recursive: true });
+    ensureLockDir(opts.dir);
     const path = join(opts.dir, lockName(key));
-    const me = opts.owner ?? { pid: process.pid, start: processStart(process.pid), host: hostname() };
-    const owner: LockOwner = { ...me, runId: opts.runId, since: new Date().toISOString(), board };
+    const owner: LockOwner = { pid: process.pid, start: processStart(process.pid), host: hostname(), runId: opts.runId, since: new Date().toISOString(), board, command: commandLine() };
     const deadline = Date.now() + (opts.waitS ?? 0) * 1000;
-    let unreadableSince: number | undefined;
     for (;;) {
-      if (createExclusive(path, JSON.stringify(owner) + '\n')) {
-        const lock = new BoardLock(path, owner);
+      const t = await tryTake(path);
+      if (t === 'retry') continue;
+      if (t) {
+        const text = JSON.stringify(owner) + '\n';
+        ftruncateSync(t.fd, 0);
+        writeSync(t.fd, text, 0);
+        const lock = new BoardLock(path, owner, t);
         exitRelease.add(lock);
         return lock;
       }
-      const held = readOwner(path);
-      if (held === 'none') continue; // released between our create and read
-      if (held === undefined) {
-        // A writer between create and write, or a crash in that instant: give it a second.
-        unreadableSince ??= Date.now();
-        if (Date.now() - unreadableSince > 1000) breakStale(path, undefined);
-      } else if (!ownerAlive(held)) {
-        breakStale(path, held);
-        continue;
+      if (Date.now() >= deadline) {
+        // The holder writes its record just after it locks: give an empty file one more look.
+        let held = readOwner(path);
+        if (!held) {
+          await new Promise((r) => setTimeout(r, 100));
+          held = readOwner(path);
+        }
+        throw new LockHeldError(board, held, opts.waitS ?? 0);
       }
-      if (Date.now() >= deadline) throw new LockHeldError(board, held === undefined ? undefined : held, opts.waitS ?? 0);
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
     }
   }
@@ -175,36 +174,25 @@ export class BoardLock {
     if (this.released) return;
     this.released = true;
     exitRelease.delete(this);
-    removeIfSame(this.path, this.owner);
-  }
-}
-
-/** Removes a stale lock, guarded so only one of several contenders does it. */
-function breakStale(path: string, stale: LockOwner | undefined): void {
-  const guard = path + '.break';
-  const me = JSON.stringify({ pid: process.pid, start: processStart(process.pid), host: hostname(), runId: 'break', since: new Date().toISOString(), board: '' });
-  if (!createExclusive(guard, me)) {
-    const g = readOwner(guard);
-    // A breaker that died mid-break leaves its guard: clear it so the next attempt can go.
-    if (g !== 'none' && g !== undefined && !ownerAlive(g)) removeIfSame(guard, g);
-    return;
-  }
-  try {
-    const now = readOwner(path);
-    if (stale === undefined) {
-      if (now === undefined) unlinkSync(path);
-    } else if (now !== 'none' && now !== undefined && now.pid === stale.pid && now.since === stale.since && now.start === stale.start) {
-      unlinkSync(path);
+    const fd = this.taken.lock.transfer();
+    if (fd === -1) return; // closed already (process exit): the kernel dropped the lock; leave the file
+    try {
+      const now = statSync(this.path);
+      // Removed while still locked, so nobody can be holding the file we remove.
+      if (now.ino === this.taken.ino && now.dev === this.taken.dev) unlinkSync(this.path);
+    } catch {
+      /* gone already, or a directory we may not remove from: the file stays, unlocked */
     }
-  } finally {
-    unlinkSync(guard);
+    closeSync(fd);
   }
 }
 
-// A lock dies with its process in any case (stale detection); on a normal exit
-// we also remove the files so the next run need not break them.
+// A lock dies with its process in any case (the kernel drops it); on a normal
+// exit we also remove the files so the directory stays tidy, first of all
+// exit handlers (fd-lock's own closes the descriptors, and a file is only
+// removed while still locked).
 const exitRelease = new Set<BoardLock>();
-process.once('exit', () => {
+process.prependOnceListener('exit', () => {
   for (const l of [...exitRelease]) l.release();
 });
 
@@ -213,7 +201,12 @@ export async function lockBoards(boards: Array<{ id: string; key: string }>, opt
   const sorted = [...boards].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const held: BoardLock[] = [];
   try {
-    for (const b of sorted) held.push(await BoardLock.acquire(b.id, b.key, opts));
+    for (const b of sorted) {
+      // Two rig entries for one physical board: the second would wait for the first, which is ourselves.
+      const twin = sorted.find((o) => o !== b && o.key === b.key);
+      if (twin) throw Object.assign(new Error(`boards '${twin.id}' and '${b.id}' are the same physical board (${b.key}); a rig names each board once`), { code: 'ERR_BOARD_LOCKED' });
+      held.push(await BoardLock.acquire(b.id, b.key, opts));
+    }
   } catch (e) {
     for (const l of held) l.release();
     throw e;
@@ -221,6 +214,33 @@ export async function lockBoards(boards: Array<{ id: string; key: string }>, opt
   return held;
 }
 
-export function defaultLockDir(): string {
-  return join(process.env.XDG_RUNTIME_DIR ?? '/tmp', 'meshbench-locks');
+/** Creates a lock directory every user of the runner can lock in (sticky, like /tmp); false when it cannot be used. */
+export function ensureLockDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch {
+    return false;
+  }
+  try {
+    if ((statSync(dir).mode & 0o1777) !== 0o1777) chmodSync(dir, 0o1777);
+  } catch {
+    /* someone else's: usable if we may write there */
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The system-wide lock directory, so a CI service user and a person at a desk see each other's locks. */
+export const SYSTEM_LOCK_DIR = '/run/lock/meshbench';
+
+/** Where locks live unless the rig (`lockDir`) or the command says: SYSTEM_LOCK_DIR, else one under the temp directory. */
+export function defaultLockDir(system = SYSTEM_LOCK_DIR): string {
+  if (ensureLockDir(system)) return system;
+  const fallback = join(tmpdir(), 'meshbench-locks');
+  ensureLockDir(fallback);
+  return fallback;
 }

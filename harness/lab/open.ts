@@ -1,13 +1,13 @@
 // From a rig entry and what discovery found to an open board link: the serial
 // port at the path discovery matched, or a host-process board's command
 // started on a pseudo-terminal with its placeholders filled in.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SerialTransport, type Transport } from '../board/transport.ts';
 import type { LabBoard } from '../rig/lab.ts';
 import type { LabBoardHandle } from './controls.ts';
-import { openPath, type BoardMatch } from './discovery.ts';
+import { discoveredDevice, openPath, type BoardMatch } from './discovery.ts';
 import { InfraError } from './errors.ts';
 import { BoardLink } from './probe.ts';
 import { PtyProcessTransport, type ProcessSpec } from './pty-process.ts';
@@ -48,14 +48,26 @@ export function processSpecOf(b: LabBoard, ctx: OpenContext): ProcessSpec {
   };
 }
 
+/** A device node as the kernel names it (a by-id link resolved), or the path as given where it cannot be resolved. */
+function deviceNode(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * What a board's lock is keyed on: the physical board, however a rig file
- * names it. A process board is its resolved command, directory and
- * environment: two runs whose boards differ only by `{runDir}` do not share them.
+ * names it. A USB board is its USB serial number when discovery knows it
+ * (`match`, else the device discovery last matched to the board), else the
+ * device node its path resolves to, so one board named by serial number, by
+ * its /dev/serial/by-id link or by /dev/ttyACMn takes one lock. A process
+ * board is its resolved command, directory and environment: two runs whose
+ * boards differ only by `{runDir}` do not share them.
  */
-export function lockKey(b: LabBoard, ctx: OpenContext): string {
+export function lockKey(b: LabBoard, ctx: OpenContext, match?: BoardMatch): string {
   const p = b.port;
-  if (p.kind === 'usb-serial') return `usb-serial:${p.serial.toLowerCase()}`;
   if (p.kind === 'process') {
     const spec = processSpecOf(b, ctx);
     const env = Object.entries(spec.env ?? {})
@@ -63,7 +75,10 @@ export function lockKey(b: LabBoard, ctx: OpenContext): string {
       .map(([k, v]) => `${k}=${v}`);
     return `process:${spec.cwd ?? ''}:${spec.command.join(' ')}${env.length ? `:${env.join(' ')}` : ''}`;
   }
-  return `path:${p.path}`;
+  const device = (match?.state === 'present' ? match.devices[0] : undefined) ?? discoveredDevice(b);
+  if (p.kind === 'usb-serial') return `usb-serial:${(device?.serialNumber ?? p.serial).toLowerCase()}`;
+  if (device?.serialNumber !== undefined) return `usb-serial:${device.serialNumber.toLowerCase()}`;
+  return `dev:${deviceNode(device?.path ?? p.path)}`;
 }
 
 export function describeMatch(m: BoardMatch): string {

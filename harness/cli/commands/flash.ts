@@ -29,7 +29,7 @@ export async function flashCommand(opts: FlashOptions, io: Io = consoleIo): Prom
     if (!chosen.length) throw new InfraError('ERR_NO_BOARD', opts.board ? `rig '${loaded.rig.name}' has no board '${opts.board}'` : `no board of rig '${loaded.rig.name}' has a flasher`);
     const matching = matchBoards(chosen, (await discover(opts)).devices);
     const locks = await lockBoards(
-      chosen.map((b) => ({ id: b.id, key: lockKey(b, { rigDir: loaded.dir, speed: loaded.rig.speed }) })),
+      matching.boards.map((m) => ({ id: m.board.id, key: lockKey(m.board, { rigDir: loaded.dir, speed: loaded.rig.speed }, m) })),
       { dir: opts.lockDir ?? loaded.rig.lockDir ?? defaultLockDir(), runId: opts.runId ?? `flash-${randomUUID().slice(0, 8)}`, waitS: opts.waitLockS ?? 0 },
     );
     try {

@@ -2,16 +2,15 @@
 // fakes: a fake sysfs tree with one DAPLink, fake flash/power tools on PATH,
 // and fake ot-cli-ftd boards started on pseudo-terminals.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../harness/cli/main.ts';
-import { BoardLock, processStart } from '../../../harness/lab/lock.ts';
 import { lockKey } from '../../../harness/lab/open.ts';
 import { loadLabRig } from '../../../harness/lab/rig-file.ts';
 import { launchSim } from '../../../harness/sim/launcher.ts';
-import { DAPLINK_SERIAL, FAKE_OT, FAKE_TOOLS, fakeUsbTree, meshbench } from './support.ts';
+import { DAPLINK_SERIAL, FAKE_OT, FAKE_TOOLS, fakeUsbTree, lockHolder, meshbench } from './support.ts';
 
 describe('lab commands through the binary: boards, doctor, flash, check-agent', function () {
   this.timeout(60_000);
@@ -133,14 +132,12 @@ boards:
   it('flash: a board another live run holds is exit 3 at once, naming the holder; --wait-lock waits for it', async () => {
     const image = join(dir, 'ot.bin');
     writeFileSync(image, 'image');
-    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 2500)'], { stdio: 'ignore' });
-    children.push(holder);
-    await new Promise((r) => holder.once('spawn', r));
     const n1 = loadLabRig(rig).rig.boards[0]!;
-    await BoardLock.acquire('n1', lockKey(n1, { rigDir: dir }), { dir: join(dir, 'locks'), runId: 'nightly-42', owner: { pid: holder.pid!, start: processStart(holder.pid!), host: hostname() } });
+    const holder = await lockHolder('n1', lockKey(n1, { rigDir: dir }), { dir: join(dir, 'locks'), runId: 'nightly-42', forMs: 2500 });
+    children.push(holder);
     const held = await meshbench(['flash', '--rig', rig, '--board', 'n1', image], env);
     expect(held.code).to.equal(3);
-    expect(held.stderr).to.match(new RegExp(`meshbench flash: board 'n1' is locked by run nightly-42 \\(pid ${holder.pid} on ${hostname()}, since \\S+, \\d+ s ago\\); pass --wait-lock SECONDS to wait for it`));
+    expect(held.stderr).to.match(new RegExp(`meshbench flash: board 'n1' is locked by run nightly-42 \\(pid ${holder.pid} on ${hostname()}, since \\S+, \\d+ s ago: [^)]*\\); pass --wait-lock SECONDS to wait for it`));
     // The holder ends after 2.5 s; a run that waits gets the board.
     const waited = await meshbench(['flash', '--rig', rig, '--board', 'n1', '--wait-lock', '20', image], env);
     expect(waited.code, waited.stderr).to.equal(0);

@@ -1,17 +1,17 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boards } from '../../../harness/cli/commands/boards.ts';
 import { checkAgentCommand } from '../../../harness/cli/commands/check-agent.ts';
 import { doctorCommand } from '../../../harness/cli/commands/doctor.ts';
 import { flashCommand } from '../../../harness/cli/commands/flash.ts';
 import type { Io } from '../../../harness/cli/commands/shared.ts';
-import { BoardLock, processStart } from '../../../harness/lab/lock.ts';
 import { lockKey } from '../../../harness/lab/open.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
 import { loadLabRig } from '../../../harness/lab/rig-file.ts';
+import { lockHolder } from './support.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const FAKES = join(ROOT, 'fixtures/fake-tools');
@@ -109,11 +109,9 @@ boards:
   it('flash: a board held by a live run fails fast naming it; a board missing from USB is exit 3', async () => {
     const image = join(dir, 'ot.bin');
     writeFileSync(image, 'image');
-    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    children.push(holder);
-    await new Promise((r) => holder.once('spawn', r));
     const n1 = loadLabRig(rig).rig.boards[0]!;
-    await BoardLock.acquire('n1', lockKey(n1, { rigDir: dir }), { dir: join(dir, 'locks'), runId: 'nightly-42', owner: { pid: holder.pid!, start: processStart(holder.pid!), host: hostname() } });
+    const holder = await lockHolder('n1', lockKey(n1, { rigDir: dir }), { dir: join(dir, 'locks'), runId: 'nightly-42' });
+    children.push(holder);
     const io = capture();
     expect(await flashCommand({ rig, image, board: 'n1', env, ...discovery() }, io)).to.equal(3);
     expect(io.text()).to.match(/board 'n1' is locked by run nightly-42 \(pid \d+ on .*\); pass --wait-lock SECONDS/);

@@ -4,7 +4,6 @@
 // a live and by a dead run), each with a clear message; teardown always ends
 // the host processes and releases the locks.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,12 @@ import { tearDownBench } from '../../../harness/bench/bench.ts';
 import { bringUp } from '../../../harness/bench/bring-up.ts';
 import { createRunLogger } from '../../../harness/log/logger.ts';
 import { BoardNotAnsweringError, BoardUnhealthyError } from '../../../harness/lab/lab-driver.ts';
-import { BoardLock, lockName, processStart } from '../../../harness/lab/lock.ts';
+import { lockName } from '../../../harness/lab/lock.ts';
 import { lockKey } from '../../../harness/lab/open.ts';
 import { redactor } from '../../../harness/report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../../../harness/rig/load.ts';
 import type { LabRig } from '../../../harness/rig/lab.ts';
-import { fakeOtRig, meshbench, ROOT } from './support.ts';
+import { exited, fakeOtRig, lockHolder, meshbench, ROOT } from './support.ts';
 
 interface Case {
   name: string;
@@ -120,23 +119,20 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
     const loaded = loadRig(rig) as LoadedRig<LabRig>;
     const key = lockKey(loaded.rig.boards[0]!, { rigDir: dir, speed: 20 });
 
-    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3000)'], { stdio: 'ignore' });
-    await new Promise((r) => live.once('spawn', r));
-    const lock = await BoardLock.acquire('n1', key, { dir: locks, runId: 'nightly-7', owner: { pid: live.pid!, start: processStart(live.pid!), host: hostname() } });
+    const live = await lockHolder('n1', key, { dir: locks, runId: 'nightly-7', forMs: 3000 });
     const held = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'held')]);
     expect(held.code).to.equal(3);
-    expect(held.stdout + held.stderr).to.match(new RegExp(`board 'n1' is locked by run nightly-7 \\(pid ${live.pid} on ${hostname()}, since \\S+, \\d+ s ago\\); pass --wait-lock SECONDS to wait for it`));
+    expect(held.stdout + held.stderr).to.match(new RegExp(`board 'n1' is locked by run nightly-7 \\(pid ${live.pid} on ${hostname()}, since \\S+, \\d+ s ago: [^)]*\\); pass --wait-lock SECONDS to wait for it`));
     // The holder ends within 3 s: a run that waits gets the board.
     const waited = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'waited'), '--wait-lock', '30']);
     expect(waited.code, waited.stdout + waited.stderr).to.equal(0);
-    lock.release(); // its owner is gone; nothing to remove any more
+    await exited(live);
 
-    // A lock whose owner died (a killed CI job) is stale: taken over without waiting.
-    const dead = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-    const deadPid = dead.pid!;
-    await new Promise((r) => dead.once('exit', r));
-    mkdirSync(locks, { recursive: true });
-    writeFileSync(join(locks, lockName(key)), JSON.stringify({ pid: deadPid, start: '1', host: hostname(), runId: 'killed-9', since: new Date().toISOString(), board: 'n1' }) + '\n');
+    // A lock whose holder was killed (a killed CI job) is taken over without waiting; its file, with its record, is still there.
+    const killed = await lockHolder('n1', key, { dir: locks, runId: 'killed-9' });
+    killed.kill('SIGKILL');
+    await exited(killed);
+    expect(readFileSync(join(locks, lockName(key)), 'utf8')).to.include('killed-9');
     const took = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'took')]);
     expect(took.code, took.stdout + took.stderr).to.equal(0);
     expect(readdirSync(locks), 'released after the run').to.deep.equal([]);

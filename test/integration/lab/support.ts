@@ -1,7 +1,7 @@
 // What the lab integration tests share: the real binary with an environment
 // of our choosing, a fake sysfs/dev tree with one DAPLink, and lab rig files
 // of fake ot-cli-ftd boards.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -83,4 +83,28 @@ export function fakeOtRig(opts: { name?: string; boards: FakeOtBoard[]; lockDir:
     ...boards,
     '',
   ].join('\n');
+}
+
+/**
+ * A child process that holds a board lock, as another run would: it takes the
+ * lock, says so, and keeps it until it exits (after `forMs`, or when killed).
+ */
+export async function lockHolder(board: string, key: string, opts: { dir: string; runId: string; forMs?: number }): Promise<ChildProcess> {
+  const lockTs = new URL('../../../harness/lab/lock.ts', import.meta.url).href;
+  const script = `
+    const { BoardLock } = await import(${JSON.stringify(lockTs)});
+    await BoardLock.acquire(${JSON.stringify(board)}, ${JSON.stringify(key)}, { dir: ${JSON.stringify(opts.dir)}, runId: ${JSON.stringify(opts.runId)} });
+    console.log('locked');
+    setTimeout(() => {}, ${opts.forMs ?? 3_600_000});`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`lock holder exited (${code}) before it took the lock`)));
+  });
+  return child;
+}
+
+/** Resolves when the child has exited. */
+export function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
