@@ -41,11 +41,5 @@ export class TappedTransport implements Transport {
   }
 }
 
-/**
- * The OpenThread CLI prints and takes the network key and PSKc as bare hex
- * (`dataset networkkey <hex>`, `Network Key: <hex>`); a case may use a key
- * the rig never named, so such lines are redacted by their shape too.
- */
-export function redactOtSecrets(text: string): string {
-  return text.replace(/\b(networkkey|pskc|Network Key:|PSKc:)(\s+)(?:0x)?[0-9a-fA-F]{32}\b/g, '$1$2<redacted>');
-}
+/** The OpenThread CLI's secrets, redacted by their shape (kept here for the serial log's users). */
+export { redactOtSecrets } from '../board/drivers/ot-secrets.ts';

@@ -4,6 +4,7 @@
 // replies and UDP receives arrive asynchronously at any time. One command at a
 // time: the CLI drops input while a command is pending.
 import type { Transport } from '../transport.ts';
+import { redactOtCommand } from './ot-secrets.ts';
 
 /**
  * The longest command line the CLI takes: OPENTHREAD_CONFIG_CLI_MAX_LINE_LENGTH
@@ -20,28 +21,35 @@ export function cliArg(text: string): string {
   return text.replace(/[\\ \t]/g, (c) => `\\${c}`);
 }
 
+// Errors carry the command with its secrets redacted (a key, a dataset, a
+// PSKd): their messages reach notes, logs and JUnit reports.
+
 export class OtCliError extends Error {
   readonly code = 'ERR_OT_CLI';
+  /** The command, secrets redacted. */
+  readonly command: string;
   constructor(
-    readonly command: string,
+    command: string,
     readonly otError: number,
     readonly otName: string,
   ) {
-    super(`${command}: Error ${otError}: ${otName}`);
+    const shown = redactOtCommand(command);
+    super(`${shown}: Error ${otError}: ${otName}`);
+    this.command = shown;
   }
 }
 
 export class OtCliTimeoutError extends Error {
   readonly code = 'ERR_OT_CLI_TIMEOUT';
   constructor(command: string, ms: number, port: string) {
-    super(`${command}: no Done/Error from ${port} within ${ms} ms (wall clock)`);
+    super(`${redactOtCommand(command)}: no Done/Error from ${port} within ${ms} ms (wall clock)`);
   }
 }
 
 export class OtCliGoneError extends Error {
   readonly code = 'ERR_OT_CLI_GONE';
   constructor(command: string, why: string) {
-    super(`${command}: the board's port went away (${why})`);
+    super(`${redactOtCommand(command)}: the board's port went away (${why})`);
   }
 }
 
