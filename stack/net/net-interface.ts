@@ -357,7 +357,8 @@ export class NetInterface {
       this.counters.malformed++;
       return false;
     }
-    const maxPayload = MAX_PSDU - MAC_FIXED_OVERHEAD - 8 - (linkDst.mode === 'ext' ? 8 : 2);
+    // The MAC's own frame security (a 6LoWPAN-ND PSK) adds its aux header and MIC to every frame.
+    const maxPayload = MAX_PSDU - MAC_FIXED_OVERHEAD - 8 - (linkDst.mode === 'ext' ? 8 : 2) - this.mac.securityOverhead;
     this.tag = (this.tag + 1) & 0xffff;
     const frames = fragmentDatagram(c.value, { maxPayload, tag: this.tag });
     if (!frames.ok) {
