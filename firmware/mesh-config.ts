@@ -1,7 +1,8 @@
 // mbed-mesh-api configuration keys as the agent receives them in `mesh.init`
 // (key names without the "mbed-mesh-api." prefix; reference mbed-mesh-api.md §4),
 // plus the agent's own keys for roles a Mesh API app does not configure.
-import type { NdConfig, NdRole } from '../stack/mesh/nd-interface.ts';
+import { ND_SECURITY_DEFAULTS, type NdConfig, type NdRole, type NdSecurity } from '../stack/mesh/nd-interface.ts';
+import type { SecurityLevel } from '../stack/mac/security.ts';
 import type { ThreadConfig } from '../stack/mesh/thread-interface.ts';
 import type { StackKind } from '../stack/mesh/types.ts';
 import type { ThreadDeviceType } from '../stack/thread/mle-engine.ts';
@@ -20,11 +21,42 @@ const int =
     return undefined;
   };
 
+/** The security settings so far, as a fresh object (configs are shallow copies of each other). */
+function securityOf(cfg: NdConfig): NdSecurity {
+  return { ...(cfg.security ?? ND_SECURITY_DEFAULTS) };
+}
+
+const PSK_KEY_ERROR = 'expected 16 bytes as {0x.., ...}';
+
 const ND_KEYS: Record<string, Apply> = {
   '6lowpan-nd-channel': int('channel', 0, 26),
   '6lowpan-nd-channel-mask': int('channelMask', 0, 0x07fff800),
   '6lowpan-nd-channel-page': (_cfg, v) => (evalCInteger(v) === 0 ? undefined : 'only channel page 0 (2.4 GHz) is simulated'),
   '6lowpan-nd-panid-filter': int('panIdFilter', 0, 0xffff),
+  // Reference mbed-mesh-api.md §4: NONE or PSK; key id 1, key {0xa0…0xaf}, level 5 (1–7) by default.
+  '6lowpan-nd-security-mode': (cfg, v) => {
+    if (v !== 'NONE' && v !== 'PSK') return 'expected NONE or PSK';
+    cfg.security = { ...securityOf(cfg), mode: v };
+    return undefined;
+  },
+  '6lowpan-nd-psk-key': (cfg, v) => {
+    const key = byteArray(v, 16);
+    if (!key) return PSK_KEY_ERROR;
+    cfg.security = { ...securityOf(cfg), key };
+    return undefined;
+  },
+  '6lowpan-nd-psk-key-id': (cfg, v) => {
+    const n = evalCInteger(v);
+    if (n === undefined || n < 1 || n > 255) return 'expected an integer in 1..255';
+    cfg.security = { ...securityOf(cfg), keyId: n };
+    return undefined;
+  },
+  '6lowpan-nd-sec-level': (cfg, v) => {
+    const n = evalCInteger(v);
+    if (n === undefined || n < 1 || n > 7) return 'expected an integer in 1..7';
+    cfg.security = { ...securityOf(cfg), level: n as SecurityLevel };
+    return undefined;
+  },
   '6lowpan-nd-device-type': (cfg, v) => {
     const map: Record<string, NdRole> = { NET_6LOWPAN_ROUTER: 'router', NET_6LOWPAN_HOST: 'host' };
     const role = map[v];
@@ -60,7 +92,7 @@ export function parseMeshConfig(stack: StackKind, args: Record<string, string>, 
     const apply = ND_KEYS[key];
     if (!apply) return { ok: false, error: `unknown key '${key}'` };
     const problem = apply(cfg, value);
-    if (problem) return { ok: false, error: `${key}=${value}: ${problem}` };
+    if (problem) return { ok: false, error: `${key}=${SECRET_KEYS.has(key) ? '<redacted>' : value}: ${problem}` };
   }
   return { ok: true, value: cfg };
 }
@@ -121,7 +153,7 @@ const THREAD_DEVICE_TYPES: Record<string, ThreadDeviceType> = {
 };
 
 /** Keys whose values are secrets. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['thread-master-key', 'thread-pskd', 'thread-config-pskc']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['thread-master-key', 'thread-pskd', 'thread-config-pskc', '6lowpan-nd-psk-key']);
 
 const THREAD_KEYS: Record<string, ThreadApply> = {
   'thread-config-channel': threadInt('channel', 11, 26),

@@ -21,6 +21,7 @@ import {
 } from '../wire/ieee802154.ts';
 import type { MacCounters, MacDataIndication, MacDataRequest, MacTxStatus, PanDescriptor } from './api.ts';
 import { ACK_WAIT_US, DEFAULT_PIB, TURNAROUND_US, UNIT_BACKOFF_US, ifsUs, scanDurationUs, type MacPib } from './constants.ts';
+import { initialFrameCounter, MacFrameSecurity, type MacKeyConfig, type MacSecurityCounters } from './security.ts';
 
 export interface MacOptions {
   radio: Radio;
@@ -103,6 +104,11 @@ export class Mac {
   private readonly lastSeq = new Map<string, number>();
   private scan: { job: ScanJob; index: number; prevChannel: number; prevPan: number; found: PanDescriptor[]; timer: Timer | undefined } | undefined;
 
+  /** Frame security the MAC applies itself (a 6LoWPAN-ND PSK); undefined = frames pass as they are. */
+  private frameSecurity: MacFrameSecurity | undefined;
+  /** macFrameCounter while no key is set, so a new key does not restart it. */
+  private frameCounter: number;
+
   private dataHandler: ((ind: MacDataIndication) => void) | undefined;
   private readonly observers = new Set<(ev: MacFrameEvent) => void>();
   private readonly stats: MacCounters = {
@@ -128,6 +134,7 @@ export class Mac {
     this.pib = { ...DEFAULT_PIB, ...opts.pib };
     this.dsn = this.rng.int(256);
     this.bsn = this.rng.int(256);
+    this.frameCounter = initialFrameCounter(this.timers.now());
     this.radio.onReceive((psdu, info) => this.receive(psdu, info));
   }
 
@@ -166,6 +173,31 @@ export class Mac {
   setBeaconPayload(payload: Uint8Array | null): void {
     this.beaconPayload = payload ? payload.slice() : null;
   }
+  /**
+   * Secures every data frame sent without its own `security` with this key, and
+   * accepts only data frames secured with it (IEEE 802.15.4-2006 §7.5.8.2). The same
+   * key again keeps the senders' frame counters; another key forgets them.
+   * Undefined: no MAC security (Thread secures above the MAC).
+   */
+  setFrameSecurity(config: MacKeyConfig | undefined): void {
+    const old = this.frameSecurity;
+    if (old) this.frameCounter = old.frameCounter;
+    if (!config) {
+      this.frameSecurity = undefined;
+      return;
+    }
+    const same = old && bytesEqual(old.config.key, config.key) && old.config.keyIndex === config.keyIndex && old.config.level === config.level;
+    if (same) return;
+    this.frameSecurity = new MacFrameSecurity({ key: config.key.slice(), keyIndex: config.keyIndex, level: config.level }, this.frameCounter);
+  }
+  /** Bytes the MAC's own frame security adds to a data frame (0 without it). */
+  get securityOverhead(): number {
+    return this.frameSecurity?.overhead ?? 0;
+  }
+  /** Counters of the MAC's own frame security; undefined without it. */
+  get securityCounters(): MacSecurityCounters | undefined {
+    return this.frameSecurity ? { ...this.frameSecurity.counters } : undefined;
+  }
   /** A snapshot of the counters. */
   get counters(): MacCounters {
     return { ...this.stats };
@@ -199,25 +231,26 @@ export class Mac {
     const hasDst = req.dst.mode !== 'none';
     const compress = hasDst && req.dstPan === this.panId;
     const seq = this.dsn;
+    const security = req.security ?? this.frameSecurity?.outgoing(this.extAddress);
     const frame: MacFrame & { type: 'data' } = {
       type: 'data',
       framePending: false,
       ackRequest,
       panIdCompression: compress,
-      version: req.security ? 1 : 0, // 2006 frames only where 2003 cannot express them (§7.2.1.1.7)
+      version: security ? 1 : 0, // 2006 frames only where 2003 cannot express them (§7.2.1.1.7)
       seq,
       ...(hasDst ? { dstPan: req.dstPan } : {}),
       dst: req.dst,
       ...(compress ? {} : { srcPan: this.panId }),
       src,
-      ...(req.security ? { security: req.security.header } : {}),
+      ...(security ? { security: security.header } : {}),
       payload: req.payload,
     };
-    if (req.security) {
+    if (security) {
       // The length check comes after securing: the MIC counts.
       const provisional = emitFrame(frame);
       const layout = frameLayout(frame);
-      frame.payload = req.security.secure(provisional.subarray(0, layout.privateStart), req.payload);
+      frame.payload = security.secure(provisional.subarray(0, layout.privateStart), req.payload);
     }
     if (frameLength(frame) > MAX_PSDU_LENGTH) return this.later(done, 'frame_too_long');
     this.dsn = (this.dsn + 1) & 0xff;
@@ -484,18 +517,26 @@ export class Mac {
   }
 
   private deliver(f: MacFrame & { type: 'data' }, psdu: Uint8Array, info: RxInfo): void {
+    let payload = f.payload;
+    if (this.frameSecurity) {
+      const layout = frameLayout(f);
+      const srcExt = f.src.mode === 'ext' ? f.src.ext : undefined; // a short source names no nonce here
+      const opened = this.frameSecurity.incoming(f.security, psdu.subarray(0, layout.privateStart), psdu.subarray(layout.privateStart, layout.fcsOffset), srcExt);
+      if (!opened) return;
+      payload = opened;
+    }
     const ind: MacDataIndication = {
       srcPan: sourcePan(f) ?? this.panId,
       src: f.src,
       dstPan: f.dstPan ?? this.panId,
       dst: f.dst,
-      payload: f.payload,
+      payload,
       seq: f.seq,
       rssiDbm: info.rssiDbm,
       lqi: info.lqi,
       timestampUs: info.startUs,
     };
-    if (f.security) {
+    if (f.security && !this.frameSecurity) {
       ind.security = f.security;
       ind.psdu = psdu;
     }

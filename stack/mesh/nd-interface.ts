@@ -4,14 +4,15 @@
 import type { Mac } from '../mac/mac.ts';
 import type { DatagramService } from '../net/datagram.ts';
 import { NetDatagrams } from '../net/net-datagrams.ts';
-import { NdTasklet, type NdRole } from '../nd/nd-tasklet.ts';
+import { NdTasklet, type NdRole, type NdSecurity } from '../nd/nd-tasklet.ts';
 import type { NdTuning } from '../nd/params.ts';
 import { NetInterface, type UdpReceived, type UdpSocket } from '../net/net-interface.ts';
 import type { NodeEnv } from '../node.ts';
 import { formatIpv6Address } from '../wire/ipv6-address.ts';
 import { MeshInterface, type MeshTasklet, type TaskletEvents } from './mesh-interface.ts';
 
-export type { NdRole } from '../nd/nd-tasklet.ts';
+export type { NdRole, NdSecurity } from '../nd/nd-tasklet.ts';
+export { ND_SECURITY_DEFAULTS } from '../nd/nd-tasklet.ts';
 export { BOOTSTRAP_RETRY_US } from '../nd/nd-tasklet.ts';
 
 export interface NdConfig {
@@ -29,6 +30,8 @@ export interface NdConfig {
   prefix: string;
   /** Protocol timers and sizes; defaults in stack/nd/params.ts. */
   tuning?: Partial<NdTuning>;
+  /** mbed-mesh-api.6lowpan-nd-security-mode and the PSK keys; absent = NONE. */
+  security?: NdSecurity;
 }
 
 export const ND_DEFAULTS: NdConfig = {

@@ -9,6 +9,7 @@
 // sends DIOs and beacons and answers RS/NS; a host is a RPL leaf.
 import type { PanDescriptor } from '../mac/api.ts';
 import type { Mac } from '../mac/mac.ts';
+import type { SecurityLevel } from '../mac/security.ts';
 import type { MeshTasklet, TaskletEvents } from '../mesh/mesh-interface.ts';
 import { linkAddressFromIid, type IcmpContext, type NetHooks, type NetInterface, type PacketMeta } from '../net/net-interface.ts';
 import { walkHeaders, withHopByHopOptions, withSourceRoute } from '../net/ext-headers.ts';
@@ -38,6 +39,26 @@ import { Trickle } from './trickle.ts';
 
 export type NdRole = 'border-router' | 'router' | 'host';
 
+/**
+ * 6lowpan-nd-security-mode PSK: MAC frame security on every data frame with the PSK as
+ * the key, key ID mode 1 with index 6lowpan-nd-psk-key-id, at 6lowpan-nd-sec-level
+ * (reference mbed-mesh-api.md §4; defaults key id 1, level 5 = ENC-MIC-32).
+ */
+export interface NdSecurity {
+  mode: 'NONE' | 'PSK';
+  /** Used only with PSK. */
+  key: Uint8Array;
+  keyId: number;
+  level: SecurityLevel;
+}
+
+export const ND_SECURITY_DEFAULTS: Readonly<NdSecurity> = {
+  mode: 'NONE',
+  key: Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i), // {0xa0, 0xa1, …, 0xaf}
+  keyId: 1,
+  level: 5,
+};
+
 /** What the tasklet needs to know of its configuration (a subset of the interface's NdConfig). */
 export interface NdTaskletConfig {
   role: NdRole;
@@ -48,6 +69,8 @@ export interface NdTaskletConfig {
   networkId: string;
   prefix: string;
   tuning?: Partial<NdTuning>;
+  /** Absent = NONE. */
+  security?: NdSecurity;
 }
 
 /** nd_tasklet.c: the bootstrap restarts 5000 ms after a failure (reference mbed-mesh-api.md §3). */
@@ -58,7 +81,8 @@ const DAO_ACK_HOP_LIMIT = 64;
 /** Active scan listen exponent per channel (IEEE 802.15.4-2006 §7.5.2.1.2): n = 3 → 138 ms. */
 export const SCAN_EXPONENT = 3;
 
-export type NdPhase = 'idle' | 'scanning' | 'soliciting' | 'discovering' | 'registering' | 'advertising' | 'joined' | 'waiting-retry';
+/** 'start-failed': the interface did not come up (MESH_BOOTSTRAP_START_FAILED); the tasklet keeps it until disconnect. */
+export type NdPhase = 'idle' | 'start-failed' | 'scanning' | 'soliciting' | 'discovering' | 'registering' | 'advertising' | 'joined' | 'waiting-retry';
 
 interface Candidate {
   ll: Ipv6Address;
@@ -167,12 +191,33 @@ export class NdTasklet implements MeshTasklet {
 
   connect(): number {
     this.generation++;
+    if (this.channels().length === 0) {
+      // nd_tasklet.c: arm_nwk_interface_up() failing is MESH_BOOTSTRAP_START_FAILED, with no
+      // retry armed (reference mbed-mesh-api.md §3); the channel list is what ours checks.
+      this.lastFailure = 'interface up failed (no channel of page 0 selected)';
+      this.phase = 'start-failed';
+      this.events.event('MESH_BOOTSTRAP_START_FAILED');
+      return 0;
+    }
     this.net.hooks = this.hooks;
     this.net.up = true;
     this.net.joinGroup(ALL_RPL_NODES);
     if (this.config.role === 'border-router') return this.startRoot();
     this.startBootstrap();
     return 0;
+  }
+
+  /** Channels to scan: 6lowpan-nd-channel if > 0 (replacing the mask, nd_tasklet.c), else the mask's, of 11..26 (page 0). */
+  private channels(): number[] {
+    const ch = this.config.channel;
+    if (ch > 0) return ch >= 11 && ch <= 26 ? [ch] : [];
+    return channelsOf(this.config.channelMask);
+  }
+
+  /** The MAC key of 6lowpan-nd-security-mode PSK, or none; configuration changes apply from the next attempt. */
+  private applySecurity(): void {
+    const s = this.config.security;
+    this.mac.setFrameSecurity(s?.mode === 'PSK' ? { key: s.key, keyIndex: s.keyId, level: s.level } : undefined);
   }
 
   disconnect(): void {
@@ -189,13 +234,13 @@ export class NdTasklet implements MeshTasklet {
   }
 
   hasLinkLocalAddress(): boolean {
-    return this.phase !== 'idle';
+    return this.phase !== 'idle' && this.phase !== 'start-failed';
   }
   hasGlobalAddress(): boolean {
     return this.registered && this.globalAddr !== undefined;
   }
   addresses(): string[] {
-    if (this.phase === 'idle') return [];
+    if (!this.hasLinkLocalAddress()) return [];
     const out = [formatIpv6Address(this.net.linkLocal)];
     if (this.hasGlobalAddress()) out.push(formatIpv6Address(this.globalAddr!));
     return out;
@@ -237,9 +282,10 @@ export class NdTasklet implements MeshTasklet {
   // ---- the border router: DODAG root and owner of the prefix ----
 
   private startRoot(): number {
-    const ch = this.config.channel || channelsOf(this.config.channelMask)[0];
+    const ch = this.channels()[0];
     if (ch === undefined) return -1;
     const t = this.tuning;
+    this.applySecurity();
     this.mac.setChannel(ch);
     this.mac.setPanId(this.config.panId);
     this.prefix = withPrefix(ipv6(this.config.prefix), 64, new Uint8Array(8));
@@ -277,10 +323,11 @@ export class NdTasklet implements MeshTasklet {
   private startBootstrap(): void {
     const gen = this.generation;
     this.resetState();
+    this.applySecurity();
     this.net.up = true;
     this.phase = 'scanning';
     this.events.event('MESH_BOOTSTRAP_STARTED');
-    const channels = this.config.channel > 0 ? [this.config.channel] : channelsOf(this.config.channelMask);
+    const channels = this.channels();
     this.mac.activeScan(channels, SCAN_EXPONENT, (pans) => {
       if (gen !== this.generation) return;
       const best = this.choosePan(pans);
@@ -405,7 +452,7 @@ export class NdTasklet implements MeshTasklet {
       return;
     }
     if (m.mop !== Mop.nonStoring) return;
-    if (this.phase === 'idle' || this.phase === 'scanning' || this.phase === 'soliciting' || this.phase === 'waiting-retry') return;
+    if (this.phase === 'idle' || this.phase === 'start-failed' || this.phase === 'scanning' || this.phase === 'soliciting' || this.phase === 'waiting-retry') return;
     const cfg = m.options.find((o): o is Extract<RplOption, { kind: 'dodagConfig' }> => o.kind === 'dodagConfig');
     if (!this.dodag) {
       if (!cfg || cfg.ocp !== OCP_OF0 || !m.grounded) return;
@@ -789,7 +836,7 @@ export class NdTasklet implements MeshTasklet {
   }
 
   private onIcmp(m: Icmpv6Message, ctx: IcmpContext): boolean {
-    if (this.phase === 'idle') return false;
+    if (this.phase === 'idle' || this.phase === 'start-failed') return false;
     switch (m.kind) {
       case 'rs':
         this.onRs(ctx);
