@@ -94,7 +94,18 @@ export function secretsOf(configs: Map<string, Partial<Record<StackKind, StackPa
   return s;
 }
 
-async function openDriver(path: string, serialLog: SerialLog, log: Logger, wallMs = 10_000): Promise<BoardDriver> {
+/**
+ * Logs a line a board sent outside the agent protocol (boot noise, garbage, a stack's own
+ * prints) to the run log, redacted like the serial log: a board may print its network
+ * key or PSKd.
+ */
+export function nonProtocolLineLogger(log: Logger, redact: Redactor): (text: string, why: string) => void {
+  return (text, why) => {
+    if (why !== 'text') log.warn({ why, line: redact(text) }, 'non-protocol line from board');
+  };
+}
+
+async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, wallMs = 10_000): Promise<BoardDriver> {
   // The sim (re)creates the link when a board powers on; a lab port may be re-enumerating.
   const until = Date.now() + wallMs;
   while (!existsSync(path)) {
@@ -106,9 +117,7 @@ async function openDriver(path: string, serialLog: SerialLog, log: Logger, wallM
   const client = new AgentClient(transport);
   client.listen({
     raw: (bytes, dir) => serialLog.bytes(bytes, dir),
-    log: (text, why) => {
-      if (why !== 'text') log.warn({ why, line: text }, 'non-protocol line from board');
-    },
+    log: nonProtocolLineLogger(log, redact),
     closed: (why) => log.info({ why }, 'serial port closed'),
   });
   return new AgentDriver(client);
@@ -143,10 +152,10 @@ export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions
     const serialLog = new SerialLog(join(opts.runDir, 'serial'), b.id, opts.redact);
     bench.serialLogs.set(b.id, serialLog);
     const boardSpec: BoardSpec = { id: b.id, firmware: b.firmware, stacks: configs.get(b.id) ?? {} };
-    const driver = await openDriver(path, serialLog, log).catch((e: Error) => {
+    const driver = await openDriver(path, serialLog, log, opts.redact).catch((e: Error) => {
       throw new BenchUpError(`board ${b.id}: ${e.message}`);
     });
-    const board = new Board(boardSpec, driver, bench.clock, bench.controls, log, () => openDriver(path, serialLog, log));
+    const board = new Board(boardSpec, driver, bench.clock, bench.controls, log, () => openDriver(path, serialLog, log, opts.redact));
     bench.boards.push(board);
     try {
       const id = await board.identify();

@@ -1,16 +1,52 @@
 // Logging: one JSON log per run (run.log) and one pino child logger per board
 // with fixed keys; pretty lines on a terminal. Board serial traffic also goes
-// to a plain-text serial log per board, the evidence a report attaches.
+// to a plain-text serial log per board, the evidence a report attaches. Every
+// line of run.log and the terminal passes the run's redactor, as the serial logs do.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { render } from '../../protocol/agent.ts';
-import type { Redactor } from '../report/sanitize.ts';
+import { redactor, type Redactor } from '../report/sanitize.ts';
 
 export type { Logger };
 
-export function createRunLogger(runDir: string, opts: { terminalLevel?: pino.Level; quiet?: boolean } = {}): Logger {
+function redactDeep(value: unknown, redact: Redactor): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v, redact)]));
+  }
+  return value;
+}
+
+/**
+ * Redacts one serialised pino line: every string in it (message, bindings, fields at
+ * any depth, serialised errors), so that no call site can leak a secret by logging it.
+ * Works on the parsed JSON, so a redaction never breaks the line's syntax.
+ */
+export function redactLogLine(line: string, redact: Redactor): string {
+  const trailing = line.endsWith('\n') ? '\n' : '';
+  try {
+    return JSON.stringify(redactDeep(JSON.parse(line), redact)) + trailing;
+  } catch {
+    // Not JSON (pino always writes JSON): redact the text as it is.
+    return redact(line);
+  }
+}
+
+export interface RunLoggerOptions {
+  terminalLevel?: pino.Level;
+  quiet?: boolean;
+  /**
+   * The run's redactor (the secrets of the rig's network configs). Without one, values of
+   * secret keys on agent lines (`thread-pskd=...`) are still redacted.
+   */
+  redact?: Redactor;
+}
+
+export function createRunLogger(runDir: string, opts: RunLoggerOptions = {}): Logger {
+  const redact = opts.redact ?? redactor([]);
   mkdirSync(runDir, { recursive: true });
   const streams: pino.StreamEntry[] = [{ level: 'debug', stream: pino.destination({ dest: join(runDir, 'run.log'), sync: true, mkdir: true }) }];
   if (!opts.quiet) {
@@ -20,7 +56,8 @@ export function createRunLogger(runDir: string, opts: { terminalLevel?: pino.Lev
       stream: pretty({ destination: 2, colorize, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
     });
   }
-  return pino({ level: 'debug', base: undefined }, pino.multistream(streams));
+  // The hook runs once per line, before the line is fanned out to run.log and the terminal.
+  return pino({ level: 'debug', base: undefined, hooks: { streamWrite: (line) => redactLogLine(line, redact) } }, pino.multistream(streams));
 }
 
 /** Fixed keys only (pino warns against user-controlled binding keys). */

@@ -85,9 +85,9 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
     symlinkSync(runId, join(reportsRoot, 'latest'));
   }
   const reportPath = join(runDir, 'junit.xml');
-  const log: Logger = createRunLogger(runDir, { quiet: opts.quiet });
   const secrets = secretsOf(boardConfigs(loaded));
   const redact = redactor(secrets);
+  const log: Logger = createRunLogger(runDir, { quiet: opts.quiet, redact });
   const listeners = opts.listeners ?? [];
   const emit = <K extends keyof RunListener>(k: K, ...args: Parameters<NonNullable<RunListener[K]>>) => {
     for (const l of listeners) (l[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
