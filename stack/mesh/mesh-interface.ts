@@ -44,6 +44,8 @@ export abstract class MeshInterface implements UdpEndpoint {
   protected tasklet: MeshTasklet | undefined;
   readonly history: MeshEventRecord[] = [];
   private sockets: UdpSockets | undefined;
+  /** The last bootstrap did not start (MESH_BOOTSTRAP_START_FAILED): the tasklet owns the interface until disconnect(). */
+  private startFailed = false;
   private lightApp: LightControl | undefined;
 
   constructor(
@@ -92,6 +94,9 @@ export abstract class MeshInterface implements UdpEndpoint {
       if (this.status === 'CONNECTING') return Nsapi.ALREADY;
     }
     if (!this.tasklet) this.tasklet = this.createTasklet({ event: (e) => this.handleEvent(e) });
+    // After MESH_BOOTSTRAP_START_FAILED the tasklet still owns the interface and no retry
+    // runs: connect() is refused until disconnect() (reference §3, "DISCONNECTED via START_FAILED").
+    if (this.tasklet.active && this.startFailed) return Nsapi.DEVICE_ERROR;
     if (this.tasklet.active) {
       // The seed's promise: from an error state the app may connect again without
       // disconnect. Our tasklet accepts it and restarts bootstrap at once.
@@ -101,10 +106,13 @@ export abstract class MeshInterface implements UdpEndpoint {
         return Nsapi.DEVICE_ERROR; // ND, connected: the tasklet still owns the interface
       }
     }
+    // Tasklet connect -1/-2/-3 → MESH_ERROR_PARAM/MEMORY/STATE → -3002/-3007/-3012
+    // (LoWPANNDInterface::mesh_connect and map_mesh_error; reference §1–§2).
     const r = this.tasklet.connect();
+    if (r >= 0) return Nsapi.OK;
+    if (r === -1) return Nsapi.UNSUPPORTED;
     if (r === -2) return Nsapi.NO_MEMORY;
-    if (r < 0) return Nsapi.DEVICE_ERROR;
-    return Nsapi.OK;
+    return Nsapi.DEVICE_ERROR;
   }
 
   disconnect(): number {
@@ -168,6 +176,8 @@ export abstract class MeshInterface implements UdpEndpoint {
         break;
     }
     this.status = next;
+    if (event === 'MESH_BOOTSTRAP_START_FAILED') this.startFailed = true;
+    else if (event === 'MESH_DISCONNECTED' || event === 'MESH_BOOTSTRAP_STARTED') this.startFailed = false;
     const record: MeshEventRecord = { at: this.timers.now(), event, status: next, callback };
     this.history.push(record);
     if (this.history.length > 256) this.history.shift();

@@ -191,20 +191,29 @@ export class NdTasklet implements MeshTasklet {
 
   connect(): number {
     this.generation++;
-    if (this.channels().length === 0) {
-      // nd_tasklet.c: arm_nwk_interface_up() failing is MESH_BOOTSTRAP_START_FAILED, with no
-      // retry armed (reference mbed-mesh-api.md §3); the channel list is what ours checks.
-      this.lastFailure = 'interface up failed (no channel of page 0 selected)';
-      this.phase = 'start-failed';
-      this.events.event('MESH_BOOTSTRAP_START_FAILED');
-      return 0;
-    }
+    if (!this.interfaceUp()) return 0;
     this.net.hooks = this.hooks;
     this.net.up = true;
     this.net.joinGroup(ALL_RPL_NODES);
     if (this.config.role === 'border-router') return this.startRoot();
     this.startBootstrap();
     return 0;
+  }
+
+  /**
+   * nd_tasklet.c: arm_nwk_interface_up() failing is MESH_BOOTSTRAP_START_FAILED, and no
+   * retry is armed (reference mbed-mesh-api.md §3); what ours checks is the channel list.
+   * The tasklet keeps the interface until disconnect().
+   */
+  private interfaceUp(): boolean {
+    if (this.channels().length > 0) return true;
+    this.generation++;
+    this.resetState();
+    this.net.up = false;
+    this.lastFailure = 'interface up failed (no channel of page 0 selected)';
+    this.phase = 'start-failed';
+    this.events.event('MESH_BOOTSTRAP_START_FAILED');
+    return false;
   }
 
   /** Channels to scan: 6lowpan-nd-channel if > 0 (replacing the mask, nd_tasklet.c), else the mask's, of 11..26 (page 0). */
@@ -321,6 +330,8 @@ export class NdTasklet implements MeshTasklet {
   // ---- bootstrap of routers and hosts ----
 
   private startBootstrap(): void {
+    // A retry re-reads the configuration (mesh.config), so it can fail to start too.
+    if (!this.interfaceUp()) return;
     const gen = this.generation;
     this.resetState();
     this.applySecurity();

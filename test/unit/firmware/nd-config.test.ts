@@ -100,3 +100,23 @@ describe('6LoWPAN-ND PSK through the agent', function () {
     expect(events).to.not.include('MESH_CONNECTED');
   });
 });
+
+describe('MESH_BOOTSTRAP_START_FAILED through the agent (docs/agent-protocol.md, ND facts)', () => {
+  it('a mask without page-0 channels: result=0, the event with status=DISCONNECTED callback=0, connect refused until disconnect', () => {
+    const bed = agentBed(42, ['br', 'r1'], { kind: 'positions', positions: { br: { x: 0, y: 0 }, r1: { x: 40, y: 0 } }, exponent: 3, refLossDb: 40.2, shadowingSigmaDb: 0 });
+    bed.board('br').ok('mesh.init', { stack: 'nd', role: 'border-router', '6lowpan-nd-channel': '12' });
+    expect(bed.board('br').ok('mesh.connect').result).to.equal('0');
+    const r1 = bed.board('r1');
+    r1.ok('mesh.init', { stack: 'nd', '6lowpan-nd-channel-mask': '0x400' }); // channel 10 only
+    expect(r1.ok('mesh.connect').result).to.equal('0');
+    expect(r1.events.filter((e) => e.name === 'mesh').map((e) => e.args)).to.deep.equal([{ event: 'MESH_BOOTSTRAP_START_FAILED', status: 'DISCONNECTED', callback: '0' }]);
+    expect(r1.ok('mesh.status')).to.include({ status: 'DISCONNECTED', phase: 'start-failed' });
+    bed.runFor(20 * SECOND);
+    expect(r1.events.filter((e) => e.name === 'mesh')).to.have.length(1);
+    expect(r1.ok('mesh.connect').result).to.equal('-3012');
+    expect(r1.ok('mesh.disconnect').result).to.equal('0');
+    r1.ok('mesh.config', { '6lowpan-nd-channel-mask': '(1<<12)' });
+    expect(r1.ok('mesh.connect').result).to.equal('0');
+    expect(bed.runUntil(() => r1.node.mesh?.getConnectionStatus() === 'GLOBAL_UP', 30 * SECOND)).to.equal(true);
+  });
+});
