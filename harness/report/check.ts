@@ -10,6 +10,23 @@ const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
 const SECONDS = /^\d+(\.\d+)?$/;
 const VERDICTS = ['failure', 'error', 'skipped'] as const;
 
+// What the Jenkins xunit-plugin's junit-10.xsd allows (fixtures/junit/junit-10.xsd), so
+// that a report that xmllint would reject is caught also where xmllint is absent.
+const ALLOWED_ATTRIBUTES = {
+  testsuites: ['name', 'time', 'tests', 'failures', 'errors'],
+  testsuite: ['name', 'tests', 'failures', 'errors', 'group', 'time', 'skipped', 'timestamp', 'hostname', 'id', 'package', 'file', 'log', 'url'],
+  testcase: ['name', 'time', 'classname', 'group'],
+} as const;
+
+function unknownAttributes(node: Node, element: keyof typeof ALLOWED_ATTRIBUTES, where: string): string[] {
+  const attrs = node['$'];
+  if (attrs === null || typeof attrs !== 'object') return [];
+  const allowed: readonly string[] = ALLOWED_ATTRIBUTES[element];
+  return Object.keys(attrs)
+    .filter((a) => !allowed.includes(a))
+    .map((a) => `${where}: attribute ${a} is not allowed on ${element} by junit-10`);
+}
+
 /** Problems found, each naming where; empty when the report is sound. */
 export async function checkJUnit(xml: string): Promise<string[]> {
   const problems: string[] = [];
@@ -22,10 +39,17 @@ export async function checkJUnit(xml: string): Promise<string[]> {
   }
   const root = doc['testsuites'];
   if (root === null || typeof root !== 'object') return [...problems, 'document: root is not testsuites'];
+  problems.push(...unknownAttributes(root as Node, 'testsuites', 'testsuites'));
+  for (const child of Object.keys(root)) {
+    if (child !== '$' && child !== '_' && child !== 'testsuite') {
+      problems.push(`testsuites: element ${child} is not allowed in testsuites by junit-10 (run facts go in each testsuite's properties)`);
+    }
+  }
   const sums = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const seen = new Set<string>();
   children(root, 'testsuite').forEach((ts, i) => {
     const where = `testsuite[${i}] ${JSON.stringify(attr(ts, 'name') ?? '')}`;
+    problems.push(...unknownAttributes(ts, 'testsuite', where));
     for (const required of ['name', 'tests', 'failures', 'errors', 'timestamp', 'hostname']) {
       if (attr(ts, required) === undefined) problems.push(`${where}: no ${required} attribute`);
     }
@@ -38,6 +62,7 @@ export async function checkJUnit(xml: string): Promise<string[]> {
       const name = attr(tc, 'name');
       const at = `${where} testcase[${j}] ${JSON.stringify(name ?? '')}`;
       if (name === undefined) problems.push(`${at}: no name attribute`);
+      problems.push(...unknownAttributes(tc, 'testcase', at));
       const time = attr(tc, 'time');
       if (time !== undefined && !SECONDS.test(time)) problems.push(`${at}: time ${JSON.stringify(time)} is not seconds`);
       const key = JSON.stringify([attr(tc, 'classname') ?? '', name ?? '']);
@@ -64,7 +89,7 @@ export async function checkJUnit(xml: string): Promise<string[]> {
       sums[k] += count[k];
     }
   });
-  for (const k of ['tests', 'failures', 'errors', 'skipped'] as const) {
+  for (const k of ['tests', 'failures', 'errors'] as const) {
     const declared = attr(root as Node, k);
     if (declared !== undefined && Number(declared) !== sums[k]) {
       problems.push(`testsuites: ${k}=${declared} but the suites give ${sums[k]}`);

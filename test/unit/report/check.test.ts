@@ -51,8 +51,18 @@ describe('report: structural check', function () {
       expect(await xmllint(file)).to.equal('');
     });
 
+    it('the structural check rejects the same, also without xmllint', async function () {
+      expect(await checkJUnit(sound)).to.deep.equal([]);
+      expect(await checkJUnit(cases[0]![1])).to.deep.equal([
+        "testsuites: element properties is not allowed in testsuites by junit-10 (run facts go in each testsuite's properties)",
+      ]);
+      expect(await checkJUnit(cases[1]![1])).to.deep.equal(['testsuites: attribute skipped is not allowed on testsuites by junit-10']);
+      expect(await checkJUnit(cases[2]![1])).to.deep.equal(['testsuites: attribute timestamp is not allowed on testsuites by junit-10']);
+      expect(await checkJUnit(cases[3]![1])).to.deep.equal(['testsuite[0] "s" testcase[0] "a": attribute file is not allowed on testcase by junit-10']);
+    });
+
     for (const [what, xml, complaint] of cases) {
-      it(`rejects ${what}`, async function () {
+      it(`xmllint rejects ${what}`, async function () {
         if (xmllintReason !== undefined) this.skip();
         const file = join(tempDir(), 'bad.xml');
         writeFileSync(file, xml);

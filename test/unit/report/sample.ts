@@ -1,5 +1,6 @@
 // A run with one case of every kind the writer must handle, and helpers to validate
-// output with xmllint against our schema.
+// output with xmllint against fixtures/junit/junit-10.xsd (the Jenkins xunit-plugin's
+// schema, plus properties on a testcase).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -116,7 +117,7 @@ export function sampleRun(dir: string): Run {
 /** Installs xmllint if it can; the reason it cannot otherwise. Call from a `before` hook. */
 export const haveXmllint = (): Promise<EnsureResult> => ensureTool('xmllint', 'libxml2-utils');
 
-/** Runs xmllint against our schema; returns its complaints (empty when valid). */
+/** Runs xmllint against fixtures/junit/junit-10.xsd; returns its complaints (empty when valid). */
 export async function xmllint(file: string): Promise<string> {
   const r = await execa('xmllint', ['--noout', '--schema', SCHEMA, file], { reject: false, all: true });
   return r.exitCode === 0 ? '' : String(r.all ?? `exit ${r.exitCode}`);
