@@ -1,6 +1,7 @@
 // Board locks: two runs on one runner never share a board. A lock is a file
 // per physical board in one directory every run on the runner uses, locked
-// with fd-lock (an open-file-description lock on Linux): the kernel drops it
+// with fs-native-extensions' tryLock (an open-file-description lock on Linux,
+// flock on macOS): the kernel drops it
 // when the holder's descriptor closes or its process ends, however it ends, so
 // a SIGKILLed CI job frees its boards at once, and there is no heartbeat to
 // miss under load. The holder writes who it is into the file it locked (pid,
@@ -9,10 +10,10 @@
 // and a taker checks the path still names the file it locked, so a taker
 // that opened the file just before its removal tries again.
 import { createHash } from 'node:crypto';
-import FDLock from 'fd-lock';
 import { accessSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tryLock } from 'fs-native-extensions';
 
 export interface LockOwner {
   pid: number;
@@ -96,14 +97,13 @@ function commandLine(): string {
 }
 
 interface Taken {
-  lock: FDLock;
   fd: number;
   ino: number;
   dev: number;
 }
 
 /** One attempt: the lock on the file at `path`, or undefined when another descriptor holds it. */
-async function tryTake(path: string): Promise<Taken | 'retry' | undefined> {
+function tryTake(path: string): Taken | 'retry' | undefined {
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666);
   try {
     // Another user's run must be able to open it for writing to lock it; only its creator may chmod.
@@ -111,12 +111,13 @@ async function tryTake(path: string): Promise<Taken | 'retry' | undefined> {
   } catch {
     /* not ours */
   }
-  const lock = new FDLock(fd, { wait: false });
+  let locked = false;
   try {
-    await lock.ready();
-  } catch {
-    return undefined; // held; fd-lock closed the descriptor
+    locked = tryLock(fd);
+  } finally {
+    if (!locked) closeSync(fd);
   }
+  if (!locked) return undefined;
   const mine = fstatSync(fd);
   let now;
   try {
@@ -126,10 +127,38 @@ async function tryTake(path: string): Promise<Taken | 'retry' | undefined> {
   }
   if (!now || now.ino !== mine.ino || now.dev !== mine.dev) {
     // Released and removed between our open and our lock: we hold a file nobody else sees.
-    await lock.close();
+    closeSync(fd);
     return 'retry';
   }
-  return { lock, fd, ino: mine.ino, dev: mine.dev };
+  return { fd, ino: mine.ino, dev: mine.dev };
+}
+
+/** Takes the lock on `path` now, writing `owner` into it; undefined when it is held. */
+function takeNow(path: string, owner: LockOwner): Taken | undefined {
+  for (;;) {
+    const t = tryTake(path);
+    if (t === 'retry') continue;
+    if (t) {
+      ftruncateSync(t.fd, 0);
+      writeSync(t.fd, JSON.stringify(owner) + '\n', 0);
+    }
+    return t;
+  }
+}
+
+/** Removes the lock file while still holding it (so nobody holds the file removed), then unlocks. */
+function giveUp(path: string, t: Taken): void {
+  try {
+    const now = statSync(path);
+    if (now.ino === t.ino && now.dev === t.dev) unlinkSync(path);
+  } catch {
+    /* gone already, or a directory we may not remove from: the file stays, unlocked */
+  }
+  closeSync(t.fd);
+}
+
+function ownerRecord(board: string, runId: string): LockOwner {
+  return { pid: process.pid, start: processStart(process.pid), host: hostname(), runId, since: new Date().toISOString(), board, command: commandLine() };
 }
 
 export class BoardLock {
@@ -144,15 +173,11 @@ export class BoardLock {
   static async acquire(board: string, key: string, opts: LockOptions): Promise<BoardLock> {
     ensureLockDir(opts.dir);
     const path = join(opts.dir, lockName(key));
-    const owner: LockOwner = { pid: process.pid, start: processStart(process.pid), host: hostname(), runId: opts.runId, since: new Date().toISOString(), board, command: commandLine() };
+    const owner = ownerRecord(board, opts.runId);
     const deadline = Date.now() + (opts.waitS ?? 0) * 1000;
     for (;;) {
-      const t = await tryTake(path);
-      if (t === 'retry') continue;
+      const t = takeNow(path, owner);
       if (t) {
-        const text = JSON.stringify(owner) + '\n';
-        ftruncateSync(t.fd, 0);
-        writeSync(t.fd, text, 0);
         const lock = new BoardLock(path, owner, t);
         exitRelease.add(lock);
         return lock;
@@ -174,25 +199,14 @@ export class BoardLock {
     if (this.released) return;
     this.released = true;
     exitRelease.delete(this);
-    const fd = this.taken.lock.transfer();
-    if (fd === -1) return; // closed already (process exit): the kernel dropped the lock; leave the file
-    try {
-      const now = statSync(this.path);
-      // Removed while still locked, so nobody can be holding the file we remove.
-      if (now.ino === this.taken.ino && now.dev === this.taken.dev) unlinkSync(this.path);
-    } catch {
-      /* gone already, or a directory we may not remove from: the file stays, unlocked */
-    }
-    closeSync(fd);
+    giveUp(this.path, this.taken);
   }
 }
 
 // A lock dies with its process in any case (the kernel drops it); on a normal
-// exit we also remove the files so the directory stays tidy, first of all
-// exit handlers (fd-lock's own closes the descriptors, and a file is only
-// removed while still locked).
-const exitRelease = new Set<BoardLock>();
-process.prependOnceListener('exit', () => {
+// exit we also remove the files so the directory stays tidy.
+const exitRelease = new Set<{ release(): void }>();
+process.once('exit', () => {
   for (const l of [...exitRelease]) l.release();
 });
 
@@ -243,4 +257,45 @@ export function defaultLockDir(system = SYSTEM_LOCK_DIR): string {
   const fallback = join(tmpdir(), 'meshbench-locks');
   ensureLockDir(fallback);
   return fallback;
+}
+
+/** The highest OpenThread simulation port offset handed out (its UDP ports stay below 65536). */
+export const MAX_PORT_OFFSET = 512;
+
+/**
+ * A `PORT_OFFSET` for one run's OpenThread simulation nodes. Their radio is a
+ * UDP port derived from the node id and the offset (and their settings file is
+ * named by both), so two runs with the same node ids need different offsets:
+ * each run holds the lock on its offset (`ot-port-offset-<n>.lock`) until it
+ * releases it or ends.
+ */
+export class PortOffset {
+  private released = false;
+  private constructor(
+    readonly offset: number,
+    private readonly path: string,
+    private readonly taken: Taken,
+  ) {}
+
+  /** The lowest offset from 1 whose lock is free in `dir`. */
+  static allocate(runId: string, dir: string): PortOffset {
+    ensureLockDir(dir);
+    for (let n = 1; n <= MAX_PORT_OFFSET; n++) {
+      const path = join(dir, `ot-port-offset-${n}.lock`);
+      const t = takeNow(path, ownerRecord(`port offset ${n}`, runId));
+      if (t) {
+        const p = new PortOffset(n, path, t);
+        exitRelease.add(p);
+        return p;
+      }
+    }
+    throw new Error(`every OpenThread port offset (1–${MAX_PORT_OFFSET}) is held by another run (locks in ${dir})`);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    exitRelease.delete(this);
+    giveUp(this.path, this.taken);
+  }
 }

@@ -3,12 +3,13 @@
 // started on a pseudo-terminal with its placeholders filled in.
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { SerialTransport, type Transport } from '../board/transport.ts';
 import type { LabBoard } from '../rig/lab.ts';
 import type { LabBoardHandle } from './controls.ts';
 import { discoveredDevice, openPath, type BoardMatch } from './discovery.ts';
 import { InfraError } from './errors.ts';
+import { defaultLockDir, PortOffset } from './lock.ts';
 import { BoardLink } from './probe.ts';
 import { PtyProcessTransport, type ProcessSpec } from './pty-process.ts';
 import { which } from './which.ts';
@@ -22,6 +23,10 @@ export interface OpenContext {
   wrap?: (t: Transport) => Transport;
   /** Bench seconds per wall second, for `{speed}` (default: the rig's). */
   speed?: number;
+  /** `{portOffset}`; by default one is allocated per run directory (see runPortOffset). */
+  portOffset?: number;
+  /** Where `{portOffset}` is allocated (default: the system-wide lock directory, since UDP ports are the host's). */
+  lockDir?: string;
 }
 
 let scratch: string | undefined;
@@ -35,11 +40,36 @@ function scratchDir(): string {
   return scratch;
 }
 
-/** A process board's command, cwd and env with `{runDir}`, `{rigDir}`, `{board}` and `{speed}` replaced; cwd defaults to the rig's directory. */
+const portOffsets = new Map<string, PortOffset>();
+
+/**
+ * The `{portOffset}` of a run: allocated the first time one of its boards
+ * asks (under a lock, so parallel runs get different ones), the same for
+ * every board of the run, held until releasePortOffset or the process ends.
+ */
+export function runPortOffset(ctx: OpenContext): number {
+  if (ctx.portOffset !== undefined) return ctx.portOffset;
+  const run = ctx.runDir ?? scratchDir();
+  let p = portOffsets.get(run);
+  if (!p) {
+    p = PortOffset.allocate(basename(run), ctx.lockDir ?? defaultLockDir());
+    portOffsets.set(run, p);
+  }
+  return p.offset;
+}
+
+/** Gives a run's `{portOffset}` back (its boards' processes have ended). */
+export function releasePortOffset(runDir: string): void {
+  portOffsets.get(runDir)?.release();
+  portOffsets.delete(runDir);
+}
+
+/** A process board's command, cwd and env with `{runDir}`, `{rigDir}`, `{board}`, `{speed}` and `{portOffset}` replaced; cwd defaults to the rig's directory. */
 export function processSpecOf(b: LabBoard, ctx: OpenContext): ProcessSpec {
   if (b.port.kind !== 'process') throw new Error(`${b.id}: not a process board`);
-  const value = (k: string) => (k === 'board' ? b.id : k === 'rigDir' ? ctx.rigDir : k === 'speed' ? String(ctx.speed ?? 1) : (ctx.runDir ?? scratchDir()));
-  const fill = (text: string) => text.replace(/\{(runDir|rigDir|board|speed)\}/g, (_m, k: string) => value(k));
+  const value = (k: string) =>
+    k === 'board' ? b.id : k === 'rigDir' ? ctx.rigDir : k === 'speed' ? String(ctx.speed ?? 1) : k === 'portOffset' ? String(runPortOffset(ctx)) : (ctx.runDir ?? scratchDir());
+  const fill = (text: string) => text.replace(/\{(runDir|rigDir|board|speed|portOffset)\}/g, (_m, k: string) => value(k));
   const cwd = b.port.cwd === undefined ? ctx.rigDir : fill(b.port.cwd);
   return {
     command: b.port.command.map(fill),

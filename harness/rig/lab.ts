@@ -18,7 +18,7 @@ const Argv = z
   });
 
 /** Placeholders a host-process board's command, cwd and env may use. */
-export const PROCESS_PLACEHOLDERS = ['{runDir}', '{rigDir}', '{board}', '{speed}'] as const;
+export const PROCESS_PLACEHOLDERS = ['{runDir}', '{rigDir}', '{board}', '{speed}', '{portOffset}'] as const;
 const knownProcessPlaceholders = (text: string) => (text.match(/\{[^}]*\}/g) ?? []).every((p) => (PROCESS_PLACEHOLDERS as readonly string[]).includes(p));
 const processPlaceholderMessage = `unknown placeholder; known: ${PROCESS_PLACEHOLDERS.join(' ')}`;
 const ProcessText = z.string().refine(knownProcessPlaceholders, { message: processPlaceholderMessage });
@@ -34,8 +34,9 @@ export const PortSchema = z.discriminatedUnion('kind', [
   /**
    * Firmware built for the host (OpenThread simulation CLI, Zephyr native_sim), started on a PTY.
    * `cwd` defaults to the rig file's directory (a relative one is taken from there); `{runDir}`
-   * (the run's own directory), `{rigDir}`, `{board}` and `{speed}` (the rig's speed) are
-   * replaced in command, cwd and env.
+   * (the run's own directory), `{rigDir}`, `{board}`, `{speed}` (the rig's speed) and
+   * `{portOffset}` (an OpenThread simulation PORT_OFFSET of the run's own) are replaced in
+   * command, cwd and env.
    */
   z
     .object({
