@@ -1,7 +1,8 @@
 // The agent's UDP commands (docs/agent-protocol.md "UDP"): sockets on the mesh interface
 // numbered by the agent, sends of given or generated payloads, bursts the board paces
 // itself (so a lab measures goodput without the serial line in the loop), receive
-// counters with hop counts and latencies, and an event per datagram on request.
+// counters with hop counts and latencies, an event per datagram on request, and
+// multicast group membership per socket.
 import type { Args } from '../protocol/agent.ts';
 import type { MeshInterface } from '../stack/mesh/mesh-interface.ts';
 import type { MeshUdpSocket } from '../stack/mesh/udp-socket.ts';
@@ -9,7 +10,7 @@ import { Nsapi } from '../stack/mesh/types.ts';
 import type { ReceivedDatagram } from '../stack/net/datagram.ts';
 import type { Timers } from '../stack/runtime.ts';
 import { hex, toHex } from '../stack/wire/bytes.ts';
-import { formatIpv6Address, parseIpv6Address, type Ipv6Address } from '../stack/wire/ipv6-address.ts';
+import { formatIpv6Address, isMulticast, parseIpv6Address, type Ipv6Address } from '../stack/wire/ipv6-address.ts';
 import { AgentError, intArg, onlyKeys, type Handler } from './agent-error.ts';
 import { emitGeneratedPayload, GENERATED_HEADER_LENGTH, parseGeneratedPayload } from './generated-payload.ts';
 
@@ -72,6 +73,8 @@ export class UdpCommands {
       'udp.burst': (a) => this.burst(a),
       'udp.stats': (a) => this.stats(a),
       'udp.close': (a) => this.close(a),
+      'udp.join': (a) => this.membership(a, 'join'),
+      'udp.leave': (a) => this.membership(a, 'leave'),
     };
   }
 
@@ -186,6 +189,22 @@ export class UdpCommands {
     const s = this.socketArg(args);
     if (!s) return { result: String(Nsapi.NO_SOCKET) };
     return { result: String(s.socket.close()) };
+  }
+
+  /**
+   * setsockopt(NSAPI_ADD_MEMBERSHIP / NSAPI_DROP_MEMBERSHIP): the socket's datagrams to
+   * `group` are delivered from then on (or no more). -3005 for a socket that is not open,
+   * -3003 for an address that is not multicast, a second join or a leave without a join.
+   */
+  private membership(args: Args, op: 'join' | 'leave'): Args {
+    onlyKeys(args, ['socket', 'group']);
+    const s = this.socketArg(args);
+    if (args.group === undefined) throw new AgentError('E_BAD_ARGUMENT', 'group: missing');
+    const g = parseIpv6Address(args.group);
+    if (!g.ok) throw new AgentError('E_BAD_ARGUMENT', `group: not an IPv6 address (${g.error.message})`);
+    if (!s || !s.socket.isOpen) return { result: String(Nsapi.NO_SOCKET) };
+    if (!isMulticast(g.value)) return { result: String(Nsapi.PARAMETER) };
+    return { result: String(op === 'join' ? s.socket.joinGroup(g.value) : s.socket.leaveGroup(g.value)) };
   }
 
   /** The socket named by `socket=`, undefined if the agent never opened it. */
