@@ -1,6 +1,6 @@
 // Reassembly of FRAG1/FRAGN fragments (RFC 4944 §5.3): one buffer per (link source, link
 // destination, datagram_size, datagram_tag), discarded if not complete within the
-// reassembly timeout (at most 60 s). FRAG1's compressed headers are decompressed on
+// reassembly timeout (Nanostack's 5 s; the RFC allows up to 60 s). FRAG1's compressed headers are decompressed on
 // arrival, since they fix where the rest of its bytes land in the datagram.
 import { SECOND, after, type Micros, type Timer, type Timers } from '../runtime.ts';
 import { toHex } from '../wire/bytes.ts';
@@ -8,15 +8,22 @@ import { completeDatagram, decompressHeaders, type DecompressedHeaders, type Low
 import type { LinkAddress } from '../wire/ipv6-address.ts';
 import type { FragHeader } from '../wire/sixlowpan.ts';
 
-/** RFC 4944 §5.3: "at most 60 seconds". */
-export const REASSEMBLY_TIMEOUT: Micros = 60 * SECOND;
+/**
+ * RFC 4944 §5.3 allows "at most 60 seconds"; Nanostack, which both Mbed mesh
+ * stacks run on, keeps 8 sessions of 5 s (protocol_core.c:
+ * reassembly_interface_init(id, 8, 5)). A datagram whose last fragment was lost
+ * must not hold a buffer for a minute: under load the buffers fill and every
+ * new datagram is dropped until they expire.
+ */
+export const REASSEMBLY_TIMEOUT: Micros = 5 * SECOND;
+export const REASSEMBLY_SESSIONS = 8;
 
 export interface ReassemblerOptions {
   timers: Timers;
   timeout?: Micros;
   /** The current context table, read when a FRAG1 arrives. */
   contexts?: () => readonly LowpanContext[];
-  /** Buffers kept at once; a new datagram beyond this is dropped. */
+  /** Buffers kept at once; a new datagram beyond this evicts the oldest. */
   maxBuffers?: number;
   onDatagram(datagram: Uint8Array, src: LinkAddress, dst: LinkAddress): void;
 }
@@ -27,8 +34,10 @@ export interface ReassemblyCounters {
   duplicates: number;
   /** Buffers dropped because a fragment overlapped another inconsistently. */
   overlaps: number;
-  /** Fragments dropped: out of bounds, undecodable first fragment, no free buffer. */
+  /** Fragments dropped: out of bounds, undecodable first fragment. */
   dropped: number;
+  /** Incomplete datagrams given up to make room for a new one. */
+  evicted: number;
 }
 
 interface Buffer {
@@ -47,7 +56,7 @@ function linkKey(a: LinkAddress): string {
 }
 
 export class Reassembler {
-  readonly counters: ReassemblyCounters = { completed: 0, timeouts: 0, duplicates: 0, overlaps: 0, dropped: 0 };
+  readonly counters: ReassemblyCounters = { completed: 0, timeouts: 0, duplicates: 0, overlaps: 0, dropped: 0, evicted: 0 };
   private readonly buffers = new Map<string, Buffer>();
 
   constructor(private readonly opts: ReassemblerOptions) {}
@@ -102,9 +111,13 @@ export class Reassembler {
       }
     }
     if (!buf) {
-      if (this.buffers.size >= (this.opts.maxBuffers ?? 8)) {
-        this.counters.dropped++;
-        return;
+      if (this.buffers.size >= (this.opts.maxBuffers ?? REASSEMBLY_SESSIONS)) {
+        // Full: the oldest incomplete datagram gives way (as RIOT's reassembly buffer does
+        // by default). Refusing the new one instead lets datagrams that lost a fragment
+        // starve every later one until they time out.
+        const [oldestKey, oldest] = this.buffers.entries().next().value!;
+        this.discard(oldestKey, oldest);
+        this.counters.evicted++;
       }
       const timer = after(this.opts.timers, this.opts.timeout ?? REASSEMBLY_TIMEOUT, () => {
         this.buffers.delete(key);
