@@ -34,7 +34,7 @@ export interface SimSpec {
   speed: number | 'max';
   boards: SimBoardSpec[];
   topology: Topology;
-  radio: { sensitivityDbm: number; ccaThresholdDbm: number; noiseFigureDb: number };
+  radio: { sensitivityDbm: number; ccaThresholdDbm: number; ccaMode?: 'energy' | 'carrier' | 'carrier-or-energy'; noiseFigureDb: number };
 }
 
 /** Where the sim publishes each board's serial port (like /dev/serial/by-id). */

@@ -37,6 +37,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     topology: spec.topology,
     sensitivityDbm: spec.radio.sensitivityDbm,
     ccaThresholdDbm: spec.radio.ccaThresholdDbm,
+    ...(spec.radio.ccaMode ? { ccaMode: spec.radio.ccaMode } : {}),
     noiseFigureDb: spec.radio.noiseFigureDb,
   });
   const capture = new Capture(medium);

@@ -67,10 +67,12 @@ export const SimRigSchema = z
       .object({
         sensitivityDbm: z.number().default(-100),
         ccaThresholdDbm: z.number().default(-75),
+        /** IEEE 802.15.4 §6.9.9: energy (mode 1), carrier (mode 2), carrier-or-energy (mode 3, OR). */
+        ccaMode: z.enum(['energy', 'carrier', 'carrier-or-energy']).default('carrier-or-energy'),
         noiseFigureDb: z.number().default(6),
       })
       .strict()
-      .default({ sensitivityDbm: -100, ccaThresholdDbm: -75, noiseFigureDb: 6 }),
+      .default({ sensitivityDbm: -100, ccaThresholdDbm: -75, ccaMode: 'carrier-or-energy', noiseFigureDb: 6 }),
     topology: Topology,
     bounds: BoundsSchema.default(DEFAULT_BOUNDS),
     boards: z.array(SimBoardSchema).min(1),

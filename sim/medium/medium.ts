@@ -13,7 +13,9 @@
 //   drawn from the seeded RNG; other frames count a few dB worse than noise
 //   of the same power (`interferencePenaltyDb`);
 // - a transmitting radio hears nothing; CCA (mode 1) reports busy when the
-//   summed energy reached the threshold at any time in its 128 µs window.
+//   summed energy reached the threshold at any time in its 128 µs window, or
+//   (modes 2 and 3, the default 3 with OR) an 802.15.4 frame it could sync to
+//   was on the air: a carrier above sensitivity.
 import type { RxInfo, Radio } from '../../stack/phy.ts';
 import type { Micros, Rng, Timer } from '../../stack/runtime.ts';
 import {
@@ -34,6 +36,8 @@ import { PathLoss, type NodeId, type Topology } from './topology.ts';
 
 export type { NodeId, Topology } from './topology.ts';
 
+export type CcaMode = 'energy' | 'carrier' | 'carrier-or-energy';
+
 export interface MediumOptions {
   scheduler: Scheduler;
   /** Draws packet errors and the per-link shadowing; the run is reproducible from its seed. */
@@ -48,6 +52,15 @@ export interface MediumOptions {
   noiseFigureDb?: number;
   /** CCA mode 1 energy threshold, default −75 dBm (10 dB above the −85 dBm sensitivity, §6.9.9). */
   ccaThresholdDbm?: number;
+  /**
+   * What CCA senses (IEEE 802.15.4-2006 §6.9.9): `energy` (mode 1, energy above the
+   * threshold), `carrier` (mode 2, a compliant signal), or `carrier-or-energy` (mode 3
+   * with OR), the default: radios such as the CC2538 report busy while they receive a
+   * frame whatever its energy. With energy alone, two routers whose link arrives below
+   * the threshold (a 50 m hop here is ≈ −91 dBm) decode each other's frames but never
+   * defer to them, and CSMA-CA degrades to ALOHA on every multi-hop path.
+   */
+  ccaMode?: CcaMode;
   /**
    * How much worse than noise of the same power another 802.15.4 frame is as
    * interference, dB (default 4). The Annex E formula assumes AWGN, against
@@ -154,6 +167,7 @@ export class Medium {
   readonly sensitivityDbm: number;
   readonly noiseDbm: number;
   readonly ccaThresholdDbm: number;
+  readonly ccaMode: CcaMode;
   private readonly interferenceWeight: number;
   private readonly rng: Rng;
   private readonly pathLoss: PathLoss;
@@ -173,6 +187,7 @@ export class Medium {
     this.sensitivityDbm = opts.sensitivityDbm ?? -100;
     this.noiseDbm = THERMAL_NOISE_DBM + (opts.noiseFigureDb ?? 10);
     this.ccaThresholdDbm = opts.ccaThresholdDbm ?? -75;
+    this.ccaMode = opts.ccaMode ?? 'carrier-or-energy';
     this.interferenceWeight = dbmToMw(opts.interferencePenaltyDb ?? 4);
     this.defaultTxPowerDbm = opts.defaultTxPowerDbm ?? 0;
     this.defaultChannel = opts.defaultChannel ?? 11;
@@ -351,6 +366,22 @@ export class Medium {
     if (!truncated) tx.done();
   }
 
+  /** @internal CCA over [start, start + 128 µs) at `port`: true when the channel is clear. */
+  ccaClear(port: Port, channel: number, startUs: Micros): boolean {
+    if (this.ccaMode !== 'carrier' && this.peakEnergyDbm(port, channel, startUs) >= this.ccaThresholdDbm) return false;
+    return this.ccaMode === 'energy' || !this.carrierSensed(port, channel, startUs);
+  }
+
+  /** Whether a frame (not a jammer) reached `port` above sensitivity during the CCA window. */
+  private carrierSensed(port: Port, channel: number, startUs: Micros): boolean {
+    const end = startUs + CCA_DURATION_US;
+    for (const em of this.emissions.get(channel) ?? []) {
+      if (!em.from || em.from === port || em.startUs >= end || em.endUs <= startUs) continue;
+      if (this.rxPower(em.from, port, em.powerDbm) >= this.sensitivityDbm) return true;
+    }
+    return false;
+  }
+
   /** @internal CCA mode 1: the highest summed energy at `port` over [start, start + 128 µs), dBm. */
   peakEnergyDbm(port: Port, channel: number, startUs: Micros): number {
     if (port.partitioned) return -Infinity;
@@ -500,7 +531,7 @@ class Port implements MediumRadio {
     const channel = this.channel;
     const timer = scheduler.at(start + CCA_DURATION_US, () => {
       this.pendingCca.delete(timer);
-      done(this.medium.peakEnergyDbm(this, channel, start) < this.medium.ccaThresholdDbm);
+      done(this.medium.ccaClear(this, channel, start));
     });
     this.pendingCca.add(timer);
   }

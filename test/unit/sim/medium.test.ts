@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MemorySink } from '../../../sim/capture/capture.ts';
-import { Medium, type MediumRadio, type TransmissionRecord } from '../../../sim/medium/medium.ts';
+import { Medium, type CcaMode, type MediumRadio, type TransmissionRecord } from '../../../sim/medium/medium.ts';
 import { Scheduler } from '../../../sim/medium/scheduler.ts';
 import type { Topology } from '../../../sim/medium/topology.ts';
 import { createTestbed } from '../../../sim/testbed.ts';
@@ -25,13 +25,14 @@ interface Rig {
   records: TransmissionRecord[];
 }
 
-function rig(ids: string[], topology: Topology, opts: { seed?: number; sensitivityDbm?: number } = {}): Rig {
+function rig(ids: string[], topology: Topology, opts: { seed?: number; sensitivityDbm?: number; ccaMode?: CcaMode } = {}): Rig {
   const scheduler = new Scheduler();
   const medium = new Medium({
     scheduler,
     rng: new SeededRng(opts.seed ?? 1),
     topology,
     ...(opts.sensitivityDbm !== undefined ? { sensitivityDbm: opts.sensitivityDbm } : {}),
+    ...(opts.ccaMode ? { ccaMode: opts.ccaMode } : {}),
   });
   const radios: Record<string, MediumRadio> = {};
   const rx: Rig['rx'] = {};
@@ -160,7 +161,7 @@ describe('sim/medium', () => {
     });
   });
 
-  describe('§6.9.9 CCA mode 1 (energy above threshold over 128 µs)', () => {
+  describe('§6.9.9 CCA (energy above the threshold, or a carrier above sensitivity, over 128 µs)', () => {
     it('is busy during a transmission and clear after it', () => {
       const r = rig(['a', 'b'], matrix({ a: { b: 60 } }));
       const results: Array<[number, boolean]> = [];
@@ -190,9 +191,9 @@ describe('sim/medium', () => {
       expect(clear).to.equal(false);
     });
 
-    it('compares the summed power with the threshold (−75 dBm by default)', () => {
+    it('mode 1 compares the summed power with the threshold (−75 dBm by default)', () => {
       // Each of a and c alone arrives at −78 dBm (clear); together −74.99 dBm (busy).
-      const r = rig(['a', 'b', 'c'], matrix({ a: { b: 78, c: 200 }, c: { b: 78 } }));
+      const r = rig(['a', 'b', 'c'], matrix({ a: { b: 78, c: 200 }, c: { b: 78 } }), { ccaMode: 'energy' });
       const results: boolean[] = [];
       r.radios.a!.transmit(DATA_FRAME, () => undefined);
       r.radios.b!.cca((c) => results.push(c));
@@ -202,6 +203,34 @@ describe('sim/medium', () => {
       r.radios.b!.cca((c) => results.push(c));
       r.scheduler.runUntil(10_000);
       expect(results).to.deep.equal([true, false]);
+    });
+
+    it('§6.9.9 modes: a frame below the energy threshold but above sensitivity is busy to modes 2 and 3 only', () => {
+      // a arrives at b at −91 dBm: decodable (sensitivity −100), far below the −75 dBm threshold.
+      const sensed = (ccaMode: CcaMode): boolean | undefined => {
+        const r = rig(['a', 'b'], matrix({ a: { b: 91 } }), { ccaMode });
+        let clear: boolean | undefined;
+        r.radios.a!.transmit(DATA_FRAME, () => undefined);
+        r.scheduler.at(300, () => r.radios.b!.cca((c) => (clear = c)));
+        r.scheduler.runUntil(5000);
+        return clear;
+      };
+      expect(sensed('energy'), 'mode 1').to.equal(true);
+      expect(sensed('carrier'), 'mode 2').to.equal(false);
+      expect(sensed('carrier-or-energy'), 'mode 3 (OR)').to.equal(false);
+      expect(new Medium({ scheduler: new Scheduler(), rng: new SeededRng(1), topology: matrix({}) }).ccaMode, 'default').to.equal('carrier-or-energy');
+    });
+
+    it('mode 2 does not sense a jammer (no 802.15.4 carrier); modes 1 and 3 do', () => {
+      const clearUnderJam = (ccaMode: CcaMode): boolean | undefined => {
+        const r = rig(['a'], matrix({}), { ccaMode });
+        let clear: boolean | undefined;
+        r.medium.jam(11, -60);
+        r.radios.a!.cca((c) => (clear = c));
+        r.scheduler.runUntil(1000);
+        return clear;
+      };
+      expect([clearUnderJam('energy'), clearUnderJam('carrier'), clearUnderJam('carrier-or-energy')]).to.deep.equal([false, true, false]);
     });
 
     it('senses a jammer, and a partitioned radio senses nothing', () => {
