@@ -31,6 +31,8 @@ export interface MacOptions {
   extAddress: Uint8Array;
   /** Overrides of the CSMA-CA/retry PIB attributes. */
   pib?: Partial<MacPib>;
+  /** See `Mac.retryOnChannelAccessFailure`. */
+  retryOnChannelAccessFailure?: boolean;
 }
 
 /** One frame seen by this MAC, for logs and captures. */
@@ -80,6 +82,15 @@ export class Mac {
   private readonly rng: Rng;
   private readonly extAddress: Uint8Array;
   private readonly pib: MacPib;
+  /**
+   * Whether a channel access failure uses up one of macMaxFrameRetries and starts a
+   * fresh CSMA-CA, as OpenThread's SubMac does (sub_mac.cpp HandleTransmitDone: any
+   * error but success is retried while retries remain), instead of ending the request
+   * as IEEE 802.15.4-2006 §7.5.1.4 step (4) says. A relay that loses the channel to a
+   * sender whose backoff exponent restarts at macMinBE for every frame otherwise drops
+   * the fragments it forwards.
+   */
+  retryOnChannelAccessFailure: boolean;
 
   private panId = BROADCAST;
   private shortAddress = NO_SHORT_ADDRESS;
@@ -132,6 +143,7 @@ export class Mac {
     this.rng = opts.rng;
     this.extAddress = opts.extAddress.slice();
     this.pib = { ...DEFAULT_PIB, ...opts.pib };
+    this.retryOnChannelAccessFailure = opts.retryOnChannelAccessFailure ?? false;
     this.dsn = this.rng.int(256);
     this.bsn = this.rng.int(256);
     this.frameCounter = initialFrameCounter(this.timers.now());
@@ -342,7 +354,9 @@ export class Mac {
     t.be = Math.min(t.be + 1, this.pib.macMaxBE);
     if (t.nb > this.pib.macMaxCSMABackoffs) {
       this.stats.txChannelAccessFailure++;
-      return this.finish(t, 'channel_access_failure');
+      if (!this.retryOnChannelAccessFailure || t.retries >= this.pib.macMaxFrameRetries) return this.finish(t, 'channel_access_failure');
+      t.retries += 1;
+      return this.csmaStart(t);
     }
     this.backoff(t);
   }

@@ -196,6 +196,30 @@ describe('IEEE 802.15.4-2006 MAC', () => {
       expect(maxK[2]).to.be.greaterThan(15);
       expect(maxK[4]).to.be.greaterThan(15);
     });
+
+    it('with retryOnChannelAccessFailure (OpenThread SubMac) a failed CSMA-CA uses up a frame retry and starts a fresh one', () => {
+      const { q, air, node } = bench(7);
+      const a = node('a', EXT_A, 1);
+      a.mac.retryOnChannelAccessFailure = true;
+      air.jammed.add(11);
+      const status = request(a, toB());
+      q.runFor(500_000);
+      expect(status).to.deep.equal(['channel_access_failure']);
+      // 1 + macMaxFrameRetries attempts, 5 busy CCAs each.
+      expect(a.radio.ccaCalls).to.have.length(4 * 5);
+      expect(a.mac.counters.txChannelAccessFailure).to.equal(4);
+      expect(a.radio.txCalls).to.have.length(0);
+      // Unjammed before the last attempt, the frame goes out on it.
+      const b2 = bench(7);
+      const c = b2.node('a', EXT_A, 1);
+      c.mac.retryOnChannelAccessFailure = true;
+      b2.air.jammed.add(11);
+      request(c, toB());
+      for (let t = 0; t < 500_000 && c.mac.counters.txChannelAccessFailure < 3; t += 100) b2.q.runFor(100);
+      b2.air.jammed.delete(11);
+      b2.q.runFor(100_000);
+      expect(c.radio.txCalls.length).to.be.greaterThan(0);
+    });
   });
 
   describe('§7.5.1.3 interframe spacing', () => {
