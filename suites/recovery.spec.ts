@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
 import type { StackKind } from '../harness/suite-api/index.ts';
-import { Nsapi, benchSeconds, bringUp, fade, needMultiHop, freshBoards, probeHops, roster, start, upStatuses, waitUp, type Roster } from './support/mesh.ts';
+import { Nsapi, benchSeconds, bringUp, fade, needMultiHop, freshBoards, partition, probeHops, roster, start, upStatuses, waitUp, type Roster } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
@@ -190,7 +190,7 @@ for (const stack of ['nd', 'thread'] as const) {
     testCase(
       {
         id: `RECOV-${T}-004`,
-        title: 'a link faded and restored: traffic stops, then the path heals',
+        title: 'a link faded and restored: the board notices it lost its way to the root, then the path heals',
         checks: 'a link that drops below sensitivity is detected by link-layer failures and repaired once it is back (RFC 6550 §8.2.2; Thread 1.1 §5.9)',
         needs: { stack, boards: 3, controls: ['attenuate'] },
       },
@@ -206,6 +206,33 @@ for (const stack of ['nd', 'thread'] as const) {
           () => fade(parent, far, 0),
         );
         await probeHops(far, r.root);
+      },
+    );
+
+    testCase(
+      {
+        id: `RECOV-${T}-006`,
+        title: 'a router cut off from the air and back: it notices it is alone, and rejoins once it hears the mesh again',
+        checks:
+          stack === 'nd'
+            ? 'loss of every neighbour is detected (no parent left: RFC 6550 §8.2.2.6 local repair fails) and reported as a status change; the router rejoins when its radio hears the network again (mbed-mesh-api.md §3)'
+            : 'a router that hears no one leaves the partition (its own after NETWORK_ID_TIMEOUT, Thread 1.1 §5.16) and merges back once it hears the mesh again',
+        needs: { stack, boards: 3, controls: ['partition'] },
+      },
+      async function () {
+        const r = roster(stack);
+        const { far, parent } = await farthestAndParent(this, r);
+        record('cut_off', far.id);
+        await lossAndRecovery(
+          stack,
+          r.root,
+          far,
+          () => partition(far, true),
+          () => partition(far, false),
+        );
+        // A datagram reaches the root again (probeHops fails the case if none does).
+        expect(await probeHops(far, r.root), `${far.id} → ${r.root.id} hops after the cut`).to.be.greaterThan(0);
+        record('parent_before', parent.id);
       },
     );
 

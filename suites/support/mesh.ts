@@ -38,11 +38,21 @@ export async function freshBoards(boards: Board[]): Promise<void> {
   // What an earlier case may have left behind, even when it failed half way.
   for (const [a, b] of faded) await bench().controls.attenuate(a, b, 0);
   faded.clear();
+  for (const id of cutOff) await bench().controls.partition(id, false);
+  cutOff.clear();
   for (const b of bench().boards) if (!b.powered) await b.powerOn();
   await Promise.all(bench().boards.map((b) => b.reset()));
 }
 
 const faded = new Set<[string, string]>();
+const cutOff = new Set<string>();
+
+/** Cuts a board off from every other radio (true) or ends the cut; undone by the next freshBoards() too. */
+export async function partition(board: Board, cut: boolean): Promise<void> {
+  await bench().controls.partition(board.id, cut);
+  if (cut) cutOff.add(board.id);
+  else cutOff.delete(board.id);
+}
 
 /** Extra attenuation on a link (0 restores it); undone by the next freshBoards() if a case fails first. */
 export async function fade(a: Board, b: Board, db: number): Promise<void> {
