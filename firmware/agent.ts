@@ -24,6 +24,12 @@ export interface AgentHost {
   reboot(): void;
 }
 
+/** The id of a request line that failed to parse, if its id field is intact (1–999999999); else 0. */
+function readableId(text: string): number {
+  const m = /^MB> ([1-9]\d{0,8})(?: |$)/.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
 export class Agent {
   private readonly splitter = new LineSplitter();
   private readonly handlers: Record<string, Handler>;
@@ -74,8 +80,15 @@ export class Agent {
     for (const line of this.splitter.push(bytes)) {
       if (line.kind === 'request') this.handle(line.id, line.command, line.args);
       else if (line.kind === 'log' && line.why !== 'text') {
-        // A line that tried to be a request but was not: say so, with id 0.
-        if (line.text.startsWith('MB>') || line.why === 'overlong') this.reply(0, false, { code: 'E_SYNTAX', msg: `unparsable request (${line.why})` });
+        // A line that tried to be a request but was not: say so, with its id when that much
+        // parsed, so the host's pending request ends (docs/agent-protocol.md "Errors"). An
+        // over-long line was cut and is not read at all: id 0, once (the splitter reports the
+        // cut, then an empty entry where the line ends).
+        if (line.why === 'overlong' && line.text === '') continue;
+        if (line.text.startsWith('MB>') || line.why === 'overlong') {
+          const id = line.why === 'overlong' ? 0 : readableId(line.text);
+          this.reply(id, false, { code: 'E_SYNTAX', msg: `unparsable request (${line.why})` });
+        }
       }
     }
   }
