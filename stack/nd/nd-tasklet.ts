@@ -268,6 +268,13 @@ export class NdTasklet implements MeshTasklet {
     const hops = this.isRoot() ? 0 : this.hopsToRoot;
     if (hops !== undefined && this.phase === 'joined') d.hops_to_br = String(hops);
     if (this.lastFailure) d.last_failure = this.lastFailure;
+    const sec = this.mac.securityCounters;
+    if (sec) {
+      // PSK link security: what the MAC refused (the names Thread's status uses, plus unsecured frames).
+      d.rx_sec_errors = String(sec.rxSecurityErrors);
+      d.rx_replay_dropped = String(sec.rxReplayDropped);
+      d.rx_insecure_dropped = String(sec.rxInsecureDropped);
+    }
     return d;
   }
 

@@ -77,6 +77,8 @@ describe('6LoWPAN-ND PSK link security', function () {
     // It heard the beacon and chose the PAN; its RS never got through the border router's MAC.
     expect(bad.details().last_failure).to.equal('no router advertisement');
     expect(b.node('br').mac.securityCounters!.rxSecurityErrors).to.be.greaterThan(0);
+    expect(Number(b.nd('br').details().rx_sec_errors), 'mesh.status shows it').to.be.greaterThan(0);
+    expect(b.nd('good').details()).to.include({ rx_sec_errors: '0', rx_replay_dropped: '0' });
     expect(bad.ipAddresses().some((a) => !a.startsWith('fe80'))).to.equal(false);
   });
 
@@ -127,6 +129,7 @@ describe('6LoWPAN-ND PSK link security', function () {
     expect(frames.length).to.be.greaterThan(5);
     expect(frames.every((f) => f.security === undefined && f.version === 0)).to.equal(true);
     expect(b.node('br').mac.securityCounters).to.equal(undefined);
+    expect(b.nd('br').details().rx_sec_errors).to.equal(undefined);
   });
 
   it('a router that resets rejoins its secured network: its new frame counters are above the old ones', function () {
