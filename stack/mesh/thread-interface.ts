@@ -107,9 +107,6 @@ export class ThreadInterface extends MeshInterface {
   }
 }
 
-/** Nanostack's thread_tasklet.c restarts a failed bootstrap after 5 s (mbed-mesh-api.md §3). */
-export const THREAD_BOOTSTRAP_RETRY_US = 5 * SECOND;
-
 export class ThreadTasklet implements MeshTasklet {
   private engine: ThreadMle | undefined;
   private link: ThreadLink | undefined;

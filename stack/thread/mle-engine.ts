@@ -617,7 +617,9 @@ export class ThreadMle {
     if (a.mode === 'better') return; // stay in our partition
     if (this.routerEligible()) return this.becomeLeader();
     this.observer.attachFailed();
-    const wait = this.backoff + this.jitter(C.ATTACH_RETRY_JITTER);
+    // OpenThread's backoff doubles up to 20 min; the Mesh API's tasklet restarts a failed
+    // bootstrap after 5 s (mbed-mesh-api.md §3), so a detached board never waits longer.
+    const wait = Math.min(this.backoff, C.BOOTSTRAP_RETRY) + this.jitter(C.ATTACH_RETRY_JITTER);
     this.backoff = Math.min(this.backoff * 2, C.ATTACH_BACKOFF_MAX);
     this.later(wait, () => {
       if (this.roleValue === 'detached' && !this.attach) this.startAttach('any', false);

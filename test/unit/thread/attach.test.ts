@@ -138,6 +138,21 @@ describe('Thread keys and channels keep networks apart (issue item 3)', () => {
     expect(a.iface.details().children).to.equal('0');
   });
 
+  it('a detached end device starts a new attach cycle 5 s after each failed one however long it has failed (the tasklet restarts a failed bootstrap after 5 s)', function () {
+    this.timeout(60_000);
+    const tb = threadBench({ seed: 23, ids: ['a', 'x'], config: (id) => (id === 'x' ? { networkKey: WRONG, deviceType: 'minimal-end-device' } : {}) });
+    const x = tb.node('x').app;
+    tb.node('a').app.iface.connect();
+    tb.runFor(8 * S);
+    x.iface.connect();
+    tb.runFor(600 * S); // OpenThread's own backoff alone would have reached minutes by now
+    const t = x.events.filter((e) => e.event === 'MESH_BOOTSTRAP_FAILED').map((e) => e.at);
+    const late = t.slice(-10);
+    expect(late.length).to.equal(10);
+    for (let i = 1; i < late.length; i++) expect(late[i]! - late[i - 1]!, `gap ${i}`).to.be.below(15 * S);
+    expect(tb.scheduler.now() - late.at(-1)!).to.be.below(15 * S);
+  });
+
   it('a node on another channel never hears the network: a router forms its own partition, an end device stays detached', () => {
     const tb = threadBench({
       seed: 23,
