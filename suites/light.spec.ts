@@ -68,6 +68,30 @@ for (const stack of ['nd', 'thread'] as const) {
 
     testCase(
       {
+        id: `LIGHT-${T}-004`,
+        title: 'a toggle on each board in turn, end devices included, reaches every other board',
+        checks: 'any board may press: a child sends through its parent and the network forwards it on (mbed-mesh-api.md §5; Thread MPL, RFC 7731)',
+        needs: { stack, boards: 3 },
+      },
+      async function () {
+        const r = roster(stack);
+        await bringUp(r);
+        let state: boolean | undefined;
+        for (const at of r.all) {
+          const now = await toggleReaches(
+            at,
+            r.all.filter((b) => b !== at),
+          );
+          // Every board followed the last press, so each press flips the shared state.
+          if (state !== undefined) expect(now, `${at.id}'s press`).to.equal(!state);
+          state = now;
+        }
+        record('pressed_on', r.all.map((b) => b.id).join(' '));
+      },
+    );
+
+    testCase(
+      {
         id: `LIGHT-${T}-003`,
         title: 'a board that is not on the network neither sends nor receives toggles',
         checks: 'sendto() without a connection fails with a negative nsapi_error_t; the light state of others is unchanged (mbed-mesh-api.md §1, §5)',
