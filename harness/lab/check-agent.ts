@@ -69,6 +69,8 @@ export interface CheckOptions {
   bootMs?: number;
   /** Skip `reset` (e.g. a board whose reset takes its port away). */
   skipReset?: boolean;
+  /** Wall ms to wait, after mesh.connect, for the board to be up on its own before the UDP and light checks that need an address (default 10 s). */
+  upMs?: number;
 }
 
 const BANNER_KEYS = ['firmware', 'version', 'protocol', 'board', 'eui64', 'stacks'];
@@ -182,6 +184,7 @@ export async function checkAgent(transport: Transport, opts: CheckOptions = {}):
     verdict('mesh.status', 'mesh.status answers status=LOCAL_UP|GLOBAL_UP|DISCONNECTED|CONNECTING', stOk, describe(st));
     const ip = await req('ip.addrs');
     verdict('ip.addrs', 'ip.addrs answers addrs=<comma-separated IPv6>', ip?.ok === true && ip.args.addrs !== undefined && (ip.args.addrs ?? '').split(',').filter(Boolean).every((a) => a.includes(':')), describe(ip));
+    await checkUdpAndLight({ s, ms, req, verdict, describe, isErr, upMs: opts.upMs ?? 10_000, wasUp: ev?.args.status === 'LOCAL_UP' || ev?.args.status === 'GLOBAL_UP' });
     const dis = await req('mesh.disconnect');
     verdict('mesh.disconnect', 'mesh.disconnect answers ok with an integer result', dis?.ok === true && /^-?\d+$/.test(dis.args.result ?? ''), describe(dis));
   }
@@ -211,6 +214,161 @@ export async function checkAgent(transport: Transport, opts: CheckOptions = {}):
   const back = timed.findIndex((t, i) => i > 0 && t < timed[i - 1]!);
   verdict('t', 't= is on every response and never goes backwards (until a reboot)', missingT.length === 0 && back < 0, [missingT.length ? `no t= on responses ${missingT.join(',')}` : '', back >= 0 ? `t went from ${timed[back - 1]} to ${timed[back]}` : ''].filter(Boolean).join('; ') || undefined);
   return out;
+}
+
+interface Checker {
+  s: RawSession;
+  ms: number;
+  req: (command: string, args?: string) => Promise<Response | undefined>;
+  verdict: (id: string, requirement: string, ok: boolean | 'skip', detail?: string) => void;
+  describe: (r: Response | undefined) => string;
+  isErr: (r: Response | undefined, code: string) => boolean;
+  upMs: number;
+  wasUp: boolean;
+}
+
+const INT = /^-?\d+$/;
+const UP = ['LOCAL_UP', 'GLOBAL_UP'];
+/** A realm-local group for the multicast loop to self (flooded, so the sender's own socket hears it with hops=0). */
+const CHECK_GROUP = 'ff03::6d62';
+const LIGHT_GROUP = 'ff15::810a:64d1';
+
+/**
+ * The UDP and light commands, on one board alone. What one board can prove by
+ * itself: every command's answer and error codes; and, once it is up (a lone
+ * Thread board becomes leader; a lone 6LoWPAN-ND border router is up), that
+ * a datagram to a group its socket joined comes back to that socket as a
+ * `udp` event (the sender's own copy, hops=0), that a burst ends in a
+ * `udp.burst` event, that udp.stats counts both, and that a light press comes
+ * back as a `light` event from itself. A board that is not up alone gets
+ * those verdicts skipped with what its sends answered.
+ */
+async function checkUdpAndLight(c: Checker): Promise<void> {
+  const { s, ms, req, verdict, describe, isErr } = c;
+  const codeOf = (r: Response | undefined) => (r?.ok ? `result=${r.args.result ?? '(none)'}` : describe(r));
+  const resultIs = (r: Response | undefined, v: string) => r?.ok === true && r.args.result === v;
+
+  // Up on its own? (asked only when a send fails: a board's own multicast may loop back before it is up.)
+  let up = c.wasUp;
+  const waitUp = async (): Promise<boolean> => {
+    const until = Date.now() + c.upMs;
+    while (Date.now() < until) {
+      const st = await req('mesh.status');
+      if (st?.ok && UP.includes(st.args.status ?? '')) return true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return false;
+  };
+  const notUp = `the board is not up on its own within ${c.upMs} ms (one board alone: an ND router needs a border router)`;
+
+  // udp.open: an ephemeral port, events on.
+  const open = await req('udp.open', 'port=0 events=1');
+  const sock = open?.args.socket ?? '';
+  const port = Number(open?.args.port);
+  const openOk = resultIs(open, '0') && /^\d+$/.test(sock) && Number.isInteger(port) && port >= 1 && port <= 65535;
+  verdict('udp.open', 'udp.open port=0 events=1 answers result=0 socket=<n> port=<the ephemeral port bound>', openOk, openOk ? undefined : describe(open));
+  if (!openOk) {
+    for (const id of ['udp.open-in-use', 'udp.send', 'udp.send-args', 'udp.join', 'udp.leave', 'udp-event', 'udp.burst', 'udp.burst-event', 'udp.stats', 'udp.close']) verdict(id, `${id} (needs a socket)`, 'skip', 'udp.open did not give a socket');
+  } else {
+    const again = await req('udp.open', `port=${port}`);
+    const light = await req('udp.open', 'port=1234');
+    const inUseOk = resultIs(again, '-3003') && resultIs(light, '-3003');
+    verdict('udp.open-in-use', 'udp.open on a bound port answers result=-3003 (its own, and 1234 of the light app)', inUseOk, inUseOk ? undefined : `port ${port}: ${codeOf(again)}; port 1234: ${codeOf(light)}`);
+    for (const r of [again, light]) if (r?.ok && r.args.socket) await req('udp.close', `socket=${r.args.socket}`);
+
+    // Argument errors and a socket that was never opened.
+    const both = await req('udp.send', `socket=${sock} addr=${CHECK_GROUP} port=${port} data=00 len=12`);
+    const short = await req('udp.send', `socket=${sock} addr=${CHECK_GROUP} port=${port} len=5`);
+    const badAddr = await req('udp.send', `socket=${sock} addr=nowhere port=${port} data=00`);
+    const argsOk = isErr(both, 'E_BAD_ARGUMENT') && isErr(short, 'E_BAD_ARGUMENT') && isErr(badAddr, 'E_BAD_ARGUMENT');
+    verdict('udp.send-args', 'udp.send answers E_BAD_ARGUMENT for data= and len= together, len below 12, and an address that is not IPv6', argsOk, argsOk ? undefined : `both: ${describe(both)}; len=5: ${describe(short)}; addr=nowhere: ${describe(badAddr)}`);
+    const ghost = await req('udp.send', `socket=999999 addr=${CHECK_GROUP} port=${port} data=00`);
+    const ghostClose = await req('udp.close', 'socket=999999');
+    const ghostJoin = await req('udp.join', `socket=999999 group=${CHECK_GROUP}`);
+    const ghostOk = resultIs(ghost, '-3005') && resultIs(ghostClose, '-3005') && resultIs(ghostJoin, '-3005');
+    verdict('udp.no-socket', 'udp.send, udp.close and udp.join on a socket never opened answer result=-3005', ghostOk, ghostOk ? undefined : `send: ${codeOf(ghost)}; close: ${codeOf(ghostClose)}; join: ${codeOf(ghostJoin)}`);
+
+    // Membership: join, a second join, a unicast "group", leave, a second leave; then join for the loop.
+    const j1 = await req('udp.join', `socket=${sock} group=${CHECK_GROUP}`);
+    const j2 = await req('udp.join', `socket=${sock} group=${CHECK_GROUP}`);
+    const jUni = await req('udp.join', `socket=${sock} group=fd00::1`);
+    const joinOk = resultIs(j1, '0') && resultIs(j2, '-3003') && resultIs(jUni, '-3003');
+    verdict('udp.join', 'udp.join answers result=0, then -3003 for a second join and for an address that is not multicast', joinOk, joinOk ? undefined : `join: ${codeOf(j1)}; again: ${codeOf(j2)}; fd00::1: ${codeOf(jUni)}`);
+    const l1 = await req('udp.leave', `socket=${sock} group=${CHECK_GROUP}`);
+    const l2 = await req('udp.leave', `socket=${sock} group=${CHECK_GROUP}`);
+    const leaveOk = resultIs(l1, '0') && resultIs(l2, '-3003');
+    verdict('udp.leave', 'udp.leave answers result=0, then -3003 when the socket is no member', leaveOk, leaveOk ? undefined : `leave: ${codeOf(l1)}; again: ${codeOf(l2)}`);
+    if (resultIs(j1, '0')) await req('udp.join', `socket=${sock} group=${CHECK_GROUP}`);
+
+    // The loop to self: a datagram to the joined group comes back to this socket.
+    let from = s.lines.length;
+    const probe = () => req('udp.send', `socket=${sock} addr=${CHECK_GROUP} port=${port} data=6d6228636865636b29`);
+    let send = await probe();
+    if (send?.ok && Number(send.args.result) < 0 && !up) {
+      up = await waitUp();
+      from = s.lines.length;
+      if (up) send = await probe();
+    }
+    const sent = send?.ok === true && INT.test(send.args.result ?? '');
+    const bytes = Number(send?.args.result);
+    verdict('udp.send', 'udp.send data=<hex> answers result=<bytes sent> (9), or a negative nsapi_error_t', sent && (bytes === 9 || (bytes < 0 && up === false)), codeOf(send));
+    let events = 0;
+    if (bytes === 9) {
+      const ev = await s.waitFor((l): l is Event => l.kind === 'event' && l.name === 'udp' && l.args.socket === sock, ms, from);
+      const evOk = ev !== undefined && ev.args.len === '9' && ev.args.head === '6d6228636865636b29' && ev.args.sport === String(port) && (ev.args.src ?? '').includes(':') && ev.args.hops === '0';
+      if (ev) events++;
+      verdict('udp-event', 'a datagram to a group the socket joined comes back as MB! udp socket= src= sport= len= hops=0 head= (its own copy)', evOk, evOk ? undefined : ev ? `MB! ${ev.t} udp ${JSON.stringify(ev.args)}` : `no udp event within ${ms} ms`);
+    } else verdict('udp-event', 'a datagram to a group the socket joined comes back as a udp event (its own copy)', 'skip', up ? `udp.send answered ${codeOf(send)}` : `${notUp}; udp.send answered ${codeOf(send)}`);
+
+    // A burst: answered at once, then its event.
+    const bFrom = s.lines.length;
+    const burst = await req('udp.burst', `socket=${sock} addr=${CHECK_GROUP} port=${port} len=12 count=3`);
+    const bOk = burst?.ok === true && INT.test(burst.args.result ?? '') && (burst.args.result === '0' || (Number(burst.args.result) < 0 && !up));
+    verdict('udp.burst', 'udp.burst answers result=0 at once (or a negative nsapi_error_t)', bOk, codeOf(burst));
+    if (resultIs(burst, '0')) {
+      const ev = await s.waitFor((l): l is Event => l.kind === 'event' && l.name === 'udp.burst' && l.args.socket === sock, Math.max(ms, 5000), bFrom);
+      const evOk = ev !== undefined && INT.test(ev.args.sent ?? '') && INT.test(ev.args.failed ?? '') && Number(ev.args.sent) + Number(ev.args.failed) === 3;
+      verdict('udp.burst-event', 'a burst ends with MB! udp.burst socket= sent= failed= (sent + failed = count)', evOk, evOk ? undefined : ev ? `MB! ${ev.t} udp.burst ${JSON.stringify(ev.args)}` : 'no udp.burst event');
+      // Its own copies come back too, one udp event each, when the loop works.
+      if (events > 0) await new Promise((r) => setTimeout(r, 200));
+      events += s.lines.slice(bFrom).filter((l) => l.kind === 'event' && l.name === 'udp' && l.args.socket === sock).length;
+    } else verdict('udp.burst-event', 'a burst ends with a udp.burst event', 'skip', `udp.burst answered ${codeOf(burst)}`);
+
+    const st = await req('udp.stats', `socket=${sock}`);
+    const keys = ['rx_packets', 'rx_bytes', 'rx_first_t', 'rx_last_t', 'max_hops', 'lat_p50_us', 'lat_p99_us', 'tx_packets', 'tx_failed'];
+    const missingKeys = st?.ok ? keys.filter((k) => !INT.test(st.args[k] ?? '')) : keys;
+    const counts: string[] = [];
+    if (st?.ok && missingKeys.length === 0) {
+      if (bytes === 9 && Number(st.args.tx_packets) < 1) counts.push(`tx_packets=${st.args.tx_packets} after a send of ${bytes} bytes`);
+      if (Number(st.args.rx_packets) !== events) counts.push(`rx_packets=${st.args.rx_packets}, but ${events} udp events came`);
+      if (events > 0 && st.args.max_hops !== '0') counts.push(`max_hops=${st.args.max_hops} for its own copies (hops=0)`);
+    }
+    const stOk = st?.ok === true && missingKeys.length === 0 && counts.length === 0;
+    verdict('udp.stats', 'udp.stats answers every counter as an integer, rx_packets matching the udp events and tx_packets the sends', stOk, stOk ? undefined : st?.ok ? [missingKeys.length ? `no integer ${missingKeys.join(', ')}` : '', ...counts].filter(Boolean).join('; ') : describe(st));
+
+    const close = await req('udp.close', `socket=${sock}`);
+    const close2 = await req('udp.close', `socket=${sock}`);
+    const afterSend = await req('udp.send', `socket=${sock} addr=${CHECK_GROUP} port=${port} data=00`);
+    const afterStats = await req('udp.stats', `socket=${sock}`);
+    const closeOk = resultIs(close, '0') && resultIs(close2, '-3005') && resultIs(afterSend, '-3005') && afterStats?.ok === true;
+    verdict('udp.close', 'udp.close answers result=0, then -3005; a send on the closed socket -3005; its udp.stats stay readable', closeOk, closeOk ? undefined : `close: ${codeOf(close)}; again: ${codeOf(close2)}; send: ${codeOf(afterSend)}; stats: ${describe(afterStats)}`);
+  }
+
+  // Light control: the button, the LED, and its own copy of the lights message.
+  const get = await req('light.get');
+  const getOk = get?.ok === true && /^[01]$/.test(get.args.led ?? '') && /^\d+$/.test(get.args.received ?? '') && /^\d+$/.test(get.args.sent ?? '');
+  verdict('light.get', 'light.get answers led=0|1 received=<n> sent=<n>', getOk, getOk ? undefined : describe(get));
+  const lFrom = s.lines.length;
+  const press = await req('light.press');
+  const pressOk = press?.ok === true && INT.test(press.args.result ?? '') && /^[01]$/.test(press.args.state ?? '') && (!getOk || press.args.state !== get.args.led || Number(press.args.result) < 0);
+  verdict('light.press', 'light.press answers result=<sendto() result> state=0|1, the state toggled', pressOk, pressOk ? undefined : `${describe(press)}${getOk ? ` (led was ${get.args.led})` : ''}`);
+  if (press?.ok && press.args.result === '20') {
+    const ev = await s.waitFor((l): l is Event => l.kind === 'event' && l.name === 'light', ms, lFrom);
+    const evOk = ev !== undefined && ev.args.led === press.args.state && ev.args.hops === '0' && (ev.args.from ?? '').includes(':');
+    const after = await req('light.get');
+    const countsOk = !getOk || (after?.ok === true && Number(after.args.sent) === Number(get.args.sent) + 1 && Number(after.args.received) === Number(get.args.received) + 1 && after.args.led === press.args.state);
+    verdict('light-event', `a press comes back as MB! light led=<the state> from=<ipv6> hops=0 (its own copy of the message to ${LIGHT_GROUP}), and light.get counts it sent and received`, evOk && countsOk, evOk && countsOk ? undefined : [ev ? (evOk ? '' : `MB! ${ev.t} light ${JSON.stringify(ev.args)}`) : `no light event within ${ms} ms`, countsOk ? '' : `light.get after: ${describe(after)}`].filter(Boolean).join('; '));
+  } else verdict('light-event', 'a press comes back as a light event (its own copy)', 'skip', up ? `light.press answered ${codeOf(press)}` : `${notUp}; light.press answered ${codeOf(press)}`);
 }
 
 export function formatVerdicts(vs: Verdict[]): string {

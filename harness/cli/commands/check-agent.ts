@@ -30,7 +30,9 @@ export const checkAgentLabCommand: LabCommand = {
   help: [
     "Checks the agent on the board at PORT (a serial device, e.g. /dev/serial/by-id/...) against",
     'docs/agent-protocol.md, one verdict per requirement (pass, fail, skip) with what the board answered:',
-    'identify, request ids, split and garbled lines, unknown commands, bad arguments, events, reset banner.',
+    'identify, request ids, split and garbled lines, unknown commands, bad arguments, the mesh, UDP',
+    '(open, send, burst, stats, close, join, leave) and light commands with their events, reset banner.',
+    'One board alone proves the UDP and light exchanges by its own copies of multicasts it sends.',
     '',
     '  --no-reset   skip the requirements that reset the board',
     '',

@@ -122,7 +122,7 @@ boards:
 
   it('check-agent: exit 1 on a broken agent', async () => {
     const io = capture();
-    expect(await checkAgentCommand(new PtyProcessTransport({ command: [process.execPath, join(FAKES, 'broken-agent')] }), { answerMs: 300, bootMs: 300 }, io)).to.equal(1);
+    expect(await checkAgentCommand(new PtyProcessTransport({ command: [process.execPath, join(FAKES, 'broken-agent')] }), { answerMs: 300, bootMs: 300, upMs: 300 }, io)).to.equal(1);
     expect(io.text()).to.match(/\d+ passed, \d+ failed, \d+ skipped/);
   });
 });
