@@ -1,8 +1,8 @@
 // MAC frame security applied by the MAC itself, as the IEEE 802.15.4-2006 MAC does
 // from its PIB (§7.5.8.2): one key (the macKeyTable entry a 6LoWPAN-ND PSK network
 // uses), our own macFrameCounter, and per sender the next acceptable frame counter
-// (macDeviceTable, §7.5.8.2.3 step h). Data frames only: Nanostack leaves beacons and
-// beacon requests of an ND network in the clear, so a node scans before it has a link.
+// (macDeviceTable, §7.5.8.2.3). Data frames only: beacons and beacon requests stay in
+// the clear, so that a node can scan before it has a link.
 //
 // The CCM* transform and the replay table are the ones Thread uses (stack/thread):
 // nothing in them is Thread-specific.
@@ -89,7 +89,7 @@ export class MacFrameSecurity {
       return undefined;
     }
     const { key, level, keyIndex } = this.config;
-    // Key lookup by key ID mode 1 and index (§7.5.8.2.5); one level for every data frame.
+    // Key lookup by key ID mode 1 and index (§7.5.8.2.2); one level for every data frame.
     if (sec.keyId.mode !== 1 || sec.keyId.index !== keyIndex || sec.level !== level || !srcExt) {
       this.counters.rxSecurityErrors++;
       return undefined;
@@ -100,7 +100,7 @@ export class MacFrameSecurity {
       return undefined;
     }
     // After the MIC verified, or a forger could move the state. A sender heard for the
-    // first time starts its entry at the counter it used (§7.5.8.2.3 h: FrameCounter + 1).
+    // first time starts its entry at the counter it used; then FrameCounter + 1 (§7.5.8.2.3).
     const sender = toHex(srcExt);
     if (!this.replay.get(sender)) this.replay.establish(sender, { keySequence: 0, mleFrameCounter: 0, linkFrameCounter: sec.frameCounter });
     if (!this.replay.admit(sender, 'link', 0, sec.frameCounter).accept || sec.frameCounter === 0xffffffff) {
