@@ -41,15 +41,17 @@ const COMMANDS: Record<string, Command> = {
   'list-cases': {
     summary: 'list the conformance cases, and whether a rig can serve each',
     usage: 'meshbench list-cases [--rig FILE] [--suite GLOB] [--json]',
+    help: 'Each case with its stack, what it needs and whether the rig can serve it (without --rig: rigs/sim-default.yaml).\n--json adds the clause each case checks.',
     options: { rig: { type: 'string' }, suite: { type: 'string' }, json: { type: 'boolean' } },
     async run(v) {
-      const rig = typeof v.rig === 'string' ? loadRig(v.rig) : undefined;
-      const entries = await listCases(REPO_ROOT, { suiteGlob: v.suite as string | undefined, ...(rig ? { rig } : {}) });
+      // As `run` does: without --rig, the default simulated bench.
+      const rig = loadRig(typeof v.rig === 'string' ? v.rig : DEFAULT_RIG);
+      const entries = await listCases(REPO_ROOT, { suiteGlob: v.suite as string | undefined, rig });
       if (entries.length === 0) {
         console.error('meshbench list-cases: no case found');
         return EXIT_CODES['nothing-selected'];
       }
-      console.log(v.json === true ? JSON.stringify(entries, null, 2) : formatCatalogue(entries, rig !== undefined));
+      console.log(v.json === true ? JSON.stringify(entries, null, 2) : formatCatalogue(entries, true));
       return 0;
     },
   },
