@@ -45,6 +45,16 @@ describe('agent: multicast groups on a 3-hop 6LoWPAN-ND line', function () {
     expect(heard('r1') - before.r1).to.equal(0);
   });
 
+  it('the sender hears its own datagram to a realm-local group it joined, hops=0 (what check-agent relies on)', () => {
+    const br = bed.board('br');
+    const s = br.ok('udp.open', { port: '6200', events: '1' }).socket!;
+    expect(br.ok('udp.join', { socket: s, group: 'ff03::6d62' }).result).to.equal('0');
+    expect(br.ok('udp.send', { socket: s, addr: 'ff03::6d62', port: '6200', data: '6d62' }).result).to.equal('2');
+    bed.runFor(1 * SECOND);
+    const own = br.events.filter((e) => e.name === 'udp' && e.args.socket === s);
+    expect(own.map((e) => e.args)).to.deep.equal([{ socket: s, src: br.ok('ip.addrs').addrs!.split(',')[1], sport: '6200', len: '2', hops: '0', head: '6d62' }]);
+  });
+
   it('results as setsockopt gives them: a second join or a leave without a join -3003, a unicast group -3003, no socket -3005', () => {
     const br = bed.board('br');
     expect(br.ok('udp.join', { socket: socket.br!, group: GROUP }).result).to.equal('-3003');
