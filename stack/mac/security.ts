@@ -6,8 +6,8 @@
 //
 // The CCM* transform and the replay table are the ones Thread uses (stack/thread):
 // nothing in them is Thread-specific.
-import { ReplayGuard } from '../thread/replay.ts';
-import { micLengthOf, secureMacPayload, unsecureMacPayload, type SecurityLevel } from '../thread/mac-security.ts';
+import { ReplayGuard } from './replay.ts';
+import { micLengthOf, secureMacPayload, unsecureMacPayload, type SecurityLevel } from './frame-security.ts';
 import type { Micros } from '../runtime.ts';
 import { toHex } from '../wire/bytes.ts';
 import { auxSecurityHeaderLength, type AuxSecurityHeader } from '../wire/ieee802154.ts';

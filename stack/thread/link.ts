@@ -29,8 +29,8 @@ import { emitMeshHeader, meshHeaderLength, parseLowpanFrame, type MeshHeader } f
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
 import type { KeyManager } from './keys.ts';
-import { secureMacPayload, THREAD_MAC_SECURITY_LEVEL, unsecureMacPayload } from './mac-security.ts';
-import type { ReplayGuard } from './replay.ts';
+import { secureMacPayload, THREAD_MAC_SECURITY_LEVEL, unsecureMacPayload } from '../mac/frame-security.ts';
+import type { ReplayGuard } from '../mac/replay.ts';
 
 /** How a datagram reached us over its last hop. */
 export interface LinkInfo {

@@ -30,7 +30,7 @@ import type { ThreadNetwork, UdpReceive } from './link.ts';
 import { rloc16FromIid } from './link.ts';
 import { secureMle, unsecureMle } from './mle-security.ts';
 import { emitNetworkData, parseNetworkData, slaacPrefixes, BR_FLAGS, type NetworkDataTlv } from './network-data.ts';
-import { ReplayGuard } from './replay.ts';
+import { ReplayGuard } from '../mac/replay.ts';
 import {
   ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS,
   ADDRESS_SOLICIT_STATUS,

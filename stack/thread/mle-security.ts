@@ -6,8 +6,8 @@
 // - AAD: source IPv6 (16) ‖ destination IPv6 (16) ‖ aux header (10); the suite
 //   byte is not authenticated;
 // - encrypted: the command byte and TLVs; a 4-byte MIC follows.
-import { ccmStarDecrypt, ccmStarEncrypt } from './ccm.ts';
-import { ccmNonce } from './mac-security.ts';
+import { ccmStarDecrypt, ccmStarEncrypt } from '../mac/ccm.ts';
+import { ccmNonce } from '../mac/frame-security.ts';
 import {
   MLE_SECURITY_LEVEL,
   emitMleAuxHeader,

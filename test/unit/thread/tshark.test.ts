@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { hex } from '../../../stack/wire/bytes.ts';
 import { KeyManager } from '../../../stack/thread/keys.ts';
 import { secureMle } from '../../../stack/thread/mle-security.ts';
-import { secureMacPayload } from '../../../stack/thread/mac-security.ts';
+import { secureMacPayload } from '../../../stack/mac/frame-security.ts';
 
 const NETWORK_KEY = '00112233445566778899aabbccddeeff';
 const SRC = hex('fe80 0000 0000 0000 0235 cc94 d77a 07e8'); // fe80::235:cc94:d77a:7e8

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ReplayGuard } from '../../../stack/thread/replay.ts';
+import { ReplayGuard } from '../../../stack/mac/replay.ts';
 
 // Rules of OpenThread Mle::HandleUdpReceive / ProcessKeySequence (mle.cpp).
 describe('replay protection per neighbour', () => {
