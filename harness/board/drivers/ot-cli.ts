@@ -66,6 +66,16 @@ const ASYNC_LINE = [
 
 const RESULT = /^(Done|Error (\d+): (\w+))$/;
 
+/**
+ * OpenThread's log lines, when a build sends its log to the CLI's UART
+ * (OPENTHREAD_CONFIG_LOG_OUTPUT_APP or _PLATFORM_DEFINED): `[N] Mle-----------: Role detached -> leader`
+ * (level C, W, N, I or D, then the module padded with dashes), optionally
+ * after an `hh:mm:ss.mmm ` time stamp (OPENTHREAD_CONFIG_LOG_PREPEND_UPTIME),
+ * and the older `[INFO]-MLE-----: …` form. They can come at any time, also
+ * between a command's echo and its result, and are never its output.
+ */
+export const OT_LOG_LINE = /^(?:\d+:\d{2}:\d{2}\.\d{3} )?\[(?:[CWNID]|CRIT|WARN|NOTE|INFO|DEBG)\](?: [A-Za-z][\w-]*-*:|-[A-Z0-9][\w-]*:)/;
+
 interface Pending {
   command: string;
   echoed: boolean;
@@ -174,11 +184,13 @@ export class OtCli {
       return;
     }
     const p = this.pending;
-    if (!p) {
+    // Before the command's echo nothing is its answer (a late Done of a command that timed out,
+    // boot noise); log lines are never output.
+    if (!p || OT_LOG_LINE.test(line) || (!p.echoed && line !== p.command.trimEnd())) {
       for (const cb of this.logCbs) cb(line);
       return;
     }
-    if (!p.echoed && line === p.command) {
+    if (!p.echoed) {
       p.echoed = true;
       return;
     }
@@ -190,7 +202,6 @@ export class OtCli {
       else p.reject(new OtCliError(p.command, Number(m[2]), m[3]!));
       return;
     }
-    if (p.echoed) p.lines.push(line);
-    else for (const cb of this.logCbs) cb(line);
+    p.lines.push(line);
   }
 }

@@ -61,6 +61,21 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     expect(id.stacks).to.deep.equal(['thread']);
   });
 
+  it('keeps OpenThread log lines out of a command\'s output, also between its echo and its Done (a build logging to the UART)', async () => {
+    const { driver } = await node(1, { FAKE_OT_LOG_LINES: '1' });
+    const logs: string[] = [];
+    driver.cli.onLog((l) => logs.push(l));
+    expect(await driver.cli.command('state')).to.deep.equal(['disabled']);
+    expect(await driver.cli.command('ifconfig up')).to.deep.equal([]);
+    expect(logs.filter((l) => l.startsWith('[N] Mle'))).to.have.length(2);
+    // The whole driver works on such a board: it forms a network and reads its addresses.
+    expect((await driver.meshInit('thread', THREAD)).value).to.equal(0);
+    const addrs = await driver.ipAddresses();
+    expect(addrs.length).to.be.above(0);
+    expect(addrs.every((a) => a.includes(':') && !a.includes('['))).to.equal(true);
+    expect((await driver.identify()).version).to.match(/^OPENTHREAD\//);
+  });
+
   it('reports `Error N: Name` as errors naming the command (§4: 35 InvalidCommand, 13 InvalidState, 7 InvalidArgs)', async () => {
     const { driver } = await node(1);
     const cli = driver.cli;
