@@ -230,3 +230,59 @@ describe('join (Thread): wrong network key', function () {
     },
   );
 });
+
+describe('join (6LoWPAN-ND): PSK link security', function () {
+  // mbed-mesh-api.md §4: security mode PSK, a 16-byte key, key id, level 5 by default.
+  const psk = (key: string): Record<string, string> => ({ '6lowpan-nd-security-mode': 'PSK', '6lowpan-nd-psk-key': key, '6lowpan-nd-psk-key-id': '1' });
+  const KEY = '{0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf}';
+  const OTHER = '{0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0x09, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x00}';
+
+  testCase(
+    {
+      id: 'JOIN-ND-011',
+      title: 'with security mode PSK a router joins a border router holding the same key, and traffic flows secured',
+      checks: '6lowpan-nd-security-mode PSK: MAC frames secured with the PSK (IEEE 802.15.4-2006 §7.5.8, key id mode 1, level 5), none refused between holders of one key',
+      needs: { stack: 'nd', boards: 2 },
+    },
+    async function () {
+      const r = roster('nd');
+      const b = r.others[0]!;
+      await freshBoards([r.root, b]);
+      await waitUp(r.root, await start(r.root, 'nd', psk(KEY)));
+      const up = await waitUp(b, await start(b, 'nd', psk(KEY)));
+      record('join.bench_s', benchSeconds(up.connectT, up.upT).toFixed(3));
+      expect(await probeHops(b, r.root), 'a datagram to the border router').to.equal(1);
+      for (const x of [r.root, b]) {
+        const d = (await x.status()).details;
+        expect(d.rx_sec_errors, `${x.id}: frames failing their MIC`).to.equal('0');
+        record(`${x.id}.rx_sec_errors`, d.rx_sec_errors ?? '?');
+      }
+    },
+  );
+
+  testCase(
+    {
+      id: 'JOIN-ND-012',
+      title: 'a router with another PSK never joins: MESH_BOOTSTRAP_FAILED while it retries, and the border router refuses its frames',
+      checks: 'frames secured with a foreign key fail their MIC and are dropped (IEEE 802.15.4-2006 §7.5.8.2.3); the bootstrap fails and is retried (mbed-mesh-api.md §3)',
+      needs: { stack: 'nd', boards: 2 },
+    },
+    async function () {
+      const r = roster('nd');
+      const b = r.others[0]!;
+      await freshBoards([r.root, b]);
+      await waitUp(r.root, await start(r.root, 'nd', psk(KEY)));
+      const s = await start(b, 'nd', psk(OTHER));
+      // Beacons are not secured, so it finds the PAN; its secured RS then go unanswered (3 × 10 s, RFC 6775 §5.3).
+      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.joinWithinS, since: s.since });
+      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      const clock = bench().clock;
+      await clock.sleepUntil((await clock.now()) + 20e6); // a few more attempts
+      expect((await b.status()).status).to.equal('CONNECTING');
+      expect(b.events.slice(s.since).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
+      const refused = Number((await r.root.status()).details.rx_sec_errors ?? '0');
+      record('root.rx_sec_errors', refused);
+      expect(refused, 'frames the border router refused').to.be.greaterThan(0);
+    },
+  );
+});
