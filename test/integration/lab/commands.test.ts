@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boards } from '../../../harness/cli/commands/boards.ts';
@@ -11,7 +11,8 @@ import type { Io } from '../../../harness/cli/commands/shared.ts';
 import { lockKey } from '../../../harness/lab/open.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
 import { loadLabRig } from '../../../harness/lab/rig-file.ts';
-import { lockHolder } from './support.ts';
+import { discover, matchBoards } from '../../../harness/lab/discovery.ts';
+import { DAPLINK_SERIAL, fakeUsbTree, lockHolder } from './support.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const FAKES = join(ROOT, 'fixtures/fake-tools');
@@ -118,6 +119,30 @@ boards:
     const io2 = capture();
     expect(await flashCommand({ rig, image, board: 'usb1', env, ...discovery() }, io2)).to.equal(3);
     expect(io2.text()).to.match(/usb1: missing \(USB serial 0240000034544e45001e0010 is not attached\)/);
+  });
+
+  it('flash: one board named by its USB serial in one rig and by its by-id link or tty in another takes one lock', async () => {
+    const image = join(dir, 'fw.bin');
+    writeFileSync(image, 'image');
+    const tree = fakeUsbTree(join(dir, 'usb'));
+    const fake = { sysRoot: tree.sys, devRoot: tree.dev, list: null };
+    const byId = `/dev/serial/by-id/${readdirSync(join(tree.dev, 'serial/by-id'))[0]!}`;
+    const rigNaming = (file: string, port: string) => {
+      writeFileSync(
+        join(dir, file),
+        `name: ${file}\nkind: lab\nnetworks: { nd: nd.json }\nlockDir: ${join(dir, 'locks')}\nboards:\n  - id: k64f\n    stack: nd\n    roles: [router]\n    firmware: meshbench-agent\n    port: ${port}\n    flasher: { kind: pyocd, target: k64f, probe: "${DAPLINK_SERIAL}" }\n`,
+      );
+      return join(dir, file);
+    };
+    writeFileSync(join(dir, 'nd.json'), JSON.stringify({ target_overrides: { '*': {} } }));
+    const desk = loadLabRig(rigNaming('desk.yaml', `{ kind: usb-serial, serial: "${DAPLINK_SERIAL}" }`));
+    const [m] = matchBoards(desk.rig.boards, (await discover(fake)).devices).boards;
+    children.push(await lockHolder('k64f', lockKey(m!.board, { rigDir: dir }, m), { dir: join(dir, 'locks'), runId: 'desk-run' }));
+    for (const [file, port] of [['ci-by-id.yaml', `{ kind: by-id, path: "${byId}" }`], ['ci-tty.yaml', '{ kind: tty, path: /dev/ttyACM0 }']] as const) {
+      const io = capture();
+      expect(await flashCommand({ rig: rigNaming(file, port), image, env, ...fake }, io), io.text()).to.equal(3);
+      expect(io.text(), file).to.match(/^meshbench flash: board 'k64f' is locked by run desk-run \(pid \d+ on /);
+    }
   });
 
   it('check-agent: exit 1 on a broken agent', async () => {
