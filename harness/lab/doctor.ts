@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { RigFileError } from '../rig/load.ts';
 import type { LabBoard } from '../rig/lab.ts';
 import { discover, matchBoards, openPath, type DiscoveryOptions } from './discovery.ts';
+import { defaultLockDir, ensureLockDir, SYSTEM_LOCK_DIR } from './lock.ts';
 import { describeMatch, openBoard } from './open.ts';
 import { versionMatches } from './probe.ts';
 import { loadLabRig } from './rig-file.ts';
@@ -53,6 +54,7 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
   for (const [kind, file] of Object.entries(loaded.rig.networks)) {
     if (file && !existsSync(resolve(loaded.dir, file))) r.problems.push(`networks.${kind}: ${resolve(loaded.dir, file)} does not exist; fix the path in the rig file`);
   }
+  checkLockDir(r, loaded.rig.lockDir);
   const env = opts.env ?? process.env;
   const seen = new Set<string>();
   for (const b of loaded.rig.boards) {
@@ -107,4 +109,16 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
     }
   }
   return r;
+}
+
+/** Where this rig's locks live, and whether every user of the runner (a CI service user, a person at a desk) can lock there. */
+function checkLockDir(r: DoctorReport, rigLockDir: string | undefined, system = SYSTEM_LOCK_DIR): void {
+  const dir = rigLockDir ?? defaultLockDir(system);
+  if (!ensureLockDir(dir)) {
+    r.problems.push(`locks: ${dir} (lockDir) cannot be created or written; create it (sudo install -d -m 1777 ${dir}) or fix lockDir in the rig file`);
+    return;
+  }
+  if (!rigLockDir && dir !== system) r.warnings.push(`locks: ${system} cannot be created, so locks live in ${dir}, where runs of other users may not see them; create it (sudo install -d -m 1777 ${system})`);
+  else if ((statSync(dir).mode & 0o002) === 0) r.warnings.push(`locks: ${dir} is not writable by other users, so their runs cannot lock boards there (chmod 1777 ${dir})`);
+  r.ok.push(`locks: ${dir}`);
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boards } from '../../../harness/cli/commands/boards.ts';
@@ -85,6 +85,17 @@ boards:
     expect(text).to.match(/PROBLEM  usb1: missing .*; run `meshbench boards`/);
     expect(text).to.match(/ok       n1: answers \(openthread-cli OPENTHREAD\/fake-1\.4\.0/);
     expect(text).to.match(/4 problem\(s\) to fix/);
+  });
+
+  it('doctor: says where locks live, and a lock directory that cannot be made is a problem', async () => {
+    const good = capture();
+    await doctorCommand(rig, { ...discovery(), noProbe: true }, good);
+    expect(good.text()).to.match(new RegExp(`ok {7}locks: ${join(dir, 'locks')}$`, 'm'));
+    writeFileSync(join(dir, 'file'), '');
+    writeFileSync(rig, readFileSync(rig, 'utf8').replace(`lockDir: ${join(dir, 'locks')}`, `lockDir: ${join(dir, 'file', 'locks')}`));
+    const bad = capture();
+    expect(await doctorCommand(rig, { ...discovery(), noProbe: true }, bad)).to.equal(3);
+    expect(bad.text()).to.match(/PROBLEM  locks: \S+\/file\/locks \(lockDir\) cannot be created or written; create it \(sudo install -d -m 1777 \S+\) or fix lockDir in the rig file/);
   });
 
   it('doctor: a bad rig file is a problem naming the field', async () => {
