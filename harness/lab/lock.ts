@@ -104,7 +104,14 @@ interface Taken {
 
 /** One attempt: the lock on the file at `path`, or undefined when another descriptor holds it. */
 function tryTake(path: string): Taken | 'retry' | undefined {
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot open the lock file ${path} for writing (${code}): another user made it without write access for others; remove it, or chmod 666 it`);
+    throw e;
+  }
   try {
     // Another user's run must be able to open it for writing to lock it; only its creator may chmod.
     fchmodSync(fd, 0o666);
@@ -218,7 +225,7 @@ export async function lockBoards(boards: Array<{ id: string; key: string }>, opt
     for (const b of sorted) {
       // Two rig entries for one physical board: the second would wait for the first, which is ourselves.
       const twin = sorted.find((o) => o !== b && o.key === b.key);
-      if (twin) throw Object.assign(new Error(`boards '${twin.id}' and '${b.id}' are the same physical board (${b.key}); a rig names each board once`), { code: 'ERR_BOARD_LOCKED' });
+      if (twin) throw Object.assign(new Error(`boards '${b.id}' and '${twin.id}' are the same physical board (${b.key}); a rig names each board once`), { code: 'ERR_BOARD_LOCKED' });
       held.push(await BoardLock.acquire(b.id, b.key, opts));
     }
   } catch (e) {

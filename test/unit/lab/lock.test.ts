@@ -104,6 +104,17 @@ describe('board locks', function () {
     expect(readdirSync(dir)).to.deep.equal([lockName('key-b')]);
   });
 
+  it('refuses a rig that names one physical board twice, taking nothing', async () => {
+    await lockBoards([{ id: 'a', key: 'usb-serial:0240' }, { id: 'b', key: 'usb-serial:0240' }], { dir, runId: 'mine' }).then(
+      () => expect.fail('taken'),
+      (e: Error & { code?: string }) => {
+        expect(e.message).to.equal("boards 'a' and 'b' are the same physical board (usb-serial:0240); a rig names each board once");
+        expect(e.code).to.equal('ERR_BOARD_LOCKED');
+      },
+    );
+    expect(readdirSync(dir)).to.deep.equal([]);
+  });
+
   it('releases a lock when its holder exits normally', async () => {
     const child = await hold('r1', 'k', 'child', 100);
     await exited(child);
