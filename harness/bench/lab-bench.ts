@@ -11,7 +11,7 @@ import { LabControls, type LabBoardHandle } from '../lab/controls.ts';
 import { discover, discoveryFromEnv, matchBoards, type BoardMatch, type DiscoveryOptions } from '../lab/discovery.ts';
 import { BoardUnhealthyError, LabBoardDriver } from '../lab/lab-driver.ts';
 import { defaultLockDir, lockBoards, type BoardLock } from '../lab/lock.ts';
-import { describeMatch, lockKey, openBoard, type OpenContext } from '../lab/open.ts';
+import { describeMatch, lockKey, openBoard, releasePortOffset, type OpenContext } from '../lab/open.ts';
 import { versionMatches } from '../lab/probe.ts';
 import { redactOtSecrets, TappedTransport } from '../lab/serial-tap.ts';
 import type { LoadedRig } from '../rig/load.ts';
@@ -100,6 +100,8 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
     await Promise.allSettled([...handles.entries()].filter(([id]) => !drivers.has(id)).map(([, h]) => h.link.transport.close()));
     for (const l of locks) l.release();
     locks.length = 0;
+    // Its boards' processes have ended: another run may take the `{portOffset}`.
+    releasePortOffset(opts.runDir);
   };
   const bench: Bench = {
     rigName: rig.name,
@@ -131,7 +133,7 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
     try {
       locks.push(
         ...(await lockBoards(
-          rig.boards.map((b) => ({ id: b.id, key: lockKey(b, ctx) })),
+          rig.boards.map((b) => ({ id: b.id, key: lockKey(b, ctx, matches.find((m) => m.board === b)) })),
           { dir: opts.lockDir ?? rig.lockDir ?? defaultLockDir(), runId, waitS: opts.waitLockS ?? 0 },
         )),
       );
