@@ -33,9 +33,10 @@ export function meshbench(args: string[], opts: { killAfter?: (out: string) => b
 export interface JUnitXml {
   testsuites: {
     $: Record<string, string>;
-    properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }>;
     testsuite: Array<{
       $: Record<string, string>;
+      /** The suite's own properties, then the run's (rig, seed, boards: the schema allows none on testsuites). */
+      properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }>;
       testcase: Array<{
         $: { name: string } & Record<string, string>;
         failure?: unknown[];
