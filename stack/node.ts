@@ -24,7 +24,10 @@ export class StackNode {
   mesh: MeshInterface | undefined;
 
   constructor(readonly env: NodeEnv) {
-    this.mac = new Mac({ radio: env.radio, timers: env.timers, rng: env.rng, extAddress: env.eui64 });
+    // A channel access failure is tried again: Nanostack's adaptation layer hands the frame
+    // back to the MAC on MLME_BUSY_CHAN (lowpan_adaptation_interface.c), OpenThread's SubMac
+    // retries it; here bounded by macMaxFrameRetries, so a jammed channel still fails a send.
+    this.mac = new Mac({ radio: env.radio, timers: env.timers, rng: env.rng, extAddress: env.eui64, retryOnChannelAccessFailure: true });
   }
 
   /** MeshInterface::initialize(). Returns an nsapi_error_t. */

@@ -86,9 +86,9 @@ export class Mac {
    * Whether a channel access failure uses up one of macMaxFrameRetries and starts a
    * fresh CSMA-CA, as OpenThread's SubMac does (sub_mac.cpp HandleTransmitDone: any
    * error but success is retried while retries remain), instead of ending the request
-   * as IEEE 802.15.4-2006 §7.5.1.4 step (4) says. A relay that loses the channel to a
-   * sender whose backoff exponent restarts at macMinBE for every frame otherwise drops
-   * the fragments it forwards.
+   * as IEEE 802.15.4-2006 §7.5.1.4 step (4) says (Nanostack gets the same by handing the
+   * frame back on MLME_BUSY_CHAN). A relay that loses the channel to a sender whose backoff
+   * exponent restarts at macMinBE for every frame otherwise drops the fragments it forwards.
    */
   retryOnChannelAccessFailure: boolean;
 

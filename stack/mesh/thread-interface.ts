@@ -139,8 +139,6 @@ export class ThreadTasklet implements MeshTasklet {
 
   connect(): number {
     this.engine?.stop();
-    // Thread's MAC retries a frame after a channel access failure (OpenThread's SubMac).
-    this.mac.retryOnChannelAccessFailure = true;
     this.mac.setChannel(this.config.channel);
     this.mac.setPanId(this.config.panId);
     this.build();
