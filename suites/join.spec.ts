@@ -3,7 +3,7 @@
 // addresses and result codes Mbed OS documents (reference mbed-mesh-api.md
 // §1–§3; Mbed docs "6LoWPAN Mesh Interfaces", "Thread").
 import { expect } from 'chai';
-import { bench, record, testCase } from '../harness/suite-api/index.ts';
+import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
 import type { StackKind } from '../harness/suite-api/index.ts';
 import { Nsapi, benchSeconds, bringUp, needMultiHop, expectConnectSequence, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
 
@@ -237,6 +237,15 @@ describe('join (6LoWPAN-ND): PSK link security', function () {
   const KEY = '{0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf}';
   const OTHER = '{0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0x09, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x00}';
 
+  /** The border router up with security mode PSK and KEY; `b`, the board under test, started with `key`. */
+  async function securedPair(key: string): Promise<{ root: Board; b: Board; s: Awaited<ReturnType<typeof start>> }> {
+    const r = roster('nd');
+    const b = r.others[0]!;
+    await freshBoards([r.root, b]);
+    await waitUp(r.root, await start(r.root, 'nd', psk(KEY)));
+    return { root: r.root, b, s: await start(b, 'nd', psk(key)) };
+  }
+
   testCase(
     {
       id: 'JOIN-ND-011',
@@ -245,14 +254,11 @@ describe('join (6LoWPAN-ND): PSK link security', function () {
       needs: { stack: 'nd', boards: 2 },
     },
     async function () {
-      const r = roster('nd');
-      const b = r.others[0]!;
-      await freshBoards([r.root, b]);
-      await waitUp(r.root, await start(r.root, 'nd', psk(KEY)));
-      const up = await waitUp(b, await start(b, 'nd', psk(KEY)));
+      const { root, b, s } = await securedPair(KEY);
+      const up = await waitUp(b, s);
       record('join.bench_s', benchSeconds(up.connectT, up.upT).toFixed(3));
-      expect(await probeHops(b, r.root), 'a datagram to the border router').to.equal(1);
-      for (const x of [r.root, b]) {
+      expect(await probeHops(b, root), 'a datagram to the border router').to.equal(1);
+      for (const x of [root, b]) {
         const d = (await x.status()).details;
         expect(d.rx_sec_errors, `${x.id}: frames failing their MIC`).to.equal('0');
         record(`${x.id}.rx_sec_errors`, d.rx_sec_errors ?? '?');
@@ -268,11 +274,7 @@ describe('join (6LoWPAN-ND): PSK link security', function () {
       needs: { stack: 'nd', boards: 2 },
     },
     async function () {
-      const r = roster('nd');
-      const b = r.others[0]!;
-      await freshBoards([r.root, b]);
-      await waitUp(r.root, await start(r.root, 'nd', psk(KEY)));
-      const s = await start(b, 'nd', psk(OTHER));
+      const { root, b, s } = await securedPair(OTHER);
       // Beacons are not secured, so it finds the PAN; its secured RS then go unanswered (3 × 10 s, RFC 6775 §5.3).
       const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.joinWithinS, since: s.since });
       record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
@@ -280,7 +282,7 @@ describe('join (6LoWPAN-ND): PSK link security', function () {
       await clock.sleepUntil((await clock.now()) + 20e6); // a few more attempts
       expect((await b.status()).status).to.equal('CONNECTING');
       expect(b.events.slice(s.since).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
-      const refused = Number((await r.root.status()).details.rx_sec_errors ?? '0');
+      const refused = Number((await root.status()).details.rx_sec_errors ?? '0');
       record('root.rx_sec_errors', refused);
       expect(refused, 'frames the border router refused').to.be.greaterThan(0);
     },
