@@ -5,12 +5,23 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../harness/cli/main.ts');
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 3;
-  },
-);
+
+/**
+ * A finished command exits. Its reports and logs are written by then; if
+ * something of the run is still scheduled after a grace period for streams to
+ * drain, the process ends anyway and says what was left (a CI job must never
+ * hang on a run that is over).
+ */
+function finish(code) {
+  process.exitCode = code;
+  setTimeout(() => {
+    const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+    console.error(`meshbench: exiting with ${left.length} resource(s) still active after the run: ${left.join(', ') || 'none'}`);
+    process.exit(code);
+  }, 2000).unref();
+}
+
+main(process.argv.slice(2)).then(finish, (err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  finish(3);
+});
