@@ -231,6 +231,52 @@ describe('join (Thread): wrong network key', function () {
   );
 });
 
+describe('join (6LoWPAN-ND): no network to join', function () {
+  testCase(
+    {
+      id: 'JOIN-ND-013',
+      title: 'a PAN ID filter that matches no PAN in reach: MESH_BOOTSTRAP_FAILED while it retries',
+      checks: '6lowpan-nd-panid-filter: PANs that do not match are skipped in PAN selection (mbed-mesh-api.md §4); no PAN → MESH_BOOTSTRAP_FAILED, status CONNECTING (§3)',
+      needs: { stack: 'nd', boards: 2 },
+    },
+    async function () {
+      const r = roster('nd');
+      const b = r.others[0]!;
+      await freshBoards([r.root, b]);
+      await waitUp(r.root, await start(r.root, 'nd'));
+      const s = await start(b, 'nd', { '6lowpan-nd-panid-filter': '0x0bad' });
+      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.bootstrapFailedWithinS, since: s.since });
+      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      const st = await b.status();
+      record('last_failure', st.details.last_failure ?? '?');
+      expect(st.status).to.equal('CONNECTING');
+      expect(b.events.slice(s.since).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
+    },
+  );
+
+  testCase(
+    {
+      id: 'JOIN-ND-014',
+      title: 'with no border router on the air a router reports MESH_BOOTSTRAP_FAILED, and joins once one comes up, without disconnect',
+      checks: 'no beacons → MESH_BOOTSTRAP_FAILED and a retry every 5 s (mbed-mesh-api.md §3); the retry finds the network once its border router is up',
+      needs: { stack: 'nd', boards: 2 },
+    },
+    async function () {
+      const r = roster('nd');
+      const b = r.others[0]!;
+      await freshBoards([r.root, b]);
+      const s = await start(b, 'nd');
+      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.bootstrapFailedWithinS, since: s.since });
+      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      record('last_failure', (await b.status()).details.last_failure ?? '?');
+      await waitUp(r.root, await start(r.root, 'nd'));
+      const up = await b.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: b.mark() });
+      record('up_after_root.bench_s', benchSeconds(failed.t, up.t).toFixed(3));
+      expect(b.events.slice(s.since).some((e) => e.event === 'MESH_DISCONNECTED'), 'no MESH_DISCONNECTED on the way').to.equal(false);
+    },
+  );
+});
+
 describe('join (6LoWPAN-ND): PSK link security', function () {
   // mbed-mesh-api.md §4: security mode PSK, a 16-byte key, key id, level 5 by default.
   const psk = (key: string): Record<string, string> => ({ '6lowpan-nd-security-mode': 'PSK', '6lowpan-nd-psk-key': key, '6lowpan-nd-psk-key-id': '1' });
