@@ -991,6 +991,10 @@ export class ThreadMle {
       const res = parseAddressTlvs(msg.payload);
       if (!res.ok || res.value.status !== ADDRESS_SOLICIT_STATUS.success || res.value.rloc16 === undefined || !res.value.routerMask) {
         this.pendingChildRequests = [];
+        // Refused (no router ID free, say): a REED still short of routers tries again after
+        // another jitter, as OpenThread's re-arms its router selection jitter; else it would stay
+        // a child for good, and a neighbour only children can hear never learns of the partition.
+        this.scheduleRouterUpgrade();
         return;
       }
       this.becomeRouter(res.value.rloc16, res.value.routerMask.idSequence, res.value.routerMask.routerIds);
@@ -1335,6 +1339,9 @@ export class ThreadMle {
       if (this.roleValue === 'router' && this.rloc !== undefined && !this.routerIds.has(routerIdOf(this.rloc))) return this.detach();
       // The leader's periodic bump alone changes nothing to advertise about.
       if (changed) this.resetTrickle();
+      // A REED that found the partition full looks again once routers have gone (OpenThread
+      // re-arms the router selection jitter from the advertisements it hears).
+      if (changed && this.isReed() && !this.upgradeTimer && !this.solicit && this.routerIds.size < C.ROUTER_UPGRADE_THRESHOLD) this.scheduleRouterUpgrade();
     }
     if (this.roleValue === 'child') {
       if (n?.kind === 'parent') {

@@ -50,6 +50,32 @@ describe('Thread roles (issue item 4)', () => {
     expect(mle(c).counters.parentChanges).to.equal(1);
   });
 
+  it('a 4 × 4 grid started at once (each node hearing its four neighbours) ends as one partition of routers', function () {
+    // Seed 2 leaves a corner leader whose only neighbours are REEDs: they must still upgrade
+    // once the partition is short of routers again, or the corner never hears an Advertisement.
+    this.timeout(60_000);
+    const side = 4;
+    const at = (r: number, c: number): string => `g${r * side + c}`;
+    const ids: string[] = [];
+    const lossDb: Record<string, Record<string, number>> = {};
+    for (let r = 0; r < side; r++)
+      for (let c = 0; c < side; c++) {
+        ids.push(at(r, c));
+        if (c + 1 < side) (lossDb[at(r, c)] ??= {})[at(r, c + 1)] = 85;
+        if (r + 1 < side) (lossDb[at(r, c)] ??= {})[at(r + 1, c)] = 85;
+      }
+    for (const seed of [1, 2, 3]) {
+      const tb = threadBench({ seed, ids, topology: { kind: 'matrix', lossDb, defaultLossDb: 250 } });
+      for (const id of ids) tb.node(id).app.iface.connect();
+      tb.runFor(300 * S);
+      expect(allInOnePartition(tb), `seed ${seed}: one partition`).to.equal(true);
+      const roles = ids.map((id) => mle(tb.node(id).app).role);
+      // 16 routers at most below ROUTER_UPGRADE_THRESHOLD: the leader and 15 routers.
+      expect(roles.filter((r) => r === 'leader'), `seed ${seed}: ${roles.join(' ')}`).to.have.length(1);
+      expect(roles.filter((r) => r === 'router'), `seed ${seed}: ${roles.join(' ')}`).to.have.length(15);
+    }
+  });
+
   it('§1 merging: two partitions that come into range merge into the one the comparison prefers', function () {
     this.timeout(30_000);
     const ids = ['a1', 'a2', 'b1', 'b2'];
