@@ -214,6 +214,8 @@ export class ThreadMle {
   private epoch = 0;
   private timers: Timer[] = [];
   private upgradeTimer: Timer | undefined;
+  /** Leader: which node (extended address, hex) each router ID went to. */
+  private readonly routerIdOwners = new Map<string, number>();
   private keepAlive: { attempts: number; challenge: Uint8Array; timer?: Timer } | undefined;
   /** Challenges we sent in Parent Responses, by requester. */
   private readonly parentResponses = new Map<string, { challenge: Uint8Array; at: Micros }>();
@@ -959,7 +961,7 @@ export class ThreadMle {
       if (this.roleValue !== 'leader') return;
       const req = parseAddressTlvs(msg.payload);
       if (!req.ok || !req.value.extMacAddress) return;
-      const id = this.allocateRouterId(req.value.rloc16);
+      const id = this.allocateRouterId(req.value.rloc16, req.value.extMacAddress);
       const answer =
         id === undefined
           ? emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.noAddressAvailable, unknown: [] })
@@ -1059,7 +1061,11 @@ export class ThreadMle {
   }
 
   /** Leader: the requested ID if free, else the lowest free one. */
-  private allocateRouterId(requested: number | undefined): number | undefined {
+  private allocateRouterId(requested: number | undefined, ext: Uint8Array): number | undefined {
+    // A node asking again (its ACK was late or lost) keeps the ID it holds, as OpenThread's
+    // leader finds it by extended address; else one node would hold two router IDs.
+    const held = this.routerIdOwners.get(toHex(ext));
+    if (held !== undefined && this.routerIds.has(held)) return held;
     if (this.routerIds.size > C.MAX_ROUTER_ID) return undefined;
     let id = requested !== undefined && isRouterRloc16(requested) ? routerIdOf(requested) : undefined;
     if (id === undefined || this.routerIds.has(id)) {
@@ -1071,6 +1077,8 @@ export class ThreadMle {
     }
     if (id === undefined) return undefined;
     this.routerIds.add(id);
+    for (const [owner, owned] of this.routerIdOwners) if (owned === id) this.routerIdOwners.delete(owner);
+    this.routerIdOwners.set(toHex(ext), id);
     this.lastReachable.set(id, this.env.timers.now());
     this.idSequence = (this.idSequence + 1) & 0xff;
     this.idSequenceUpdatedAt = this.env.timers.now();
