@@ -22,9 +22,7 @@ describe('6LoWPAN-ND duplicate address (ARO status 1)', function () {
       {},
       [
         ['br', 'sq'],
-        ['sq', 'br'],
         ['br', 'r1'],
-        ['r1', 'br'],
       ],
     );
     b.nd('br').connect();
