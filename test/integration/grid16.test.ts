@@ -3,8 +3,8 @@
 // make of a 16-node grid, made by the suites over serial. The far corner is six
 // hops from the border router / leader. Thread's all-at-once join is left to the
 // in-process grid test (roles.test.ts): over the agent its final probe is now and
-// then lost to an address cache still naming a REED's child RLOC16 after the REED
-// became a router (Address Error Notification, a/ae, is not implemented).
+// then lost, as an Address Notification sent before the answering router has a route
+// to the querier is not retransmitted.
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
