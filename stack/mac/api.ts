@@ -18,6 +18,12 @@ export interface MacDataRequest {
   ackRequest: boolean;
   /** Secures the frame (§7.6.3.2): the MAC builds the header, the caller transforms the payload. */
   security?: MacSecurityRequest;
+  /**
+   * The receiver is a relay that will send this frame on (it is not the frame's final
+   * destination): after it is acknowledged the MAC holds its next frame back by the
+   * transmit policy's collision-avoidance delay.
+   */
+  peerForwards?: boolean;
 }
 
 /**

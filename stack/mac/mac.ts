@@ -35,6 +35,28 @@ export interface MacOptions {
   retryOnChannelAccessFailure?: boolean;
 }
 
+/**
+ * How hard the MAC tries beyond the 2006 CSMA-CA: what a stack's own MAC adds (OpenThread's
+ * SubMac and MeshForwarder), set by the stack that runs on it.
+ */
+export interface TxPolicy {
+  /** macMaxFrameRetries. */
+  maxFrameRetries: number;
+  /**
+   * A random delay of random(2^BE) unit backoff periods before each retransmission after
+   * a missing ACK, BE growing from `minBE` to `maxBE` (OpenThread's
+   * OPENTHREAD_CONFIG_MAC_ADD_DELAY_ON_NO_ACK_ERROR_BEFORE_RETRY, sub_mac.cpp); a
+   * retransmission then rarely meets the same hidden sender again. Undefined: none.
+   */
+  noAckRetxDelay?: { minBE: number; maxBE: number };
+  /**
+   * After a frame to a relay is acknowledged, the next frame waits this long, so the
+   * relay forwards it before we talk over its next hop (OpenThread's collision-avoidance
+   * delay, mesh_forwarder.cpp mDelayNextTx). 0: none.
+   */
+  collisionAvoidanceDelayUs: number;
+}
+
 /** One frame seen by this MAC, for logs and captures. */
 export interface MacFrameEvent {
   direction: 'tx' | 'rx';
@@ -51,7 +73,7 @@ export interface MacFrameEvent {
   attempt?: number;
 }
 
-type FrameJob = { kind: 'frame'; psdu: Uint8Array; seq: number; ackRequest: boolean; beacon: boolean; done: (status: MacTxStatus) => void };
+type FrameJob = { kind: 'frame'; psdu: Uint8Array; seq: number; ackRequest: boolean; beacon: boolean; peerForwards: boolean; done: (status: MacTxStatus) => void };
 type ScanJob = { kind: 'scan'; channels: number[]; exponent: number; done: (pans: PanDescriptor[]) => void };
 type Job = FrameJob | ScanJob;
 
@@ -65,6 +87,8 @@ interface Transmission {
   be: number;
   /** Retransmissions so far. */
   retries: number;
+  /** BE of the delay before the next retransmission after a missing ACK (TxPolicy.noAckRetxDelay). */
+  retxBE: number;
   timer: Timer | undefined;
   awaitingAck: boolean;
   done: (status: MacTxStatus) => void;
@@ -106,6 +130,10 @@ export class Mac {
   private tx: Transmission | undefined;
   /** No frame of ours may start before this (the IFS after our last frame, §7.5.1.3). */
   private ifsUntil: Micros = 0;
+  /** No frame of ours may start before this either (the collision-avoidance delay after a frame to a relay). */
+  private holdUntil: Micros = 0;
+  private noAckRetxDelay: TxPolicy['noAckRetxDelay'];
+  private collisionAvoidanceDelayUs = 0;
   /** An ACK of ours is on air; CSMA waits for it. */
   private sendingAck = false;
   private ccaAfterAck: (() => void) | undefined;
@@ -214,6 +242,12 @@ export class Mac {
   get counters(): MacCounters {
     return { ...this.stats };
   }
+  /** The stack's transmit policy (retries, retransmission delay, collision avoidance); the 2006 defaults until set. */
+  setTxPolicy(policy: TxPolicy): void {
+    this.pib.macMaxFrameRetries = policy.maxFrameRetries;
+    this.noAckRetxDelay = policy.noAckRetxDelay ? { ...policy.noAckRetxDelay } : undefined;
+    this.collisionAvoidanceDelayUs = policy.collisionAvoidanceDelayUs;
+  }
   /** Requests not finished yet, the one in flight included. */
   get pending(): number {
     return this.queue.length + (this.current ? 1 : 0);
@@ -266,7 +300,7 @@ export class Mac {
     }
     if (frameLength(frame) > MAX_PSDU_LENGTH) return this.later(done, 'frame_too_long');
     this.dsn = (this.dsn + 1) & 0xff;
-    this.enqueue({ kind: 'frame', psdu: emitFrame(frame), seq, ackRequest, beacon: false, done });
+    this.enqueue({ kind: 'frame', psdu: emitFrame(frame), seq, ackRequest, beacon: false, peerForwards: ackRequest && req.peerForwards === true, done });
   }
 
   // ---- MLME-SCAN (active) ----
@@ -302,6 +336,7 @@ export class Mac {
     else
       this.startTransmission(job.psdu, job.seq, job.ackRequest, (status) => {
         this.current = undefined;
+        if (status === 'success' && job.peerForwards && this.collisionAvoidanceDelayUs > 0) this.holdUntil = this.timers.now() + this.collisionAvoidanceDelayUs;
         job.done(status);
         this.pump();
       });
@@ -310,10 +345,10 @@ export class Mac {
   // ---- CSMA-CA, ACK wait and retries ----
 
   private startTransmission(psdu: Uint8Array, seq: number, ackRequest: boolean, done: (status: MacTxStatus) => void): void {
-    const t: Transmission = { psdu, seq, ackRequest, nb: 0, be: 0, retries: 0, timer: undefined, awaitingAck: false, done };
+    const t: Transmission = { psdu, seq, ackRequest, nb: 0, be: 0, retries: 0, retxBE: this.noAckRetxDelay?.minBE ?? 0, timer: undefined, awaitingAck: false, done };
     this.tx = t;
     // The IFS after our previous frame comes before the first backoff (§7.5.1.3).
-    const start = Math.max(this.timers.now(), this.ifsUntil);
+    const start = Math.max(this.timers.now(), this.ifsUntil, this.holdUntil);
     t.timer = this.timers.at(start, () => this.csmaStart(t));
   }
 
@@ -384,7 +419,14 @@ export class Mac {
           return this.finish(t, 'no_ack');
         }
         t.retries += 1;
-        this.csmaStart(t);
+        const delay = this.noAckRetxDelay;
+        if (!delay) return this.csmaStart(t);
+        const periods = this.rng.int(2 ** t.retxBE);
+        t.retxBE = Math.min(t.retxBE + 1, delay.maxBE);
+        t.timer = this.timers.at(this.timers.now() + periods * UNIT_BACKOFF_US, () => {
+          t.timer = undefined;
+          this.csmaStart(t);
+        });
       });
     });
   }
@@ -594,7 +636,7 @@ export class Mac {
     if (frameLength(beacon) > MAX_PSDU_LENGTH) return;
     this.bsn = (this.bsn + 1) & 0xff;
     this.stats.txBeacons++;
-    this.enqueue({ kind: 'frame', psdu: emitFrame(beacon), seq: beacon.seq, ackRequest: false, beacon: true, done: () => {} });
+    this.enqueue({ kind: 'frame', psdu: emitFrame(beacon), seq: beacon.seq, ackRequest: false, beacon: true, peerForwards: false, done: () => {} });
   }
 
   // ---- active scan ----

@@ -12,7 +12,7 @@
 // an IPv6-in-IPv6 tunnel to ff03::fc whose outer header carries the option and
 // counts the hops down. Routers forward each new message; copies seen before are
 // dropped.
-import type { Mac } from '../mac/mac.ts';
+import type { Mac, TxPolicy } from '../mac/mac.ts';
 import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
 import type { Rng, Timers } from '../runtime.ts';
 import { Reassembler } from '../lowpan/reassembly.ts';
@@ -127,6 +127,14 @@ export interface ThreadLinkCounters {
 export const NOISE_FLOOR_DBM = -100;
 /** Hops Left of a mesh header we originate; a receiver counts the hops from it. */
 const MESH_HOPS = 15;
+/**
+ * OpenThread's MAC defaults (src/core/config/mac.h): 15 retries of a direct frame
+ * (OPENTHREAD_CONFIG_MAC_DEFAULT_MAX_FRAME_RETRIES_DIRECT), a random delay before a
+ * retransmission after a missing ACK with BE 0..5 (..._RETX_DELAY_MIN/MAX_BACKOFF_EXPONENT),
+ * and 8 ms of collision avoidance after a frame a relay will forward
+ * (..._COLLISION_AVOIDANCE_DELAY_INTERVAL).
+ */
+const OPENTHREAD_TX_POLICY: TxPolicy = { maxFrameRetries: 15, noAckRetxDelay: { minBE: 0, maxBE: 5 }, collisionAvoidanceDelayUs: 8_000 };
 /** Hop limit of an MPL tunnel's outer header (OpenThread ip6.cpp: kDefaultHopLimit = 64). */
 export const MPL_TUNNEL_HOP_LIMIT = DEFAULT_HOP_LIMIT;
 /** Groups every Thread interface listens to (RFC 4291 §2.7.1; ff03::fc, RFC 7731 §4.1). */
@@ -178,6 +186,7 @@ export class ThreadLink implements ThreadNetwork {
       onDatagram: (d) => this.receiveDatagram(d, this.lastInfo, this.lastMesh),
     });
     this.retransmitter = new MplRetransmitter(timers, rng);
+    mac.setTxPolicy(OPENTHREAD_TX_POLICY);
     mac.onDataIndication((ind) => this.receiveFrame(ind));
   }
 
@@ -322,6 +331,7 @@ export class ThreadLink implements ThreadNetwork {
       r.mac,
       secure,
       done,
+      r.mesh !== undefined,
     );
   }
 
@@ -343,7 +353,8 @@ export class ThreadLink implements ThreadNetwork {
     return MAX_PSDU_LENGTH - FCS_LENGTH - mhr - (secure ? 6 + 4 : 0);
   }
 
-  private sendFrames(payloads: Uint8Array[], dst: LinkAddress, secure: boolean, done?: (ok: boolean) => void): void {
+  /** `relayed`: the MAC destination forwards these frames on (a mesh header names another final destination). */
+  private sendFrames(payloads: Uint8Array[], dst: LinkAddress, secure: boolean, done?: (ok: boolean) => void, relayed = false): void {
     const [first, ...rest] = payloads;
     if (!first) {
       done?.(true);
@@ -364,6 +375,7 @@ export class ThreadLink implements ThreadNetwork {
         srcMode: this.macSource(dst, secure).mode,
         payload: first,
         ackRequest: true,
+        peerForwards: relayed,
         ...(secure
           ? { security: { header, secure: (h: Uint8Array, p: Uint8Array) => secureMacPayload(h, p, { key: macKey, extAddress, frameCounter: fc, securityLevel: THREAD_MAC_SECURITY_LEVEL }) } }
           : {}),
@@ -371,7 +383,7 @@ export class ThreadLink implements ThreadNetwork {
       (status) => {
         const broadcast = dst.mode === 'short' && dst.short === BROADCAST_SHORT;
         if (status !== 'success' && !broadcast) return done?.(false);
-        this.sendFrames(rest, dst, secure, done);
+        this.sendFrames(rest, dst, secure, done, relayed);
       },
     );
   }
@@ -462,7 +474,7 @@ export class ThreadLink implements ThreadNetwork {
     this.counters.forwarded++;
     const inner = payload.subarray(meshHeaderLength(mesh));
     const header = emitMeshHeader({ ...mesh, hopsLeft: mesh.hopsLeft - 1 });
-    this.sendFrames([concat(header, inner)], { mode: 'short', short: hop }, true);
+    this.sendFrames([concat(header, inner)], { mode: 'short', short: hop }, true, undefined, hop !== mesh.final.short);
   }
 
   private receiveDatagram(datagram: Uint8Array, info: LinkInfo | undefined, mesh: MeshHeader | undefined): void {
