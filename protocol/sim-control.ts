@@ -25,6 +25,8 @@ export interface SimBoardSpec {
   /** EUI-64 as 16 hex digits; derived from the id and seed when absent. */
   eui64?: string;
   txPowerDbm: number;
+  /** Runs this OpenThread virtual-time CLI (absolute path) instead of our stack (sim/openthread/). */
+  openthread?: { program: string };
 }
 
 export interface SimSpec {

@@ -10,8 +10,24 @@ import { Capture } from './capture/capture.ts';
 import { ControlServer } from './control-server.ts';
 import { Medium } from './medium/medium.ts';
 import { Scheduler } from './medium/scheduler.ts';
+import { VtDispatcher } from './openthread/dispatcher.ts';
+import { OtVirtualTimeBoard } from './openthread/ot-board.ts';
 import { Pacer } from './pacer.ts';
 import { VirtualBoard } from './virtual-board.ts';
+
+/** What the rig controls act on, whatever runs on the board. */
+interface SimBoard {
+  powerOn(): void;
+  powerOff(): void;
+  reset(): void;
+}
+
+/** Where a run starts looking for a free port block: spread by run directory, so parallel runs rarely probe the same blocks. */
+function portSearchStart(runDir: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < runDir.length; i++) h = Math.imul(h ^ runDir.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
 
 /** A stable, locally administered EUI-64 per board id and seed (IEEE: U/L bit set). */
 export function deriveEui64(boardId: string, seed: number): Uint8Array {
@@ -47,10 +63,31 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     fn();
   };
 
-  const boards = new Map<string, VirtualBoard>();
+  const note = (text: string) => process.stderr.write(`${text}\n`);
+  const otSpecs = spec.boards.filter((b) => b.openthread);
+  const dispatcher = otSpecs.length ? await VtDispatcher.open(otSpecs.length, portSearchStart(spec.runDir), note) : undefined;
+  const boards = new Map<string, SimBoard>();
+  const otBoards: OtVirtualTimeBoard[] = [];
   for (const b of spec.boards) {
-    const eui64 = b.eui64 ? hex(b.eui64) : deriveEui64(b.id, spec.seed);
     const radio = medium.attach(b.id, { txPowerDbm: b.txPowerDbm });
+    if (b.openthread && dispatcher) {
+      const ot = new OtVirtualTimeBoard({
+        spec: b,
+        program: b.openthread.program,
+        nodeId: otBoards.length + 1,
+        runDir: spec.runDir,
+        radio,
+        scheduler,
+        rng: rng.fork(),
+        dispatcher,
+        inBenchTime,
+        note,
+      });
+      otBoards.push(ot);
+      boards.set(b.id, ot);
+      continue;
+    }
+    const eui64 = b.eui64 ? hex(b.eui64) : deriveEui64(b.id, spec.seed);
     boards.set(b.id, new VirtualBoard(b, eui64, spec.runDir, radio, scheduler, rng.fork(), inBenchTime));
   }
   // Forked after the boards', so adding it left every board's random stream as it was.
@@ -63,6 +100,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     random: () => inputRng.next(),
     onLag: (r) => lagListeners.forEach((l) => l(r.lagUs, r.benchUs)),
   });
+  scheduler.onRelease(() => pacer.kick());
   const board = (id: string) => {
     const vb = boards.get(id);
     if (!vb) throw new Error(`no board '${id}'`);
@@ -134,6 +172,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
       capture.stop();
       control.close();
       for (const vb of boards.values()) vb.powerOff();
+      dispatcher?.close();
     },
   };
 }

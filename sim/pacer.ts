@@ -113,6 +113,12 @@ export class Pacer {
     for (const w of this.stopWaiters.splice(0)) w();
   }
 
+  /** Runs a slice soon: the clock was held and is free again (Scheduler.hold). */
+  kick(): void {
+    if (this.state !== 'running') return;
+    this.schedule(0);
+  }
+
   /** Resolves once stop() has been called. */
   stopped(): Promise<void> {
     if (this.state === 'stopped') return Promise.resolve();

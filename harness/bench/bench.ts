@@ -2,13 +2,16 @@
 // board's serial port, agent session and identity (lab rigs: lab-bench.ts;
 // bring-up.ts picks). What both kinds share lives here: the Bench, board
 // configs, secrets and teardown.
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentClient } from '../board/agent-client.ts';
 import { AgentDriver } from '../board/agent-driver.ts';
 import { Board, type BoardSpec, type StackPart } from '../board/board.ts';
 import type { BoardDriver } from '../board/driver.ts';
+import { OpenThreadCliDriver, OtCli } from '../board/drivers/openthread-cli.ts';
+import { hopsFrom } from '../board/drivers/ot-hops.ts';
 import { SerialTransport } from '../board/transport.ts';
+import { redactOtSecrets, TappedTransport } from '../lab/serial-tap.ts';
 import { boardLogger, SerialLog, type Logger } from '../log/logger.ts';
 import { SECRET_KEYS, type Redactor } from '../report/sanitize.ts';
 import type { LoadedRig } from '../rig/load.ts';
@@ -18,7 +21,7 @@ import type { Bounds, Role, StackKind } from '../rig/schema.ts';
 import { launchSim, type RunningSim } from '../sim/launcher.ts';
 import { simSpecOf } from '../sim/spec.ts';
 import { SimClock, type BenchClock } from './clock.ts';
-import { SimControls, type RigControls } from './controls.ts';
+import { SimControls, type ControlName, type RigControls } from './controls.ts';
 
 export class BenchUpError extends Error {
   readonly code = 'ERR_BENCH_UP';
@@ -105,13 +108,35 @@ export function nonProtocolLineLogger(log: Logger, redact: Redactor): (text: str
   };
 }
 
-async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, wallMs = 10_000): Promise<BoardDriver> {
+async function waitForPort(path: string, wallMs: number): Promise<void> {
   // The sim (re)creates the link when a board powers on; a lab port may be re-enumerating.
   const until = Date.now() + wallMs;
   while (!existsSync(path)) {
     if (Date.now() > until) throw new BenchUpError(`serial port ${path} did not appear within ${wallMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** What an OpenThread CLI board of a sim rig needs besides its port. */
+interface OtContext {
+  clock: SimClock;
+  speed: number;
+  /** The CLI sessions of the rig's OpenThread boards (ot-hops.ts). */
+  peers: Map<string, OtCli>;
+}
+
+/** An OpenThread CLI board on the sim's PTY: the same driver, log tap and redaction as on a lab rig. */
+async function openOtDriver(id: string, path: string, serialLog: SerialLog, ot: OtContext, wallMs = 10_000): Promise<OpenThreadCliDriver> {
+  await waitForPort(path, wallMs);
+  const transport = new TappedTransport(new SerialTransport(path), serialLog);
+  await transport.open();
+  const cli = new OtCli(transport);
+  ot.peers.set(id, cli);
+  return new OpenThreadCliDriver(cli, { clock: () => ot.clock.nowUs(), speed: ot.speed, hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
+}
+
+async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, wallMs = 10_000): Promise<BoardDriver> {
+  await waitForPort(path, wallMs);
   const transport = new SerialTransport(path);
   await transport.open();
   const client = new AgentClient(transport);
@@ -137,25 +162,47 @@ export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions
     clock: undefined as unknown as BenchClock,
     controls: undefined as unknown as RigControls,
   };
-  const spec = simSpecOf(rig, { runDir: opts.runDir, seed: opts.seed, speed: opts.speed ?? rig.speed });
+  for (const b of rig.boards) {
+    if (!b.program) continue;
+    const program = simSpecOf({ ...rig, boards: [b] }, { runDir: opts.runDir, seed: opts.seed, speed: 1, rigDir: loaded.dir }).boards[0]!.openthread!.program;
+    try {
+      accessSync(program, constants.X_OK);
+    } catch {
+      throw new BenchUpError(`board ${b.id}: program ${program} is not an executable file (firmware 'openthread-vt' runs OpenThread's ot-cli-ftd built with -DOT_SIMULATION_VIRTUAL_TIME=ON)`);
+    }
+  }
+  const spec = simSpecOf(rig, { runDir: opts.runDir, seed: opts.seed, speed: opts.speed ?? rig.speed, rigDir: loaded.dir });
   try {
     bench.sim = await launchSim(spec);
   } catch (e) {
     throw new BenchUpError(`simulated bench: ${(e as Error).message}`);
   }
   const speed = spec.speed === 'max' ? Infinity : spec.speed;
-  bench.clock = new SimClock(bench.sim.control, speed);
-  bench.controls = new SimControls(bench.sim.control);
+  const clock = new SimClock(bench.sim.control, speed);
+  bench.clock = clock;
+  const otDrivers = new Map<string, OpenThreadCliDriver>();
+  const ot: OtContext = { clock, speed, peers: new Map() };
+  if (rig.boards.some((b) => b.firmware === 'openthread-vt')) clock.track();
+  bench.controls = new SimRigControls(new SimControls(bench.sim.control), otDrivers);
   for (const b of rig.boards) {
     const path = bench.sim.serialPath(b.id);
     const log = boardLogger(opts.log, { id: b.id, port: path });
-    const serialLog = new SerialLog(join(opts.runDir, 'serial'), b.id, opts.redact);
+    const isOt = b.firmware === 'openthread-vt';
+    const redact = isOt ? (t: string) => redactOtSecrets(opts.redact(t)) : opts.redact;
+    const serialLog = new SerialLog(join(opts.runDir, 'serial'), b.id, redact);
     bench.serialLogs.set(b.id, serialLog);
-    const boardSpec: BoardSpec = { id: b.id, firmware: b.firmware, stacks: configs.get(b.id) ?? {} };
-    const driver = await openDriver(path, serialLog, log, opts.redact).catch((e: Error) => {
+    // The harness sees an OpenThread CLI board, as on a lab rig.
+    const boardSpec: BoardSpec = { id: b.id, firmware: isOt ? 'openthread-cli' : b.firmware, stacks: configs.get(b.id) ?? {} };
+    const open = async (): Promise<BoardDriver> => {
+      if (!isOt) return openDriver(path, serialLog, log, opts.redact);
+      const d = await openOtDriver(b.id, path, serialLog, ot);
+      otDrivers.set(b.id, d);
+      return d;
+    };
+    const driver = await open().catch((e: Error) => {
       throw new BenchUpError(`board ${b.id}: ${e.message}`);
     });
-    const board = new Board(boardSpec, driver, bench.clock, bench.controls, log, () => openDriver(path, serialLog, log, opts.redact));
+    const board = new Board(boardSpec, driver, bench.clock, bench.controls, log, open);
     bench.boards.push(board);
     try {
       const id = await board.identify();
@@ -167,7 +214,39 @@ export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions
   return bench;
 }
 
+/**
+ * The sim's controls, plus what an OpenThread CLI board needs after a reset in
+ * place: the CLI prints no banner, so its driver resynchronises and reports the
+ * boot (as LabRigControls does on a lab rig).
+ */
+class SimRigControls implements RigControls {
+  constructor(
+    private readonly sim: SimControls,
+    private readonly otDrivers: Map<string, OpenThreadCliDriver>,
+  ) {}
+  supports(_control: ControlName): boolean {
+    return this.sim.supports();
+  }
+  async reset(board: string): Promise<void> {
+    await this.sim.reset(board);
+    await this.otDrivers.get(board)?.rebooted();
+  }
+  power(board: string, on: boolean): Promise<void> {
+    return this.sim.power(board, on);
+  }
+  attenuate(a: string, b: string, db: number): Promise<void> {
+    return this.sim.attenuate(a, b, db);
+  }
+  partition(board: string, cut: boolean): Promise<void> {
+    return this.sim.partition(board, cut);
+  }
+  jam(channel: number, dbm: number | null): Promise<void> {
+    return this.sim.jam(channel, dbm);
+  }
+}
+
 export async function tearDownBench(bench: Bench): Promise<void> {
+  if (bench.clock instanceof SimClock) bench.clock.untrack();
   await Promise.allSettled(bench.boards.map((b) => b.close()));
   await bench.sim?.stop();
   await bench.release?.();

@@ -13,15 +13,52 @@ export interface BenchClock {
 }
 
 export class SimClock implements BenchClock {
+  private latestUs = 0;
+  private latestWallMs = performance.now();
+  private lastGivenUs = 0;
+  private refresh: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly control: ControlClient,
     readonly speed: number,
   ) {}
   async now(): Promise<number> {
-    return (await this.control.call({ op: 'clock' })).nowUs;
+    return this.seen((await this.control.call({ op: 'clock' })).nowUs);
   }
   async sleepUntil(t: number): Promise<number> {
-    return (await this.control.call({ op: 'sleepUntil', t })).nowUs;
+    return this.seen((await this.control.call({ op: 'sleepUntil', t })).nowUs);
+  }
+
+  /**
+   * Bench time now without a round trip, for drivers that stamp events host-side
+   * (the OpenThread CLI prints no time): the last time the sim told, moved on by
+   * the wall time since at the bench's speed (at 'max', the last time told; the
+   * clock asks every `everyMs` once tracking is on).
+   */
+  nowUs(): number {
+    const ahead = Number.isFinite(this.speed) ? (performance.now() - this.latestWallMs) * 1000 * this.speed : 0;
+    this.lastGivenUs = Math.max(this.lastGivenUs, Math.round(this.latestUs + ahead));
+    return this.lastGivenUs;
+  }
+
+  /** Keeps nowUs() fresh by asking the sim every `everyMs` of wall time. */
+  track(everyMs = 5): void {
+    if (this.refresh) return;
+    this.refresh = setInterval(() => void this.now().catch(() => this.untrack()), everyMs);
+    this.refresh.unref();
+  }
+
+  untrack(): void {
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = undefined;
+  }
+
+  private seen(nowUs: number): number {
+    if (nowUs >= this.latestUs) {
+      this.latestUs = nowUs;
+      this.latestWallMs = performance.now();
+    }
+    return nowUs;
   }
 }
 

@@ -21,10 +21,18 @@ export const StackEntrySchema = z
   })
   .strict();
 
+/**
+ * What a sim board runs: our stack (`meshbench-sim`), or OpenThread's CLI built for
+ * virtual time (`openthread-vt`: `program` is its binary, relative to the rig file),
+ * which the sim starts and drives on the bench clock and the medium.
+ */
+export const SimFirmwareSchema = z.enum(['meshbench-sim', 'openthread-vt']);
+
 export const SimBoardSchema = z
   .object({
     id,
-    firmware: z.literal('meshbench-sim').default('meshbench-sim'),
+    firmware: SimFirmwareSchema.default('meshbench-sim'),
+    program: z.string().min(1).optional(),
     position: Position.optional(),
     txPowerDbm: z.number().min(-30).max(20).default(0),
     // The simulated firmware carries both stacks; a board offers the kinds it has an entry for.
@@ -32,7 +40,9 @@ export const SimBoardSchema = z
     thread: StackEntrySchema.optional(),
   })
   .strict()
-  .refine((b) => b.nd !== undefined || b.thread !== undefined, { message: "a board needs an 'nd' or a 'thread' entry (or both)" });
+  .refine((b) => b.nd !== undefined || b.thread !== undefined, { message: "a board needs an 'nd' or a 'thread' entry (or both)" })
+  .refine((b) => (b.firmware === 'openthread-vt') === (b.program !== undefined), { message: "firmware 'openthread-vt' needs 'program' (the ot-cli-ftd virtual-time binary); only it takes one", path: ['program'] })
+  .refine((b) => b.firmware !== 'openthread-vt' || (b.thread !== undefined && b.nd === undefined), { message: "an 'openthread-vt' board runs Thread only: give it a 'thread' entry and no 'nd'" });
 
 const Topology = z.discriminatedUnion('kind', [
   z

@@ -1,8 +1,10 @@
 // From a sim rig file to the launch spec of the simulated bench.
+import { resolve } from 'node:path';
 import type { SimSpec, Topology } from '../../protocol/sim-control.ts';
 import type { SimRig } from '../rig/schema.ts';
 
-export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; speed: number | 'max' }): SimSpec {
+/** `rigDir`: where the rig file is (a board's `program` is relative to it). */
+export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; speed: number | 'max'; rigDir?: string }): SimSpec {
   let topology: Topology;
   if (rig.topology.kind === 'positions') {
     const positions: Record<string, { x: number; y: number; z?: number }> = {};
@@ -20,7 +22,7 @@ export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; spee
     runDir: run.runDir,
     seed: run.seed,
     speed: run.speed,
-    boards: rig.boards.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm })),
+    boards: rig.boards.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm, ...(b.program ? { openthread: { program: resolve(run.rigDir ?? '.', b.program) } } : {}) })),
     topology,
     radio: rig.radio,
   };

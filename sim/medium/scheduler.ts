@@ -8,6 +8,10 @@
 // events are dropped when they reach the top, and the heap is rebuilt when
 // they outnumber the live ones, so MAC timers that are almost always
 // cancelled (ACK waits) cost no O(n) removals and do not pile up.
+//
+// A hold stops the clock: a board that runs in a process of its own (an
+// OpenThread virtual-time node) holds it while it handles an event, so no
+// later event runs before what it sends back is on the bench.
 import type { Micros, Timer, Timers } from '../../stack/runtime.ts';
 
 class Event implements Timer {
@@ -35,6 +39,8 @@ export class Scheduler implements Timers {
   private nowUs: Micros;
   private seq = 0;
   private cancelled = 0;
+  private holds = 0;
+  private readonly releaseListeners: Array<() => void> = [];
   /** Events run so far (cancelled ones excluded). */
   eventCount = 0;
 
@@ -59,19 +65,45 @@ export class Scheduler implements Timers {
     return this.at(this.nowUs + delay, fn);
   }
 
+  /**
+   * Stops the clock until the returned function is called (once; further calls do
+   * nothing). While any hold is on, no event runs and time does not advance.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds === 0) for (const l of this.releaseListeners.slice()) l();
+    };
+  }
+
+  get held(): boolean {
+    return this.holds > 0;
+  }
+
+  /** Called whenever the last hold is released (a pacer resumes at once). */
+  onRelease(listener: () => void): void {
+    this.releaseListeners.push(listener);
+  }
+
   /** Live events still to run. */
   get pending(): number {
     return this.heap.length - this.cancelled;
   }
 
-  /** Time of the next live event, or undefined when there is none. */
+  /** Time of the next live event, or undefined when there is none (or the clock is held). */
   nextEventAt(): Micros | undefined {
+    if (this.holds > 0) return undefined;
     this.dropDeadTop();
     return this.heap[0]?.at;
   }
 
   /** Runs the next event (advancing the clock to it). False when there was none. */
   runNext(): boolean {
+    if (this.holds > 0) return false;
     this.dropDeadTop();
     const ev = this.heap[0];
     if (!ev) return false;
@@ -96,7 +128,7 @@ export class Scheduler implements Timers {
       if (next === undefined || next > t) break;
       this.runNext();
     }
-    if (t > this.nowUs) this.nowUs = Math.floor(t);
+    if (t > this.nowUs && this.holds === 0) this.nowUs = Math.floor(t);
     return this.eventCount - start;
   }
 
@@ -106,6 +138,7 @@ export class Scheduler implements Timers {
       if (stop()) return true;
       const next = this.nextEventAt();
       if (next === undefined || next > limitUs) {
+        if (this.holds > 0) return stop();
         if (limitUs > this.nowUs) this.nowUs = Math.floor(limitUs);
         return stop();
       }
