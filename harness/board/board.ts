@@ -38,6 +38,8 @@ export class Board {
   identity: BoardIdentity | undefined;
   /** False after powerOff() until powerOn(): a case that leaves a board off must not cost the next one it. */
   powered = true;
+  /** What a case is waiting for on this board right now, for progress lines. */
+  waitingFor: string | undefined;
   /** The network kind the board was last initialised for. */
   stack: StackKind | undefined;
   boots = 0;
@@ -149,6 +151,7 @@ export class Board {
     if (hit) return hit;
     const start = await this.clock.now();
     const deadline = start + opts.within * 1e6;
+    this.waitingFor = `${this.id}: ${what} (within ${opts.within} s of bench time)`;
     let timedOut = false;
     let wake: () => void = () => undefined;
     const waiter = () => wake();
@@ -167,6 +170,7 @@ export class Board {
       }
     } finally {
       this.waiters.delete(waiter);
+      this.waitingFor = undefined;
     }
   }
 

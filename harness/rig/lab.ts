@@ -118,6 +118,8 @@ export const LabRigSchema = z
     lockDir: z.string().optional(),
     /** Wall seconds a board gets to answer (identify / `version`) before it is reset. */
     answerTimeoutS: z.number().positive().default(5),
+    /** Wall seconds a case may run before it is stopped as an error (default 300; `run --case-timeout` overrides). */
+    caseTimeoutS: z.number().positive().optional(),
     boards: z.array(LabBoardSchema).min(1),
   })
   .strict();

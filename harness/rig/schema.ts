@@ -85,6 +85,8 @@ export const SimRigSchema = z
       .default({ sensitivityDbm: -100, ccaThresholdDbm: -75, ccaMode: 'carrier-or-energy', noiseFigureDb: 6 }),
     topology: Topology,
     bounds: BoundsSchema.default(DEFAULT_BOUNDS),
+    /** Wall seconds a case may run before it is stopped as an error (default 300; `run --case-timeout` overrides). */
+    caseTimeoutS: z.number().positive().optional(),
     boards: z.array(SimBoardSchema).min(1),
   })
   .strict();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Board } from '../board/board.ts';
 import type { Bench } from '../bench/bench.ts';
 import type { Property } from '../report/model.ts';
+import type { Series } from '../report/results.ts';
 import type { SuiteBench } from '../suite-api/index.ts';
 
 export const CASE_ID_RE = /^([A-Z]{2,8}-(?:[A-Z]{2,8}-)?\d{3})\b/;
@@ -39,6 +40,10 @@ export function suiteBenchOf(bench: Bench): SuiteBench {
 export class CaseRecorder {
   readonly properties: Property[] = [];
   readonly used = new Set<Board>();
+  /** Time series the case sampled (a soak's delivery ratio over bench time...). */
+  readonly series: Series[] = [];
+  /** Files the runner adds to the case's evidence (its mesh snapshot). */
+  readonly extraAttachments: string[] = [];
   private readonly logStart = new Map<string, number>();
   private readonly appStart = new Map<string, number>();
   /** Hops a suite measured itself (e.g. from a route table), beside those seen on datagrams. */
@@ -58,6 +63,12 @@ export class CaseRecorder {
 
   record(name: string, value: string | number | boolean): void {
     this.properties.push({ name, value: String(value) });
+  }
+
+  sample(name: string, atBenchS: number, value: number, unit: string): void {
+    let s = this.series.find((x) => x.name === name);
+    if (!s) this.series.push((s = { name, unit, points: [] }));
+    s.points.push([atBenchS, value]);
   }
 
   /**
@@ -106,6 +117,6 @@ export class CaseRecorder {
       writeFileSync(path, lines.join('\n') + '\n');
       files.push(path);
     }
-    return files;
+    return [...files, ...this.extraAttachments];
   }
 }

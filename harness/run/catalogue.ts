@@ -5,7 +5,9 @@ import type { ControlName } from '../bench/controls.ts';
 import type { LoadedRig } from '../rig/load.ts';
 import type { Role, StackKind } from '../rig/schema.ts';
 import { declaredCases, unmet, type CaseMeta, type Needs } from '../suite-api/index.ts';
-import { findSuiteFiles } from './suite-files.ts';
+import { keepShard, selectedTests, shardKey } from './selection.ts';
+import type { Shard } from './shard.ts';
+import { suiteFilesOf } from './suite-files.ts';
 
 export interface CatalogueEntry extends CaseMeta {
   file: string;
@@ -32,19 +34,29 @@ function staticView(loaded: LoadedRig): { boards: StaticBoard[]; controls: Set<C
   return { boards: rig.boards.map((b) => ({ stacks: { [b.stack]: b.roles } })), controls };
 }
 
-export async function listCases(root: string, opts: { suiteGlob?: string; rig?: LoadedRig }): Promise<CatalogueEntry[]> {
-  const files = findSuiteFiles(root, opts.suiteGlob ?? 'suites/**/*.spec.ts');
+export interface ListOptions {
+  suiteGlob?: string;
+  suiteDirs?: readonly string[];
+  rig?: LoadedRig;
+  /** The same selection `run` makes: grep (inverted), then this shard's part. */
+  grep?: string;
+  grepInvert?: boolean;
+  shard?: Shard;
+  durations?: ReadonlyMap<string, number>;
+}
+
+export async function listCases(root: string, opts: ListOptions): Promise<CatalogueEntry[]> {
+  const files = suiteFilesOf(root, opts);
   const mocha = new Mocha({ dryRun: true });
   for (const f of files) mocha.addFile(f);
-  const fileOf = new Map<string, string>();
   await mocha.loadFilesAsync();
-  const walk = (s: Mocha.Suite) => {
-    for (const t of s.tests) fileOf.set(t.title.split(' ')[0]!, t.file ?? '');
-    s.suites.forEach(walk);
-  };
-  walk(mocha.suite);
+  if (opts.grep) mocha.grep(opts.grep);
+  if (opts.grepInvert) mocha.invert();
+  if (opts.shard) keepShard(mocha, opts.shard, opts.durations);
+  const fileOf = new Map<string, string>();
+  for (const t of selectedTests(mocha)) fileOf.set(shardKey(t), t.file ?? '');
   const view = opts.rig ? staticView(opts.rig) : undefined;
-  return declaredCases().map((meta) => {
+  return declaredCases().filter((meta) => fileOf.has(meta.id)).map((meta) => {
     const entry: CatalogueEntry = { ...meta, file: fileOf.get(meta.id) ?? '' };
     if (view && opts.rig) {
       const why = unmet(

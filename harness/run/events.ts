@@ -4,9 +4,10 @@
 import type { Run, Suite, TestCase } from '../report/model.ts';
 
 export interface RunListener {
-  runBegin?(run: Run, info: { rig: string; seed: number; runDir: string; cases: number }): void;
+  runBegin?(run: Run, info: { rig: string; seed: number; runDir: string; cases: number; waitingFor?: () => string | undefined }): void;
   suiteBegin?(suite: Suite): void;
-  caseBegin?(title: string, suite: Suite): void;
+  /** A case begins; `index` of `total` selected (a retry is the same case). */
+  caseBegin?(title: string, suite: Suite, position?: { index: number; total: number }): void;
   /** A case finished (all its attempts). The run model already contains it. */
   caseEnd?(tc: TestCase, suite: Suite, run: Run): void;
   /** A case failed an attempt and will run again. */

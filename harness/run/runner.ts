@@ -2,14 +2,16 @@
 // programmatically against it, writes the report after every case, and always
 // brings the bench down, also on failure, SIGINT and SIGTERM.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import Mocha from 'mocha';
 import { boardConfigs, secretsOf, tearDownBench, type Bench } from '../bench/bench.ts';
 import { bringUp, type LabBringUpOptions } from '../bench/bring-up.ts';
 import { createRunLogger, type Logger } from '../log/logger.ts';
+import { historyBeside, REPORT_HTML, writeHtml } from '../report/html.ts';
 import { writeJUnit } from '../report/junit.ts';
+import { buildResults, RESULTS_FILE, writeResults, type CaseExtras, type Results } from '../report/results.ts';
 import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
 import { interruptedOutcome, runProperties } from '../report/model.ts';
 import { redactor } from '../report/sanitize.ts';
@@ -18,7 +20,11 @@ import { declaredCases, installCaseContext } from '../suite-api/index.ts';
 import { needsText } from './catalogue.ts';
 import { CASE_ID_RE, CaseRecorder, suiteBenchOf } from './case-context.ts';
 import { EXIT_CODES, type RunListener, type RunResult } from './events.ts';
-import { findSuiteFiles } from './suite-files.ts';
+import { meshSnapshot } from './mesh-snapshot.ts';
+import type { Quarantine } from './quarantine.ts';
+import type { Shard } from './shard.ts';
+import { keepShard, selectedTests } from './selection.ts';
+import { suiteFilesOf } from './suite-files.ts';
 import { TaskRunner } from './tasks.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -38,6 +44,22 @@ export interface RunOptions {
   quiet?: boolean;
   /** Lab rigs: how long to wait for a locked board, and the like. */
   lab?: LabBringUpOptions;
+  /** Run the cases that do NOT match `grep`. */
+  grepInvert?: boolean;
+  /** Directories of a lab's own suites (every *.spec.ts under each), run instead of the project's. */
+  suiteDirs?: string[];
+  /** Run only this shard's part of the selected cases. */
+  shard?: Shard;
+  /** Recorded case durations (seconds, by case id) that balance the shards. */
+  durations?: ReadonlyMap<string, number>;
+  /** Cases that run and are reported but never fail the build. */
+  quarantine?: Quarantine;
+  /** A case that passed only on a retry fails the build. */
+  failOnFlaky?: boolean;
+  /** How many earlier runs' results.json beside this one the HTML report's trend shows (default 10). */
+  trend?: number;
+  /** Where the earlier runs are (default: beside the run directory). */
+  historyDir?: string;
 }
 
 export interface RunOutcome {
@@ -77,7 +99,9 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   const rig = loaded.rig;
   const seed = opts.seed ?? rig.seed;
   const runId = newRunId();
-  const reportsRoot = join(REPO_ROOT, 'reports');
+  // Under the directory the command runs in, as every tool writes its output: a lab's CI
+  // job keeps its reports in its own workspace, not in meshbench's installation.
+  const reportsRoot = join(process.cwd(), 'reports');
   const runDir = resolve(opts.outDir ?? join(reportsRoot, runId));
   mkdirSync(runDir, { recursive: true });
   if (!opts.outDir) {
@@ -102,19 +126,32 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
     suites: [],
   };
   const started = performance.now();
-  const writeReport = () => {
+  const caseExtras = new Map<string, CaseExtras>();
+  const resultsPath = join(runDir, RESULTS_FILE);
+  const bounds = { ...rig.bounds } as Record<string, number>;
+  let history: Results[] | undefined;
+  const results = (result: string, finished: boolean): Results =>
+    buildResults(run, runDir, { result, bounds, cases: caseExtras, redact: secrets, ...(opts.shard ? { shard: opts.shard } : {}), ...(finished ? { finishedAt: new Date().toISOString() } : {}) });
+  const writeReport = (result = 'running', finished = false) => {
     run.time = (performance.now() - started) / 1000;
     writeJUnit(reportPath, run, { redact: secrets, attachmentPaths: opts.absoluteAttachments ? 'absolute' : 'relative' });
+    const r = results(result, finished);
+    writeResults(resultsPath, r);
+    history ??= historyBeside(runDir, opts.trend ?? 10, opts.historyDir).filter((h) => Date.parse(h.run.startedAt) < Date.parse(run.startedAt));
+    writeHtml(join(runDir, REPORT_HTML), r, { history });
   };
   writeReport();
   log.info({ runId, rig: loaded.file, seed, runDir }, 'run started');
 
   // Suites: loaded before the bench so that "nothing selected" costs nothing.
-  const files = findSuiteFiles(REPO_ROOT, opts.suiteGlob ?? 'suites/**/*.spec.ts');
-  const mocha = new Mocha({ timeout: opts.caseTimeoutMs ?? 300_000, retries: opts.retries ?? 0, reporter: NullReporter, forbidOnly: !!process.env.CI });
+  const files = suiteFilesOf(REPO_ROOT, opts);
+  const caseTimeoutMs = opts.caseTimeoutMs ?? (rig.caseTimeoutS !== undefined ? rig.caseTimeoutS * 1000 : 300_000);
+  const mocha = new Mocha({ timeout: caseTimeoutMs, retries: opts.retries ?? 0, reporter: NullReporter, forbidOnly: !!process.env.CI });
   if (opts.grep) mocha.grep(opts.grep);
+  if (opts.grepInvert) mocha.invert();
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
+  if (opts.shard) keepShard(mocha, opts.shard, opts.durations);
   const selected = countSelected(mocha);
   if (selected === 0) {
     log.warn({ glob: opts.suiteGlob, grep: opts.grep }, 'no case selected');
@@ -164,8 +201,8 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
         properties: [],
         cases: [{ name: 'bench bring-up', classname: 'bench', time: 0, outcome: { verdict: 'error', ...errorText(e) }, attempts: [], properties: [], attachments: [] }],
       });
-      writeReport();
       result = interrupted ? 'interrupted' : 'bench-down';
+      writeReport(result, true);
       return { exitCode: EXIT_CODES[result], result, runDir, reportPath, run };
     }
     const bench = ctx.bench!;
@@ -175,10 +212,21 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
       boards: bench.boards.map((b) => ({ id: b.id, firmwareKind: b.identity?.firmware ?? '?', firmwareVersion: b.identity?.version ?? '?' })),
     });
     run.properties.push({ name: 'rig.file', value: relative(REPO_ROOT, loaded.file) || loaded.file });
-    emit('runBegin', run, { rig: rig.name, seed, runDir, cases: selected });
+    emit('runBegin', run, { rig: rig.name, seed, runDir, cases: selected, waitingFor: () => bench.boards.map((b) => b.waitingFor).find((w) => w !== undefined) });
     writeReport();
 
-    const failed = await runMocha(mocha, bench, run, { log, emit, writeReport, setRunner: (r) => (mochaRunner = r), runDir, interruptedBy: () => interruptedBy });
+    const failed = await runMocha(mocha, bench, run, {
+      log,
+      emit,
+      writeReport: () => writeReport(),
+      setRunner: (r) => (mochaRunner = r),
+      runDir,
+      interruptedBy: () => interruptedBy,
+      total: selected,
+      caseExtras,
+      quarantine: opts.quarantine,
+      failOnFlaky: opts.failOnFlaky === true,
+    });
     if (interrupted) result = 'interrupted';
     else result = failed ? 'failed' : 'passed';
     const stats = await bench.sim?.control.call({ op: 'stats' }).catch(() => undefined);
@@ -188,7 +236,7 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
     for (const e of errors) log.error({ err: e.message }, 'teardown');
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    writeReport();
+    writeReport(interrupted ? 'interrupted' : result, true);
   }
   emit('runEnd', run, result);
   log.info({ result }, 'run finished');
@@ -196,14 +244,7 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
 }
 
 function countSelected(mocha: Mocha): number {
-  let n = 0;
-  const grep = mocha.options.grep as RegExp | undefined;
-  const walk = (s: Mocha.Suite) => {
-    for (const t of s.tests) if (!grep || grep.test(t.fullTitle())) n++;
-    s.suites.forEach(walk);
-  };
-  walk(mocha.suite);
-  return n;
+  return selectedTests(mocha).length;
 }
 
 class NullReporter extends Mocha.reporters.Base {}
@@ -216,6 +257,12 @@ interface MochaHooks {
   runDir: string;
   /** The signal that interrupted the run, once one has. */
   interruptedBy: () => NodeJS.Signals | undefined;
+  /** Cases selected, for "N/M" progress. */
+  total: number;
+  /** Filled per case (by title): quarantine, mesh snapshot, series. */
+  caseExtras: Map<string, CaseExtras>;
+  quarantine?: Quarantine;
+  failOnFlaky: boolean;
 }
 
 /** Runs the loaded mocha suites; returns whether any case failed. */
@@ -228,6 +275,24 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
   const done = new Set<string>();
   let anyFailed = false;
   const suiteBench = suiteBenchOf(bench);
+  let begun = 0;
+
+  // The mesh as the case's boards report it when it ends: drawn in the HTML report, kept in results.json and mesh.json.
+  const snapshotMesh = async (test: Mocha.Test) => {
+    const rec = recorders.get(key(test));
+    if (!rec) return;
+    try {
+      const boards = rec.used.size ? [...rec.used] : bench.boards;
+      const now = await Promise.race([bench.clock.now(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]).catch(() => undefined);
+      const mesh = await meshSnapshot(boards, now === undefined ? undefined : now / 1e6);
+      h.caseExtras.set(test.title, { ...h.caseExtras.get(test.title), mesh });
+      const path = join(rec.dir, 'mesh.json');
+      writeFileSync(path, `${JSON.stringify(mesh, null, 1)}\n`);
+      rec.extraAttachments.push(path);
+    } catch (e) {
+      h.log.warn({ err: (e as Error).message, case: test.title }, 'mesh snapshot');
+    }
+  };
 
   const suiteOf = (test: Mocha.Runnable): Suite => {
     const file = test.file ?? 'unknown';
@@ -259,12 +324,18 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     const id = CASE_ID_RE.exec(title)?.[1];
     const stack = id?.includes('-ND-') ? 'nd' : id?.includes('-TH-') ? 'thread' : undefined;
     const meta = declaredCases().find((c) => c.id === id);
+    const quarantined = id ? h.quarantine?.active.get(id) : undefined;
+    const extras: CaseExtras = h.caseExtras.get(title) ?? {};
+    if (quarantined) extras.quarantine = { reason: quarantined.reason, expires: quarantined.expires };
+    if (rec?.series.length) extras.series = rec.series;
+    h.caseExtras.set(title, extras);
     const properties = [
       ...(id ? [{ name: 'id', value: id }] : []),
       ...(stack ? [{ name: 'stack', value: stack }] : []),
       ...(rec && outcome.verdict !== 'skipped' ? [{ name: 'hops', value: rec.hops() }] : []),
       ...(meta ? [{ name: 'checks', value: meta.checks }, { name: 'needs', value: `${meta.needs.stack}: ${needsText(meta.needs)}` }] : []),
       ...(rec?.properties ?? []),
+      ...(quarantined ? [{ name: 'quarantined', value: `${quarantined.reason} (until ${quarantined.expires})` }] : []),
     ];
     for (const b of rec?.used ?? []) properties.push({ name: 'board', value: `${b.id} ${b.identity?.firmware ?? '?'} ${b.identity?.version ?? '?'}` });
     const tc: TestCase = {
@@ -279,7 +350,9 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     };
     const suite = suiteOf(test);
     suite.cases.push(tc);
-    if (outcome.verdict === 'failed' || outcome.verdict === 'error') anyFailed = true;
+    // A quarantined case never fails the build; with --fail-on-flaky a pass on a retry does.
+    const bad = outcome.verdict === 'failed' || outcome.verdict === 'error' || (h.failOnFlaky && outcome.verdict === 'passed' && tc.attempts.length > 0);
+    if (bad && !quarantined) anyFailed = true;
     h.writeReport();
     h.emit('caseEnd', tc, suite, run);
   };
@@ -290,13 +363,14 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
       const attempt = (test as unknown as { currentRetry(): number }).currentRetry();
       const rec = new CaseRecorder(bench, test.title, attempt);
       recorders.set(key(test), rec);
-      installCaseContext({ bench: suiteBench, record: (n, v) => rec.record(n, v), use: (b) => rec.used.add(b), noteHops: (n) => (rec.notedHops = Math.max(rec.notedHops, n)) });
+      installCaseContext({ bench: suiteBench, record: (n, v) => rec.record(n, v), use: (b) => rec.used.add(b), noteHops: (n) => (rec.notedHops = Math.max(rec.notedHops, n)), sample: (n, t, v, u) => rec.sample(n, t, v, u) });
       await rec.start();
     },
     afterEach: async function (this: Mocha.Context) {
       const test = this.currentTest as Mocha.Test & { currentRetry(): number; retries(): number; err?: unknown };
       installCaseContext(undefined);
       const retrying = test.state === undefined && !test.isPending();
+      if (!retrying && !test.isPending() && h.interruptedBy() === undefined) await snapshotMesh(test);
       if (test.state === 'passed') await finalize(test, { verdict: 'passed' });
       else if (test.state === 'failed') {
         const e = errorText(test.err);
@@ -312,7 +386,11 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
   return new Promise<boolean>((resolve) => {
     const runner = mocha.run(() => resolve(anyFailed));
     h.setRunner(runner);
-    runner.on(Mocha.Runner.constants.EVENT_TEST_BEGIN, (test: Mocha.Test) => h.emit('caseBegin', test.title, suiteOf(test)));
+    runner.on(Mocha.Runner.constants.EVENT_TEST_BEGIN, (test: Mocha.Test) => {
+      // A retry begins the same case again: it is not counted twice.
+      if ((test as unknown as { currentRetry(): number }).currentRetry() === 0) begun++;
+      h.emit('caseBegin', test.title, suiteOf(test), { index: begun, total: h.total });
+    });
     runner.on(Mocha.Runner.constants.EVENT_TEST_RETRY, (test: Mocha.Test, err: unknown) => {
       const e = errorText(err);
       const list = attempts.get(key(test)) ?? [];

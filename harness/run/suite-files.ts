@@ -1,6 +1,6 @@
 // Suite files by glob (Node 20 has no fs.glob): `suites/**/*.spec.ts`, `suites/join*`.
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 
 export function globToRegExp(glob: string): RegExp {
   let re = '';
@@ -32,3 +32,20 @@ export function findSuiteFiles(root: string, glob: string): string[] {
   walk(join(root, pattern.split('/')[0]!.includes('*') ? '' : pattern.split('/')[0]!));
   return out.sort();
 }
+
+/**
+ * The suite files of a run: every `*.spec.ts` under a lab's own directories when
+ * given (narrowed by `suiteGlob` relative to each), else the project's by glob.
+ */
+export function suiteFilesOf(root: string, opts: { suiteGlob?: string; suiteDirs?: readonly string[] }): string[] {
+  if (opts.suiteDirs?.length) {
+    return opts.suiteDirs.flatMap((d) => {
+      const dir = resolve(d);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SuiteDirError(`--suites ${d}: not a directory`);
+      return findSuiteFiles(dir, opts.suiteGlob ?? '**/*.spec.ts');
+    });
+  }
+  return findSuiteFiles(root, opts.suiteGlob ?? 'suites/**/*.spec.ts');
+}
+
+export class SuiteDirError extends Error {}

@@ -33,6 +33,8 @@ export interface CaseContext {
   use(board: Board): void;
   /** Notes hops a packet of the case travelled that no datagram event showed (e.g. from a route table). */
   noteHops(hops: number): void;
+  /** Adds a point to one of the case's time series (plotted as a timeline in the HTML report). */
+  sample?(series: string, atBenchS: number, value: number, unit: string): void;
 }
 
 let current: CaseContext | undefined;
@@ -57,6 +59,14 @@ export function record(name: string, value: string | number | boolean): void {
 
 export function noteHops(hops: number): void {
   ctx().noteHops(hops);
+}
+
+/**
+ * A point of a time series the case keeps (a soak's delivery ratio, latency or
+ * reconnects over bench time): the report plots it as a timeline.
+ */
+export function sample(series: string, atBenchS: number, value: number, unit = ''): void {
+  ctx().sample?.(series, atBenchS, value, unit);
 }
 
 export function use(...boards: Board[]): void {
