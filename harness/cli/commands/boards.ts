@@ -62,12 +62,11 @@ export const boardsCommand: LabCommand = {
     'Lists the USB serial devices attached (path, VID:PID, serial number, maker, /dev/serial/by-id link).',
     'With --rig, says for each board of the lab rig whether it is present, missing or matched twice,',
     "and what it answers (the agent's identify, or `version` on the OpenThread CLI).",
-    '',
-    '  --rig FILE       a lab rig file (kind: lab)',
-    '  --no-identify    do not open the ports (another run may hold them)',
-    '',
-    'exit codes: 0 every board present, 2 rig-file error, 3 a board missing or matched twice',
   ].join('\n'),
-  options: { rig: { type: 'string' }, 'no-identify': { type: 'boolean' } },
-  run: (v: Values) => boards({ rig: v.rig as string | undefined, identify: v['no-identify'] !== true, ...discoveryFromEnv() }),
+  exitCodes: 'exit codes: 0 every board present, 2 rig-file error, 3 a board missing or matched twice',
+  options: [
+    { flags: '--rig <file>', description: 'a lab rig file (kind: lab)', env: 'MESHBENCH_RIG' },
+    { flags: '--no-identify', description: 'do not open the ports (another run may hold them)' },
+  ],
+  run: (v: Values) => boards({ rig: v.rig as string | undefined, identify: v.identify !== false, ...discoveryFromEnv() }),
 };

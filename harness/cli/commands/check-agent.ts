@@ -33,15 +33,13 @@ export const checkAgentLabCommand: LabCommand = {
     'identify, request ids, split and garbled lines, unknown commands, bad arguments, the mesh, UDP',
     '(open, send, burst, stats, close, join, leave) and light commands with their events, reset banner.',
     'One board alone proves the UDP and light exchanges by its own copies of multicasts it sends.',
-    '',
-    '  --no-reset   skip the requirements that reset the board',
-    '',
-    'exit codes: 0 no requirement failed, 1 one failed, 3 the port cannot be opened',
   ].join('\n'),
-  options: { 'no-reset': { type: 'boolean' } },
+  exitCodes: 'exit codes: 0 no requirement failed, 1 one failed, 2 usage error, 3 the port cannot be opened',
+  options: [{ flags: '--no-reset', description: 'skip the requirements that reset the board' }],
+  args: '<port>',
   run: (v: Values, positionals: string[]) => {
     const port = positionals[0];
     if (!port || positionals.length > 1) throw new LabUsageError('expects exactly one PORT');
-    return checkAgentCommand(port, { skipReset: v['no-reset'] === true });
+    return checkAgentCommand(port, { skipReset: v.reset === false });
   },
 };

@@ -22,15 +22,14 @@ export const doctorLabCommand: LabCommand = {
     'each board needs on PATH (pyocd, uhubctl, command templates, host-process commands), the DAPLink',
     'drives, that every board is attached once, that its port can be opened, and that it answers',
     'with the version the rig names. One line per problem, with what to do about it.',
-    '',
-    '  --rig FILE     a lab rig file (kind: lab)',
-    '  --no-probe     do not open ports or ask boards (another run may hold them)',
-    '',
-    'exit codes: 0 all good, 3 a problem found',
   ].join('\n'),
-  options: { rig: { type: 'string' }, 'no-probe': { type: 'boolean' } },
+  exitCodes: 'exit codes: 0 all good, 2 usage or rig-file error, 3 a problem found',
+  options: [
+    { flags: '--rig <file>', description: 'a lab rig file (kind: lab); required', env: 'MESHBENCH_RIG' },
+    { flags: '--no-probe', description: 'do not open ports or ask boards (another run may hold them)' },
+  ],
   run: (v: Values) => {
     if (typeof v.rig !== 'string') throw new LabUsageError('--rig FILE is required');
-    return doctorCommand(v.rig, { noProbe: v['no-probe'] === true, ...discoveryFromEnv() });
+    return doctorCommand(v.rig, { noProbe: v.probe === false, ...discoveryFromEnv() });
   },
 };

@@ -61,18 +61,18 @@ export const flashLabCommand: LabCommand = {
     "the board's flasher (pyocd, a DAPLink drive copy, or a command template), holding the board's lock",
     'and its port open meanwhile; then the board must boot and answer with the version the rig names.',
     "A failing flasher stops at once with the flasher's own words.",
-    '',
-    '  --rig FILE            a lab rig file (kind: lab)',
-    '  --board ID            only this board',
-    '  --wait-lock SECONDS   wait this long for a board another run holds (default: fail at once)',
-    '',
-    'exit codes: 0 flashed and booted, 2 usage or rig-file error, 3 flasher, port, boot or lock problem',
   ].join('\n'),
-  options: { rig: { type: 'string' }, board: { type: 'string' }, 'wait-lock': { type: 'string' } },
+  exitCodes: 'exit codes: 0 flashed and booted, 2 usage or rig-file error, 3 flasher, port, boot or lock problem',
+  options: [
+    { flags: '--rig <file>', description: 'a lab rig file (kind: lab); required', env: 'MESHBENCH_RIG' },
+    { flags: '--board <id>', description: 'only this board' },
+    { flags: '--wait-lock <seconds>', description: 'wait this long for a board another run holds (default: fail at once)', env: 'MESHBENCH_WAIT_LOCK' },
+  ],
+  args: '<image>',
   run: (v: Values, positionals: string[]) => {
     const image = positionals[0];
     if (!image || positionals.length > 1) throw new LabUsageError('expects exactly one IMAGE');
     if (typeof v.rig !== 'string') throw new LabUsageError('--rig FILE is required');
-    return flashCommand({ rig: v.rig, image, board: v.board as string | undefined, waitLockS: seconds('wait-lock', v['wait-lock']), ...discoveryFromEnv() });
+    return flashCommand({ rig: v.rig, image, board: v.board as string | undefined, waitLockS: seconds('wait-lock', v.waitLock), ...discoveryFromEnv() });
   },
 };

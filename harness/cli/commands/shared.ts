@@ -1,10 +1,18 @@
 // What the lab commands share: their shape in the CLI table, and how an
 // infrastructure error becomes a message and exit code 3.
-import type { ParseArgsConfig } from 'node:util';
 import { RigFileError } from '../../rig/load.ts';
 import { InfraError } from '../../lab/errors.ts';
 
-export type Values = Record<string, string | boolean | undefined>;
+/** Option values as the parser gives them: camelCase names; a `--no-x` flag is `x: false`. */
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface OptionSpec {
+  /** As commander writes them: `--rig <file>`, `--no-probe`. */
+  flags: string;
+  description: string;
+  /** An environment variable that gives the value when the flag is absent. */
+  env?: string;
+}
 
 /** The shape of an entry in the CLI's command table. */
 export interface LabCommand {
@@ -12,7 +20,11 @@ export interface LabCommand {
   usage: string;
   /** What `--help` prints below the usage line. */
   help?: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  /** The command's exit codes, printed at the end of its help. */
+  exitCodes: string;
+  options: OptionSpec[];
+  /** Positional arguments, e.g. `<image>`. */
+  args?: string;
   run(values: Values, positionals: string[]): Promise<number>;
 }
 
@@ -48,7 +60,7 @@ export async function guarded(io: Io, name: string, body: () => Promise<number>)
   }
 }
 
-export function seconds(name: string, v: string | boolean | undefined): number | undefined {
+export function seconds(name: string, v: string | boolean | string[] | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!(n >= 0)) throw new LabUsageError(`--${name} expects seconds (a non-negative number), got '${String(v)}'`);

@@ -66,7 +66,7 @@ boards:
         ['doctor', '--no-probe'],
         ['flash', '--wait-lock SECONDS'],
         ['check-agent', '--no-reset'],
-        ['run', '--wait-lock SECONDS'],
+        ['run', '--wait-lock <seconds>'],
       ] as const) {
         printed.length = 0;
         expect(await main([cmd, '--help']), cmd).to.equal(0);
