@@ -13,9 +13,13 @@ import { largestSingleFramePayload } from './limit.ts';
 import { compareRoundTrips, startEchoPty, type SerialRttResult } from './serial-rtt.ts';
 import { joinGrid, startGridBench } from './sim-bench.ts';
 import { measureSpeed, type SpeedResult, type TrafficMode } from './speed.ts';
+import { measureThreadIdle, type ThreadIdleResult } from './thread-idle.ts';
+import { accessSync, constants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { round } from './stats.ts';
 
-const PARTS = ['goodput', 'speed', 'rtt'] as const;
+const PARTS = ['goodput', 'speed', 'rtt', 'openthread'] as const;
 type Part = (typeof PARTS)[number];
 
 function usage(message: string): never {
@@ -84,6 +88,34 @@ async function speed(): Promise<SpeedResult[]> {
     const r = await measureSpeed({ nodes, seed: 1, windowS, traffic, progress: say, ...(profileDir ? { profileDir } : {}) });
     say(`speed: ${nodes} boards → ${r.simSecondsPerWallSecond.toFixed(1)} bench s per wall s`);
     out.push(r);
+  }
+  return out;
+}
+
+/** OpenThread's ot-cli-ftd built for virtual time, beside the repository or where MESHBENCH_OT_BIN_DIR says. */
+function otVirtualTimeBinary(): string | undefined {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const path = join(process.env.MESHBENCH_OT_BIN_DIR ?? join(repo, '..', 'shared', 'openthread', 'bin'), 'ot-cli-ftd-vt');
+  try {
+    accessSync(path, constants.X_OK);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Joined, idle Thread boards at 'max': OpenThread nodes on the sim air (4 and 16), and ours next to them. */
+async function openthreadIdle(): Promise<ThreadIdleResult[] | { skipped: string }> {
+  const program = otVirtualTimeBinary();
+  if (!program) return { skipped: 'ot-cli-ftd-vt not found (set MESHBENCH_OT_BIN_DIR)' };
+  const out: ThreadIdleResult[] = [];
+  for (const nodes of [4, 16]) {
+    for (const firmware of ['openthread', 'meshbench'] as const) {
+      say(`openthread: ${nodes} ${firmware} Thread boards joined and idle`);
+      const r = await measureThreadIdle({ firmware, nodes, windowS: quick ? 5 : windowS, program, progress: say });
+      say(`openthread: ${nodes} ${firmware} → ${r.simSecondsPerWallSecond.toFixed(1)} bench s per wall s, ${r.cpuMsPerBoardBenchS.toFixed(3)} CPU ms per board-second`);
+      out.push(r);
+    }
   }
   return out;
 }
@@ -157,6 +189,24 @@ async function main(): Promise<void> {
     }));
     const big = s.find((x) => x.nodes === 64);
     if (big) checks['speed.64.atLeastRealTime'] = big.simSecondsPerWallSecond >= 1;
+  }
+  if (parts.has('openthread')) {
+    const r = await openthreadIdle();
+    if ('skipped' in r) result.openthreadIdle = r;
+    else {
+      result.openthreadIdle = r.map((x) => ({
+        ...x,
+        joinWallS: round(x.joinWallS, 1),
+        windowWallS: round(x.windowWallS, 2),
+        windowBenchS: round(x.windowBenchS, 1),
+        simSecondsPerWallSecond: round(x.simSecondsPerWallSecond, 1),
+        cpuMsPerBoardBenchS: round(x.cpuMsPerBoardBenchS, 3),
+        simSecondsPerCpuSecond: round(x.simSecondsPerCpuSecond, 1),
+      }));
+      // Goal of the OpenThread-on-sim-air work: 16 joined idle nodes at ≥ 20× real time on one core.
+      const ot16 = r.find((x) => x.firmware === 'openthread' && x.nodes === 16);
+      if (ot16) checks['openthreadIdle.16.atLeast20xOnOneCore'] = ot16.simSecondsPerCpuSecond >= 20;
+    }
   }
   result.checks = checks;
   result.wallSeconds = round((performance.now() - started) / 1000, 1);
