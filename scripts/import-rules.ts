@@ -15,7 +15,7 @@ export const ROOMS: Room[] = [
   { prefix: 'stack', mayImport: ['stack'], packages: /^node:crypto$/, why: 'the stack is pure: no I/O, no clock, nothing outside stack/' },
   { prefix: 'firmware', mayImport: ['firmware', 'stack', 'protocol'], packages: /^node:crypto$/, why: 'the agent runs on the stack and speaks the protocol; it owns no I/O' },
   { prefix: 'host/wire', mayImport: ['host/wire', 'stack/wire'], packages: /^$/, why: 'the RCP link formats (HDLC-lite, Spinel) are pure parse/emit pairs' },
-  { prefix: 'host', mayImport: ['host', 'firmware', 'stack', 'protocol'], why: 'the host-process board runs the agent on the stack with an RCP as its radio' },
+  { prefix: 'host', mayImport: ['host', 'firmware', 'stack', 'protocol', 'sim/capture/pcap.ts'], why: 'the host-process board runs the agent on the stack with an RCP as its radio; a sniffer RCP writes the sim\'s capture format (pcap.ts imports nothing)' },
   { prefix: 'sim', mayImport: ['sim', 'firmware', 'stack', 'protocol'], why: 'the sim hosts boards (firmware on stack) and names frames in captures' },
   { prefix: 'harness/suite-api', mayImport: ['harness', 'protocol'], why: 'the test API is part of the harness' },
   { prefix: 'harness', mayImport: ['harness', 'protocol'], why: 'the harness reaches the sim only through its process, serial ports and control channel' },

@@ -34,4 +34,30 @@ export interface Radio {
   onReceive(handler: (psdu: Uint8Array, info: RxInfo) => void): void;
   /** Powered-down radios neither receive nor sense. */
   setRxOn(on: boolean): void;
+  /**
+   * Present on a radio that runs its own sub-MAC (an 802.15.4 radio co-processor such as
+   * OpenThread's ot-rcp): the MAC then hands it CSMA-CA, the ACK wait and retransmissions,
+   * and the radio acknowledges the frames addressed to it. Absent on the simulated radio,
+   * whose MAC does all of that itself.
+   */
+  readonly subMac?: SubMac;
+}
+
+export type SubMacTxStatus = 'success' | 'no_ack' | 'channel_access_failure';
+
+export interface SubMacTxRequest {
+  /** MPDU including its 2-byte FCS (the radio computes the FCS). */
+  psdu: Uint8Array;
+  ackRequest: boolean;
+  /** macMaxCSMABackoffs per attempt. */
+  maxCsmaBackoffs: number;
+  /** Retransmissions after a missing ACK or a channel access failure. */
+  maxFrameRetries: number;
+}
+
+export interface SubMac {
+  /** One frame at a time; `done` once, with the outcome after the radio's retries. */
+  transmit(req: SubMacTxRequest, done: (status: SubMacTxStatus) => void): void;
+  /** The addresses the radio filters on and acknowledges for; extended address in natural byte order. */
+  setAddressFilter(filter: { panId: number; shortAddress: number; extAddress: Uint8Array }): void;
 }

@@ -8,6 +8,7 @@ import { EXIT_CODES } from '../run/events.ts';
 import { QuarantineFileError } from '../run/quarantine.ts';
 import { ShardError } from '../run/shard.ts';
 import { SuiteDirError } from '../run/suite-files.ts';
+import { boardCommand } from './commands/board.ts';
 import { buildProgram, commanderExit, CommanderError, UsageError } from './program.ts';
 import { ReporterError } from './reporters.ts';
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_CODES.usage;
   }
   const name = argv[0] ?? '';
+  if (name === 'board') return boardCommand(argv.slice(1));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return out.code;

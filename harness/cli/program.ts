@@ -14,6 +14,7 @@ import { EXIT_CODES } from '../run/events.ts';
 import { loadQuarantine } from '../run/quarantine.ts';
 import { REPO_ROOT, runSuites } from '../run/runner.ts';
 import { durationsFrom, parseShard } from '../run/shard.ts';
+import { BOARD_HELP, BOARD_SUMMARY, BOARD_USAGE } from './commands/board.ts';
 import { boardsCommand } from './commands/boards.ts';
 import { checkAgentLabCommand } from './commands/check-agent.ts';
 import { doctorLabCommand } from './commands/doctor.ts';
@@ -260,6 +261,8 @@ export function buildProgram(out: Outcome): Command {
   program.addCommand(labCommand('flash', flashLabCommand, out));
   program.addCommand(labCommand('doctor', doctorLabCommand, out));
   program.addCommand(labCommand('check-agent', checkAgentLabCommand, out));
+  // Listed for help only: main() hands `board` its words untouched (see commands/board.ts).
+  program.addCommand(new Command('board').summary(BOARD_SUMMARY).description(BOARD_HELP).usage(BOARD_USAGE.replace(/^meshbench board /, '')));
   const configure = (c: Command) => {
     c.exitOverride()
       .configureHelp({ formatHelp })

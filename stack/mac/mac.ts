@@ -4,7 +4,7 @@
 //
 // Everything runs on the injected Timers and Rng: each step is an event at its exact
 // bench microsecond, and a run is reproducible from the seed.
-import type { Radio, RxInfo } from '../phy.ts';
+import type { Radio, RxInfo, SubMac } from '../phy.ts';
 import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
 import { bytesEqual } from '../wire/bytes.ts';
 import {
@@ -176,6 +176,12 @@ export class Mac {
     this.bsn = this.rng.int(256);
     this.frameCounter = initialFrameCounter(this.timers.now());
     this.radio.onReceive((psdu, info) => this.receive(psdu, info));
+    this.syncAddressFilter();
+  }
+
+  /** A radio with its own sub-MAC filters and acknowledges on our addresses: keep it told. */
+  private syncAddressFilter(): void {
+    this.radio.subMac?.setAddressFilter({ panId: this.panId, shortAddress: this.shortAddress, extAddress: this.extAddress });
   }
 
   // ---- PIB ----
@@ -191,6 +197,7 @@ export class Mac {
   }
   setPanId(panId: number): void {
     this.panId = panId & 0xffff;
+    this.syncAddressFilter();
   }
   getShortAddress(): number {
     return this.shortAddress;
@@ -198,6 +205,7 @@ export class Mac {
   /** 0xFFFE (the default) = no short address: beacons then carry the extended one. */
   setShortAddress(short: number): void {
     this.shortAddress = short & 0xffff;
+    this.syncAddressFilter();
   }
   getExtAddress(): Uint8Array {
     return this.extAddress.slice();
@@ -349,7 +357,27 @@ export class Mac {
     this.tx = t;
     // The IFS after our previous frame comes before the first backoff (§7.5.1.3).
     const start = Math.max(this.timers.now(), this.ifsUntil, this.holdUntil);
-    t.timer = this.timers.at(start, () => this.csmaStart(t));
+    const subMac = this.radio.subMac;
+    t.timer = this.timers.at(start, () => (subMac ? this.subMacSend(t, subMac) : this.csmaStart(t)));
+  }
+
+  /** The radio's sub-MAC runs CSMA-CA, the ACK wait and the retries (as OpenThread's SubMac on an RCP). */
+  private subMacSend(t: Transmission, subMac: SubMac): void {
+    t.timer = undefined;
+    this.sendingFrame = true;
+    this.stats.txFrames++;
+    this.notifyTx(t.psdu, 1);
+    subMac.transmit(
+      { psdu: t.psdu, ackRequest: t.ackRequest, maxCsmaBackoffs: this.pib.macMaxCSMABackoffs, maxFrameRetries: t.ackRequest || this.retryOnChannelAccessFailure ? this.pib.macMaxFrameRetries : 0 },
+      (status) => {
+        this.sendingFrame = false;
+        if (this.tx !== t) return;
+        if (status === 'no_ack') this.stats.txNoAck++;
+        else if (status === 'channel_access_failure') this.stats.txChannelAccessFailure++;
+        else if (t.ackRequest) this.stats.rxAcks++;
+        this.finish(t, status);
+      },
+    );
   }
 
   /** §7.5.1.4 step (1): NB = 0, BE = macMinBE. */
@@ -512,7 +540,8 @@ export class Mac {
       return;
     }
     // §7.5.6.4.2: the ACK goes aTurnaroundTime after the last symbol, duplicates included.
-    if (f.ackRequest && f.dst.mode !== 'none' && !(f.dst.mode === 'short' && f.dst.short === BROADCAST)) {
+    // A radio with its own sub-MAC has sent it already.
+    if (!this.radio.subMac && f.ackRequest && f.dst.mode !== 'none' && !(f.dst.mode === 'short' && f.dst.short === BROADCAST)) {
       this.sendAck(f.seq, info.endUs + TURNAROUND_US);
     }
     if (f.type === 'data' || f.type === 'command') {
@@ -644,6 +673,7 @@ export class Mac {
   private startScan(job: ScanJob): void {
     this.scan = { job, index: 0, prevChannel: this.radio.getChannel(), prevPan: this.panId, found: [], timer: undefined };
     this.panId = BROADCAST; // §7.5.2.1.2: macPANId is 0xFFFF for the scan
+    this.syncAddressFilter();
     // As an event, so that even an empty channel list calls `done` after activeScan returns.
     this.timers.at(this.timers.now(), () => this.scanNextChannel());
   }
@@ -697,6 +727,7 @@ export class Mac {
     this.scan = undefined;
     this.radio.setChannel(s.prevChannel);
     this.panId = s.prevPan;
+    this.syncAddressFilter();
     this.current = undefined;
     s.job.done(s.found);
     this.pump();

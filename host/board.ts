@@ -1,0 +1,72 @@
+// A board of our own on a real radio: the firmware agent and the stack in this
+// process, the agent protocol on stdin/stdout (a lab rig runs it as a `process`
+// board behind a PTY), the radio an RCP over Spinel, time the wall clock's (times
+// the speed of a simulated RCP). The Spinel exchange is logged on stdout as plain
+// lines, which the agent protocol's host keeps as the board's serial log.
+import { Agent } from '../firmware/agent.ts';
+import { StackNode } from '../stack/node.ts';
+import { SeededRng, type Timer, type Timers } from '../stack/runtime.ts';
+import { openByteLink, type RadioSpec } from './rcp/byte-link.ts';
+import { RcpRadio } from './rcp/rcp-radio.ts';
+import { SpinelLink } from './rcp/spinel-link.ts';
+import { WallTimers } from './wall-timers.ts';
+
+export interface BoardOptions {
+  radio: RadioSpec;
+  boardId: string;
+  speed: number;
+  seed: number;
+  /** Log the Spinel exchange (every frame both ways) on the serial output. */
+  spinelLog: boolean;
+  input: NodeJS.ReadableStream;
+  output: { write(text: string): unknown };
+}
+
+/** Timers that die with the firmware instance that set them (a reboot must not fire the old stack's timers into the new one). */
+class FirmwareTimers implements Timers {
+  alive = true;
+  constructor(private readonly base: Timers) {}
+  now(): number {
+    return this.base.now();
+  }
+  at(at: number, fn: () => void): Timer {
+    return this.base.at(at, () => {
+      if (this.alive) fn();
+    });
+  }
+}
+
+export async function runBoard(opts: BoardOptions): Promise<{ stop(): Promise<void>; closed: Promise<string> }> {
+  const out = (line: string) => opts.output.write(`${line}\r\n`);
+  const timers = new WallTimers(opts.speed, (e) => out(`host ! ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  const byteLink = await openByteLink(opts.radio, { onStderr: (t) => t.split('\n').filter(Boolean).forEach((l) => out(`rcp stderr: ${l}`)) });
+  let closedWhy: (why: string) => void = () => {};
+  const closed = new Promise<string>((r) => (closedWhy = r));
+  byteLink.onClose((why) => closedWhy(why));
+  const log = opts.spinelLog ? out : (line: string) => (line.includes(' ! ') ? out(line) : undefined);
+  const spinel = new SpinelLink(byteLink, log);
+  const radio = new RcpRadio(spinel, timers, out);
+  const info = await radio.open();
+  out(`rcp: ${byteLink.description}: ${info.ncpVersion}; Spinel ${info.protocol.major}.${info.protocol.minor}; EUI-64 ${Buffer.from(info.eui64).toString('hex')}; radio caps 0x${info.radioCaps.toString(16)}`);
+
+  const rng = new SeededRng(opts.seed);
+  let current: { agent: Agent; timers: FirmwareTimers } | undefined;
+  const boot = () => {
+    if (current) current.timers.alive = false;
+    const ft = new FirmwareTimers(timers);
+    const node = new StackNode({ radio, timers: ft, rng: rng.fork(), eui64: info.eui64 });
+    const agent = new Agent({ boardId: opts.boardId, write: (text) => opts.output.write(text), reboot: () => boot() }, node);
+    current = { agent, timers: ft };
+    agent.boot();
+  };
+  boot();
+  opts.input.on('data', (d: Buffer) => current?.agent.receive(new Uint8Array(d)));
+
+  return {
+    closed,
+    async stop() {
+      timers.stop();
+      await byteLink.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// What `doctor` asks of a rig's RCP before a run: that it answers Spinel, is an
+// RCP with a sub-MAC, and which firmware version and channel it has.
+import { openByteLink, type RadioSpec } from './rcp/byte-link.ts';
+import { RadioCaps, RcpRadio } from './rcp/rcp-radio.ts';
+import { SpinelLink } from './rcp/spinel-link.ts';
+import { WallTimers } from './wall-timers.ts';
+
+export interface ProbeResult {
+  ok: boolean;
+  /** The link it answered on. */
+  link: string;
+  ncpVersion?: string;
+  protocol?: string;
+  caps?: number[];
+  radioCaps?: string[];
+  eui64?: string;
+  channel?: number;
+  problem?: string;
+}
+
+export async function probeRcp(spec: RadioSpec): Promise<ProbeResult> {
+  let link;
+  try {
+    link = await openByteLink(spec);
+  } catch (e) {
+    return { ok: false, link: JSON.stringify(spec), problem: (e as Error).message };
+  }
+  const lines: string[] = [];
+  const timers = new WallTimers(1);
+  const radio = new RcpRadio(new SpinelLink(link, (l) => lines.push(l)), timers, (l) => lines.push(l));
+  try {
+    const info = await radio.open();
+    const channel = await radio.readChannel();
+    return {
+      ok: true,
+      link: link.description,
+      ncpVersion: info.ncpVersion,
+      protocol: `${info.protocol.major}.${info.protocol.minor}`,
+      caps: info.caps,
+      radioCaps: Object.entries(RadioCaps)
+        .filter(([, bit]) => info.radioCaps & bit)
+        .map(([name]) => name.toLowerCase().replace(/_/g, '-')),
+      eui64: Buffer.from(info.eui64).toString('hex'),
+      channel,
+    };
+  } catch (e) {
+    return { ok: false, link: link.description, problem: `${(e as Error).message}${lines.length ? ` (last: ${lines.slice(-3).join(' | ')})` : ''}` };
+  } finally {
+    timers.stop();
+    await link.close();
+  }
+}

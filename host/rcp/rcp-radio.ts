@@ -1,0 +1,290 @@
+// The stack's Radio on an 802.15.4 radio co-processor driven over Spinel: the MAC
+// hands it CSMA-CA, the ACK wait and retries (the RCP's sub-MAC), and it hands up
+// received frames with their RSSI and LQI. The RCP can reset under us (a crash, a
+// watchdog, a replug): its LAST_STATUS reset is noticed and the radio set up again.
+// The property sequence follows what OpenThread's own host does (RadioSpinel).
+import type { Radio, RxInfo, SubMac, SubMacTxRequest, SubMacTxStatus } from '../../stack/phy.ts';
+import type { Timers } from '../../stack/runtime.ts';
+import {
+  Cap,
+  Cmd,
+  enc,
+  isResetStatus,
+  parseCaps,
+  parseLastStatus,
+  parseNcpVersion,
+  parseProtocolVersion,
+  parseRawRxFrame,
+  parseTxDone,
+  Promiscuous,
+  Prop,
+  readAll,
+  Status,
+  statusName,
+  type RawRxFrame,
+} from '../wire/spinel.ts';
+import type { PropAnswer, SpinelLink } from './spinel-link.ts';
+
+/** otRadioCaps bits (OpenThread include/openthread/platform/radio.h). */
+export const RadioCaps = { ACK_TIMEOUT: 1, ENERGY_SCAN: 2, TRANSMIT_RETRIES: 4, CSMA_BACKOFF: 8, SLEEP_TO_TX: 16, TRANSMIT_SEC: 32 } as const;
+/** What a sub-MAC must do for our MAC to hand it a frame (OpenThread's RadioSpinel requires the same three). */
+const REQUIRED_RADIO_CAPS = RadioCaps.ACK_TIMEOUT | RadioCaps.TRANSMIT_RETRIES | RadioCaps.CSMA_BACKOFF;
+/** Spinel 4.x (spinel.h SPINEL_PROTOCOL_VERSION_THREAD_MAJOR). */
+const SPINEL_MAJOR = 4;
+/** OpenThread reports −128 dBm as "no noise floor"; then the thermal floor of a 2 MHz channel (−174 dBm/Hz + 63 dB) stands in. */
+const NO_NOISE_FLOOR = -128;
+const THERMAL_FLOOR_DBM = -111;
+
+export interface RcpInfo {
+  ncpVersion: string;
+  protocol: { major: number; minor: number };
+  caps: number[];
+  radioCaps: number;
+  /** The RCP's factory EUI-64, natural byte order. */
+  eui64: Uint8Array;
+  channel: number;
+}
+
+/** One received frame as the RCP reported it, for captures. */
+export interface RcpFrameEvent {
+  psdu: Uint8Array;
+  rssiDbm: number;
+  lqi: number;
+  channel: number;
+}
+
+export class RcpRadio implements Radio {
+  private channel = 11;
+  private rxOn = true;
+  private filter = { panId: 0xffff, shortAddress: 0xfffe, extAddress: new Uint8Array(8) };
+  private handler: ((psdu: Uint8Array, info: RxInfo) => void) | undefined;
+  private txDone: ((status: SubMacTxStatus) => void) | undefined;
+  private ready = false;
+  private resetWaiter: (() => void) | undefined;
+  /** Times the RCP reset under us and was set up again. */
+  resets = 0;
+  readonly subMac: SubMac;
+  private readonly frameObservers: Array<(f: RcpFrameEvent) => void> = [];
+
+  constructor(
+    private readonly link: SpinelLink,
+    private readonly timers: Timers,
+    private readonly log: (line: string) => void,
+    private readonly opts: { promiscuous?: boolean } = {},
+  ) {
+    link.onUnsolicited((a) => this.unsolicited(a));
+    this.subMac = {
+      transmit: (req, done) => this.transmitFrame(req, done),
+      setAddressFilter: (f) => this.setAddressFilter(f),
+    };
+  }
+
+  // ---- bring-up ----
+
+  /** Resets the RCP, reads what it is and checks it can be our radio. Rejects with what is missing. */
+  async open(): Promise<RcpInfo> {
+    await this.resetAndWait();
+    const info = await this.readInfo();
+    if (info.protocol.major !== SPINEL_MAJOR) throw new Error(`RCP speaks Spinel ${info.protocol.major}.${info.protocol.minor}; this host speaks ${SPINEL_MAJOR}.x`);
+    if (!info.caps.includes(Cap.CONFIG_RADIO)) throw new Error(`the co-processor is not an RCP (no CAP_CONFIG_RADIO in its capabilities ${info.caps.join(',')}): flash ot-rcp`);
+    if (!info.caps.includes(Cap.MAC_RAW)) throw new Error('the RCP has no raw MAC (CAP_MAC_RAW)');
+    if ((info.radioCaps & REQUIRED_RADIO_CAPS) !== REQUIRED_RADIO_CAPS) throw new Error(`the RCP's sub-MAC lacks ack-timeout, tx-retries or CSMA backoff (radio caps 0x${info.radioCaps.toString(16)})`);
+    await this.configure();
+    this.ready = true;
+    return { ...info, channel: this.channel };
+  }
+
+  /** Spinel CMD_RESET, then waits (up to 3 s) for the RCP's reset status. */
+  private async resetAndWait(): Promise<void> {
+    const reset = new Promise<void>((resolve) => (this.resetWaiter = resolve));
+    this.link.reset();
+    const timeout = new Promise<void>((r) => setTimeout(r, 3000).unref());
+    await Promise.race([reset, timeout]);
+    this.resetWaiter = undefined;
+  }
+
+  async readInfo(): Promise<Omit<RcpInfo, 'channel'>> {
+    const protocol = value(parseProtocolVersion((await this.link.get(Prop.PROTOCOL_VERSION)).value), 'PROTOCOL_VERSION');
+    const ncpVersion = value(parseNcpVersion((await this.link.get(Prop.NCP_VERSION)).value), 'NCP_VERSION');
+    const caps = value(parseCaps((await this.link.get(Prop.CAPS)).value), 'CAPS');
+    const eui64 = value(readAll((await this.link.get(Prop.HWADDR)).value, (r) => r.eui64()), 'HWADDR');
+    const radioCaps = value(readAll((await this.link.get(Prop.RADIO_CAPS)).value, (r) => r.packed()), 'RADIO_CAPS');
+    return { protocol, ncpVersion, caps, radioCaps, eui64 };
+  }
+
+  /** The channel the RCP is on now (PHY_CHAN), read back from it. */
+  async readChannel(): Promise<number> {
+    return value(readAll((await this.link.get(Prop.PHY_CHAN)).value, (r) => r.u8()), 'PHY_CHAN');
+  }
+
+  /**
+   * The MAC state our stack expects of its radio: on, on our channel, filtering and
+   * acknowledging on our PAN ID and addresses, no frame-pending bit in ACKs (source
+   * match on, both tables empty: our MAC has no indirect transmission), not
+   * promiscuous (a sniffer is), received frames delivered to us.
+   */
+  private async configure(): Promise<void> {
+    const l = this.link;
+    // ot-rcp takes MAC_15_4_LADDR in natural byte order (checked: set in air order, it never
+    // acknowledged a Parent Response sent to our extended address; in natural order it does).
+    await l.set(Prop.PHY_ENABLED, enc.bool(true));
+    await l.set(Prop.PHY_CHAN, enc.u8(this.channel));
+    await l.set(Prop.MAC_15_4_PANID, enc.u16(this.filter.panId));
+    await l.set(Prop.MAC_15_4_LADDR, this.filter.extAddress.slice());
+    await l.set(Prop.MAC_15_4_SADDR, enc.u16(this.filter.shortAddress));
+    await l.set(Prop.MAC_SRC_MATCH_ENABLED, enc.bool(true));
+    await l.set(Prop.MAC_SRC_MATCH_SHORT_ADDRESSES, new Uint8Array());
+    await l.set(Prop.MAC_SRC_MATCH_EXTENDED_ADDRESSES, new Uint8Array());
+    await l.set(Prop.MAC_PROMISCUOUS_MODE, enc.u8(this.opts.promiscuous ? Promiscuous.FULL : Promiscuous.OFF));
+    await l.set(Prop.MAC_RAW_STREAM_ENABLED, enc.bool(this.rxOn));
+  }
+
+  // ---- source match (frame pending in the ACKs the RCP sends) ----
+
+  /** Marks a child's short address as having frames pending (PROP_VALUE_INSERT). */
+  addSrcMatchShort(short: number): Promise<PropAnswer> {
+    return this.link.insert(Prop.MAC_SRC_MATCH_SHORT_ADDRESSES, enc.u16(short));
+  }
+  removeSrcMatchShort(short: number): Promise<PropAnswer> {
+    return this.link.remove(Prop.MAC_SRC_MATCH_SHORT_ADDRESSES, enc.u16(short));
+  }
+  /** Extended address in natural byte order, as MAC_15_4_LADDR takes it. */
+  addSrcMatchExt(ext: Uint8Array): Promise<PropAnswer> {
+    return this.link.insert(Prop.MAC_SRC_MATCH_EXTENDED_ADDRESSES, ext.slice());
+  }
+  removeSrcMatchExt(ext: Uint8Array): Promise<PropAnswer> {
+    return this.link.remove(Prop.MAC_SRC_MATCH_EXTENDED_ADDRESSES, ext.slice());
+  }
+
+  // ---- Radio ----
+
+  getChannel(): number {
+    return this.channel;
+  }
+  setChannel(channel: number): void {
+    if (!Number.isInteger(channel) || channel < 11 || channel > 26) throw new RangeError(`channel ${channel} is not 11..26`);
+    if (channel === this.channel) return;
+    this.channel = channel;
+    this.fire(Prop.PHY_CHAN, enc.u8(channel));
+  }
+  /** Our MAC never senses on its own with a sub-MAC radio; the RCP's CSMA-CA does. Reports idle after the 8-symbol window. */
+  cca(done: (clear: boolean) => void): void {
+    this.timers.at(this.timers.now() + 128, () => done(true));
+  }
+  /** One frame as it is, without CSMA-CA or retries. */
+  transmit(psdu: Uint8Array, done: () => void): void {
+    this.transmitFrame({ psdu, ackRequest: false, maxCsmaBackoffs: 0, maxFrameRetries: 0 }, () => done(), false);
+  }
+  onReceive(handler: (psdu: Uint8Array, info: RxInfo) => void): void {
+    this.handler = handler;
+  }
+  setRxOn(on: boolean): void {
+    if (on === this.rxOn) return;
+    this.rxOn = on;
+    // OpenThread's host sleeps the radio the same way (RadioSpinel::Sleep).
+    this.fire(Prop.MAC_RAW_STREAM_ENABLED, enc.bool(on));
+  }
+
+  /** Every frame the RCP hands up, before the MAC filters it (a sniffer's capture). */
+  onFrame(fn: (f: RcpFrameEvent) => void): void {
+    this.frameObservers.push(fn);
+  }
+
+  private setAddressFilter(f: { panId: number; shortAddress: number; extAddress: Uint8Array }): void {
+    const old = this.filter;
+    this.filter = { panId: f.panId, shortAddress: f.shortAddress, extAddress: f.extAddress.slice() };
+    if (old.panId !== f.panId) this.fire(Prop.MAC_15_4_PANID, enc.u16(f.panId));
+    if (old.shortAddress !== f.shortAddress) this.fire(Prop.MAC_15_4_SADDR, enc.u16(f.shortAddress));
+    if (!old.extAddress.every((b, i) => b === f.extAddress[i])) this.fire(Prop.MAC_15_4_LADDR, f.extAddress.slice());
+  }
+
+  /** A property set the stack cannot wait for: sent in order (the RCP answers in order); a refusal is logged. */
+  private fire(key: number, v: Uint8Array): void {
+    if (!this.ready) return; // configure() sends the current state
+    this.link.set(key, v).catch((e: Error) => this.log(`rcp ! ${e.message}`));
+  }
+
+  private transmitFrame(req: SubMacTxRequest, done: (status: SubMacTxStatus) => void, csmaCa = true): void {
+    if (this.txDone) throw new Error('RCP transmit while a transmit is in flight (the MAC sends one frame at a time)');
+    this.txDone = done;
+    const finish = (status: SubMacTxStatus) => {
+      if (this.txDone !== done) return;
+      this.txDone = undefined;
+      done(status);
+    };
+    const value = enc.concat(
+      enc.dataWithLength(req.psdu),
+      enc.u8(this.channel),
+      enc.u8(req.maxCsmaBackoffs),
+      enc.u8(req.ackRequest ? req.maxFrameRetries : Math.min(req.maxFrameRetries, 0xff)),
+      enc.bool(csmaCa),
+    );
+    this.link.request(Cmd.PROP_VALUE_SET, Prop.STREAM_RAW, value).then(
+      (a) => {
+        const r = parseTxDone(a.value);
+        if (!r.ok) {
+          this.log(`rcp ! transmit done unreadable: ${r.error.message}`);
+          return finish('channel_access_failure');
+        }
+        const s = r.value.status;
+        if (s === Status.OK) return finish('success');
+        if (s === Status.NO_ACK) return finish('no_ack');
+        if (s !== Status.CCA_FAILURE) this.log(`rcp ! transmit ended ${statusName(s)}`);
+        finish('channel_access_failure');
+      },
+      (e: Error) => {
+        this.log(`rcp ! transmit: ${e.message}`);
+        finish('channel_access_failure');
+      },
+    );
+  }
+
+  // ---- frames the RCP sends on its own ----
+
+  private unsolicited(a: PropAnswer): void {
+    if (a.command !== Cmd.PROP_VALUE_IS) return;
+    if (a.key === Prop.STREAM_RAW) return this.received(a.value);
+    if (a.key === Prop.LAST_STATUS) {
+      const st = parseLastStatus(a.value);
+      if (st.ok && isResetStatus(st.value)) this.rcpReset(st.value);
+    }
+  }
+
+  private received(v: Uint8Array): void {
+    const r = parseRawRxFrame(v);
+    if (!r.ok) return this.log(`rcp ! received frame unreadable: ${r.error.message}`);
+    const f: RawRxFrame = r.value;
+    if (f.receiveError !== 0 || f.psdu.length < 3) return;
+    for (const o of this.frameObservers) o({ psdu: f.psdu, rssiDbm: f.rssiDbm, lqi: f.lqi, channel: f.channel });
+    if (!this.handler || !this.rxOn) return;
+    const end = this.timers.now();
+    // (6 + PSDU) octets at 32 µs each (O-QPSK 2450 MHz, 250 kbit/s: preamble 4, SFD 1, PHR 1).
+    const start = end - (6 + f.psdu.length) * 32;
+    const floor = f.noiseFloorDbm === NO_NOISE_FLOOR ? THERMAL_FLOOR_DBM : f.noiseFloorDbm;
+    this.handler(f.psdu, { rssiDbm: f.rssiDbm, sinrDb: f.rssiDbm - floor, lqi: f.lqi, channel: f.channel || this.channel, startUs: start, endUs: end });
+  }
+
+  private rcpReset(status: number): void {
+    if (this.resetWaiter) {
+      this.resetWaiter();
+      return;
+    }
+    if (!this.ready) return;
+    this.resets++;
+    this.log(`rcp ! the RCP reset (${statusName(status)}); setting it up again`);
+    this.ready = false;
+    this.link.failAll('the RCP reset');
+    this.configure().then(
+      () => {
+        this.ready = true;
+        this.log('rcp: set up again after its reset');
+      },
+      (e: Error) => this.log(`rcp ! setting up after the reset failed: ${e.message}`),
+    );
+  }
+}
+
+function value<T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }, what: string): T {
+  if (!r.ok) throw new Error(`RCP's ${what} unreadable: ${r.error.message}`);
+  return r.value;
+}
