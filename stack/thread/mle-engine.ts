@@ -37,17 +37,14 @@ import {
   ADDRESS_SOLICIT_URI,
   ADDRESS_TLVS,
   SERVER_DATA_URI,
-  ADDRESS_QUERY_URI,
-  ADDRESS_NOTIFY_URI,
   CoapCode,
   emitAddressTlvs,
-  emitCoap,
   parseAddressTlvs,
-  parseCoap,
   TMF_UDP_PORT,
-  uriPathOf,
-  uriPathOptions,
+  type CoapMessage,
 } from './tmf.ts';
+import { TmfAgent, type TmfAnswer, type TmfExchange } from './tmf-agent.ts';
+import { AddressResolver, type ChildClaim } from './address-resolver.ts';
 
 export type ThreadRole = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
 
@@ -92,7 +89,6 @@ export interface ThreadCounters {
   /** MLE with a hop limit other than 255, dropped. */
   mleBadHopLimit: number;
   addressSolicits: number;
-  addressQueries: number;
   routerIdsAssigned: number;
 }
 
@@ -111,6 +107,8 @@ interface Neighbour {
   timeoutS?: number;
   /** Registered mesh-local EIDs (children). */
   mlEids: Ipv6Address[];
+  /** A child's addresses an Address Error gave to another node. */
+  refused?: Ipv6Address[];
   /** Its advertised route costs by router ID (routers). */
   routes: Map<number, number>;
 }
@@ -144,9 +142,7 @@ interface Attach {
 
 const ALL_NODES = ipv6('ff02::1');
 const ALL_ROUTERS = ipv6('ff02::2');
-const REALM_ALL_ROUTERS = ipv6('ff03::2');
 const HOP_LIMIT_MLE = 255;
-const HOP_LIMIT_TMF = 64;
 
 export function routerIdOf(rloc16: number): number {
   return rloc16 >> 10;
@@ -185,7 +181,6 @@ export class ThreadMle {
     mleReplayDropped: 0,
     mleBadHopLimit: 0,
     addressSolicits: 0,
-    addressQueries: 0,
     routerIdsAssigned: 0,
   };
   readonly keys: KeyManager;
@@ -198,9 +193,14 @@ export class ThreadMle {
   private routerIds = new Set<number>();
   private readonly neighbours = new Map<string, Neighbour>();
   private networkData: NetworkDataTlv[] = [];
-  /** EID → RLOC16 learnt from Address Notifications (Thread's address cache). */
-  private readonly eidCache = new Map<string, number>();
-  private readonly queries = new Map<string, { waiters: Array<(rloc16: number | undefined) => void>; timer: Timer }>();
+  /** Thread Management Framework: CoAP with retransmission (a/as, a/sd, a/an, a/ae, a/aq). */
+  readonly tmf: TmfAgent;
+  /** EID → RLOC16: the address cache and its queries. */
+  readonly resolver: AddressResolver;
+  /** Our addresses an Address Error gave to another node. */
+  private readonly refusedAddresses: Ipv6Address[] = [];
+  /** Border router: the Server Data notification in flight. */
+  private serverDataExchange: TmfExchange | undefined;
   /** Border router, not leader: the RLOC16 we last registered our prefix under, and when to check again. */
   private registeredAs: number | undefined;
   private nextRegistrationAt: Micros = 0;
@@ -224,8 +224,7 @@ export class ThreadMle {
   private readonly linkRequestSentAt = new Map<string, Micros>();
   /** Child ID Requests a REED holds while it becomes a router. */
   private pendingChildRequests: Array<{ m: MleMessage; rx: UdpReceive; ext: Uint8Array; keySequence: number; fc: number }> = [];
-  private solicit: { token: Uint8Array; messageId: number; timer: Timer } | undefined;
-  private messageId = 0;
+  private solicit: TmfExchange | undefined;
   private trickle: { interval: Micros; timer?: Timer } | undefined;
   /** Leader: when each router ID was last reachable. */
   private readonly lastReachable = new Map<number, Micros>();
@@ -244,8 +243,30 @@ export class ThreadMle {
     const iid = new Uint8Array(8);
     for (let i = 0; i < 8; i++) iid[i] = env.rng.int(256);
     this.mlEid = this.meshLocal(iid);
+    this.tmf = new TmfAgent(net, env.timers, env.rng);
+    this.resolver = new AddressResolver(
+      {
+        rlocAddress: () => (this.isAttached() ? this.rlocAddress : undefined),
+        rloc16: () => (this.isAttached() ? this.rloc : undefined),
+        mlIid: () => this.mlEid.subarray(8, 16),
+        answersQueries: () => this.routerEligible(),
+        ownsAddress: (a) => this.isAttached() && !ipv6Equal(a, this.linkLocal) && this.isOurAddress(a),
+        // A router answers for its minimal children; a full-device child answers for itself (OpenThread HandleAddressQuery).
+        childClaiming: (a) => this.childClaim(a),
+        dropOwnAddress: (a) => this.refuseAddress(a),
+        dropChildAddress: (rloc16, a) => {
+          for (const n of this.neighbours.values()) if (n.kind === 'child' && n.rloc16 === rloc16) (n.refused ??= []).push(a.slice());
+        },
+      },
+      this.tmf,
+      env.timers,
+    );
+    this.tmf.handle(ADDRESS_SOLICIT_URI, (m) => this.handleAddressSolicit(m));
+    this.tmf.handle(SERVER_DATA_URI, (m, rx) => this.handleServerData(m, rx));
     net.onUdp(MLE_UDP_PORT, (m) => this.receiveMle(m));
-    net.onUdp(TMF_UDP_PORT, (m) => this.receiveTmf(m));
+    net.onUdp(TMF_UDP_PORT, (m) => {
+      if (this.roleValue !== 'disabled') this.tmf.receive(m);
+    });
   }
 
   // ---- public view ----
@@ -319,6 +340,7 @@ export class ThreadMle {
     this.housekeeping?.cancel();
     this.housekeeping = undefined;
     this.neighbours.clear();
+    this.resolver.clear();
     this.attach = undefined;
     this.rloc = undefined;
     this.setShortAddress(undefined);
@@ -358,6 +380,8 @@ export class ThreadMle {
     this.upgradeTimer = undefined;
     this.keepAlive = undefined;
     this.solicit = undefined;
+    this.serverDataExchange = undefined;
+    this.tmf.abortAll();
     this.trickle = undefined;
   }
 
@@ -402,7 +426,7 @@ export class ThreadMle {
     const owner = this.childOwning(a);
     if (owner) return owner.rloc16;
     for (const n of this.neighbours.values()) if (n.mlEids.some((e) => ipv6Equal(e, a))) return n.rloc16;
-    return this.eidCache.get(toHex(a));
+    return this.resolver.lookup(a);
   }
 
   /** A neighbour's (router, parent or child) extended address by its RLOC16. */
@@ -418,71 +442,34 @@ export class ThreadMle {
 
   private childOwning(a: Ipv6Address): Neighbour | undefined {
     for (const n of this.neighbours.values()) {
-      if (n.kind === 'child' && n.mlEids.some((e) => ipv6Equal(e, a) || (this.onMeshPrefix(a) && bytesEqual(e.subarray(8, 16), a.subarray(8, 16))))) return n;
+      if (n.kind !== 'child' || n.refused?.some((r) => ipv6Equal(r, a))) continue;
+      if (n.mlEids.some((e) => ipv6Equal(e, a) || (this.onMeshPrefix(a) && bytesEqual(e.subarray(8, 16), a.subarray(8, 16))))) return n;
     }
     return undefined;
   }
 
+  private childClaim(a: Ipv6Address): ChildClaim | undefined {
+    if (!this.isRouterRole()) return undefined;
+    const child = this.childOwning(a);
+    const mlEid = child?.mlEids[0];
+    if (!child || !mlEid || child.mode?.fullThreadDevice) return undefined;
+    return { rloc16: child.rloc16, mlIid: mlEid.subarray(8, 16), lastHeard: child.lastHeard };
+  }
+
+  /** Address Error: another node keeps `a`; an SLAAC global of ours stays off from now on. */
+  private refuseAddress(a: Ipv6Address): void {
+    if (ipv6Equal(a, this.mlEid) || this.refusedAddresses.some((r) => ipv6Equal(r, a))) return;
+    this.refusedAddresses.push(a.slice());
+    this.refreshGlobals();
+  }
+
   /**
-   * Address Query: a/aq with the Target EID TLV to the realm-local all-routers
-   * group; the owner (or its parent) answers with a/an. ADDRESS_QUERY_TIMEOUT
-   * is 3 s (Thread 1.1 §5.4.2.1; OpenThread kAddressQueryTimeout).
+   * Address Query for an address `resolve` does not know (a/aq to the realm's routers,
+   * with OpenThread's timeout and retry backoff: address-resolver.ts).
    */
   queryAddress(a: Ipv6Address, answered: (rloc16: number | undefined) => void): void {
-    if (!this.isAttached() || this.rlocAddress === undefined) return answered(undefined);
-    const key = toHex(a);
-    const pending = this.queries.get(key);
-    if (pending) {
-      pending.waiters.push(answered);
-      return;
-    }
-    const timer = this.later(3 * SECOND, () => {
-      const q = this.queries.get(key);
-      this.queries.delete(key);
-      for (const w of q?.waiters ?? []) w(undefined);
-    });
-    this.queries.set(key, { waiters: [answered], timer });
-    this.counters.addressQueries++;
-    const payload = emitAddressTlvs({ unknown: [{ code: ADDRESS_TLVS.targetEid, value: a }] });
-    const coap = emitCoap({ type: 'nonConfirmable', code: CoapCode.post, messageId: (this.messageId = (this.messageId + 1) & 0xffff), token: this.randomBytes(4), options: uriPathOptions(ADDRESS_QUERY_URI), payload });
-    this.net.sendUdp({ src: this.rlocAddress, dst: REALM_ALL_ROUTERS, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
-  }
-
-  /** Answers an Address Query for an address of ours or of a child (a/an, confirmable, to the querier's RLOC). */
-  private answerAddressQuery(rx: UdpReceive, payload: Uint8Array): void {
-    const req = parseAddressTlvs(payload);
-    const target = req.ok ? req.value.unknown.find((u) => u.code === ADDRESS_TLVS.targetEid)?.value : undefined;
-    if (!target || target.length !== 16 || this.rloc === undefined || this.rlocAddress === undefined) return;
-    let rloc16: number | undefined;
-    let mlIid: Uint8Array | undefined;
-    if (this.isOurAddress(target)) [rloc16, mlIid] = [this.rloc, this.mlEid.subarray(8, 16)];
-    else if (this.roleValue === 'router' || this.roleValue === 'leader') {
-      const child = this.childOwning(target);
-      if (child) [rloc16, mlIid] = [child.rloc16, child.mlEids[0]?.subarray(8, 16)];
-    }
-    if (rloc16 === undefined || !mlIid) return;
-    const answer = emitAddressTlvs({
-      rloc16,
-      unknown: [
-        { code: ADDRESS_TLVS.targetEid, value: target },
-        { code: ADDRESS_TLVS.mlEid, value: mlIid },
-      ],
-    });
-    const coap = emitCoap({ type: 'confirmable', code: CoapCode.post, messageId: (this.messageId = (this.messageId + 1) & 0xffff), token: this.randomBytes(4), options: uriPathOptions(ADDRESS_NOTIFY_URI), payload: answer });
-    this.net.sendUdp({ src: this.rlocAddress, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
-  }
-
-  private learnAddress(payload: Uint8Array): void {
-    const n = parseAddressTlvs(payload);
-    const target = n.ok ? n.value.unknown.find((u) => u.code === ADDRESS_TLVS.targetEid)?.value : undefined;
-    if (!n.ok || !target || n.value.rloc16 === undefined) return;
-    const key = toHex(target);
-    this.eidCache.set(key, n.value.rloc16);
-    const q = this.queries.get(key);
-    if (!q) return;
-    this.queries.delete(key);
-    q.timer.cancel();
-    for (const w of q.waiters) w(n.value.rloc16);
+    if (!this.isAttached()) return answered(undefined);
+    this.resolver.query(a, answered);
   }
 
   // ---- roles ----
@@ -500,10 +487,7 @@ export class ThreadMle {
     this.cancelAll();
     this.neighbours.clear();
     // RLOC16s belong to the partition we leave.
-    this.eidCache.clear();
-    const waiting = [...this.queries.values()].flatMap((q) => q.waiters);
-    this.queries.clear();
-    for (const w of waiting) w(undefined);
+    this.resolver.clear();
     this.pendingChildRequests = [];
     this.rloc = undefined;
     this.setShortAddress(undefined);
@@ -561,7 +545,8 @@ export class ThreadMle {
 
   private refreshGlobals(): void {
     const iid = this.mlEid.subarray(8, 16);
-    this.updateGlobals(slaacPrefixes(this.networkData).map((p) => this.withPrefix(p, iid)));
+    const slaac = slaacPrefixes(this.networkData).map((p) => this.withPrefix(p, iid));
+    this.updateGlobals(slaac.filter((a) => !this.refusedAddresses.some((r) => ipv6Equal(r, a))));
   }
 
   private updateGlobals(next: Ipv6Address[]): void {
@@ -937,70 +922,55 @@ export class ThreadMle {
   private sendAddressSolicit(): void {
     if (!this.leaderData || this.rloc === undefined) return;
     this.counters.addressSolicits++;
-    const token = this.randomBytes(4);
-    const messageId = (this.messageId = (this.messageId + 1) & 0xffff);
     const payload = emitAddressTlvs({ status: ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS, extMacAddress: this.env.extAddress, unknown: [] });
-    const coap = emitCoap({ type: 'confirmable', code: CoapCode.post, messageId, token, options: uriPathOptions(ADDRESS_SOLICIT_URI), payload });
     const leader = this.meshLocal(rlocIid(rloc16OfRouter(this.leaderData.leaderRouterId)));
-    this.net.sendUdp({ src: this.rlocAddress!, dst: leader, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
-    // CoAP ACK_TIMEOUT is 2 s (RFC 7252 §4.8); one try, then wait for the next jitter.
-    const timer = this.later(2 * SECOND, () => {
-      if (this.solicit?.token !== token) return;
-      this.solicit = undefined;
-      this.pendingChildRequests = [];
-      this.scheduleRouterUpgrade();
+    // Confirmable: retransmitted until the leader answers (tmf-agent.ts); unanswered, wait for the next jitter.
+    const exchange = this.tmf.post({
+      src: this.rlocAddress!,
+      dst: leader,
+      uri: ADDRESS_SOLICIT_URI,
+      payload,
+      confirmable: true,
+      answered: (ack) => {
+        if (this.solicit !== exchange) return;
+        this.solicit = undefined;
+        this.solicitAnswered(ack);
+      },
     });
-    this.solicit = { token, messageId, timer };
+    this.solicit = exchange;
   }
 
-  private receiveTmf(rx: UdpReceive): void {
-    const c = parseCoap(rx.payload);
-    if (!c.ok) return;
-    const msg = c.value;
-    if (msg.type === 'confirmable' && msg.code === CoapCode.post && uriPathOf(msg) === ADDRESS_SOLICIT_URI) {
-      if (this.roleValue !== 'leader') return;
-      const req = parseAddressTlvs(msg.payload);
-      if (!req.ok || !req.value.extMacAddress) return;
-      const id = this.allocateRouterId(req.value.rloc16, req.value.extMacAddress);
-      const answer =
-        id === undefined
-          ? emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.noAddressAvailable, unknown: [] })
-          : emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.success, rloc16: rloc16OfRouter(id), routerMask: { idSequence: this.idSequence, routerIds: this.routerIdSet }, unknown: [] });
-      const ack = emitCoap({ type: 'acknowledgement', code: CoapCode.changed, messageId: msg.messageId, token: msg.token, options: [], payload: answer });
-      this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
+  private solicitAnswered(ack: CoapMessage | undefined): void {
+    const res = ack ? parseAddressTlvs(ack.payload) : undefined;
+    if (!res?.ok || res.value.status !== ADDRESS_SOLICIT_STATUS.success || res.value.rloc16 === undefined || !res.value.routerMask) {
+      this.pendingChildRequests = [];
+      // Unanswered, or refused (no router ID free, say): a REED still short of routers tries again
+      // after another jitter, as OpenThread re-arms its router selection jitter; else it would stay
+      // a child for good, and a neighbour only children can hear never learns of the partition.
+      this.scheduleRouterUpgrade();
       return;
     }
-    if (msg.code === CoapCode.post && uriPathOf(msg) === ADDRESS_QUERY_URI) {
-      this.answerAddressQuery(rx, msg.payload);
-      return;
-    }
-    if (msg.type === 'confirmable' && msg.code === CoapCode.post && uriPathOf(msg) === ADDRESS_NOTIFY_URI) {
-      this.learnAddress(msg.payload);
-      const ack = emitCoap({ type: 'acknowledgement', code: CoapCode.changed, messageId: msg.messageId, token: msg.token, options: [], payload: new Uint8Array(0) });
-      this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
-      return;
-    }
-    if (msg.type === 'confirmable' && msg.code === CoapCode.post && uriPathOf(msg) === SERVER_DATA_URI) {
-      if (this.roleValue !== 'leader') return;
-      this.registerServerData(rx, msg.payload);
-      const ack = emitCoap({ type: 'acknowledgement', code: CoapCode.changed, messageId: msg.messageId, token: msg.token, options: [], payload: new Uint8Array(0) });
-      this.net.sendUdp({ src: rx.dst, dst: rx.src, srcPort: TMF_UDP_PORT, dstPort: rx.srcPort, hopLimit: HOP_LIMIT_TMF, payload: ack });
-      return;
-    }
-    if (msg.type === 'acknowledgement' && this.solicit && bytesEqual(msg.token, this.solicit.token)) {
-      this.solicit.timer.cancel();
-      this.solicit = undefined;
-      const res = parseAddressTlvs(msg.payload);
-      if (!res.ok || res.value.status !== ADDRESS_SOLICIT_STATUS.success || res.value.rloc16 === undefined || !res.value.routerMask) {
-        this.pendingChildRequests = [];
-        // Refused (no router ID free, say): a REED still short of routers tries again after
-        // another jitter, as OpenThread's re-arms its router selection jitter; else it would stay
-        // a child for good, and a neighbour only children can hear never learns of the partition.
-        this.scheduleRouterUpgrade();
-        return;
-      }
-      this.becomeRouter(res.value.rloc16, res.value.routerMask.idSequence, res.value.routerMask.routerIds);
-    }
+    this.becomeRouter(res.value.rloc16, res.value.routerMask.idSequence, res.value.routerMask.routerIds);
+  }
+
+  /** Leader: a/as, answered in the ACK with a router ID (or none free). */
+  private handleAddressSolicit(m: CoapMessage): TmfAnswer | undefined {
+    if (m.type !== 'confirmable' || this.roleValue !== 'leader') return undefined;
+    const req = parseAddressTlvs(m.payload);
+    if (!req.ok || !req.value.extMacAddress) return undefined;
+    const id = this.allocateRouterId(req.value.rloc16, req.value.extMacAddress);
+    const payload =
+      id === undefined
+        ? emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.noAddressAvailable, unknown: [] })
+        : emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.success, rloc16: rloc16OfRouter(id), routerMask: { idSequence: this.idSequence, routerIds: this.routerIdSet }, unknown: [] });
+    return { code: CoapCode.changed, payload };
+  }
+
+  /** Leader: a/sd, a border router's network data. */
+  private handleServerData(m: CoapMessage, rx: UdpReceive): TmfAnswer | undefined {
+    if (m.type !== 'confirmable' || this.roleValue !== 'leader') return undefined;
+    this.registerServerData(rx, m.payload);
+    return { code: CoapCode.changed };
   }
 
   /**
@@ -1011,14 +981,23 @@ export class ThreadMle {
    */
   private maintainServerData(now: Micros): void {
     if (!this.cfg.borderRouterPrefix || this.roleValue === 'leader' || !this.isAttached() || !this.leaderData || this.rloc === undefined) return;
-    if (this.networkDataNames(this.rloc) || now < this.nextRegistrationAt) return;
+    if (this.networkDataNames(this.rloc) || this.serverDataExchange || now < this.nextRegistrationAt) return;
     this.nextRegistrationAt = now + 5 * SECOND;
     const unknown = [{ code: ADDRESS_TLVS.threadNetworkData, value: emitNetworkData(this.ownNetworkData()) }];
     const payload = emitAddressTlvs({ ...(this.registeredAs !== undefined && this.registeredAs !== this.rloc ? { rloc16: this.registeredAs } : {}), unknown });
-    const messageId = (this.messageId = (this.messageId + 1) & 0xffff);
-    const coap = emitCoap({ type: 'confirmable', code: CoapCode.post, messageId, token: this.randomBytes(4), options: uriPathOptions(SERVER_DATA_URI), payload });
     const leader = this.meshLocal(rlocIid(rloc16OfRouter(this.leaderData.leaderRouterId)));
-    this.net.sendUdp({ src: this.rlocAddress!, dst: leader, srcPort: TMF_UDP_PORT, dstPort: TMF_UDP_PORT, hopLimit: HOP_LIMIT_TMF, payload: coap });
+    // Confirmable and retransmitted; once answered (or given up) the check above runs again.
+    const exchange = this.tmf.post({
+      src: this.rlocAddress!,
+      dst: leader,
+      uri: SERVER_DATA_URI,
+      payload,
+      confirmable: true,
+      answered: () => {
+        if (this.serverDataExchange === exchange) this.serverDataExchange = undefined;
+      },
+    });
+    this.serverDataExchange = exchange;
     this.registeredAs = this.rloc;
   }
 
@@ -1315,6 +1294,8 @@ export class ThreadMle {
   private adoptRouterSet(route: Route64): boolean {
     const next = new Set(route.routes.map((r) => r.routerId));
     const changed = next.size !== this.routerIds.size || [...next].some((id) => !this.routerIds.has(id));
+    // A released router ID takes its cached EIDs with it (OpenThread AddressResolver::Remove(routerId)).
+    for (const id of this.routerIds) if (!next.has(id)) this.resolver.forgetRouter(id);
     this.idSequence = route.idSequence;
     this.idSequenceUpdatedAt = this.env.timers.now();
     this.routerIds = next;
@@ -1409,6 +1390,7 @@ export class ThreadMle {
         else if (now - (this.lastReachable.get(id) ?? now) > C.MAX_NEIGHBOR_AGE) {
           this.routerIds.delete(id);
           this.lastReachable.delete(id);
+          this.resolver.forgetRouter(id);
           changed = true;
         }
       }

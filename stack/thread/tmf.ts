@@ -1,5 +1,5 @@
-// Thread Management Framework: CoAP (RFC 7252) over UDP port 61631, just enough
-// for router ID assignment: Address Solicit (`/a/as`) and its answer.
+// Thread Management Framework: CoAP (RFC 7252) over UDP port 61631: router ID
+// assignment, server data and address resolution (the URIs below).
 // Two pure codec pairs: the CoAP message (`parseCoap` / `emitCoap`) and the
 // Thread network-layer TLVs it carries (`parseAddressTlvs` / `emitAddressTlvs`).
 import { ByteReader, ByteWriter } from '../wire/bytes.ts';
@@ -14,6 +14,8 @@ export const SERVER_DATA_URI = 'a/sd';
 /** Address Query (multicast, non-confirmable) and Address Notification (unicast answer): EID → RLOC16 (Thread 1.1 §5.4.2). */
 export const ADDRESS_QUERY_URI = 'a/aq';
 export const ADDRESS_NOTIFY_URI = 'a/an';
+/** Address Error Notification: an EID claimed by two nodes (Thread 1.1 §5.4.2; OpenThread `kUriAddressError`). */
+export const ADDRESS_ERROR_URI = 'a/ae';
 
 // ---------------------------------------------------------------------------
 // CoAP (RFC 7252 §3)
