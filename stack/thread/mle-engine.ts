@@ -199,6 +199,8 @@ export class ThreadMle {
   readonly resolver: AddressResolver;
   /** Our addresses an Address Error gave to another node. */
   private readonly refusedAddresses: Ipv6Address[] = [];
+  /** Unicast addresses added beyond those Thread derives (addAddress). */
+  private addedAddresses: Ipv6Address[] = [];
   /** Border router: the Server Data notification in flight. */
   private serverDataExchange: TmfExchange | undefined;
   /** Border router, not leader: the RLOC16 we last registered our prefix under, and when to check again. */
@@ -316,9 +318,17 @@ export class ThreadMle {
       const r = this.rlocAddress;
       if (r) out.push(r);
       if (this.roleValue === 'leader') out.push(this.meshLocal(rlocIid(0xfc00)));
-      out.push(...this.globals);
+      out.push(...this.globals, ...this.addedAddresses);
     }
     return out;
+  }
+
+  /**
+   * Adds a unicast address of ours beyond those Thread derives, as OpenThread's
+   * otIp6AddUnicastAddress does; a router or REED answers Address Queries for it.
+   */
+  addAddress(a: Ipv6Address): void {
+    if (!this.addedAddresses.some((x) => ipv6Equal(x, a))) this.addedAddresses.push(a.slice());
   }
 
   isOurAddress(a: Ipv6Address): boolean {
@@ -460,6 +470,7 @@ export class ThreadMle {
   private refuseAddress(a: Ipv6Address): void {
     if (ipv6Equal(a, this.mlEid) || this.refusedAddresses.some((r) => ipv6Equal(r, a))) return;
     this.refusedAddresses.push(a.slice());
+    this.addedAddresses = this.addedAddresses.filter((x) => !ipv6Equal(x, a));
     this.refreshGlobals();
   }
 
