@@ -165,7 +165,15 @@ export class Board {
       for (;;) {
         const e = found();
         if (e) return e;
-        if (timedOut) throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.within} s of bench time`, what, describe(list.slice(since)));
+        if (timedOut) {
+          // The serial line and the control channel are two pipes: the bench can reach the
+          // deadline before we read an event the board sent in time. A request's answer comes
+          // after every line sent before it, so one round trip drains them.
+          await this.driver.identify().catch(() => undefined);
+          const late = found();
+          if (late) return late;
+          throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.within} s of bench time`, what, describe(list.slice(since)));
+        }
         await new Promise<void>((r) => (wake = r));
       }
     } finally {
