@@ -710,6 +710,12 @@ export class ThreadMle {
     const address16 = getMleTlv(m, 'address16');
     const leaderData = getMleTlv(m, 'leaderData');
     if (address16 === undefined || !leaderData) return;
+    // Looking for a better partition, the parent may have moved since its Parent Response, even
+    // into ours: a leader would then become a child of its own partition and leave it leaderless.
+    if (a.mode === 'better' && this.leaderData) {
+      const offered = getMleTlv(m, 'route64');
+      if (comparePartitions((offered?.routes.length ?? 2) <= 1, leaderData, this.routerIds.size <= 1, this.leaderData) <= 0) return;
+    }
     const previousPartition = this.leaderData?.partitionId;
     this.resetAttachment();
     this.attach = undefined;
