@@ -138,7 +138,8 @@ export function reportersFor(names: readonly string[], out: NodeJS.WriteStream =
   if (onStdout.length > 1) throw new ReporterError(`--reporter: ${onStdout.join(' and ')} would both write to stdout; keep one, or send json to a file (json=FILE)`);
   if (chosen.includes('json') && chosen.includes('github')) throw new ReporterError('--reporter: github annotations would break json lines on stdout; send json to a file (json=FILE)');
   return chosen.map((n) => {
-    if (n === 'progress') return progressReporter(out);
+    // MESHBENCH_HEARTBEAT_S: seconds between heartbeat lines of a long case on a non-TTY (default 30).
+    if (n === 'progress') return progressReporter(out, { heartbeatS: Number(process.env.MESHBENCH_HEARTBEAT_S) > 0 ? Number(process.env.MESHBENCH_HEARTBEAT_S) : 30 });
     if (n === 'dot') return dotReporter(out);
     if (n === 'github') return githubReporter(out);
     if (n === 'json') return jsonReporter((l) => out.write(l));

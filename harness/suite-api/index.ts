@@ -96,7 +96,8 @@ export interface CaseMeta {
   needs: Needs;
 }
 
-export const CASE_ID_PATTERN = /^(JOIN|DISC|RECOV|THRU|LIGHT)-(ND|TH)-\d{3}$/;
+/** The project's suites are JOIN, DISC, RECOV, THRU and LIGHT; a lab's own suites (`run --suites DIR`) pick their own prefix. */
+export const CASE_ID_PATTERN = /^[A-Z]{2,8}-(ND|TH)-\d{3}$/;
 
 const catalogue = new Map<string, CaseMeta>();
 

@@ -34,8 +34,8 @@ export async function chromiumOrSkip(ctx: Mocha.Context): Promise<OpenBrowser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: tool.path,
     headless: true,
-    args: [...CHROMIUM_ARGS, `--user-data-dir=${profile}`].filter((a) => a !== '--headless'),
-    ignoreDefaultArgs: ['--user-data-dir'],
+    // The fresh profile is the user data dir Playwright passes; it adds --headless itself.
+    args: CHROMIUM_ARGS.filter((a) => a !== '--headless'),
     offline: true,
   });
   return {

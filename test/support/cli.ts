@@ -11,9 +11,9 @@ export interface CliResult {
 }
 
 /** Runs `meshbench <args>`; `killAfter` sends SIGTERM once stdout satisfies it. */
-export function meshbench(args: string[], opts: { killAfter?: (out: string) => boolean; cwd?: string } = {}): Promise<CliResult> {
+export function meshbench(args: string[], opts: { killAfter?: (out: string) => boolean; cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', ...opts.env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     let stdout = '';
     let stderr = '';
     let killed = false;
