@@ -37,7 +37,7 @@ export interface ChartSpec {
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
-/** 1, 2 or 5 × 10^k steps, about `count` of them over [lo, hi]. */
+/** 1, 2 or 5 × 10^k steps, about `count` of them, covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) {
     const d = lo === 0 ? 1 : Math.abs(lo) / 2;
@@ -47,7 +47,9 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  // From the last step at or below lo to the first at or above hi: the axis ends on a tick.
+  const top = Math.ceil(hi / step - 1e-9) * step;
+  for (let v = Math.floor(lo / step + 1e-9) * step; v <= top + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 

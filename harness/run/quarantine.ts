@@ -14,7 +14,8 @@ const EntrySchema = z
   })
   .strict();
 
-const FileSchema = z.union([z.array(EntrySchema), z.object({ quarantine: z.array(EntrySchema) }).strict()]);
+const ListSchema = z.array(EntrySchema);
+const WrappedSchema = z.object({ quarantine: z.array(EntrySchema) }).strict();
 
 export type QuarantineEntry = z.infer<typeof EntrySchema>;
 
@@ -41,12 +42,13 @@ export function loadQuarantine(path: string, now = new Date()): Quarantine {
   } catch (e) {
     throw new QuarantineFileError(`quarantine file ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const parsed = FileSchema.safeParse(data ?? []);
+  // A bare list, or the list under `quarantine:`; each checked with its own schema so an error names the entry.
+  const parsed = Array.isArray(data) || data === null ? ListSchema.safeParse(data ?? []) : WrappedSchema.transform((w) => w.quarantine).safeParse(data);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new QuarantineFileError(`quarantine file ${path}: ${i ? `${i.path.join('.') || '(top)'}: ${i.message}` : 'invalid'} (a list of { id, reason, expires: YYYY-MM-DD })`);
   }
-  const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.quarantine;
+  const entries = parsed.data;
   const today = now.toISOString().slice(0, 10);
   const q: Quarantine = { active: new Map(), warnings: [] };
   for (const e of entries) {
