@@ -9,8 +9,15 @@ import type { StackKind } from '../../harness/suite-api/index.ts';
 export const NSAPI_OK = 0;
 
 export const upStatuses = ['LOCAL_UP', 'GLOBAL_UP'];
-/** The port the suites' probes and traffic use (any free port; mesh-minimal's light uses 1234). */
-export const PROBE_PORT = 5683;
+/**
+ * The port the suites' probes and traffic go to: 0xF0B0 (61616), in the dynamic range no
+ * service is assigned (RFC 6335 §6), so Wireshark dissects the payload as plain data; and
+ * in 0xF0B0-0xF0BF, whose ports LOWPAN_NHC UDP carries in 4 bits (RFC 6282 §4.3.3).
+ * (5683 is CoAP's: every probe frame was dissected as CoAP and flagged malformed.)
+ */
+export const PROBE_PORT = 0xf0b0;
+/** The port a probe is sent from where the sender can bind it: both ports then take one byte on air. */
+export const PROBE_SOURCE_PORT = 0xf0b1;
 
 /** The board that starts the network (ND border router, Thread leader/border router) and the rest. */
 export interface Roster {
@@ -150,34 +157,67 @@ export async function addressOf(board: Board): Promise<string> {
   return a;
 }
 
+/** Every probe's payload is distinct: "mbprobe-" and a running number, 16 ASCII bytes. */
+let probesSent = 0;
+function probePayload(): Uint8Array {
+  probesSent = (probesSent + 1) % 1e8;
+  return new TextEncoder().encode(`mbprobe-${String(probesSent).padStart(8, '0')}`);
+}
+
+/** An IPv6 address in one spelling (32 hex digits), so two boards' ways of writing it compare equal. */
+export function canonicalIpv6(text: string): string {
+  const [head = '', tail] = text.toLowerCase().split('::');
+  const groups = (part: string): string[] => (part === '' ? [] : part.split(':'));
+  const h = groups(head);
+  const t = tail === undefined ? [] : groups(tail);
+  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill('0');
+  return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join('');
+}
+
 /**
  * Sends one datagram from `from` to `to` and returns the hops it travelled as
- * `to`'s stack counted them (the case's `hops` evidence comes from these).
+ * `to`'s stack counted them (the case's `hops` evidence comes from these). The
+ * reply counted is the probe itself: from one of `from`'s addresses, with the
+ * payload this attempt sent, not any datagram that happens to arrive.
  */
 export async function probeHops(from: Board, to: Board): Promise<number> {
   use(from, to);
   const rx = await to.udpOpen(PROBE_PORT, { events: true });
   expect(rx.result, `${to.id} udp open`).to.equal(NSAPI_OK);
-  const tx = await from.udpOpen(0, { events: false });
+  // A board that already holds a bound port (OpenThread's CLI has one socket) sends from an ephemeral one.
+  let tx = await from.udpOpen(PROBE_SOURCE_PORT, { events: false });
+  if (tx.result !== NSAPI_OK) tx = await from.udpOpen(0, { events: false });
   expect(tx.result, `${from.id} udp open`).to.equal(NSAPI_OK);
-  const dst = await addressOf(to);
-  const mark = to.markApp();
-  const withinS = 10;
-  // A datagram can be lost on a busy mesh; three tries before the case fails.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const sent = await from.udpSend(tx.socket!, dst, PROBE_PORT, { length: 16 });
-    expect(sent.value, `${from.id} sendto ${dst}`).to.equal(16);
-    try {
-      const got = await to.waitForApp(`a probe from ${from.id}`, 'udp', () => true, { within: withinS, since: mark });
-      await to.udpClose(rx.socket!);
-      await from.udpClose(tx.socket!);
-      noteHops(got.hops);
-      return got.hops;
-    } catch (e) {
-      if (attempt === 2) throw e;
+  try {
+    const dst = await addressOf(to);
+    const sources = new Set((await from.ipAddresses()).map(canonicalIpv6));
+    const withinS = 10;
+    const mark = to.markApp();
+    // Any of this call's tries that arrives counts (a slow first one may land during the second).
+    const heads = new Set<string>();
+    // A datagram can be lost on a busy mesh; three tries before the case fails.
+    for (let attempt = 0; ; attempt++) {
+      const payload = probePayload();
+      heads.add(Buffer.from(payload).toString('hex'));
+      const sent = await from.udpSend(tx.socket!, dst, PROBE_PORT, { data: payload });
+      expect(sent.value, `${from.id} sendto ${dst}`).to.equal(payload.length);
+      try {
+        const got = await to.waitForApp(
+          `the probe ${new TextDecoder().decode(payload)} from ${from.id}`,
+          'udp',
+          (e) => e.socket === rx.socket && e.length === payload.length && heads.has(e.head) && sources.has(canonicalIpv6(e.src)),
+          { within: withinS, since: mark },
+        );
+        noteHops(got.hops);
+        return got.hops;
+      } catch (e) {
+        if (attempt === 2) throw e;
+      }
     }
+  } finally {
+    await to.udpClose(rx.socket!);
+    await from.udpClose(tx.socket!);
   }
-  throw new Error('unreachable');
 }
 
 /**

@@ -7,6 +7,8 @@ import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'n
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
 import { meshbench, propertiesOf, type JUnitXml } from '../support/cli.ts';
+import { captureProblems, keysIn } from '../support/tshark.ts';
+import { tsharkOrSkip } from '../support/tools.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -23,7 +25,7 @@ function filesUnder(dir: string, suffix: string): string[] {
 describe('the default run (npm start)', function () {
   this.timeout(600_000);
 
-  it('runs every suite on both network kinds, none skipped, all passing, with the evidence in reports/latest', async () => {
+  it('runs every suite on both network kinds, none skipped, all passing, with the evidence in reports/latest', async function () {
     // No rerun: a flaky case is a bug to find, not a retry (DESIGN.md, CI users).
     const r = await meshbench(['run', '--quiet'], { cwd: ROOT });
     expect(r.code, r.stdout.slice(-4000) + r.stderr).to.equal(0);
@@ -50,5 +52,19 @@ describe('the default run (npm start)', function () {
     }
     expect(maxHops, 'a case whose datagrams travelled three hops').to.be.at.least(3);
     expect(filesUnder(latest, '.pcap').length).to.be.at.least(cases.length);
+
+    // Every capture decodes in Wireshark: no malformed frame, no expert warning, secured
+    // frames decrypted with the keys the networks and suites configure.
+    const tshark = await tsharkOrSkip(this);
+    const keys = keysIn([...filesUnder(join(ROOT, 'suites'), '.ts'), ...filesUnder(join(ROOT, 'fixtures/networks'), '.json')]);
+    const captures = filesUnder(join(latest, 'cases'), '.pcap');
+    const found: string[] = [];
+    for (let i = 0; i < captures.length; i += 2) {
+      for (const [pcap, r] of await Promise.all(captures.slice(i, i + 2).map(async (p) => [p, await captureProblems(tshark, p, keys)] as const))) {
+        for (const x of r.problems) found.push(`${pcap.slice(latest.length + 1)} frame ${x.frame} (${x.protocols}): ${x.messages}`);
+        if (r.ambiguous.length) console.warn(`    ${pcap.slice(latest.length + 1)}: ${r.ambiguous.length} frame(s) not decrypted, their short source address held by two devices (partitions before a merge)`);
+      }
+    }
+    expect(found, 'frames tshark calls malformed or warns about').to.deep.equal([]);
   });
 });

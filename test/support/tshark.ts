@@ -1,0 +1,151 @@
+// Reading captures and byte vectors with tshark: what Wireshark's dissectors
+// make of them, and every frame they call malformed or flag at expert level
+// warning or above.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+/** _ws.expert.severity of a warning (PI_WARN, epan/proto.h); errors are 0x00800000. */
+export const EXPERT_WARNING = 0x00600000;
+
+/** A 16-byte key written as an mbed_app.json byte list, "{0x10, 0x11, ...}". */
+const KEY_LIST = /\{\s*(?:0x[0-9a-f]{1,2}\s*,\s*){15}0x[0-9a-f]{1,2}\s*\}/gi;
+
+/** Every 16-byte key the given files write as a byte list, as 32 hex digits. */
+export function keysIn(files: string[]): string[] {
+  const keys = new Set<string>();
+  for (const file of files) {
+    for (const m of readFileSync(file, 'utf8').matchAll(KEY_LIST)) {
+      keys.add([...m[0].matchAll(/0x([0-9a-f]{1,2})/gi)].map((b) => b[1]!.padStart(2, '0').toLowerCase()).join(''));
+    }
+  }
+  return [...keys];
+}
+
+/** Files under `dir` whose names end with `suffix`. */
+export function filesUnder(dir: string, suffix: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(p, suffix));
+    else if (entry.name.endsWith(suffix)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * tshark preferences that decrypt 802.15.4 frames with `keys`: each as a Thread
+ * network key (MAC and MLE keys derived by Wireshark's "Thread hash", key sequence 0,
+ * as OpenThread's pktverify sets it up) and as a plain MAC key (6LoWPAN-ND PSK).
+ */
+export function decryptPrefs(keys: string[]): string[] {
+  return [
+    ...keys.flatMap((k) => ['-o', `uat:ieee802154_keys:"${k}","1","Thread hash"`, '-o', `uat:ieee802154_keys:"${k}","1","No hash"`]),
+    '-o', 'wpan.802154_sec_suite:AES-128 Encryption, 32-bit Integrity Protection',
+    '-o', 'thread.thr_seq_ctr:00000000',
+  ];
+}
+
+export interface FrameProblem {
+  frame: number;
+  protocols: string;
+  messages: string;
+}
+
+/** One record per line of `tshark -T fields`, fields split on tabs. */
+async function fieldRows(tshark: string, pcap: string, prefs: string[], filter: string, fields: string[]): Promise<string[][]> {
+  const r = await execa(tshark, ['-r', pcap, ...prefs, '-Y', filter, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])], {
+    reject: false,
+    all: true,
+  });
+  if (r.exitCode !== 0) throw new Error(`tshark -r ${pcap} failed: ${String(r.all ?? '').slice(-500)}`);
+  return r.stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
+
+/**
+ * The frames of `pcap` that tshark calls malformed or flags with an expert info
+ * of warning level or above (decrypting with `keys`).
+ */
+export async function frameProblems(tshark: string, pcap: string, keys: string[] = []): Promise<FrameProblem[]> {
+  const rows = await fieldRows(tshark, pcap, decryptPrefs(keys), `_ws.malformed || _ws.expert.severity >= ${EXPERT_WARNING}`, [
+    'frame.number',
+    'frame.protocols',
+    '_ws.expert.message',
+  ]);
+  return rows.map(([frame, protocols, messages]) => ({ frame: Number(frame), protocols: protocols ?? '', messages: messages ?? '' }));
+}
+
+/**
+ * Short addresses that two devices held in one capture, by the MLE messages that
+ * hand them out or announce them: a Child ID Response gives its receiver an
+ * Address16 (Thread 1.1 §4.5.26), a router's MLE names its own RLOC16 in the
+ * Source Address TLV (§4.5.2). Wireshark maps a short source address to one
+ * extended address to build the CCM* nonce, so while two partitions both use an
+ * RLOC16 (before they merge) it decrypts only one holder's frames.
+ */
+async function sharedShortAddresses(tshark: string, pcap: string, keys: string[]): Promise<Set<string>> {
+  const holders = new Map<string, Set<string>>();
+  const note = (short: string | undefined, ext: string | undefined): void => {
+    if (!short || !ext) return;
+    const key = short.replace(/^0x/, '').padStart(4, '0').toLowerCase();
+    let set = holders.get(key);
+    if (!set) holders.set(key, (set = new Set()));
+    set.add(ext);
+  };
+  const given = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.cmd == 12 && mle.tlv.addr16', ['wpan.dst64', 'mle.tlv.addr16']);
+  for (const [ext, short] of given) note(short, ext);
+  const announced = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.tlv.source_addr && wpan.src64', ['wpan.src64', 'mle.tlv.source_addr']);
+  for (const [ext, short] of announced) note(short, ext);
+  return new Set([...holders].filter(([, exts]) => exts.size > 1).map(([short]) => short));
+}
+
+/**
+ * What `frameProblems` finds, less the frames Wireshark cannot decrypt only
+ * because their short source address was held by two devices in the capture
+ * (see sharedShortAddresses); those are returned apart, to be reported.
+ */
+export async function captureProblems(tshark: string, pcap: string, keys: string[]): Promise<{ problems: FrameProblem[]; ambiguous: FrameProblem[] }> {
+  const all = await frameProblems(tshark, pcap, keys);
+  const undecryptable = all.filter((p) => p.messages === "No encryption key set - can't decrypt" && p.protocols === 'wpan-tap:data');
+  if (undecryptable.length === 0) return { problems: all, ambiguous: [] };
+  const shared = await sharedShortAddresses(tshark, pcap, keys);
+  const sources = new Map(
+    (await fieldRows(tshark, pcap, decryptPrefs(keys), undecryptable.map((p) => `frame.number == ${p.frame}`).join(' || '), ['frame.number', 'wpan.src16'])).map(([n, s]) => [
+      Number(n),
+      (s ?? '').replace(/^0x/, '').padStart(4, '0').toLowerCase(),
+    ]),
+  );
+  const isAmbiguous = (p: FrameProblem): boolean => undecryptable.includes(p) && shared.has(sources.get(p.frame) ?? '');
+  return { problems: all.filter((p) => !isAmbiguous(p)), ambiguous: all.filter(isAmbiguous) };
+}
+
+/** pcap-savefile(5): little-endian, µs timestamps, one record per frame, 1 ms apart. */
+export function pcapOf(linktype: number, frames: Uint8Array[]): Uint8Array {
+  const size = 24 + frames.reduce((n, f) => n + 16 + f.length, 0);
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, 0xa1b2c3d4, true); // magic: µs timestamps
+  v.setUint16(4, 2, true); //          version 2.4
+  v.setUint16(6, 4, true);
+  v.setUint32(16, 65535, true); //     snaplen
+  v.setUint32(20, linktype, true);
+  let at = 24;
+  frames.forEach((f, i) => {
+    v.setUint32(at + 4, i * 1000, true); // timestamp: i ms
+    v.setUint32(at + 8, f.length, true); // captured length
+    v.setUint32(at + 12, f.length, true); // original length
+    out.set(f, at + 16);
+    at += 16 + f.length;
+  });
+  return out;
+}
+
+/** LINKTYPE_IEEE802_15_4_WITHFCS: the PSDU as sent, FCS included (tcpdump.org link types). */
+export const LINKTYPE_IEEE802_15_4_WITHFCS = 195;
+
+/** Writes `frames` (PSDUs with FCS) to `path` and returns the tshark field values of each frame. */
+export async function decodeFrames(tshark: string, path: string, frames: Uint8Array[], fields: string[], prefs: string[] = []): Promise<Array<Record<string, string>>> {
+  writeFileSync(path, pcapOf(LINKTYPE_IEEE802_15_4_WITHFCS, frames));
+  const rows = await fieldRows(tshark, path, prefs, 'frame', ['frame.number', ...fields]);
+  return rows.map((row) => Object.fromEntries(fields.map((f, i) => [f, row[i + 1] ?? ''])));
+}
