@@ -4,12 +4,14 @@
 //
 //   npm run -s bench [-- --only goodput,speed,rtt] [--nodes 4,16,64] [--window 20]
 //                    [--rtt-samples 500] [--traffic burst|send] [--quick]
-//                    [--profile-sim <dir>] [--out <file>]
+//                    [--profile-sim <dir>] [--out <file>] [--strict]
+//
+// With --strict the exit code is 1 when any of `checks` is false (else a measurement: 0).
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureGoodput, type GoodputCase } from './goodput.ts';
-import { largestSingleFramePayload } from './limit.ts';
+import { largestSingleFramePayload, ND_FRAMING, THREAD_FRAMING } from './limit.ts';
 import { compareRoundTrips, startEchoPty, type SerialRttResult } from './serial-rtt.ts';
 import { joinGrid, startGridBench } from './sim-bench.ts';
 import { measureSpeed, type SpeedResult, type TrafficMode } from './speed.ts';
@@ -23,7 +25,7 @@ const PARTS = ['goodput', 'speed', 'rtt', 'openthread'] as const;
 type Part = (typeof PARTS)[number];
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>] [--out <file>]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>] [--out <file>] [--strict]\n`);
   process.exit(2);
 }
 
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     'profile-sim': { type: 'string' },
     traffic: { type: 'string' },
     out: { type: 'string' },
+    strict: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -74,11 +77,13 @@ function goodputVerdict(g: GoodputCase): { withinFifteenPercent: boolean; notAbo
 
 async function goodput(): Promise<GoodputCase[]> {
   const seeds = quick ? [1] : [1, 2, 3, 4, 5];
-  const single = largestSingleFramePayload();
-  return [
-    measureGoodput({ name: 'single-frame', payloadBytes: single, datagrams: quick ? 500 : 3000, seeds, progress: say }),
-    measureGoodput({ name: 'fragmented', payloadBytes: 1232, datagrams: quick ? 40 : 300, seeds, progress: say }),
-  ];
+  const out: GoodputCase[] = [];
+  for (const [network, framing] of [['nd', ND_FRAMING], ['thread', THREAD_FRAMING]] as const) {
+    const prefix = network === 'nd' ? '' : 'thread-';
+    out.push(measureGoodput({ name: `${prefix}single-frame`, network, payloadBytes: largestSingleFramePayload(framing), datagrams: quick ? 500 : 3000, seeds, progress: say }));
+    out.push(measureGoodput({ name: `${prefix}fragmented`, network, payloadBytes: 1232, datagrams: quick ? 40 : 300, seeds, progress: say }));
+  }
+  return out;
 }
 
 async function speed(): Promise<SpeedResult[]> {
@@ -158,6 +163,7 @@ async function main(): Promise<void> {
       const v = goodputVerdict(c);
       checks[`goodput.${c.case}.withinFifteenPercentBelow`] = v.withinFifteenPercent;
       checks[`goodput.${c.case}.notAboveLimit`] = v.notAboveLimit;
+      checks[`goodput.${c.case}.framesAsLimitAssumes`] = c.framesAsAssumed;
     }
   }
   if (parts.has('rtt')) {
@@ -215,6 +221,7 @@ async function main(): Promise<void> {
   if (values.out) writeFileSync(values.out, json);
   const failed = Object.entries(checks).filter(([, ok]) => !ok);
   if (failed.length) say(`checks not met: ${failed.map(([k]) => k).join(', ')}`);
+  if (failed.length && values.strict) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

@@ -62,7 +62,7 @@ describe('the default run (npm start)', function () {
     for (let i = 0; i < captures.length; i += 2) {
       for (const [pcap, r] of await Promise.all(captures.slice(i, i + 2).map(async (p) => [p, await captureProblems(tshark, p, keys)] as const))) {
         for (const x of r.problems) found.push(`${pcap.slice(latest.length + 1)} frame ${x.frame} (${x.protocols}): ${x.messages}`);
-        if (r.ambiguous.length) console.warn(`    ${pcap.slice(latest.length + 1)}: ${r.ambiguous.length} frame(s) not decrypted, their short source address held by two devices (partitions before a merge)`);
+        if (r.undecryptable.length) console.warn(`    ${pcap.slice(latest.length + 1)}: ${r.undecryptable.length} frame(s) Wireshark cannot decrypt: ${[...new Set(r.undecryptable.map((x) => x.why))].join('; ')}`);
       }
     }
     expect(found, 'frames tshark calls malformed or warns about').to.deep.equal([]);

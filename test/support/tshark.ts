@@ -75,48 +75,64 @@ export async function frameProblems(tshark: string, pcap: string, keys: string[]
   return rows.map(([frame, protocols, messages]) => ({ frame: Number(frame), protocols: protocols ?? '', messages: messages ?? '' }));
 }
 
+/** An MLE message that ties a short address to an extended one. */
+interface ShortAddressNote {
+  frame: number;
+  short: string;
+  ext: string;
+}
+
+const short4 = (text: string | undefined): string => (text ?? '').replace(/^0x/, '').padStart(4, '0').toLowerCase();
+
 /**
- * Short addresses that two devices held in one capture, by the MLE messages that
- * hand them out or announce them: a Child ID Response gives its receiver an
- * Address16 (Thread 1.1 §4.5.26), a router's MLE names its own RLOC16 in the
- * Source Address TLV (§4.5.2). Wireshark maps a short source address to one
- * extended address to build the CCM* nonce, so while two partitions both use an
- * RLOC16 (before they merge) it decrypts only one holder's frames.
+ * Where the capture ties short addresses to devices, by the MLE messages that hand
+ * them out or announce them: a Child ID Response gives its receiver an Address16
+ * (Thread 1.1 §4.5.26), a router's MLE names its own RLOC16 in the Source Address
+ * TLV (§4.5.2). Wireshark learns the same from them to build the CCM* nonce of a
+ * frame with a short source address.
  */
-async function sharedShortAddresses(tshark: string, pcap: string, keys: string[]): Promise<Set<string>> {
-  const holders = new Map<string, Set<string>>();
-  const note = (short: string | undefined, ext: string | undefined): void => {
-    if (!short || !ext) return;
-    const key = short.replace(/^0x/, '').padStart(4, '0').toLowerCase();
-    let set = holders.get(key);
-    if (!set) holders.set(key, (set = new Set()));
-    set.add(ext);
-  };
-  const given = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.cmd == 12 && mle.tlv.addr16', ['wpan.dst64', 'mle.tlv.addr16']);
-  for (const [ext, short] of given) note(short, ext);
-  const announced = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.tlv.source_addr && wpan.src64', ['wpan.src64', 'mle.tlv.source_addr']);
-  for (const [ext, short] of announced) note(short, ext);
-  return new Set([...holders].filter(([, exts]) => exts.size > 1).map(([short]) => short));
+async function shortAddressNotes(tshark: string, pcap: string, keys: string[]): Promise<ShortAddressNote[]> {
+  const given = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.cmd == 12 && mle.tlv.addr16', ['frame.number', 'wpan.dst64', 'mle.tlv.addr16']);
+  const announced = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.tlv.source_addr && wpan.src64', ['frame.number', 'wpan.src64', 'mle.tlv.source_addr']);
+  return [...given, ...announced].map(([frame, ext, short]) => ({ frame: Number(frame), short: short4(short), ext: ext ?? '' }));
+}
+
+/** Why a frame Wireshark could not decrypt is no fault of the frame, or undefined. */
+function whyUndecryptable(p: FrameProblem, source: string | undefined, notes: ShortAddressNote[]): string | undefined {
+  if (source === undefined || p.protocols !== 'wpan-tap:data') return undefined;
+  const holders = new Set(notes.filter((n) => n.short === source).map((n) => n.ext));
+  // Two partitions (before they merge) both use an RLOC16: Wireshark maps it to one holder only.
+  if (p.messages === "No encryption key set - can't decrypt" && holders.size > 1) return `short address ${source} held by ${holders.size} devices`;
+  // The sender got its short address before the capture began (a case's capture starts while the last one's network still runs).
+  if (p.messages === "No extended source address - can't decrypt" && !notes.some((n) => n.short === source && n.frame < p.frame)) return `short address ${source} given out before the capture began`;
+  return undefined;
 }
 
 /**
- * What `frameProblems` finds, less the frames Wireshark cannot decrypt only
- * because their short source address was held by two devices in the capture
- * (see sharedShortAddresses); those are returned apart, to be reported.
+ * What `frameProblems` finds, less the frames Wireshark cannot decrypt only because
+ * it cannot know their sender's extended address from the capture: a short source
+ * address two devices held, or one given out before the capture began. Those are
+ * returned apart, with the reason, to be reported.
  */
-export async function captureProblems(tshark: string, pcap: string, keys: string[]): Promise<{ problems: FrameProblem[]; ambiguous: FrameProblem[] }> {
+export async function captureProblems(tshark: string, pcap: string, keys: string[]): Promise<{ problems: FrameProblem[]; undecryptable: Array<FrameProblem & { why: string }> }> {
   const all = await frameProblems(tshark, pcap, keys);
-  const undecryptable = all.filter((p) => p.messages === "No encryption key set - can't decrypt" && p.protocols === 'wpan-tap:data');
-  if (undecryptable.length === 0) return { problems: all, ambiguous: [] };
-  const shared = await sharedShortAddresses(tshark, pcap, keys);
+  const candidates = all.filter((p) => /can't decrypt$/.test(p.messages) && p.protocols === 'wpan-tap:data');
+  if (candidates.length === 0) return { problems: all, undecryptable: [] };
+  const notes = await shortAddressNotes(tshark, pcap, keys);
   const sources = new Map(
-    (await fieldRows(tshark, pcap, decryptPrefs(keys), undecryptable.map((p) => `frame.number == ${p.frame}`).join(' || '), ['frame.number', 'wpan.src16'])).map(([n, s]) => [
+    (await fieldRows(tshark, pcap, decryptPrefs(keys), candidates.map((p) => `frame.number == ${p.frame}`).join(' || '), ['frame.number', 'wpan.src16'])).map(([n, s]) => [
       Number(n),
-      (s ?? '').replace(/^0x/, '').padStart(4, '0').toLowerCase(),
+      s ? short4(s) : undefined,
     ]),
   );
-  const isAmbiguous = (p: FrameProblem): boolean => undecryptable.includes(p) && shared.has(sources.get(p.frame) ?? '');
-  return { problems: all.filter((p) => !isAmbiguous(p)), ambiguous: all.filter(isAmbiguous) };
+  const problems: FrameProblem[] = [];
+  const undecryptable: Array<FrameProblem & { why: string }> = [];
+  for (const p of all) {
+    const why = candidates.includes(p) ? whyUndecryptable(p, sources.get(p.frame), notes) : undefined;
+    if (why) undecryptable.push({ ...p, why });
+    else problems.push(p);
+  }
+  return { problems, undecryptable };
 }
 
 /** pcap-savefile(5): little-endian, µs timestamps, one record per frame, 1 ms apart. */

@@ -3,7 +3,7 @@
 // smoke test of `npm run bench` (the full benchmark is not part of npm test).
 import { expect } from 'chai';
 import { measureGoodput } from '../../bench/goodput.ts';
-import { datagramFrames, frameCycleUs, goodputLimit, largestSingleFramePayload } from '../../bench/limit.ts';
+import { datagramFrames, frameCycleUs, goodputLimit, largestSingleFramePayload, THREAD_FRAMING } from '../../bench/limit.ts';
 
 describe('bench: analytic goodput limit and a short goodput run', function () {
   it('§9: one 127-byte frame with its ACK and LIFS holds the channel 6880 µs on average', function () {
@@ -23,12 +23,21 @@ describe('bench: analytic goodput limit and a short goodput run', function () {
     expect(limit.limitKbps).to.be.closeTo(112.1, 0.05);
   });
 
-  it('the stack sends the frames the limit assumes and lands within 15 % below it (not above, beyond sampling)', function () {
-    for (const [name, payloadBytes, datagrams] of [
-      ['single-frame', 95, 300],
-      ['fragmented', 1232, 25],
+  it('Thread framing (short addresses, security level 5 key id mode 1, inline IIDs): 81-byte payload in one frame; 1232 bytes in FRAG1 of 72, 12 FRAGN of 96 and a last of 8', function () {
+    expect(largestSingleFramePayload(THREAD_FRAMING)).to.equal(81);
+    expect(datagramFrames(81, THREAD_FRAMING)).to.deep.equal([127]);
+    expect(datagramFrames(1232, THREAD_FRAMING)).to.deep.equal([...Array<number>(13).fill(122), 34]);
+  });
+
+  it('the stack sends the frames the limit assumes and lands within 15 % below it (not above, beyond sampling), on both network kinds', function () {
+    for (const [name, network, payloadBytes, datagrams] of [
+      ['single-frame', 'nd', 95, 300],
+      ['fragmented', 'nd', 1232, 25],
+      ['thread-single-frame', 'thread', 81, 300],
+      ['thread-fragmented', 'thread', 1232, 25],
     ] as const) {
-      const g = measureGoodput({ name, payloadBytes, datagrams, seeds: [7] });
+      const g = measureGoodput({ name, network, payloadBytes, datagrams, seeds: [7] });
+      expect(g.framesAsAssumed, `${name}: sent ${g.psdu}, the limit assumes ${g.limitPsdu}`).to.equal(true);
       expect(g.retries, name).to.equal(0);
       expect(g.measuredKbps, name).to.be.at.least(0.85 * g.limitKbps);
       expect(g.measuredKbps, name).to.be.at.most(g.limitKbps + 3 * g.samplingSdKbps);
