@@ -38,7 +38,9 @@ describe('bench: analytic goodput limit and a short goodput run', function () {
     ] as const) {
       const g = measureGoodput({ name, network, payloadBytes, datagrams, seeds: [7] });
       expect(g.framesAsAssumed, `${name}: sent ${g.psdu}, the limit assumes ${g.limitPsdu}`).to.equal(true);
-      expect(g.retries, name).to.equal(0);
+      // Alone on the air ND never retries; a Thread receiver's own MLE traffic can take a backoff slot now and then.
+      if (network === 'nd') expect(g.retries, name).to.equal(0);
+      else expect(g.retries, `${name}: ${g.retries} retries of ${g.frames} frames`).to.be.at.most(Math.ceil(0.01 * g.frames));
       expect(g.measuredKbps, name).to.be.at.least(0.85 * g.limitKbps);
       expect(g.measuredKbps, name).to.be.at.most(g.limitKbps + 3 * g.samplingSdKbps);
     }
