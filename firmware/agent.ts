@@ -10,6 +10,7 @@ import { toHex } from '../stack/wire/bytes.ts';
 import { THREAD_DEFAULTS, type ThreadConfig } from '../stack/mesh/thread-interface.ts';
 import { AgentError, type Handler } from './agent-error.ts';
 import { LightCommands } from './light-commands.ts';
+import { PingCommands } from './ping-commands.ts';
 import { parseMeshConfig, parseThreadConfig } from './mesh-config.ts';
 import { UdpCommands, type AppHost } from './udp-commands.ts';
 
@@ -22,6 +23,8 @@ export interface AgentHost {
   write(text: string): void;
   /** Restart the firmware (the host drops this agent and its stack and boots a new one). */
   reboot(): void;
+  /** The board's clock at timer time `t` (µs); absent: the timers' time itself. */
+  clock?(t: number): number;
 }
 
 /** The id of a request line that failed to parse, if its id field is intact (1–999999999); else 0. */
@@ -43,6 +46,7 @@ export class Agent {
   ) {
     const apps: AppHost = {
       timers: node.env.timers,
+      clock: () => this.now(),
       mesh: () => this.mesh(),
       event: (name, args) => this.host.write(formatEvent(this.now(), name, args)),
     };
@@ -50,6 +54,7 @@ export class Agent {
     this.handlers = {
       ...new UdpCommands(apps).handlers(),
       ...this.light.handlers(),
+      ...new PingCommands(apps).handlers(),
       identify: () => this.identify(),
       noop: () => ({}),
       'mesh.init': (a) => this.meshInit(a),
@@ -60,7 +65,7 @@ export class Agent {
       'ip.addrs': () => ({ addrs: (this.node.mesh?.ipAddresses() ?? []).join(',') }),
       reset: () => {
         // Answer first, then reboot: the host sees `ok`, then the boot banner.
-        this.node.env.timers.at(this.now() + 1000, () => this.host.reboot());
+        this.node.env.timers.at(this.node.env.timers.now() + 1000, () => this.host.reboot());
         return {};
       },
     };
@@ -109,7 +114,12 @@ export class Agent {
   }
 
   private now(): number {
-    return this.node.env.timers.now();
+    return this.boardTime(this.node.env.timers.now());
+  }
+
+  /** Timer time → the board's clock. */
+  private boardTime(t: number): number {
+    return this.host.clock ? this.host.clock(t) : t;
   }
 
   private identity(): Args {
@@ -182,6 +192,6 @@ export class Agent {
   }
 
   private meshEvent(r: MeshEventRecord): void {
-    this.host.write(formatEvent(r.at, 'mesh', { event: r.event, status: r.status, callback: r.callback ? '1' : '0' }));
+    this.host.write(formatEvent(this.boardTime(r.at), 'mesh', { event: r.event, status: r.status, callback: r.callback ? '1' : '0' }));
   }
 }

@@ -25,6 +25,11 @@ const MAX_GENERATED = 65535;
 
 export interface AppHost {
   readonly timers: Timers;
+  /**
+   * The board's own clock, µs (what `t` and payload stamps carry): its timers' time on a
+   * simulated board, offset and drifting when the rig says so, as a lab board's crystal does.
+   */
+  clock(): number;
   /** The initialised mesh interface; throws E_STATE before mesh.init. */
   mesh(): MeshInterface;
   event(name: string, args: Args): void;
@@ -213,7 +218,7 @@ export class UdpCommands {
   }
 
   private generated(s: AgentSocket, length: number): Uint8Array {
-    return emitGeneratedPayload(s.txSequence++, this.host.timers.now(), length);
+    return emitGeneratedPayload(s.txSequence++, this.host.clock(), length);
   }
 
   /** sendto() with the socket's counters: sent = handed to the stack; failed = refused, or lost before leaving the radio. */
@@ -230,7 +235,7 @@ export class UdpCommands {
   private received(id: number, d: ReceivedDatagram): void {
     const s = this.sockets.get(id);
     if (!s) return;
-    const now = this.host.timers.now();
+    const now = this.host.clock();
     s.rxPackets++;
     s.rxBytes += d.payload.length;
     if (s.rxFirstT < 0) s.rxFirstT = now;

@@ -27,6 +27,8 @@ export interface SimBoardSpec {
   txPowerDbm: number;
   /** Runs this OpenThread virtual-time CLI (absolute path) instead of our stack (sim/openthread/). */
   openthread?: { program: string };
+  /** The board's clock: offset (s) and drift (ppm) against bench time; absent: bench time. */
+  clock?: { offsetS: number; driftPpm: number };
 }
 
 export interface SimSpec {

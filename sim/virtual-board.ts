@@ -30,6 +30,11 @@ class FirmwareTimers implements Timers {
   }
 }
 
+/** Bench time → a board's clock: its offset plus bench time run fast or slow by its drift. */
+function boardClock(c: { offsetS: number; driftPpm: number }): (t: number) => number {
+  return (t) => Math.round(c.offsetS * 1e6 + t * (1 + c.driftPpm / 1e6));
+}
+
 export class VirtualBoard {
   private pty: BoardPty | undefined;
   private firmware: { agent: Agent; timers: FirmwareTimers } | undefined;
@@ -86,6 +91,7 @@ export class VirtualBoard {
         boardId: this.spec.id,
         write: (text) => pty?.write(text),
         reboot: () => this.inBenchTime(() => this.reset()),
+        ...(this.spec.clock ? { clock: boardClock(this.spec.clock) } : {}),
       },
       node,
     );

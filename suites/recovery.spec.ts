@@ -115,7 +115,7 @@ for (const stack of ['nd', 'thread'] as const) {
         title: `the ${stack === 'nd' ? 'border router' : 'leader'} power-cycled mid-run: the network notices and heals`,
         checks:
           stack === 'nd'
-            ? 'routers lose the DODAG root, report a status change and rejoin once the border router is back (mbed-mesh-api.md §3, RFC 6550 §8)'
+            ? 'every router loses the DODAG root and reports a status change, and all rejoin once the border router is back (mbed-mesh-api.md §3, RFC 6550 §8)'
             : 'the partition outlives its leader: a router takes over leadership after NETWORK_ID_TIMEOUT, the old leader re-attaches when it is back (Thread 1.1 §5.16)',
         needs: { stack, boards: 3, controls: ['power'] },
       },
@@ -129,10 +129,9 @@ for (const stack of ['nd', 'thread'] as const) {
         if (stack === 'nd') {
           // With the root gone the DODAG has no root: the boards leave GLOBAL_UP in time.
           const marks = new Map(others.map((b) => [b, b.mark()]));
-          const noticed = await eventually('a router noticing the border router is gone', bench().bounds.joinWithinS * 5, async () => {
-            for (const b of others) if (b.events.slice(marks.get(b)).some((e) => e.status !== 'GLOBAL_UP')) return true;
-            return false;
-          });
+          const noticed = await eventually('every router noticing the border router is gone', bench().bounds.joinWithinS * 5, async () =>
+            others.every((b) => b.events.slice(marks.get(b)).some((e) => e.status !== 'GLOBAL_UP')),
+          );
           record('noticed.bench_s', (noticed / 1e6).toFixed(1));
         } else {
           const took = await eventually('a new leader', bench().bounds.joinWithinS * 3, async () => {

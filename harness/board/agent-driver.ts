@@ -2,7 +2,7 @@
 // (meshbench's simulated firmware, or a lab's C++ agent).
 import type { StackKind } from '../rig/schema.ts';
 import type { AgentClient } from './agent-client.ts';
-import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from './driver.ts';
+import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, Timed, UdpPayload, UdpStats } from './driver.ts';
 
 function identityOf(args: Record<string, string>): BoardIdentity {
   return {
@@ -20,10 +20,12 @@ function int(args: Record<string, string>, key: string): number {
   return v;
 }
 
-function appEventOf(name: 'udp' | 'udp.burst' | 'light', t: number, a: Record<string, string>): AppEvent {
+function appEventOf(name: 'udp' | 'udp.burst' | 'light' | 'ping', t: number, a: Record<string, string>): AppEvent {
   const n = (k: string): number => Number(a[k] ?? NaN);
   if (name === 'udp') return { kind: 'udp', t, socket: n('socket'), src: a.src ?? '', srcPort: n('sport'), length: n('len'), hops: n('hops'), head: a.head ?? '' };
   if (name === 'udp.burst') return { kind: 'udp.burst', t, socket: n('socket'), sent: n('sent'), failed: n('failed') };
+  if (name === 'ping')
+    return { kind: 'ping', t, sent: n('sent'), received: n('received'), rttMinUs: n('rtt_min_us'), rttP50Us: n('rtt_p50_us'), rttP99Us: n('rtt_p99_us'), rttMaxUs: n('rtt_max_us'), maxHops: n('max_hops') };
   return { kind: 'light', t, led: a.led === '1', from: a.from ?? '', hops: n('hops') };
 }
 
@@ -39,7 +41,7 @@ export class AgentDriver implements BoardDriver {
         if (e.name === 'mesh') {
           const rec: MeshEventRecord = { t: e.t, event: e.args.event ?? '?', status: e.args.status ?? '?', callback: e.args.callback === '1' };
           for (const cb of this.eventCbs) cb(rec);
-        } else if (e.name === 'udp' || e.name === 'udp.burst' || e.name === 'light') {
+        } else if (e.name === 'udp' || e.name === 'udp.burst' || e.name === 'light' || e.name === 'ping') {
           const app = appEventOf(e.name, e.t, e.args);
           for (const cb of this.appCbs) cb(app);
         } else if (e.name === 'boot') {
@@ -126,6 +128,12 @@ export class AgentDriver implements BoardDriver {
   }
   onAppEvent(cb: (e: AppEvent) => void): void {
     this.appCbs.push(cb);
+  }
+  async boardTime(): Promise<number> {
+    return (await this.client.request('noop')).t;
+  }
+  ping(addr: string, req: PingRequest): Promise<Timed<number>> {
+    return this.result('ping', { addr, len: String(req.length), count: String(req.count), interval_us: String(req.intervalUs) });
   }
   onBoot(cb: (identity: Partial<BoardIdentity>) => void): void {
     this.bootCbs.push(cb);

@@ -4,7 +4,16 @@ import type { BenchClock } from '../bench/clock.ts';
 import type { RigControls } from '../bench/controls.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Role, StackKind } from '../rig/schema.ts';
-import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from './driver.ts';
+import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, PingResult, Timed, UdpPayload, UdpStats } from './driver.ts';
+
+/** A board's clock against the bench clock: board t − offsetUs is bench time, within ± errorUs. */
+export interface ClockOffset {
+  offsetUs: number;
+  errorUs: number;
+}
+
+/** Round trips an offset estimate takes; the tightest one wins (NTP's minimum-delay filter, RFC 5905 §10). */
+const OFFSET_SAMPLES = 5;
 
 /** How a board takes part in one network kind. */
 export interface StackPart {
@@ -168,8 +177,8 @@ export class Board {
         if (timedOut) {
           // The serial line and the control channel are two pipes: the bench can reach the
           // deadline before we read an event the board sent in time. A request's answer comes
-          // after every line sent before it, so one round trip drains them.
-          await this.driver.identify().catch(() => undefined);
+          // after every line sent before it, so one round trip (a no-op) drains them.
+          await this.driver.boardTime().catch(() => undefined);
           const late = found();
           if (late) return late;
           throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.within} s of bench time`, what, describe(list.slice(since)));
@@ -231,6 +240,35 @@ export class Board {
 
   lightGet(): Promise<{ led: boolean; received: number; sent: number }> {
     return this.driver.lightGet();
+  }
+
+  /**
+   * Pings `addr` from this board and waits for the result: round trips on this board's
+   * own clock, so no other board's clock enters the figure. Throws if the board refuses.
+   */
+  async ping(addr: string, req: PingRequest, opts: { within: number }): Promise<PingResult> {
+    const mark = this.markApp();
+    const started = await this.driver.ping(addr, req);
+    if (started.value !== 0) throw new Error(`${this.id}: ping ${addr} refused (nsapi ${started.value})`);
+    const { kind: _kind, t: _t, ...result } = await this.waitForApp(`the end of a ping to ${addr}`, 'ping', () => true, { ...opts, since: mark });
+    return result;
+  }
+
+  /**
+   * How this board's clock stands against the bench clock, from agent round trips: each
+   * sample brackets the board's \`t\` between two bench-clock readings; the one with the
+   * shortest bracket is kept and half of it is the error bound (RFC 5905's offset and delay).
+   */
+  async clockOffset(): Promise<ClockOffset> {
+    let best: ClockOffset | undefined;
+    for (let i = 0; i < OFFSET_SAMPLES; i++) {
+      const before = await this.clock.now();
+      const t = await this.driver.boardTime();
+      const after = await this.clock.now();
+      const sample = { offsetUs: t - (before + after) / 2, errorUs: (after - before) / 2 };
+      if (!best || sample.errorUs < best.errorUs) best = sample;
+    }
+    return best!;
   }
 
   waitForStatus(status: string | string[], opts: { within: number; since?: number }): Promise<MeshEventRecord> {

@@ -37,7 +37,30 @@ export interface Timed<T> {
 export type AppEvent =
   | { kind: 'udp'; t: number; socket: number; src: string; srcPort: number; length: number; hops: number; head: string }
   | { kind: 'udp.burst'; t: number; socket: number; sent: number; failed: number }
-  | { kind: 'light'; t: number; led: boolean; from: string; hops: number };
+  | { kind: 'light'; t: number; led: boolean; from: string; hops: number }
+  | ({ kind: 'ping'; t: number } & PingResult);
+
+/**
+ * A finished ping: Echo Requests sent, replies received, and their round trips timed on the
+ * pinging board's own clock (µs; -1 without a reply), so no other board's clock enters.
+ */
+export interface PingResult {
+  sent: number;
+  received: number;
+  rttMinUs: number;
+  rttP50Us: number;
+  rttP99Us: number;
+  rttMaxUs: number;
+  /** The most radio hops a reply travelled (-1 without a reply). */
+  maxHops: number;
+}
+
+export interface PingRequest {
+  /** Echo data bytes (at least 12: the agent stamps a sequence number and its send time). */
+  length: number;
+  count: number;
+  intervalUs: number;
+}
 
 /** A UDP socket's counters (docs/agent-protocol.md, `udp.stats`). */
 export interface UdpStats {
@@ -82,6 +105,10 @@ export interface BoardDriver {
   lightPress(): Promise<Timed<{ result: number; state: boolean }>>;
   lightGet(): Promise<{ led: boolean; received: number; sent: number }>;
   onAppEvent(cb: (e: AppEvent) => void): void;
+  /** The board's clock now (µs): the `t` of a no-op request, for estimating its offset from the bench clock. */
+  boardTime(): Promise<number>;
+  /** Starts a ping (ICMPv6 Echo, RFC 4443) to `addr`: 0 or a negative nsapi_error_t; a `ping` app event ends it. */
+  ping(addr: string, req: PingRequest): Promise<Timed<number>>;
   onBoot(cb: (identity: Partial<BoardIdentity>) => void): void;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@
 // what happened, and a board that could not be brought back is unhealthy for
 // the rest of the run: every later call fails at once with the reason.
 import { AgentDriver } from '../board/agent-driver.ts';
-import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from '../board/driver.ts';
+import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, Timed, UdpPayload, UdpStats } from '../board/driver.ts';
 import { OpenThreadCliDriver, type OtCli } from '../board/drivers/openthread-cli.ts';
 import { hopsFrom } from '../board/drivers/ot-hops.ts';
 import type { StackKind } from '../rig/schema.ts';
@@ -176,6 +176,12 @@ export class LabBoardDriver implements BoardDriver {
   }
   lightGet(): Promise<{ led: boolean; received: number; sent: number }> {
     return this.guard('light get', (d) => d.lightGet());
+  }
+  boardTime(): Promise<number> {
+    return this.guard('noop', (d) => d.boardTime());
+  }
+  ping(addr: string, req: PingRequest): Promise<Timed<number>> {
+    return this.guard('ping', (d) => d.ping(addr, req));
   }
   onMeshEvent(cb: (e: MeshEventRecord) => void): void {
     this.meshCbs.push(cb);

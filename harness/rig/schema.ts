@@ -35,6 +35,11 @@ export const SimBoardSchema = z
     program: z.string().min(1).optional(),
     position: Position.optional(),
     txPowerDbm: z.number().min(-30).max(20).default(0),
+    /**
+     * The board's own clock against bench time, as a lab board's crystal differs from its
+     * neighbours': `t` = offsetS + bench time × (1 + driftPpm / 10^6). Figures must not depend on it.
+     */
+    clock: z.object({ offsetS: z.number().min(0).max(1e6).default(0), driftPpm: z.number().min(-1000).max(1000).default(0) }).strict().optional(),
     // The simulated firmware carries both stacks; a board offers the kinds it has an entry for.
     nd: StackEntrySchema.optional(),
     thread: StackEntrySchema.optional(),

@@ -22,7 +22,7 @@ export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; spee
     runDir: run.runDir,
     seed: run.seed,
     speed: run.speed,
-    boards: rig.boards.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm, ...(b.program ? { openthread: { program: resolve(run.rigDir ?? '.', b.program) } } : {}) })),
+    boards: rig.boards.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm, ...(b.program ? { openthread: { program: resolve(run.rigDir ?? '.', b.program) } } : {}), ...(b.clock ? { clock: b.clock } : {}) })),
     topology,
     radio: rig.radio,
   };

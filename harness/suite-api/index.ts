@@ -7,7 +7,7 @@ import type { Bounds, Role, StackKind } from '../rig/schema.ts';
 
 export type { Board } from '../board/board.ts';
 export type { MeshEventRecord } from '../board/driver.ts';
-export { BoardTimeoutError } from '../board/board.ts';
+export { BoardTimeoutError, type ClockOffset } from '../board/board.ts';
 export type { AppEvent, UdpStats } from '../board/driver.ts';
 export type { Role, StackKind } from '../rig/schema.ts';
 export { Nsapi, nsapiErrorName } from '../../protocol/mesh.ts';

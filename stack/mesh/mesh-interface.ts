@@ -3,10 +3,10 @@
 // (reference mbed-mesh-api.md §1–§3). The protocol work lives in a tasklet
 // (ND or Thread), as in Nanostack's nd_tasklet.c / thread_tasklet.c.
 import { LightControl } from '../apps/light-control.ts';
-import type { DatagramService, ReceivedDatagram } from '../net/datagram.ts';
+import type { DatagramService, EchoReplyReceived, ReceivedDatagram } from '../net/datagram.ts';
 import type { Micros, Rng, Timers } from '../runtime.ts';
 import { MeshEvent, Nsapi, type ConnectionStatus, type MeshEventName, type StackKind } from './types.ts';
-import { UdpSockets, type MeshUdpSocket, type UdpEndpoint, type UdpOpenOptions } from './udp-socket.ts';
+import { REFUSAL_RESULT, UdpSockets, type MeshUdpSocket, type UdpEndpoint, type UdpOpenOptions } from './udp-socket.ts';
 
 export interface MeshEventRecord {
   at: Micros;
@@ -67,6 +67,19 @@ export abstract class MeshInterface implements UdpEndpoint {
   openUdp(port: number, onReceive: (d: ReceivedDatagram) => void, opts?: UdpOpenOptions): { result: number; socket?: MeshUdpSocket } {
     this.sockets ??= new UdpSockets(this.datagrams());
     return this.sockets.openUdp(port, onReceive, opts);
+  }
+
+  /**
+   * An ICMPv6 Echo Request (RFC 4443 §4.1), as Nanostack's and OpenThread's ping send it:
+   * 0, or the nsapi_error_t a UDP send would get for the destination. Replies go to `onEchoReply`.
+   */
+  echoRequest(dst: Uint8Array, identifier: number, sequence: number, data: Uint8Array, hopLimit: number): number {
+    const refused = this.datagrams().echoRequest(dst, identifier, sequence, data, hopLimit);
+    return refused ? REFUSAL_RESULT[refused] : Nsapi.OK;
+  }
+
+  onEchoReply(handler: (r: EchoReplyReceived) => void): void {
+    this.datagrams().onEchoReply(handler);
   }
 
   /** The mesh-minimal light-control app on this interface, started on first use (port 1234, group ff15::810a:64d1). */

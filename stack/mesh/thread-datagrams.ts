@@ -1,7 +1,7 @@
 // Thread's UDP service for application sockets. Sockets outlive the Thread engine and its
 // link (Mbed lets an application open them before connect()), so the bindings and groups
 // live here and are handed to each link the tasklet builds. MLE and TMF keep their ports.
-import { type DatagramBinding, type DatagramSend, type DatagramService, type SendRefusal } from '../net/datagram.ts';
+import { DEFAULT_HOP_LIMIT, hopsTravelled, type DatagramBinding, type DatagramSend, type DatagramService, type EchoReplyReceived, type SendRefusal } from '../net/datagram.ts';
 import { destinationScope, MAX_UDP_PAYLOAD } from '../net/net-datagrams.ts';
 import type { Timers } from '../runtime.ts';
 import { threadHops, type ThreadLink, type UdpReceive } from '../thread/link.ts';
@@ -21,6 +21,7 @@ export class ThreadDatagrams implements DatagramService {
   private link: ThreadLink | undefined;
   private engine: ThreadMle | undefined;
   private nextEphemeral = EPHEMERAL_FIRST;
+  private echoReply: ((r: EchoReplyReceived) => void) | undefined;
 
   constructor(
     private readonly timers: Timers,
@@ -33,6 +34,22 @@ export class ThreadDatagrams implements DatagramService {
     this.engine = engine;
     for (const [port, b] of this.bindings) this.listen(port, b);
     for (const g of this.groups) link.joinGroup(g);
+    link.onEchoReply((r) =>
+      this.echoReply?.({ src: r.src, identifier: r.identifier, sequence: r.sequence, data: r.data, hopLimit: r.hopLimit, hops: r.legHops - 1 + hopsTravelled(r.hopLimit, DEFAULT_HOP_LIMIT) }),
+    );
+  }
+
+  echoRequest(dst: Ipv6Address, identifier: number, sequence: number, data: Uint8Array, hopLimit: number): SendRefusal | undefined {
+    if (data.length > MAX_UDP_PAYLOAD + 4 || hopLimit < 1 || hopLimit > 255) return 'bad-argument';
+    const engine = this.engine;
+    const link = this.link;
+    if (!engine || !link || !engine.isAttached()) return destinationScope(dst) > Scope.realmLocal ? 'no-route' : 'no-address';
+    link.sendEchoRequest(this.sourceFor(dst, engine), dst, identifier, sequence, data, hopLimit);
+    return undefined;
+  }
+
+  onEchoReply(handler: (r: EchoReplyReceived) => void): void {
+    this.echoReply = handler;
   }
 
   bind(port: number, binding: DatagramBinding): number | undefined {

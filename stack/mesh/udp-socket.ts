@@ -38,7 +38,8 @@ export interface UdpEndpoint {
   openUdp(port: number, onReceive: (d: ReceivedDatagram) => void, opts?: UdpOpenOptions): { result: number; socket?: DatagramSocket };
 }
 
-const REFUSAL_RESULT: Record<SendRefusal, number> = {
+/** The nsapi_error_t a refused send returns (Nanostack.cpp's mapping). */
+export const REFUSAL_RESULT: Record<SendRefusal, number> = {
   'no-address': Nsapi.NO_ADDRESS,
   'no-route': Nsapi.BUSY,
   'bad-argument': Nsapi.PARAMETER,

@@ -48,6 +48,18 @@ export interface DatagramBinding {
   receive(d: ReceivedDatagram): void;
 }
 
+/** An ICMPv6 Echo Reply that reached us (RFC 4443 §4.2), for the ping application. */
+export interface EchoReplyReceived {
+  src: Ipv6Address;
+  identifier: number;
+  sequence: number;
+  data: Uint8Array;
+  /** Hop limit of the reply as it arrived. */
+  hopLimit: number;
+  /** Radio hops the reply travelled, counted as for datagrams (the replier sends with DEFAULT_HOP_LIMIT). */
+  hops: number;
+}
+
 /** The UDP service of one stack, as sockets use it. */
 export interface DatagramService {
   /** Binds `port` (0: an ephemeral one); the port bound, or undefined when it is taken or reserved. */
@@ -60,6 +72,10 @@ export interface DatagramService {
   send(d: DatagramSend, done: (sent: boolean) => void): SendRefusal | undefined;
   joinGroup(group: Ipv6Address): void;
   leaveGroup(group: Ipv6Address): void;
+  /** Sends an ICMPv6 Echo Request (RFC 4443 §4.1): undefined when accepted, else why not. */
+  echoRequest(dst: Ipv6Address, identifier: number, sequence: number, data: Uint8Array, hopLimit: number): SendRefusal | undefined;
+  /** Where Echo Replies addressed to us go (the one ping application of a board). */
+  onEchoReply(handler: (r: EchoReplyReceived) => void): void;
 }
 
 /** Hop limits a stack originates packets with; a received one is counted down from the nearest at or above it. */

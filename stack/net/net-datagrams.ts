@@ -4,7 +4,7 @@
 // datagram needs a source address ("No address", -3).
 import type { Ipv6Address } from '../wire/ipv6-address.ts';
 import { isMulticast, multicastScope, Scope } from '../wire/ipv6-address.ts';
-import type { DatagramBinding, DatagramSend, DatagramService, SendRefusal } from './datagram.ts';
+import { DEFAULT_HOP_LIMIT, hopsTravelled, type DatagramBinding, type DatagramSend, type DatagramService, type EchoReplyReceived, type SendRefusal } from './datagram.ts';
 import type { NetInterface, UdpSocket } from './net-interface.ts';
 
 /** Largest UDP payload in one IPv6 datagram of the minimum MTU: 1280 − 40 − 8 (RFC 8200 §5). */
@@ -18,8 +18,16 @@ export function destinationScope(dst: Ipv6Address): number {
 
 export class NetDatagrams implements DatagramService {
   private readonly bound = new Map<number, UdpSocket>();
+  private echoReply: ((r: EchoReplyReceived) => void) | undefined;
 
-  constructor(private readonly net: NetInterface) {}
+  constructor(private readonly net: NetInterface) {
+    net.onIcmp((m, ctx) => {
+      if (m.kind !== 'echoReply' || !this.echoReply) return false;
+      const hops = ctx.linkSrc ? hopsTravelled(ctx.hopLimit, DEFAULT_HOP_LIMIT) : 0;
+      this.echoReply({ src: ctx.src, identifier: m.identifier, sequence: m.sequence, data: m.data, hopLimit: ctx.hopLimit, hops });
+      return true;
+    });
+  }
 
   bind(port: number, binding: DatagramBinding): number | undefined {
     const s = this.net.bindUdp(port, (d) => binding.receive(d), binding.originHopLimit);
@@ -44,6 +52,18 @@ export class NetDatagrams implements DatagramService {
 
   joinGroup(group: Ipv6Address): void {
     this.net.joinGroup(group);
+  }
+
+  echoRequest(dst: Ipv6Address, identifier: number, sequence: number, data: Uint8Array, hopLimit: number): SendRefusal | undefined {
+    if (data.length > MAX_UDP_PAYLOAD + 4 || hopLimit < 1 || hopLimit > 255) return 'bad-argument';
+    if (destinationScope(dst) > Scope.realmLocal && !this.net.hasRoute(dst)) return 'no-route';
+    if (!this.net.up || !this.net.sourceFor(dst)) return 'no-address';
+    this.net.sendIcmp({ kind: 'echoRequest', identifier, sequence, data }, dst, { hopLimit });
+    return undefined;
+  }
+
+  onEchoReply(handler: (r: EchoReplyReceived) => void): void {
+    this.echoReply = handler;
   }
 
   leaveGroup(group: Ipv6Address): void {

@@ -27,6 +27,7 @@ import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, 
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { emitMeshHeader, meshHeaderLength, parseLowpanFrame, type MeshHeader } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
+import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
 import type { KeyManager } from './keys.ts';
 import { secureMacPayload, THREAD_MAC_SECURITY_LEVEL, unsecureMacPayload } from '../mac/frame-security.ts';
@@ -64,6 +65,16 @@ export interface UdpReceive {
  */
 export function threadHops(m: UdpReceive, originHopLimit: number): number {
   return m.hopLimitKept ? m.legHops : m.legHops - 1 + hopsTravelled(m.hopLimit, originHopLimit);
+}
+
+/** An ICMPv6 Echo Reply for us, as the link saw it (hops counted as for UdpReceive). */
+export interface EchoReplyReceive {
+  src: Ipv6Address;
+  identifier: number;
+  sequence: number;
+  data: Uint8Array;
+  hopLimit: number;
+  legHops: number;
 }
 
 export interface UdpSend {
@@ -165,6 +176,7 @@ export class ThreadLink implements ThreadNetwork {
   frameCounter = 0;
   private tag = 0;
   private readonly handlers = new Map<number, (m: UdpReceive) => void>();
+  private echoReplyHandler: ((r: EchoReplyReceive) => void) | undefined;
   private readonly reassembler: Reassembler;
   private lastInfo: LinkInfo | undefined;
   private lastMesh: MeshHeader | undefined;
@@ -188,6 +200,21 @@ export class ThreadLink implements ThreadNetwork {
     this.retransmitter = new MplRetransmitter(timers, rng);
     mac.setTxPolicy(OPENTHREAD_TX_POLICY);
     mac.onDataIndication((ind) => this.receiveFrame(ind));
+  }
+
+  /** Echo Replies addressed to us go here (the ping application). */
+  onEchoReply(handler: ((r: EchoReplyReceive) => void) | undefined): void {
+    this.echoReplyHandler = handler;
+  }
+
+  /** An ICMPv6 Echo Request (RFC 4443 §4.1) from `src`; the reply comes to `onEchoReply`. */
+  sendEchoRequest(src: Ipv6Address, dst: Ipv6Address, identifier: number, sequence: number, data: Uint8Array, hopLimit: number): void {
+    this.sendIcmp({ kind: 'echoRequest', identifier, sequence, data }, src, dst, hopLimit);
+  }
+
+  private sendIcmp(m: Parameters<typeof emitIcmpv6>[0], src: Ipv6Address, dst: Ipv6Address, hopLimit: number): void {
+    const packet: Ipv6Packet = { trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.icmpv6, hopLimit, src, dst, payload: emitIcmpv6(m, src, dst) };
+    this.sendDatagram(emitIpv6(packet), dst, true);
   }
 
   onUdp(port: number, handler: (m: UdpReceive) => void): void {
@@ -537,6 +564,7 @@ export class ThreadLink implements ThreadNetwork {
 
   private deliverUdp(p: Ipv6Packet, info: LinkInfo, legHops: number, hopLimitKept: boolean): void {
     const chain = walkHeaders(p);
+    if (chain.ok && chain.value.upperType === NextHeader.icmpv6 && info.secured) return this.receiveIcmp(p, p.payload.subarray(chain.value.upperOffset), legHops);
     if (!chain.ok || chain.value.upperType !== NextHeader.udp) return;
     const u = parseUdp(p.payload.subarray(chain.value.upperOffset), p.src, p.dst);
     if (!u.ok) {
@@ -559,6 +587,21 @@ export class ThreadLink implements ThreadNetwork {
       legHops,
       hopLimitKept,
     });
+  }
+
+  /** Echo: a request to our unicast address is answered (RFC 4443 §4.2); a reply goes to the ping application. */
+  private receiveIcmp(p: Ipv6Packet, body: Uint8Array, legHops: number): void {
+    const m = parseIcmpv6(body, p.src, p.dst);
+    if (!m.ok) {
+      this.counters.rxMalformed++;
+      return;
+    }
+    const msg = m.value;
+    if (msg.kind === 'echoRequest' && !isMulticast(p.dst)) {
+      this.sendIcmp({ kind: 'echoReply', identifier: msg.identifier, sequence: msg.sequence, data: msg.data }, p.dst, p.src, DEFAULT_HOP_LIMIT);
+    } else if (msg.kind === 'echoReply') {
+      this.echoReplyHandler?.({ src: p.src, identifier: msg.identifier, sequence: msg.sequence, data: msg.data, hopLimit: p.hopLimit, legHops });
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 // mapped to the Mesh API's events and statuses (mbed-mesh-api.md §2).
 // Configuration keys → commands: ot-config.ts; sockets and light: ot-sockets.ts.
 import type { StackKind } from '../../rig/schema.ts';
-import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, Timed, UdpPayload, UdpStats } from '../driver.ts';
+import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { OtCliError, type OtCli } from './ot-cli.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from './ot-config.ts';
 import { OtSockets } from './ot-sockets.ts';
@@ -21,6 +21,9 @@ const NSAPI_PARAMETER = -3003;
 const NSAPI_DEVICE_ERROR = -3012;
 const NSAPI_ALREADY = -3014;
 const NSAPI_IS_CONNECTED = -3015;
+const NSAPI_NO_ADDRESS = -3006;
+/** The hop limit echo requests and replies leave with (OpenThread's and Nanostack's default, 64). */
+const PING_ORIGIN_HOP_LIMIT = 64;
 
 type Role = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
 const isUp = (r: Role) => r === 'child' || r === 'router' || r === 'leader';
@@ -44,6 +47,7 @@ export class OpenThreadCliDriver implements BoardDriver {
   readonly kind = 'openthread-cli';
   private readonly eventCbs: Array<(e: MeshEventRecord) => void> = [];
   private readonly bootCbs: Array<(i: Partial<BoardIdentity>) => void> = [];
+  private readonly pingCbs: Array<(e: AppEvent) => void> = [];
   private readonly sockets: OtSockets;
   private readonly clock: () => number;
   private poll: NodeJS.Timeout | undefined;
@@ -366,12 +370,54 @@ export class OpenThreadCliDriver implements BoardDriver {
   }
   onAppEvent(cb: (e: AppEvent) => void): void {
     this.sockets.onAppEvent(cb);
+    this.pingCbs.push(cb);
+  }
+
+  /** The CLI stamps nothing: its board time is this host's clock. */
+  boardTime(): Promise<number> {
+    return Promise.resolve(this.now());
+  }
+
+  /**
+   * The CLI's own ping (`ping async <ip> <size> <count> <interval s> <hoplimit> <timeout s>`,
+   * reference openthread-cli.md §4): each reply line gives its round trip on the board
+   * (`time=<ms>`) and the hop limit it arrived with (`hlim=`), from which its hops are
+   * counted (the replier sends with 64, as OpenThread and Nanostack do); the statistics line
+   * ends it with a `ping` app event.
+   */
+  async ping(addr: string, req: PingRequest): Promise<Timed<number>> {
+    const rtts: number[] = [];
+    let maxHops = -1;
+    const stop = this.cli.onAsync((line) => {
+      const reply = /^\d+ bytes from \S+: icmp_seq=\d+ hlim=(\d+) time=(\d+)ms/.exec(line);
+      if (reply) {
+        rtts.push(Number(reply[2]) * 1000);
+        maxHops = Math.max(maxHops, PING_ORIGIN_HOP_LIMIT - Number(reply[1]) + 1);
+        return;
+      }
+      const done = /^(\d+) packets transmitted, (\d+) packets received/.exec(line);
+      if (!done) return;
+      stop();
+      const sorted = rtts.slice().sort((a, b) => a - b);
+      const pct = (p: number) => (sorted.length === 0 ? -1 : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!);
+      const e: AppEvent = { kind: 'ping', t: this.now(), sent: Number(done[1]), received: Number(done[2]), rttMinUs: sorted[0] ?? -1, rttP50Us: pct(50), rttP99Us: pct(99), rttMaxUs: sorted[sorted.length - 1] ?? -1, maxHops };
+      for (const cb of this.pingCbs) cb(e);
+    });
+    const intervalS = (req.intervalUs / 1e6).toFixed(3);
+    try {
+      await this.cli.command(`ping async ${addr} ${req.length} ${req.count} ${intervalS} ${PING_ORIGIN_HOP_LIMIT} 3`);
+      return { value: NSAPI_OK, t: this.now() };
+    } catch (e) {
+      stop();
+      if (e instanceof OtCliError) return { value: NSAPI_NO_ADDRESS, t: this.now() };
+      throw e;
+    }
   }
 
   // --- Beyond the board API.
 
   /** `ping async`: resolves with the statistics line's counts (the CLI stays free meanwhile). */
-  ping(ip: string, opts: { size?: number; count?: number; withinMs?: number } = {}): Promise<{ sent: number; received: number }> {
+  pingCounts(ip: string, opts: { size?: number; count?: number; withinMs?: number } = {}): Promise<{ sent: number; received: number }> {
     return new Promise((resolve, reject) => {
       const stop = this.cli.onAsync((line) => {
         const m = /^(\d+) packets transmitted, (\d+) packets received\./.exec(line);

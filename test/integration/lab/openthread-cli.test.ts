@@ -167,8 +167,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     expect((await b!.driver.udpSend(99, target, 5683, { length: 10 })).value, 'no such socket').to.equal(-3005);
     const stats = await a!.driver.udpStats(rx.socket!);
     expect(stats).to.include({ rxPackets: 2, rxBytes: 15, maxHops: -1, latP50Us: -1 });
-    expect(await b!.driver.ping(target, { count: 2 })).to.deep.equal({ sent: 2, received: 2 });
-    expect(await b!.driver.ping('fd00:db8::dead', { count: 1 })).to.deep.equal({ sent: 1, received: 0 });
+    expect(await b!.driver.pingCounts(target, { count: 2 })).to.deep.equal({ sent: 2, received: 2 });
+    expect(await b!.driver.pingCounts('fd00:db8::dead', { count: 1 })).to.deep.equal({ sent: 1, received: 0 });
   });
 
   it('bursts generated datagrams paced driver-side; counters and latency come from the stamped payloads', async () => {
