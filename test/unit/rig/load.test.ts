@@ -38,7 +38,7 @@ boards:
     if (r.kind !== 'sim') throw new Error(`loaded as a '${r.kind}' rig`);
     expect(r.speed).to.equal(10);
     expect(r.boards[1]!.firmware).to.equal('meshbench-sim');
-    expect(r.bounds.bootstrapFailedWithinS).to.equal(30);
+    expect(r.bounds.bootstrapFailedWithinS).to.equal(21);
   });
 
   it('loads the default rig shipped in rigs/', () => {
