@@ -39,13 +39,27 @@ export interface SimSpec {
   boards: SimBoardSpec[];
   topology: Topology;
   radio: { sensitivityDbm: number; ccaThresholdDbm: number; ccaMode?: 'energy' | 'carrier' | 'carrier-or-energy'; noiseFigureDb: number };
+  /**
+   * Lockstep bench time (docs/sim-control.md "Lockstep"): bench time stands still until the
+   * harness asks for it (`advance`), serial input reaches a board only at a sync point, and
+   * an advance that may wake the harness ends at the first `quantumUs` boundary after a board
+   * wrote to its port. Absent: bench time runs free at `speed`.
+   */
+  lockstep?: { quantumUs: number };
 }
 
 /** Where the sim publishes each board's serial port (like /dev/serial/by-id). */
 export const devLink = (runDir: string, boardId: string): string => `${runDir}/dev/${boardId}`;
 export const controlSocketPath = (runDir: string): string => `${runDir}/sim.sock`;
 
-export type ControlRequest =
+/**
+ * Lockstep only, on any request: per board, the serial bytes the harness has written to
+ * it since it attached (cumulative; boards whose count did not change may be left out).
+ * The sim delivers exactly those to the boards, in board order, before it handles the request.
+ */
+export type SerialCounts = Record<string, number>;
+
+export type ControlRequest = (
   | { id: number; op: 'hello' }
   | { id: number; op: 'clock' }
   /** Answers when bench time reaches `t` (µs). */
@@ -57,7 +71,19 @@ export type ControlRequest =
   | { id: number; op: 'jam'; channel: number; dbm: number | null }
   | { id: number; op: 'captureStart'; path: string }
   | { id: number; op: 'captureStop' }
-  | { id: number; op: 'stats' };
+  | { id: number; op: 'stats' }
+  /** Lockstep: run bench time to `until` (µs); with `wake`, stop at the end of the quantum in which a board first wrote to its port. */
+  | { id: number; op: 'advance'; until: number; wake: boolean }
+  /**
+   * Lockstep: a test case starts. Every random stream (the medium's, each board's next boot)
+   * is drawn afresh from the run's seed and `key`, and the quantum grid and the captures
+   * count bench time from here: a case that resets its boards first runs the same, bytes
+   * and all, whatever ran before it.
+   */
+  | { id: number; op: 'epoch'; key: string }
+  /** Lockstep: the harness opened the board's port; its serial counts start again from 0 here (what the board wrote before is gone, as a flush on open loses it). */
+  | { id: number; op: 'attach'; board: string }
+) & { in?: SerialCounts };
 
 export type ControlOp = ControlRequest['op'];
 
@@ -72,7 +98,8 @@ export interface SimStats {
 }
 
 export type ControlResponse =
-  | { id: number; ok: true; nowUs: number; [key: string]: unknown }
+  /** Lockstep: `out` gives, per board, the bytes it has written to its port since attached (only boards whose count changed since the last answer). */
+  | { id: number; ok: true; nowUs: number; out?: SerialCounts; [key: string]: unknown }
   | { id: number; ok: false; error: string };
 
 /** Pushed without a request. */

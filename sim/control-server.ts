@@ -7,14 +7,19 @@ import { parseControlLine, type ControlEvent, type ControlRequest } from '../pro
 
 export interface ControlHandlers {
   now(): number;
-  /** Calls back when bench time reaches t. */
-  whenBenchTime(t: number, fn: () => void): void;
-  handle(req: ControlRequest): Record<string, unknown>;
+  /**
+   * Free-running: calls back when bench time reaches t, so `sleepUntil` answers then while
+   * other requests go on. Absent (lockstep), `sleepUntil` is handled like any request.
+   */
+  whenBenchTime?: (t: number, fn: () => void) => void;
+  /** One request; requests are handled one at a time, in the order they came (a lockstep advance takes a while). */
+  handle(req: ControlRequest): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 export class ControlServer {
   private readonly server: Server;
   private readonly clients = new Set<Socket>();
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly path: string,
@@ -68,15 +73,19 @@ export class ControlServer {
       return;
     }
     const req = msg as ControlRequest;
-    if (req.op === 'sleepUntil') {
-      if (typeof req.t !== 'number') return reply({ id: req.id, ok: false, error: 'sleepUntil needs t (µs)' });
-      this.handlers.whenBenchTime(req.t, () => reply({ id: req.id, ok: true, nowUs: this.handlers.now() }));
+    if (req.op === 'sleepUntil' && typeof req.t !== 'number') return reply({ id: req.id, ok: false, error: 'sleepUntil needs t (µs)' });
+    const whenBenchTime = this.handlers.whenBenchTime;
+    if (req.op === 'sleepUntil' && whenBenchTime) {
+      whenBenchTime(req.t, () => reply({ id: req.id, ok: true, nowUs: this.handlers.now() }));
       return;
     }
-    try {
-      reply({ id: req.id, ok: true, nowUs: this.handlers.now(), ...this.handlers.handle(req) });
-    } catch (e) {
-      reply({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) });
-    }
+    this.queue = this.queue.then(async () => {
+      try {
+        const body = await this.handlers.handle(req);
+        reply({ id: req.id, ok: true, nowUs: this.handlers.now(), ...body });
+      } catch (e) {
+        reply({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+      }
+    });
   }
 }

@@ -7,6 +7,7 @@ import { controlSocketPath, type ControlRequest, type SimSpec } from '../protoco
 import { SeededRng } from '../stack/runtime.ts';
 import { hex } from '../stack/wire/bytes.ts';
 import { Capture } from './capture/capture.ts';
+import { freeRunningSerial, LockstepSerial, type SerialHooks } from './control-lockstep.ts';
 import { ControlServer } from './control-server.ts';
 import { Medium } from './medium/medium.ts';
 import { Scheduler } from './medium/scheduler.ts';
@@ -20,6 +21,8 @@ interface SimBoard {
   powerOn(): void;
   powerOff(): void;
   reset(): void;
+  /** Lockstep: the random streams of the boots to come (a case's epoch). */
+  reseed?(power: SeededRng, reset: SeededRng): void;
 }
 
 /** Where a run starts looking for a free port block: spread by run directory, so parallel runs rarely probe the same blocks. */
@@ -44,6 +47,13 @@ export function deriveEui64(boardId: string, seed: number): Uint8Array {
   return out;
 }
 
+/** A case's random seed: the run's seed and the case's key, hashed (FNV-1a, 32 bits). */
+export function epochSeed(seed: number, key: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
   const scheduler = new Scheduler();
   const rng = new SeededRng(spec.seed);
@@ -66,8 +76,20 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
   const note = (text: string) => process.stderr.write(`${text}\n`);
   const otSpecs = spec.boards.filter((b) => b.openthread);
   const dispatcher = otSpecs.length ? await VtDispatcher.open(otSpecs.length, portSearchStart(spec.runDir), note) : undefined;
-  const boards = new Map<string, SimBoard>();
   const otBoards: OtVirtualTimeBoard[] = [];
+  const lockstep = spec.lockstep;
+  /** Lockstep: where the current case's epoch began (see 'epoch'). */
+  let epochUs = 0;
+  if (lockstep && !(Number.isInteger(lockstep.quantumUs) && lockstep.quantumUs >= 1)) throw new RangeError(`lockstep.quantumUs must be a whole number of µs ≥ 1, got ${lockstep.quantumUs}`);
+  const lockstepSerial = lockstep
+    ? new LockstepSerial(
+        spec.boards.map((b) => b.id),
+        () => pacer.noteOutput(),
+      )
+    : undefined;
+  const serial: SerialHooks = lockstepSerial ?? freeRunningSerial(inBenchTime);
+
+  const boards = new Map<string, SimBoard>();
   for (const b of spec.boards) {
     const radio = medium.attach(b.id, { txPowerDbm: b.txPowerDbm });
     if (b.openthread && dispatcher) {
@@ -88,7 +110,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
       continue;
     }
     const eui64 = b.eui64 ? hex(b.eui64) : deriveEui64(b.id, spec.seed);
-    boards.set(b.id, new VirtualBoard(b, eui64, spec.runDir, radio, scheduler, rng.fork(), inBenchTime));
+    boards.set(b.id, new VirtualBoard(b, eui64, spec.runDir, radio, scheduler, rng.fork(), inBenchTime, serial, lockstepSerial !== undefined));
   }
   // Forked after the boards', so adding it left every board's random stream as it was.
   const inputRng = rng.fork();
@@ -107,20 +129,32 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     return vb;
   };
 
-  const control = new ControlServer(controlSocketPath(spec.runDir), {
-    now: () => {
-      pacer.catchUp();
-      return scheduler.now();
-    },
-    whenBenchTime: (t, fn) => {
-      pacer.catchUp();
-      scheduler.at(Math.max(t, scheduler.now()), fn);
-    },
-    handle: (req: ControlRequest) => {
+  const handle = (req: ControlRequest): Record<string, unknown> | Promise<Record<string, unknown>> => {
       pacer.catchUp();
       switch (req.op) {
         case 'hello':
-          return { seed: spec.seed, speed: spec.speed, boards: [...boards.keys()] };
+          return { seed: spec.seed, speed: spec.speed, boards: [...boards.keys()], ...(lockstep ? { lockstep } : {}) };
+        case 'advance':
+        case 'sleepUntil': {
+          if (!lockstep) throw new Error(`'${req.op}' needs a lockstep bench`);
+          const until = req.op === 'advance' ? req.until : req.t;
+          if (typeof until !== 'number' || !Number.isFinite(until)) throw new Error(`${req.op} needs a finite bench time (µs)`);
+          return pacer.advance(until, { wake: req.op === 'advance' && req.wake === true, quantumUs: lockstep.quantumUs, originUs: epochUs }).then(() => ({}));
+        }
+        case 'epoch': {
+          if (!lockstep) throw new Error(`'epoch' needs a lockstep bench`);
+          if (typeof req.key !== 'string') throw new Error('epoch needs a key');
+          epochUs = scheduler.now();
+          const streams = new SeededRng(epochSeed(spec.seed, req.key));
+          medium.reseed(streams.fork());
+          for (const vb of boards.values()) vb.reseed?.(streams.fork(), streams.fork());
+          return {};
+        }
+        case 'attach':
+          if (!lockstepSerial) throw new Error(`'attach' needs a lockstep bench`);
+          board(req.board);
+          lockstepSerial.attach(req.board);
+          return { attached: req.board };
         case 'clock':
           return {};
         case 'reset':
@@ -146,7 +180,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
           medium.jam(req.channel, req.dbm);
           return {};
         case 'captureStart':
-          capture.start(req.path);
+          capture.start(req.path, { originUs: epochUs });
           return {};
         case 'captureStop': {
           const frames = capture.frames;
@@ -160,12 +194,35 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
         default:
           throw new Error(`unknown op '${(req as { op: string }).op}'`);
       }
+  };
+  const control = new ControlServer(controlSocketPath(spec.runDir), {
+    now: () => {
+      pacer.catchUp();
+      return scheduler.now();
     },
+    ...(lockstepSerial
+      ? {
+          // A sync point before every request: the bytes the harness wrote reach their boards first.
+          handle: async (req: ControlRequest) => {
+            await lockstepSerial.sync(req.in);
+            const body = await handle(req);
+            const out = lockstepSerial.takeOut();
+            return out ? { ...body, out } : body;
+          },
+        }
+      : {
+          whenBenchTime: (t: number, fn: () => void) => {
+            pacer.catchUp();
+            scheduler.at(Math.max(t, scheduler.now()), fn);
+          },
+          handle,
+        }),
   });
   lagListeners.push((lagUs, nowUs) => control.broadcast({ event: 'lag', lagUs, nowUs }));
   for (const vb of boards.values()) vb.powerOn();
   await control.listen();
-  pacer.start();
+  // Lockstep: bench time moves only when the harness asks (advance).
+  if (!lockstep) pacer.start();
   return {
     stop() {
       pacer.stop();

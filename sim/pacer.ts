@@ -38,6 +38,7 @@ export interface PacerOptions {
 }
 
 export interface PacerStats {
+  /** 'idle' on a lockstep bench between advances. */
   state: 'idle' | 'running' | 'paused' | 'stopped';
   speed: Speed;
   benchUs: Micros;
@@ -70,6 +71,8 @@ export class Pacer {
   private readonly random: () => number;
   private pending: { cancel(): void } | undefined;
   private stopWaiters: Array<() => void> = [];
+  /** Lockstep: the advance under way (see advance()). */
+  private step: Step | undefined;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -110,13 +113,106 @@ export class Pacer {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     this.cancelPending();
+    const step = this.step;
+    this.step = undefined;
+    step?.reject(new Error('the bench stopped'));
     for (const w of this.stopWaiters.splice(0)) w();
   }
 
   /** Runs a slice soon: the clock was held and is free again (Scheduler.hold). */
   kick(): void {
+    if (this.step) this.schedule(0, () => this.stepTick());
     if (this.state !== 'running') return;
     this.schedule(0);
+  }
+
+  /**
+   * Lockstep (a pacer never start()ed): runs bench time up to `untilUs` and resolves with
+   * bench time then. With `wake`, the advance ends early, at the first multiple of
+   * `quantumUs` after a board wrote to its port (noteOutput()): the harness is waiting for
+   * something a board says, and acts on it at that bench time, whatever the wall clock
+   * did meanwhile. Which events run is decided by bench time alone; the wall clock only
+   * paces them at a numeric speed. Events run in slices, yielding to I/O between them.
+   */
+  advance(untilUs: Micros, opts: { wake: boolean; quantumUs: Micros; originUs?: Micros }): Promise<Micros> {
+    if (this.state === 'running' || this.state === 'paused') throw new Error('advance() is for a lockstep bench; this pacer runs free');
+    if (this.state === 'stopped') return Promise.reject(new Error('the bench stopped'));
+    if (this.step) return Promise.reject(new Error('an advance is already under way'));
+    if (!(opts.quantumUs >= 1)) throw new RangeError(`quantum must be ≥ 1 µs, got ${opts.quantumUs}`);
+    if (!(untilUs > this.scheduler.now())) return Promise.resolve(this.scheduler.now());
+    return new Promise((resolve, reject) => {
+      this.step = {
+        untilUs,
+        stopAtUs: Infinity,
+        wake: opts.wake,
+        quantumUs: opts.quantumUs,
+        originUs: opts.originUs ?? 0,
+        anchorWallMs: this.wall(),
+        anchorBenchUs: this.scheduler.now(),
+        resolve,
+        reject,
+      };
+      this.schedule(0, () => this.stepTick());
+    });
+  }
+
+  /** A board wrote to its port: an advance that may wake the harness ends at the next quantum boundary. */
+  noteOutput(): void {
+    const s = this.step;
+    if (!s || !s.wake || s.stopAtUs !== Infinity) return;
+    const since = this.scheduler.now() - s.originUs;
+    s.stopAtUs = s.originUs + (Math.floor(since / s.quantumUs) + 1) * s.quantumUs;
+  }
+
+  private stepTick(): void {
+    this.pending = undefined;
+    const s = this.step;
+    if (!s) return;
+    // A board in a process of its own holds the clock while it works; kick() resumes us.
+    if (this.scheduler.held) return;
+    this.slices++;
+    const sched = this.scheduler;
+    const deadline = this.wall() + this.sliceMs;
+    const before = sched.eventCount;
+    const paced = this.speed !== 'max';
+    const speed = this.speed === 'max' ? Infinity : this.speed;
+    const wallLimit = () => (paced ? s.anchorBenchUs + Math.floor((this.wall() - s.anchorWallMs) * 1000 * speed) : Infinity);
+    let limit = Math.min(s.untilUs, wallLimit());
+    let ranOut = false;
+    for (;;) {
+      for (let i = 0; i < 64; i++) {
+        const next = sched.nextEventAt();
+        // stopAtUs moves when an event makes a board print: read it again each event.
+        if (next === undefined || next > Math.min(limit, s.stopAtUs)) {
+          ranOut = true;
+          break;
+        }
+        sched.runNext();
+      }
+      if (ranOut || this.wall() >= deadline) break;
+      limit = Math.min(s.untilUs, wallLimit());
+    }
+    this.events += sched.eventCount - before;
+    const end = Math.min(s.untilUs, s.stopAtUs);
+    if (ranOut) {
+      const to = Math.min(limit, s.stopAtUs);
+      if (to > sched.now()) sched.runUntil(to);
+      if (sched.now() >= end) {
+        this.step = undefined;
+        if (paced) this.noteLag(0);
+        s.resolve(sched.now());
+        return;
+      }
+    }
+    if (!ranOut) {
+      if (paced) this.noteLag(Math.max(0, wallLimit() - sched.now()));
+      this.schedule(0, () => this.stepTick());
+      return;
+    }
+    // Paced and ahead of the wall clock: sleep until the next event (or the end) is due.
+    const next = Math.min(sched.nextEventAt() ?? Infinity, end);
+    const waitMs = (next - wallLimit()) / 1000 / speed;
+    this.schedule(Math.min(this.maxSleepMs, Math.max(0, waitMs)), () => this.stepTick());
   }
 
   /** Resolves once stop() has been called. */
@@ -264,13 +360,13 @@ export class Pacer {
     this.schedule(Math.min(this.maxSleepMs, Math.max(0, waitMs)));
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, run: () => void = () => this.tick()): void {
     this.cancelPending();
     if (delayMs <= 0) {
-      const h = setImmediate(() => this.tick());
+      const h = setImmediate(run);
       this.pending = { cancel: () => clearImmediate(h) };
     } else {
-      const h = setTimeout(() => this.tick(), delayMs);
+      const h = setTimeout(run, delayMs);
       this.pending = { cancel: () => clearTimeout(h) };
     }
   }
@@ -279,6 +375,20 @@ export class Pacer {
     this.pending?.cancel();
     this.pending = undefined;
   }
+}
+
+interface Step {
+  untilUs: Micros;
+  /** Where an advance that may wake the harness ends, once a board has printed. */
+  stopAtUs: Micros;
+  wake: boolean;
+  quantumUs: Micros;
+  /** The quantum grid counts from here. */
+  originUs: Micros;
+  anchorWallMs: number;
+  anchorBenchUs: Micros;
+  resolve(nowUs: Micros): void;
+  reject(e: Error): void;
 }
 
 function checkSpeed(speed: Speed): Speed {

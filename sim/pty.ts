@@ -39,6 +39,11 @@ export class BoardPty {
   constructor(
     readonly linkPath: string,
     onData: (bytes: Uint8Array) => void,
+    /**
+     * Keep what the harness has not read yet instead of dropping it (a lockstep bench
+     * counts every byte, and the harness reads all of it; see control-lockstep.ts).
+     */
+    private readonly lossless = false,
   ) {
     const t = nativePty().open(80, 24);
     this.master = t.master;
@@ -82,8 +87,13 @@ export class BoardPty {
       } catch (e) {
         // The harness is not reading fast enough (or not at all): a real UART
         // drops bytes too. Keep the sim running.
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
-        throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        if (this.lossless) {
+          this.pending = buf.subarray(off).toString('latin1') + this.pending;
+          this.flushQueued = true;
+          setTimeout(() => this.flush(), 1);
+        }
+        return;
       }
     }
   }

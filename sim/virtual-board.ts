@@ -7,6 +7,7 @@ import { devLink, type SimBoardSpec } from '../protocol/sim-control.ts';
 import { StackNode } from '../stack/node.ts';
 import type { Radio } from '../stack/phy.ts';
 import type { SeededRng, Timer, Timers } from '../stack/runtime.ts';
+import type { SerialHooks } from './control-lockstep.ts';
 import { BoardPty } from './pty.ts';
 
 export interface BoardRadio extends Radio {
@@ -40,6 +41,8 @@ export class VirtualBoard {
   private firmware: { agent: Agent; timers: FirmwareTimers } | undefined;
   powered = false;
   boots = 0;
+  /** What each boot's firmware draws its random stream from, by what booted it (see reseed()). */
+  private bootRng: Record<'power' | 'reset', SeededRng>;
 
   constructor(
     readonly spec: SimBoardSpec,
@@ -47,10 +50,24 @@ export class VirtualBoard {
     private readonly runDir: string,
     private readonly radio: BoardRadio,
     private readonly timers: Timers,
-    private readonly rng: SeededRng,
+    rng: SeededRng,
     /** Runs `fn` inside the bench's event loop at the current bench time. */
     private readonly inBenchTime: (fn: () => void) => void,
-  ) {}
+    /** When the harness's bytes reach the firmware, and whether the board's output goes out. */
+    private readonly serial: SerialHooks,
+    private readonly losslessPty = false,
+  ) {
+    this.bootRng = { power: rng, reset: rng };
+  }
+
+  /**
+   * New random streams for the boots to come (a case's epoch on a lockstep bench). Power-on
+   * boots and resets draw from streams of their own, so a board reset at the start of a
+   * case boots the same whether or not a power-on came first (the case before left it off).
+   */
+  reseed(power: SeededRng, reset: SeededRng): void {
+    this.bootRng = { power, reset };
+  }
 
   get serialPath(): string {
     return devLink(this.runDir, this.spec.id);
@@ -59,9 +76,11 @@ export class VirtualBoard {
   powerOn(): void {
     if (this.powered) return;
     this.powered = true;
-    this.pty = new BoardPty(this.serialPath, (bytes) => this.inBenchTime(() => this.firmware?.agent.receive(bytes)));
+    const id = this.spec.id;
+    this.pty = new BoardPty(this.serialPath, (bytes) => this.serial.input(id, bytes, (b) => this.firmware?.agent.receive(b)), this.losslessPty);
+    this.serial.opened(id);
     this.radio.setPowered(true);
-    this.boot();
+    this.boot('power');
   }
 
   powerOff(): void {
@@ -71,6 +90,7 @@ export class VirtualBoard {
     this.radio.setPowered(false);
     this.pty?.close();
     this.pty = undefined;
+    this.serial.closed(this.spec.id);
   }
 
   /** Reset pin: the firmware restarts, the serial port stays. */
@@ -79,17 +99,19 @@ export class VirtualBoard {
     this.stopFirmware();
     this.radio.setPowered(false);
     this.radio.setPowered(true);
-    this.boot();
+    this.boot('reset');
   }
 
-  private boot(): void {
+  private boot(cause: 'power' | 'reset'): void {
     const timers = new FirmwareTimers(this.timers);
-    const node = new StackNode({ radio: this.radio, timers, rng: this.rng.fork(), eui64: this.eui64 });
+    const node = new StackNode({ radio: this.radio, timers, rng: this.bootRng[cause].fork(), eui64: this.eui64 });
     const pty = this.pty;
     const agent = new Agent(
       {
         boardId: this.spec.id,
-        write: (text) => pty?.write(text),
+        write: (text) => {
+          if (this.serial.output(this.spec.id, text)) pty?.write(text);
+        },
         reboot: () => this.inBenchTime(() => this.reset()),
         ...(this.spec.clock ? { clock: boardClock(this.spec.clock) } : {}),
       },

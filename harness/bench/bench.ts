@@ -10,7 +10,7 @@ import { Board, type BoardSpec, type StackPart } from '../board/board.ts';
 import type { BoardDriver } from '../board/driver.ts';
 import { OpenThreadCliDriver, OtCli } from '../board/drivers/openthread-cli.ts';
 import { hopsFrom } from '../board/drivers/ot-hops.ts';
-import { SerialTransport } from '../board/transport.ts';
+import { SerialTransport, type Transport } from '../board/transport.ts';
 import { redactOtSecrets, TappedTransport } from '../lab/serial-tap.ts';
 import { boardLogger, SerialLog, type Logger } from '../log/logger.ts';
 import { SECRET_KEYS, type Redactor } from '../report/sanitize.ts';
@@ -20,6 +20,7 @@ import { loadNetworkConfig } from '../rig/network-config.ts';
 import type { Bounds, Role, StackKind } from '../rig/schema.ts';
 import { launchSim, type RunningSim } from '../sim/launcher.ts';
 import { simSpecOf } from '../sim/spec.ts';
+import { LockstepClock } from '../sim/lockstep.ts';
 import { SimClock, type BenchClock } from './clock.ts';
 import { SimControls, type ControlName, type RigControls } from './controls.ts';
 
@@ -135,9 +136,10 @@ async function openOtDriver(id: string, path: string, serialLog: SerialLog, ot: 
   return new OpenThreadCliDriver(cli, { clock: () => ot.clock.nowUs(), speed: ot.speed, hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
 }
 
-async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, wallMs = 10_000): Promise<BoardDriver> {
+async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, gate?: (t: SerialTransport) => Transport, wallMs = 10_000): Promise<BoardDriver> {
   await waitForPort(path, wallMs);
-  const transport = new SerialTransport(path);
+  const serial = new SerialTransport(path);
+  const transport = gate ? gate(serial) : serial;
   await transport.open();
   const client = new AgentClient(transport);
   client.listen({
@@ -178,8 +180,10 @@ export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions
     throw new BenchUpError(`simulated bench: ${(e as Error).message}`);
   }
   const speed = spec.speed === 'max' ? Infinity : spec.speed;
+  // Lockstep unless a board runs in a process of its own (harness/sim/spec.ts).
+  const lockstep = spec.lockstep ? new LockstepClock(bench.sim.control, speed, (msg) => opts.log.warn(msg)) : undefined;
   const clock = new SimClock(bench.sim.control, speed);
-  bench.clock = clock;
+  bench.clock = lockstep ?? clock;
   const otDrivers = new Map<string, OpenThreadCliDriver>();
   const ot: OtContext = { clock, speed, peers: new Map() };
   if (rig.boards.some((b) => b.firmware === 'openthread-vt')) clock.track();
@@ -194,7 +198,7 @@ export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions
     // The harness sees an OpenThread CLI board, as on a lab rig.
     const boardSpec: BoardSpec = { id: b.id, firmware: isOt ? 'openthread-cli' : b.firmware, stacks: configs.get(b.id) ?? {} };
     const open = async (): Promise<BoardDriver> => {
-      if (!isOt) return openDriver(path, serialLog, log, opts.redact);
+      if (!isOt) return openDriver(path, serialLog, log, opts.redact, lockstep && ((t) => lockstep.gate(b.id, t)));
       const d = await openOtDriver(b.id, path, serialLog, ot);
       otDrivers.set(b.id, d);
       return d;

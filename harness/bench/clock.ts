@@ -1,13 +1,26 @@
-// Bench time as suites see it. On the simulated bench the medium owns time
-// (speed factor or max); in a lab it is the wall clock. Suites express every
-// bound through this, never setTimeout.
+// Bench time as suites see it. On the simulated bench the medium owns time and
+// runs it in lockstep with the harness (harness/sim/lockstep.ts), or free at the
+// rig's speed where a board runs in a process of its own (OpenThread virtual-time
+// nodes); in a lab it is the wall clock. Suites express every bound through this,
+// never setTimeout.
 import type { ControlClient } from '../sim/control-client.ts';
+
+export interface SleepOptions {
+  /** Ends the sleep early (it rejects with the signal's reason): a wait whose event came needs its deadline no more. */
+  signal?: AbortSignal;
+  /**
+   * The sleeper waits for something a board will say, not just for the time: on a lockstep
+   * bench, bench time then stops soon after any board writes, so the harness sees it at the
+   * bench time it happened (harness/sim/lockstep.ts).
+   */
+  wakeOnOutput?: boolean;
+}
 
 export interface BenchClock {
   /** Bench time now, µs. */
   now(): Promise<number>;
   /** Resolves when bench time reaches t (µs). */
-  sleepUntil(t: number): Promise<number>;
+  sleepUntil(t: number, opts?: SleepOptions): Promise<number>;
   /** Bench seconds per wall second, for wall-clock backstops; Infinity for 'max'. */
   readonly speed: number;
 }
@@ -25,7 +38,8 @@ export class SimClock implements BenchClock {
   async now(): Promise<number> {
     return this.seen((await this.control.call({ op: 'clock' })).nowUs);
   }
-  async sleepUntil(t: number): Promise<number> {
+  async sleepUntil(t: number, opts: SleepOptions = {}): Promise<number> {
+    opts.signal?.throwIfAborted();
     return this.seen((await this.control.call({ op: 'sleepUntil', t })).nowUs);
   }
 
@@ -77,13 +91,23 @@ export class WallClock implements BenchClock {
   nowUs(): number {
     return Math.round((performance.now() - this.origin) * 1000 * this.speed);
   }
-  async sleepUntil(t: number): Promise<number> {
+  async sleepUntil(t: number, opts: SleepOptions = {}): Promise<number> {
+    const signal = opts.signal;
     // A timer may fire up to a millisecond before performance.now() says it is due
     // (libuv keeps loop time in whole ms), so wait again until the deadline has passed.
     for (let now = this.nowUs(); now < t; now = this.nowUs()) {
+      signal?.throwIfAborted();
       const wait = Math.max(1, (t - now) / 1000 / this.speed);
       // Unref'd: a board's wait ends early when its event comes, and its deadline must not hold the process.
-      await new Promise((r) => setTimeout(r, wait).unref());
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, wait).unref();
+        function done() {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        signal?.addEventListener('abort', done, { once: true });
+      });
     }
     return this.nowUs();
   }

@@ -165,8 +165,10 @@ export class Board {
     let wake: () => void = () => undefined;
     const waiter = () => wake();
     this.waiters.add(waiter);
+    // The deadline is dropped once the wait ends: a lockstep clock runs bench time for every sleeper.
+    const done = new AbortController();
     try {
-      const sleeping = this.clock.sleepUntil(deadline).then(() => {
+      const sleeping = this.clock.sleepUntil(deadline, { signal: done.signal, wakeOnOutput: true }).then(() => {
         timedOut = true;
         wake();
       });
@@ -188,6 +190,7 @@ export class Board {
     } finally {
       this.waiters.delete(waiter);
       this.waitingFor = undefined;
+      done.abort();
     }
   }
 

@@ -2,10 +2,11 @@
 // slice of every board's serial log and its capture, gathered into files in the
 // run directory and attached to the case's report.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Board } from '../board/board.ts';
 import type { Bench } from '../bench/bench.ts';
 import type { Property } from '../report/model.ts';
+import { LockstepClock } from '../sim/lockstep.ts';
 import type { Series } from '../report/results.ts';
 import type { SuiteBench } from '../suite-api/index.ts';
 
@@ -14,6 +15,18 @@ export const CASE_ID_RE = /^([A-Z]{2,8}-(?:[A-Z]{2,8}-)?\d{3})\b/;
 export function caseSlug(title: string): string {
   const id = CASE_ID_RE.exec(title)?.[1];
   return (id ?? title).replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 80);
+}
+
+/**
+ * The command that runs one case again on the same rig and seed. On the simulated
+ * bench (lockstep, and each case drawing from its own epoch) it reruns exactly that
+ * case: same captures, same figures, same verdict.
+ */
+export function rerunCommand(bench: Pick<Bench, 'rigFile' | 'seed'>, caseId: string): string {
+  const rel = relative(process.cwd(), bench.rigFile);
+  const rig = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : bench.rigFile;
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return ['meshbench', 'run', '--rig', rig, '--seed', String(bench.seed), '--grep', caseId].map(quote).join(' ');
 }
 
 export function suiteBenchOf(bench: Bench): SuiteBench {
@@ -54,7 +67,7 @@ export class CaseRecorder {
   constructor(
     private readonly bench: Bench,
     readonly title: string,
-    attempt: number,
+    private readonly attempt: number,
   ) {
     this.dir = join(bench.runDir, 'cases', caseSlug(title) + (attempt > 0 ? `.retry${attempt}` : ''));
     for (const [id, log] of bench.serialLogs) this.logStart.set(id, log.lines);
@@ -90,6 +103,10 @@ export class CaseRecorder {
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     if (this.bench.sim) {
+      // The case's own random draws and time grid: run alone (--grep) it runs as it did here.
+      // A retry draws afresh; on a bench in lockstep the same draws would fail the same way.
+      const key = (CASE_ID_RE.exec(this.title)?.[1] ?? this.title) + (this.attempt > 0 ? `#retry${this.attempt}` : '');
+      if (this.bench.clock instanceof LockstepClock) await this.bench.sim.control.call({ op: 'epoch', key });
       await this.bench.sim.control.call({ op: 'captureStart', path: join(this.dir, 'capture.pcap') });
       this.capturing = true;
     }

@@ -18,7 +18,7 @@ import { redactor } from '../report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../rig/load.ts';
 import { declaredCases, installCaseContext } from '../suite-api/index.ts';
 import { needsText } from './catalogue.ts';
-import { CASE_ID_RE, CaseRecorder, suiteBenchOf } from './case-context.ts';
+import { CASE_ID_RE, CaseRecorder, rerunCommand, suiteBenchOf } from './case-context.ts';
 import { EXIT_CODES, type RunListener, type RunResult } from './events.ts';
 import { meshSnapshot } from './mesh-snapshot.ts';
 import type { Quarantine } from './quarantine.ts';
@@ -337,6 +337,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
       ...(rec?.properties ?? []),
       ...(quarantined ? [{ name: 'quarantined', value: `${quarantined.reason} (until ${quarantined.expires})` }] : []),
     ];
+    if (id && (outcome.verdict === 'failed' || outcome.verdict === 'error')) properties.push({ name: 'rerun', value: rerunCommand(bench, id) });
     for (const b of rec?.used ?? []) properties.push({ name: 'board', value: `${b.id} ${b.identity?.firmware ?? '?'} ${b.identity?.version ?? '?'}` });
     const tc: TestCase = {
       name: title,

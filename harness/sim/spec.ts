@@ -3,6 +3,14 @@ import { resolve } from 'node:path';
 import type { SimSpec, Topology } from '../../protocol/sim-control.ts';
 import type { SimRig } from '../rig/schema.ts';
 
+/**
+ * How soon after a board prints the harness gets to act on it, in bench time: a waiting
+ * harness runs bench time on to the next whole millisecond (docs/sim-control.md "Lockstep").
+ * A USB CDC serial link polls every 1 ms at full speed (USB 2.0 §5.7.3, bInterval 1), so a
+ * lab harness sees a board's line no sooner than that either.
+ */
+export const LOCKSTEP_QUANTUM_US = 1000;
+
 /** `rigDir`: where the rig file is (a board's `program` is relative to it). */
 export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; speed: number | 'max'; rigDir?: string }): SimSpec {
   let topology: Topology;
@@ -25,5 +33,8 @@ export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; spee
     boards: rig.boards.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm, ...(b.program ? { openthread: { program: resolve(run.rigDir ?? '.', b.program) } } : {}), ...(b.clock ? { clock: b.clock } : {}) })),
     topology,
     radio: rig.radio,
+    // OpenThread virtual-time nodes answer their UART from a process of their own, outside
+    // the serial counts lockstep rests on: a rig with one runs free at its speed.
+    ...(rig.boards.some((b) => b.program) ? {} : { lockstep: { quantumUs: LOCKSTEP_QUANTUM_US } }),
   };
 }

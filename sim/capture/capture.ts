@@ -57,6 +57,8 @@ export interface CaptureOptions {
    * receiver would see it (the strongest RSSI among those that received it).
    */
   viewpoint?: NodeId;
+  /** Bench time the capture's timestamps count from (default 0: bench time as it is). */
+  originUs?: number;
 }
 
 /** What goes into the TAP header of a transmission's record; undefined = not in this capture. */
@@ -79,6 +81,7 @@ export class Capture {
   private sink: CaptureSink | undefined;
   private unsubscribe: (() => void) | undefined;
   private viewpoint: NodeId | undefined;
+  private originUs = 0;
   /** Records written since the last start. */
   frames = 0;
 
@@ -95,6 +98,7 @@ export class Capture {
     sink.write(pcapGlobalHeader(LINKTYPE_IEEE802_15_4_TAP));
     this.sink = sink;
     this.viewpoint = opts.viewpoint;
+    this.originUs = opts.originUs ?? 0;
     this.frames = 0;
     this.unsubscribe = this.medium.observe((rec) => this.onTransmission(rec));
   }
@@ -111,7 +115,7 @@ export class Capture {
     if (!this.sink) return;
     const meta = frameMeta(rec, this.viewpoint);
     if (!meta) return;
-    this.sink.write(pcapRecord(rec.startUs, tapFrame(meta, rec.psdu)));
+    this.sink.write(pcapRecord(Math.max(0, rec.startUs - this.originUs), tapFrame(meta, rec.psdu)));
     this.frames++;
   }
 }

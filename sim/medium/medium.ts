@@ -169,7 +169,7 @@ export class Medium {
   readonly ccaThresholdDbm: number;
   readonly ccaMode: CcaMode;
   private readonly interferenceWeight: number;
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly pathLoss: PathLoss;
   private readonly defaultTxPowerDbm: number;
   private readonly defaultChannel: number;
@@ -193,6 +193,11 @@ export class Medium {
     this.defaultChannel = opts.defaultChannel ?? 11;
     // One draw seeds every link's shadowing, whatever order links are used in.
     this.pathLoss = new PathLoss(opts.topology, Math.floor(this.rng.next() * 4294967296));
+  }
+
+  /** A new random stream for reception draws from here on (a case's epoch on a lockstep bench); shadowing stays. */
+  reseed(rng: Rng): void {
+    this.rng = rng;
   }
 
   attach(nodeId: NodeId, opts: AttachOptions = {}): MediumRadio {
