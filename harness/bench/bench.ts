@@ -254,4 +254,5 @@ export async function tearDownBench(bench: Bench): Promise<void> {
   await Promise.allSettled(bench.boards.map((b) => b.close()));
   await bench.sim?.stop();
   await bench.release?.();
+  for (const log of bench.serialLogs.values()) log.close();
 }

@@ -2,7 +2,7 @@
 // with fixed keys; pretty lines on a terminal. Board serial traffic also goes
 // to a plain-text serial log per board, the evidence a report attaches. Every
 // line of run.log and the terminal passes the run's redactor, as the serial logs do.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -68,25 +68,51 @@ export function boardLogger(run: Logger, board: { id: string; port: string }): L
 /**
  * A board's serial log: every line it sent and every line we sent, with the
  * harness wall time and direction, non-printable bytes shown as \xHH, secrets
- * redacted. Appended synchronously so a killed run keeps what it saw.
+ * redacted. Written through pino's buffered destination (SonicBoom), so a chatty
+ * board costs a write system call per few KB, not per line, however long the run;
+ * a case or soak window flushes it (flush()) and takes its slice by byte offset.
+ * A killed run loses at most the last unflushed buffer (`bufferBytes`, under 16 KB).
  */
 export class SerialLog {
   readonly path: string;
   private lineCount = 0;
+  private byteCount = 0;
   private partial: Record<'rx' | 'tx', number[]> = { rx: [], tx: [] };
+  private readonly out: ReturnType<typeof pino.destination>;
+  private closed = false;
 
   constructor(
     dir: string,
     boardId: string,
     private readonly redact: Redactor,
+    bufferBytes = 4096,
   ) {
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, `${boardId}.log`);
+    // Opened here, so the destination is ready at once (flushSync needs an fd).
+    this.out = pino.destination({ dest: openSync(this.path, 'a'), sync: false, minLength: bufferBytes });
   }
 
-  /** Lines written so far: a case records its slice as [start, end). */
+  /** Lines written so far. */
   get lines(): number {
     return this.lineCount;
+  }
+
+  /** Bytes written so far (flushed or not): a case records its slice as [start, end). */
+  get offset(): number {
+    return this.byteCount;
+  }
+
+  /** Everything written so far is in the file after this. */
+  flush(): void {
+    if (!this.closed) this.out.flushSync();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.out.end();
   }
 
   bytes(bytes: Uint8Array, direction: 'rx' | 'tx'): void {
@@ -109,7 +135,10 @@ export class SerialLog {
   }
 
   private append(text: string): void {
-    appendFileSync(this.path, text + '\n');
+    if (this.closed) return;
+    const line = text + '\n';
+    this.out.write(line);
+    this.byteCount += Buffer.byteLength(line);
     this.lineCount++;
   }
 }

@@ -1,7 +1,7 @@
 // Per-case evidence: the properties a case records, the boards it used, its
 // slice of every board's serial log and its capture, gathered into files in the
 // run directory and attached to the case's report.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Board } from '../board/board.ts';
 import type { Bench } from '../bench/bench.ts';
@@ -70,7 +70,7 @@ export class CaseRecorder {
     private readonly attempt: number,
   ) {
     this.dir = join(bench.runDir, 'cases', caseSlug(title) + (attempt > 0 ? `.retry${attempt}` : ''));
-    for (const [id, log] of bench.serialLogs) this.logStart.set(id, log.lines);
+    for (const [id, log] of bench.serialLogs) this.logStart.set(id, log.offset);
     for (const b of bench.boards) this.appStart.set(b.id, b.markApp());
   }
 
@@ -126,14 +126,35 @@ export class CaseRecorder {
       if (existsSync(pcap)) files.push(pcap);
     }
     for (const [id, log] of this.bench.serialLogs) {
-      const from = this.logStart.get(id) ?? 0;
-      if (!existsSync(log.path)) continue;
-      const lines = readFileSync(log.path, 'utf8').split('\n').slice(from, log.lines);
-      if (lines.length === 0) continue;
+      const slice = sliceOf(log, this.logStart.get(id) ?? 0);
+      if (!slice) continue;
       const path = join(this.dir, `serial-${id}.log`);
-      writeFileSync(path, lines.join('\n') + '\n');
+      writeFileSync(path, slice);
       files.push(path);
     }
     return [...files, ...this.extraAttachments];
+  }
+}
+
+/**
+ * The bytes a serial log got since `from` (a byte offset), read from that offset on: a
+ * case's slice costs what the case logged, however long the run before it.
+ */
+export function sliceOf(log: { path: string; offset: number; flush(): void }, from: number): Buffer | undefined {
+  const end = log.offset;
+  if (end <= from || !existsSync(log.path)) return undefined;
+  log.flush();
+  const buf = Buffer.alloc(end - from);
+  const fd = openSync(log.path, 'r');
+  try {
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -126,6 +126,7 @@ ${board}`,
     await t.write('dataset networkkey deadbeef00112233445566778899aabb\r\n');
     inner.emitData('Network Key: 10112233445566778899AABBCCDDEEFF\r\nPSKc: 00112233445566778899aabbccddeeff\r\nChannel: 22\r\n');
     await t.close();
+    log.flush(); // buffered: a case or the bench's teardown flushes it
     const text = readFileSync(log.path, 'utf8');
     expect(text).to.match(/-- opened fake:\/\/board\n.* -> dataset networkkey <redacted>\n.* <- Network Key: <redacted>\n.* <- PSKc: <redacted>\n.* <- Channel: 22\n.* -- port closed \(closed\)\n$/);
   });
