@@ -11,6 +11,7 @@ import { LabControls, type LabBoardHandle } from '../lab/controls.ts';
 import { discover, discoveryFromEnv, matchBoards, type BoardMatch, type DiscoveryOptions } from '../lab/discovery.ts';
 import { BoardUnhealthyError, LabBoardDriver } from '../lab/lab-driver.ts';
 import { defaultLockDir, lockBoards, type BoardLock } from '../lab/lock.ts';
+import { flash } from '../lab/flash.ts';
 import { describeMatch, lockKey, openBoard, releasePortOffset, type OpenContext } from '../lab/open.ts';
 import { versionMatches } from '../lab/probe.ts';
 import { redactOtSecrets, TappedTransport } from '../lab/serial-tap.ts';
@@ -29,6 +30,39 @@ export interface LabBringUpOptions {
   discovery?: DiscoveryOptions;
   /** Environment for the rig's tools (tests put the fakes first on PATH). */
   toolEnv?: Record<string, string>;
+  /** Images to flash before the run, under its locks (`run --flash`); each board then must answer with the rig's version. */
+  flash?: FlashRequest[];
+}
+
+/** A `--flash` request the rig cannot serve: the user's input, refused before any board is touched. */
+export class FlashPlanError extends Error {}
+
+/** `run --flash IMAGE` (every board with a flasher) or `--flash TARGET=IMAGE` (a board id, or a role). */
+export interface FlashRequest {
+  target?: string;
+  image: string;
+}
+
+/** The image each board gets: by its id first, then by one of its roles, then the image for all. */
+export function flashPlan(rig: LabRig, requests: readonly FlashRequest[]): Map<string, string> {
+  const plan = new Map<string, string>();
+  for (const r of requests) {
+    if (r.target !== undefined && !rig.boards.some((b) => b.id === r.target || (b.roles as string[]).includes(r.target!))) {
+      throw new FlashPlanError(`--flash ${r.target}=${r.image}: rig '${rig.name}' has no board or role '${r.target}'`);
+    }
+  }
+  for (const b of rig.boards) {
+    const image = requests.find((r) => r.target === b.id)?.image ?? requests.find((r) => r.target !== undefined && (b.roles as string[]).includes(r.target))?.image ?? requests.find((r) => r.target === undefined)?.image;
+    if (image === undefined) continue;
+    const named = requests.some((r) => r.target !== undefined && r.image === image);
+    if (b.flasher.kind === 'none') {
+      if (named) throw new FlashPlanError(`--flash: board ${b.id} has no flasher in rig '${rig.name}'`);
+      continue;
+    }
+    plan.set(b.id, image);
+  }
+  if (requests.length && plan.size === 0) throw new FlashPlanError(`--flash: no board of rig '${rig.name}' has a flasher`);
+  return plan;
 }
 
 /**
@@ -154,6 +188,18 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
         throw new BenchUpError(`board ${b.id}: ${(e as Error).message}`);
       }
     }
+    // 3b. `run --flash`: each image onto its boards now, under this run's locks and with the ports open
+    // (no other job can flash or take the board in between); step 4 then checks the version each reports.
+    const plan = flashPlan(rig, opts.flash ?? []);
+    for (const [id, image] of plan) {
+      const h = handles.get(id)!;
+      try {
+        const r = await flash({ board: h.board, image, port: h.port, serial: h.serial, env: opts.toolEnv });
+        opts.log.info({ board: id, image, tool: r.tool }, 'flashed');
+      } catch (e) {
+        throw new BenchUpError(`board ${id}: ${(e as Error).message}`);
+      }
+    }
     const lab = new LabControls(handles, { rigName: rig.name, answerMs, env: opts.toolEnv });
     bench.controls = new LabRigControls(lab, drivers);
 
@@ -185,7 +231,14 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
       } catch (e) {
         throw new BenchUpError(`board ${b.id} on ${h.port} did not identify itself: ${(e as Error).message}`);
       }
-      if (!versionMatches(id, b.version)) throw new BenchUpError(`board ${b.id} runs ${id.firmware} version '${id.version}', the rig expects '${b.version}'; reflash it (meshbench flash --rig ${loaded.file} --board ${b.id} IMAGE)`);
+      if (!versionMatches(id, b.version)) {
+        const flashed = plan.get(b.id);
+        throw new BenchUpError(
+          flashed !== undefined
+            ? `board ${b.id} was flashed with ${flashed} but runs ${id.firmware} version '${id.version}', the rig expects '${b.version}'`
+            : `board ${b.id} runs ${id.firmware} version '${id.version}', the rig expects '${b.version}'; reflash it (meshbench flash --rig ${loaded.file} --board ${b.id} IMAGE, or run --flash ${b.id}=IMAGE)`,
+        );
+      }
       log.info({ firmware: id.firmware, version: id.version }, 'board identified');
     }
   } catch (e) {

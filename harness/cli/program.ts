@@ -44,6 +44,12 @@ function positiveSeconds(name: string, v: unknown): number | undefined {
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+/** `IMAGE` or `TARGET=IMAGE`, TARGET a board id or role as rig files spell them. */
+function flashRequest(text: string): { target?: string; image: string } {
+  const m = /^([a-z0-9][a-z0-9_-]{0,31})=(.+)$/.exec(text);
+  return m ? { target: m[1]!, image: m[2]! } : { image: text };
+}
+
 /** The usage line, the description, the options with their help, then any text added after. */
 function formatHelp(cmd: Command, helper: Help): string {
   const path: string[] = [];
@@ -136,6 +142,9 @@ function runCommand(out: Outcome): Command {
     .addOption(new Option('--trend <n>', 'runs beside this one whose results the HTML report shows as a trend (default 10; 0: none)').env('MESHBENCH_TREND'))
     .addOption(new Option('--history <dir>', 'where the earlier runs for the trend are (default: beside the run directory)').env('MESHBENCH_HISTORY'))
     .addOption(new Option('--absolute-attachments', 'write attachment paths in junit.xml absolute (Jenkins junit-attachments)'))
+    .addOption(
+      new Option('--flash <image>', "lab rigs: flash IMAGE onto every board with a flasher, or TARGET=IMAGE onto a board id or a role (repeatable), under this run's locks; each board must then report the rig's version").argParser(collect),
+    )
     .addOption(new Option('--wait-lock <seconds>', 'lab rigs: wait this long for a board another run holds (default: fail at once)').env('MESHBENCH_WAIT_LOCK'))
     .addOption(new Option('--quiet', "keep the run's log off stderr (it is still written to run.log)"))
     .addHelpText('after', `\n${EXIT_CODE_TEXT}`)
@@ -168,7 +177,7 @@ function runCommand(out: Outcome): Command {
         historyDir: v.history as string | undefined,
         absoluteAttachments: v.absoluteAttachments === true,
         quiet: v.quiet === true,
-        lab: { waitLockS: seconds('wait-lock', v.waitLock as string | undefined) },
+        lab: { waitLockS: seconds('wait-lock', v.waitLock as string | undefined), flash: ((v.flash as string[] | undefined) ?? []).map(flashRequest) },
         listeners: reportersFor(reporters),
       });
       out.code = outcome.exitCode;

@@ -8,6 +8,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import Mocha from 'mocha';
 import { boardConfigs, secretsOf, tearDownBench, type Bench } from '../bench/bench.ts';
 import { bringUp, type LabBringUpOptions } from '../bench/bring-up.ts';
+import { FlashPlanError, flashPlan } from '../bench/lab-bench.ts';
 import { createRunLogger, type Logger } from '../log/logger.ts';
 import { historyBeside, REPORT_HTML, writeHtml } from '../report/html.ts';
 import { writeJUnit } from '../report/junit.ts';
@@ -98,6 +99,11 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   const loaded: LoadedRig = loadRig(opts.rigFile); // RigFileError → the CLI exits 2
   const rig = loaded.rig;
   const seed = opts.seed ?? rig.seed;
+  if (opts.lab?.flash?.length) {
+    // Checked before anything is written or locked: a wrong target is a usage error.
+    if (rig.kind !== 'lab') throw new FlashPlanError(`--flash: rig '${rig.name}' is a simulated bench, which has no flasher; --flash is for lab rigs`);
+    flashPlan(rig, opts.lab.flash);
+  }
   const runId = newRunId();
   // Under the directory the command runs in, as every tool writes its output: a lab's CI
   // job keeps its reports in its own workspace, not in meshbench's installation.
