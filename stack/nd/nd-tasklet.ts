@@ -35,7 +35,7 @@ import { INFINITE_RANK, OCP_OF0, of0Rank, stepOfRankFromLqi } from './of0.ts';
 import { ND_TUNING_DEFAULTS, type NdTuning } from './params.ts';
 import { RegistrationTable } from './registrations.ts';
 import { SourceRouteTable } from './source-routes.ts';
-import { Trickle } from './trickle.ts';
+import { Trickle } from '../net/trickle.ts';
 
 export type NdRole = 'border-router' | 'router' | 'host';
 

@@ -25,6 +25,7 @@ import {
   type Route64,
 } from '../wire/mle.ts';
 import * as C from './constants.ts';
+import { Trickle } from '../net/trickle.ts';
 import { KeyManager } from './keys.ts';
 import type { ThreadNetwork, UdpReceive } from './link.ts';
 import { rloc16FromIid } from './link.ts';
@@ -227,7 +228,8 @@ export class ThreadMle {
   /** Child ID Requests a REED holds while it becomes a router. */
   private pendingChildRequests: Array<{ m: MleMessage; rx: UdpReceive; ext: Uint8Array; keySequence: number; fc: number }> = [];
   private solicit: TmfExchange | undefined;
-  private trickle: { interval: Micros; timer?: Timer } | undefined;
+  /** Advertisements on a Trickle timer (RFC 6206, no suppression), Imin 1 s, Imax by router neighbours. */
+  private readonly advertiser: Trickle;
   /** Leader: when each router ID was last reachable. */
   private readonly lastReachable = new Map<number, Micros>();
   /** When the router ID sequence last moved on: the leader's age as routers see it (OpenThread GetLeaderAge). */
@@ -245,6 +247,7 @@ export class ThreadMle {
     const iid = new Uint8Array(8);
     for (let i = 0; i < 8; i++) iid[i] = env.rng.int(256);
     this.mlEid = this.meshLocal(iid);
+    this.advertiser = new Trickle(env.timers, env.rng, { imin: C.ADV_IMIN, doublings: 0, k: 0, imax: () => this.advImax() }, () => this.sendAdvertisement());
     this.tmf = new TmfAgent(net, env.timers, env.rng);
     this.resolver = new AddressResolver(
       {
@@ -392,7 +395,7 @@ export class ThreadMle {
     this.solicit = undefined;
     this.serverDataExchange = undefined;
     this.tmf.abortAll();
-    this.trickle = undefined;
+    this.advertiser.stop();
   }
 
   private jitter(max: Micros): Micros {
@@ -1207,33 +1210,16 @@ export class ThreadMle {
 
   // ---- advertisements and routes ----
 
+  /** Advertising from Imin again (a new role). */
   private startTrickle(): void {
-    this.trickle?.timer?.cancel();
-    this.trickle = { interval: C.ADV_IMIN };
-    this.trickleInterval();
+    this.advertiser.stop();
+    this.advertiser.reset();
   }
 
+  /** Something to advertise changed: back to Imin unless already there (RFC 6206 §4.2 step 6). */
   private resetTrickle(): void {
     if (!this.isRouterRole()) return;
-    if (this.trickle && this.trickle.interval === C.ADV_IMIN) return;
-    this.startTrickle();
-  }
-
-  /** RFC 6206 with no suppression: send at a random point in [I/2, I), then double I up to Imax. */
-  private trickleInterval(): void {
-    const t = this.trickle;
-    if (!t) return;
-    const interval = t.interval;
-    const fire = interval / 2 + this.jitter(interval / 2);
-    t.timer = this.later(fire, () => {
-      if (this.trickle !== t) return;
-      this.sendAdvertisement();
-      t.timer = this.later(interval - fire, () => {
-        if (this.trickle !== t) return;
-        t.interval = Math.min(interval * 2, this.advImax());
-        this.trickleInterval();
-      });
-    });
+    this.advertiser.reset();
   }
 
   private advImax(): Micros {

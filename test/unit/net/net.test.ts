@@ -6,7 +6,7 @@ import { advanceSourceRoute, walkHeaders, withHopByHopOptions, withSourceRoute }
 import { linkAddressFromIid } from '../../../stack/net/net-interface.ts';
 import { of0Rank, of0RankIncrease } from '../../../stack/nd/of0.ts';
 import { RegistrationTable } from '../../../stack/nd/registrations.ts';
-import { Trickle } from '../../../stack/nd/trickle.ts';
+import { Trickle } from '../../../stack/net/trickle.ts';
 import { SeededRng, type Timer, type Timers } from '../../../stack/runtime.ts';
 import { hex } from '../../../stack/wire/bytes.ts';
 import { formatIpv6Address, ipv6 } from '../../../stack/wire/ipv6-address.ts';

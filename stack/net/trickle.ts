@@ -1,4 +1,5 @@
-// The Trickle algorithm (RFC 6206 §4.2) that paces RPL's DIOs (RFC 6550 §8.3).
+// The Trickle algorithm (RFC 6206 §4.2): it paces RPL's DIOs (RFC 6550 §8.3) and
+// Thread's MLE Advertisements (thread.md §1, "Advertisements").
 import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
 
 export interface TrickleParams {
@@ -8,6 +9,11 @@ export interface TrickleParams {
   doublings: number;
   /** Redundancy constant k; 0 means "always transmit" (RFC 6550 §8.3.1: DIORedundancyConstant 0 disables suppression). */
   k: number;
+  /**
+   * Imax decided afresh at each doubling instead of Imin · 2^doublings: a Thread router's
+   * follows its router neighbours (OpenThread MleRouter::DetermineAdvertiseIntervalMax).
+   */
+  imax?: () => Micros;
 }
 
 export class Trickle {
@@ -42,7 +48,7 @@ export class Trickle {
   /** Step 1: I uniform in [Imin, Imax], then a new interval. */
   start(): void {
     this.stop();
-    const max = this.params.imin * 2 ** this.params.doublings;
+    const max = this.imax();
     this.interval = this.params.imin + this.rng.next() * (max - this.params.imin);
     this.begin();
   }
@@ -67,6 +73,10 @@ export class Trickle {
     this.begin();
   }
 
+  private imax(): Micros {
+    return this.params.imax?.() ?? this.params.imin * 2 ** this.params.doublings;
+  }
+
   /** Step 2: c = 0, t uniform in [I/2, I). */
   private begin(): void {
     this.counter = 0;
@@ -82,8 +92,7 @@ export class Trickle {
     });
     this.endTimer = this.timers.at(now + this.interval, () => {
       // Step 5: I doubles up to Imax.
-      const max = this.params.imin * 2 ** this.params.doublings;
-      this.interval = Math.min(this.interval * 2, max);
+      this.interval = Math.min(this.interval * 2, this.imax());
       this.begin();
     });
   }
