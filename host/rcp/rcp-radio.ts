@@ -8,6 +8,7 @@ import type { Timers } from '../../stack/runtime.ts';
 import {
   Cap,
   Cmd,
+  emitRawTxRequest,
   enc,
   isResetStatus,
   parseCaps,
@@ -212,13 +213,20 @@ export class RcpRadio implements Radio {
       this.txDone = undefined;
       done(status);
     };
-    const value = enc.concat(
-      enc.dataWithLength(req.psdu),
-      enc.u8(this.channel),
-      enc.u8(req.maxCsmaBackoffs),
-      enc.u8(req.ackRequest ? req.maxFrameRetries : Math.min(req.maxFrameRetries, 0xff)),
-      enc.bool(csmaCa),
-    );
+    // Our MAC secured the frame and set its header; the RCP must send it as it is.
+    const value = emitRawTxRequest({
+      psdu: req.psdu,
+      channel: this.channel,
+      maxCsmaBackoffs: req.maxCsmaBackoffs,
+      maxFrameRetries: req.maxFrameRetries,
+      csmaCa,
+      headerUpdated: true,
+      isRetransmission: false,
+      securityProcessed: true,
+      txDelay: 0,
+      txDelayBaseTime: 0,
+      rxChannelAfterTxDone: this.channel,
+    });
     this.link.request(Cmd.PROP_VALUE_SET, Prop.STREAM_RAW, value).then(
       (a) => {
         const r = parseTxDone(a.value);

@@ -371,8 +371,11 @@ export function emitRawRxFrame(f: RawRxFrame): Uint8Array {
 /**
  * A frame handed down on `STREAM_RAW` for the RCP's sub-MAC to send (OpenThread's
  * RadioSpinel::Transmit): `d` PSDU (FCS bytes included, the radio fills them), `C` channel,
- * `C` max CSMA backoffs, `C` max frame retries, `b` CSMA-CA enabled. The RCP reads
- * fields after these only if present, so a host may stop here.
+ * `C` max CSMA backoffs, `C` max frame retries, `b` CSMA-CA enabled, `b` header updated,
+ * `b` is a retransmission, `b` security processed, `L` transmit delay, `L` its base time,
+ * `C` receive channel after the transmit. The RCP reads each field after the fifth only
+ * if present; left out, "security processed" is false and an RCP that secures frames
+ * itself (radio caps tx-security) would secure a frame the host secured already.
  */
 export interface RawTxRequest {
   psdu: Uint8Array;
@@ -380,14 +383,44 @@ export interface RawTxRequest {
   maxCsmaBackoffs: number;
   maxFrameRetries: number;
   csmaCa: boolean;
+  headerUpdated: boolean;
+  isRetransmission: boolean;
+  securityProcessed: boolean;
+  txDelay: number;
+  txDelayBaseTime: number;
+  rxChannelAfterTxDone: number;
 }
 
 export function emitRawTxRequest(t: RawTxRequest): Uint8Array {
-  return enc.concat(enc.dataWithLength(t.psdu), enc.u8(t.channel), enc.u8(t.maxCsmaBackoffs), enc.u8(t.maxFrameRetries), enc.bool(t.csmaCa));
+  return enc.concat(
+    enc.dataWithLength(t.psdu),
+    enc.u8(t.channel),
+    enc.u8(t.maxCsmaBackoffs),
+    enc.u8(t.maxFrameRetries),
+    enc.bool(t.csmaCa),
+    enc.bool(t.headerUpdated),
+    enc.bool(t.isRetransmission),
+    enc.bool(t.securityProcessed),
+    enc.u32(t.txDelay),
+    enc.u32(t.txDelayBaseTime),
+    enc.u8(t.rxChannelAfterTxDone),
+  );
 }
 
 export function parseRawTxRequest(value: Uint8Array): Result<RawTxRequest> {
-  return readAll(value, (r) => ({ psdu: r.dataWithLength('PSDU'), channel: r.u8('channel'), maxCsmaBackoffs: r.u8('max CSMA backoffs'), maxFrameRetries: r.u8('max frame retries'), csmaCa: r.bool('CSMA-CA enabled') }));
+  return readAll(value, (r) => ({
+    psdu: r.dataWithLength('PSDU'),
+    channel: r.u8('channel'),
+    maxCsmaBackoffs: r.u8('max CSMA backoffs'),
+    maxFrameRetries: r.u8('max frame retries'),
+    csmaCa: r.bool('CSMA-CA enabled'),
+    headerUpdated: r.bool('header updated'),
+    isRetransmission: r.bool('is a retransmission'),
+    securityProcessed: r.bool('security processed'),
+    txDelay: r.u32('transmit delay'),
+    txDelayBaseTime: r.u32('transmit delay base time'),
+    rxChannelAfterTxDone: r.u8('receive channel after the transmit'),
+  }));
 }
 
 /**

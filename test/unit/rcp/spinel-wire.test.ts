@@ -173,10 +173,25 @@ describe('Spinel frames and properties, against ot-rcp answers', () => {
   });
 
   it('transmit: a STREAM_RAW set ot-rcp accepted; its done with no ACK frame, with an empty ACK (broadcast) and NO_ACK', () => {
-    const req = emitRawTxRequest({ psdu: hex('030801ffffffff070000'), channel: 11, maxCsmaBackoffs: 4, maxFrameRetries: 3, csmaCa: true });
-    expect(toHex(req)).to.equal('0a00030801ffffffff0700000b040301');
+    // ot-rcp accepted the first five fields alone (a beacon request, answered OK below); the
+    // rest say the header and security are done (RadioSpinel::Transmit's full field list).
+    const req = emitRawTxRequest({
+      psdu: hex('030801ffffffff070000'),
+      channel: 11,
+      maxCsmaBackoffs: 4,
+      maxFrameRetries: 3,
+      csmaCa: true,
+      headerUpdated: true,
+      isRetransmission: false,
+      securityProcessed: true,
+      txDelay: 0,
+      txDelayBaseTime: 0,
+      rxChannelAfterTxDone: 11,
+    });
+    expect(toHex(req)).to.equal('0a00030801ffffffff0700000b040301' + '01' + '00' + '01' + '00000000' + '00000000' + '0b');
     const back = parseRawTxRequest(req);
-    expect(back.ok && back.value.maxFrameRetries).to.equal(3);
+    expect(back.ok && [back.value.maxFrameRetries, back.value.securityProcessed]).to.deep.equal([3, true]);
+    expect(parseRawTxRequest(hex('0a00030801ffffffff0700000b040301')).ok, 'the short form is not a full request').to.equal(false);
     // Broadcast beacon request: OK, no frame pending, header not updated, and an ACK of zero length.
     const ok = parseTxDone(hex('000000000000800000' + '0a000000000000000000000001000005000000000000'));
     expect(ok.ok && [ok.value.status, ok.value.framePending, ok.value.ack?.psdu.length]).to.deep.equal([Status.OK, false, 0]);

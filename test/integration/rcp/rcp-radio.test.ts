@@ -1,0 +1,79 @@
+// The RCP radio against the real ot-rcp: what it reads at bring-up, the source
+// match table edits it answers, and a reset under us (Spinel CMD_RESET from
+// outside our radio's code, as a crash or watchdog would) noticed and the radio
+// set up again with our channel and addresses.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openByteLink, type ByteLink } from '../../../host/rcp/byte-link.ts';
+import { RcpRadio } from '../../../host/rcp/rcp-radio.ts';
+import { SpinelLink } from '../../../host/rcp/spinel-link.ts';
+import { WallTimers } from '../../../host/wall-timers.ts';
+import { Cap, Cmd, Prop } from '../../../host/wire/spinel.ts';
+import { otBinary, portOffset, until } from './support.ts';
+
+describe('RCP radio on the real ot-rcp', function () {
+  this.timeout(30_000);
+  let rcp: string;
+  let dir: string;
+  let link: ByteLink | undefined;
+  let timers: WallTimers | undefined;
+
+  before(function () {
+    rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
+  });
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-rcp-radio-'))));
+  afterEach(async () => {
+    timers?.stop();
+    await link?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function radio(node: number) {
+    link = await openByteLink({ kind: 'spawn', command: [rcp, String(node)] }, { cwd: dir, env: { PORT_OFFSET: String(portOffset()) } });
+    const log: string[] = [];
+    const spinel = new SpinelLink(link, (l) => log.push(l));
+    timers = new WallTimers(1);
+    const r = new RcpRadio(spinel, timers, (l) => log.push(l));
+    return { r, spinel, log };
+  }
+
+  it('reads version, capabilities, radio caps and EUI-64; sets up the MAC; edits the source match tables', async () => {
+    const { r, spinel, log } = await radio(4);
+    r.setChannel(15);
+    const info = await r.open();
+    expect(info.ncpVersion).to.match(/^OPENTHREAD\//);
+    expect(info.protocol.major).to.equal(4);
+    expect(info.caps).to.include.members([Cap.CONFIG_RADIO, Cap.MAC_RAW]);
+    expect(info.radioCaps & 0b1101).to.equal(0b1101); // ack-timeout, tx-retries, CSMA backoff
+    expect(Buffer.from(info.eui64).toString('hex')).to.equal('18b4300000000004');
+    expect(await r.readChannel()).to.equal(15);
+    expect((await spinel.get(Prop.MAC_PROMISCUOUS_MODE)).value[0]).to.equal(0);
+    expect((await r.addSrcMatchShort(0x0401)).command).to.equal(Cmd.PROP_VALUE_INSERTED);
+    expect((await r.removeSrcMatchShort(0x0401)).command).to.equal(Cmd.PROP_VALUE_REMOVED);
+    expect((await r.addSrcMatchExt(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]))).command).to.equal(Cmd.PROP_VALUE_INSERTED);
+    expect((await r.removeSrcMatchExt(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]))).command).to.equal(Cmd.PROP_VALUE_REMOVED);
+    // An unknown property is refused with its LAST_STATUS, named.
+    await spinel.get(0x1fff).then(
+      () => expect.fail('answered'),
+      (e: Error) => expect(e.message).to.match(/PROP_NOT_FOUND/),
+    );
+    expect(log).to.include('spinel > tid=7 PROP_VALUE_SET PHY_CHAN 0f');
+  });
+
+  it('notices the RCP resetting under it and sets it up again (channel, PAN ID, short address)', async () => {
+    const { r, spinel, log } = await radio(5);
+    await r.open();
+    r.subMac.setAddressFilter({ panId: 0x0700, shortAddress: 0x0401, extAddress: Uint8Array.from([0x18, 0xb4, 0x30, 0, 0, 0, 0, 5]) });
+    r.setChannel(22);
+    expect(await r.readChannel()).to.equal(22);
+    spinel.reset(); // as if the RCP had reset on its own: our radio code did not ask for it
+    await until('set up again', () => (log.includes('rcp: set up again after its reset') ? true : undefined), 10_000);
+    expect(r.resets).to.equal(1);
+    expect(log.some((l) => /the RCP reset \(RESET_/.test(l))).to.equal(true);
+    expect(await r.readChannel()).to.equal(22);
+    expect(Buffer.from((await spinel.get(Prop.MAC_15_4_PANID)).value).toString('hex')).to.equal('0007');
+    expect(Buffer.from((await spinel.get(Prop.MAC_15_4_SADDR)).value).toString('hex')).to.equal('0104');
+  });
+});
