@@ -72,3 +72,16 @@ export function spawnSniffer(radioWords: string[], channel: number, opts: { cwd?
   const [file, ...rest] = hostBoardArgv(['--sniff', String(channel), '--radio', ...radioWords]);
   return spawn(file!, rest, { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd, env: { ...process.env, ...opts.env } });
 }
+
+/**
+ * The `--radio` words of a process board that runs `meshbench board` (its command names
+ * meshbench, then `board`); undefined for any other command.
+ */
+export function radioWordsOf(command: string[]): string[] | undefined {
+  const at = command.findIndex((w, i) => w === 'board' && i > 0 && /(^|\/)meshbench(\.js)?$/.test(command[i - 1]!));
+  if (at < 0) return undefined;
+  const radio = command.indexOf('--radio', at);
+  if (radio < 0 || radio === command.length - 1) return undefined;
+  const first = command[radio + 1]!;
+  return first.startsWith('spawn:') ? command.slice(radio + 1) : [first];
+}

@@ -10,6 +10,7 @@ import { describeMatch, openBoard } from './open.ts';
 import { versionMatches } from './probe.ts';
 import { loadLabRig } from './rig-file.ts';
 import { which } from './which.ts';
+import { probeRcp, radioWordsOf } from '../host/launcher.ts';
 
 export { which } from './which.ts';
 
@@ -94,6 +95,16 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
       }
     }
     if (opts.noProbe) continue;
+    // Our board on an RCP: the RCP first (version, capabilities, channel), then the board's answer.
+    const radio = m.board.port.kind === 'process' ? radioWordsOf(m.board.port.command) : undefined;
+    if (radio && !radio.some((w) => /\{[^}]*\}/.test(w))) {
+      const p = await probeRcp(radio, { cwd: loaded.dir });
+      if (!p.ok) {
+        r.problems.push(`${m.board.id}: its RCP (${radio.join(' ')}) does not answer as an RCP: ${p.problem}; check the dongle is flashed with ot-rcp (docs/rcp.md)`);
+        continue;
+      }
+      r.ok.push(`${m.board.id}: RCP ${p.ncpVersion} (Spinel ${p.protocol}; ${p.radioCaps?.join(', ')}; channel ${p.channel}; EUI-64 ${p.eui64})`);
+    }
     try {
       const h = await openBoard(m, { rigDir: loaded.dir, speed: loaded.rig.speed });
       try {

@@ -20,8 +20,9 @@ import { accessSync, constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { round } from './stats.ts';
+import { measureRcp, type RcpBenchResult } from './rcp.ts';
 
-const PARTS = ['goodput', 'speed', 'rtt', 'openthread'] as const;
+const PARTS = ['goodput', 'speed', 'rtt', 'openthread', 'rcp'] as const;
 type Part = (typeof PARTS)[number];
 
 function usage(message: string): never {
@@ -125,6 +126,23 @@ async function openthreadIdle(): Promise<ThreadIdleResult[] | { skipped: string 
   return out;
 }
 
+/** ot-rcp and ot-cli-ftd (MESHBENCH_OT_RCP / MESHBENCH_OT_CLI_FTD, else beside the repository). */
+async function rcpBench(): Promise<RcpBenchResult | { skipped: string }> {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const dir = process.env.MESHBENCH_OT_BIN_DIR ?? join(repo, '..', 'shared', 'openthread', 'bin');
+  const rcp = resolve(process.env.MESHBENCH_OT_RCP ?? join(dir, 'ot-rcp'));
+  const ftd = resolve(process.env.MESHBENCH_OT_CLI_FTD ?? join(dir, 'ot-cli-ftd'));
+  for (const p of [rcp, ftd]) {
+    try {
+      accessSync(p, constants.X_OK);
+    } catch {
+      return { skipped: `${p} not found (set MESHBENCH_OT_RCP / MESHBENCH_OT_CLI_FTD)` };
+    }
+  }
+  // Speed 2: OpenThread's child attach (about 1.2 s of its time) is then 600 wall ms, well above the drivers' 50 ms polling.
+  return measureRcp({ rcp, ftd, trials: quick ? 2 : 5, samples: quick ? 50 : 200, speed: 2, progress: say });
+}
+
 /** The sim of the default rig's speed (50), a joined 16-board grid, no application traffic. */
 const RTT_SIM = { nodes: 16, speed: 50 } as const;
 
@@ -195,6 +213,23 @@ async function main(): Promise<void> {
     }));
     const big = s.find((x) => x.nodes === 64);
     if (big) checks['speed.64.atLeastRealTime'] = big.simSecondsPerWallSecond >= 1;
+  }
+  if (parts.has('rcp')) {
+    const r = await rcpBench();
+    if ('skipped' in r) result.rcp = r;
+    else {
+      result.rcp = {
+        ...r,
+        oursAttachMs: r.oursAttachMs.map((x) => round(x)),
+        otChildAttachMs: r.otChildAttachMs.map((x) => round(x)),
+        attachRatio: round(r.attachRatio, 3),
+        rcpNoopMedianMs: round(r.rcpNoopMedianMs, 3),
+        simNoopMedianMs: round(r.simNoopMedianMs, 3),
+      };
+      // Bounds of issue 16: attach within ±25 % of OpenThread's; no-op RTT at most twice a simulated board's.
+      checks['rcp.attachWithin25PercentOfOpenThread'] = r.attachRatio >= 0.75 && r.attachRatio <= 1.25;
+      checks['rcp.noopWithinTwiceSim'] = r.rcpNoopMedianMs <= 2 * r.simNoopMedianMs;
+    }
   }
   if (parts.has('openthread')) {
     const r = await openthreadIdle();

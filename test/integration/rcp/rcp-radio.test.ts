@@ -77,3 +77,31 @@ describe('RCP radio on the real ot-rcp', function () {
     expect(Buffer.from((await spinel.get(Prop.MAC_15_4_SADDR)).value).toString('hex')).to.equal('0104');
   });
 });
+
+describe('doctor asks a rig\'s RCP boards for version, capabilities and channel', function () {
+  this.timeout(60_000);
+  it('names the ot-rcp of a `meshbench board` process board, and a radio that is no RCP as a problem', async function () {
+    const rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
+    const dir = mkdtempSync(join(tmpdir(), 'mb-rcp-doctor-'));
+    try {
+      const { doctor } = await import('../../../harness/lab/doctor.ts');
+      const { MESHBENCH, ROOT } = await import('./support.ts');
+      const q = JSON.stringify;
+      const rig = join(dir, 'rig.yaml');
+      const board = (id: string, radio: string[]) =>
+        [`  - id: ${id}`, '    stack: thread', '    roles: [router]', '    firmware: meshbench-agent', `    port: { kind: process, command: ${q([process.execPath, MESHBENCH, 'board', '--id', id, '--radio', ...radio])}, env: { PORT_OFFSET: "${portOffset()}" } }`].join('\n');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(
+        rig,
+        ['name: rcp-doctor', 'kind: lab', `networks: { thread: ${q(join(ROOT, 'fixtures/networks/thread-default.json'))} }`, `lockDir: ${q(join(dir, 'locks'))}`, 'answerTimeoutS: 20', 'boards:', board('ours', [`spawn:${rcp}`, '6']), board('not-an-rcp', ['spawn:cat']), ''].join('\n'),
+      );
+      const r = await doctor(rig, { answerMs: 30_000 });
+      const line = r.ok.find((l) => l.startsWith('ours: RCP '));
+      expect(line, [...r.ok, ...r.problems].join('\n')).to.match(/^ours: RCP OPENTHREAD\/\S+; SIMULATION; .* \(Spinel 4\.\d+; ack-timeout, energy-scan, transmit-retries, csma-backoff.*; channel 11; EUI-64 18b4300000000006\)$/);
+      expect(r.ok.some((l) => l.startsWith('ours: answers (meshbench-sim'))).to.equal(true);
+      expect(r.problems.find((p) => p.startsWith('not-an-rcp: its RCP (spawn:cat) does not answer as an RCP'))).to.be.a('string');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
