@@ -161,7 +161,7 @@ export class ThreadTasklet implements MeshTasklet {
       resolve: (a) => ref.engine?.resolve(a),
       nextHop: (r) => ref.engine?.nextHop(r),
       forwarding: () => ref.engine?.role === 'router' || ref.engine?.role === 'leader',
-      mplSeed: () => (ref.engine?.isAttached() ? ref.engine.mlEid : undefined),
+      mplSeed: () => (ref.engine?.isAttached() ? ref.engine.rlocAddress : undefined),
       extOfRloc16: (rloc16) => ref.engine?.extOfNeighbour(rloc16),
       queryAddress: (a, answered) => (ref.engine ? ref.engine.queryAddress(a, answered) : answered(undefined)),
     });

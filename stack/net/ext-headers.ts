@@ -119,9 +119,13 @@ export function advanceSourceRoute(p: Ipv6Packet, isOwn: (a: Ipv6Address) => boo
   return ok(rebuild({ ...p, dst: next }, c.value, c.value.hopByHop, rebuiltRh));
 }
 
-/** The MPL option (RFC 7731 §6.1) with S = 0: the seed is the IPv6 source. */
-export function mplOption(sequence: number): HopByHopOption {
-  return { kind: 'unknown', type: MPL_OPTION_TYPE, data: Uint8Array.of(0x00, sequence & 0xff) };
+/**
+ * The MPL option (RFC 7731 §6.1): with no `seedId`, S = 0 (the seed is the IPv6
+ * source); with a 16-bit `seedId`, S = 1 and the seed follows the sequence.
+ */
+export function mplOption(sequence: number, seedId?: number): HopByHopOption {
+  const data = seedId === undefined ? Uint8Array.of(0x00, sequence & 0xff) : Uint8Array.of(0x40, sequence & 0xff, (seedId >> 8) & 0xff, seedId & 0xff);
+  return { kind: 'unknown', type: MPL_OPTION_TYPE, data };
 }
 
 export function findMplSequence(options: HopByHopOption[] | undefined): number | undefined {

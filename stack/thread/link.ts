@@ -106,7 +106,7 @@ export interface ThreadLinkHooks {
   nextHop(rloc16: number): number | undefined;
   /** Whether we forward datagrams not for us (routers and the leader). */
   forwarding(): boolean;
-  /** The address we seed MPL tunnels from (our ML-EID), undefined while detached. */
+  /** The address we seed MPL messages from (our mesh-local RLOC), undefined while detached. */
   mplSeed(): Ipv6Address | undefined;
   /** The extended address of a neighbour by its RLOC16 (MAC security's nonce needs it for a short source). */
   extOfRloc16?(rloc16: number): Uint8Array | undefined;
@@ -260,19 +260,26 @@ export class ThreadLink implements ThreadNetwork {
     this.sendDatagram(emitIpv6(packet), d.dst, secure, done);
   }
 
-  /** We seed an MPL Data Message: tag it (tunnelled when wider than realm-local), send it, and buffer it if we forward. */
+  /**
+   * We seed an MPL Data Message: tag it (tunnelled when wider than realm-local), send it, and buffer it if we forward.
+   * As OpenThread (ip6.cpp AddTunneledMplOption, ip6_mpl.cpp InitOption): a tunnel leaves from our
+   * mesh-local RLOC with the seed elided (S = 0); a realm-local datagram from another source names
+   * our RLOC16 as its seed (S = 1). OpenThread drops an S = 0 message whose source is not an RLOC.
+   */
   private sendMpl(p: Ipv6Packet, done?: (delivered: boolean) => void): void {
     const realm = multicastScope(p.dst) === Scope.realmLocal;
-    const seed = realm ? p.src : this.hooks.mplSeed();
-    if (!seed) {
+    const rloc = this.hooks.mplSeed();
+    const rloc16 = this.hooks.rloc16();
+    if (!rloc || rloc16 === undefined) {
       done?.(false);
       return;
     }
     const outer: Ipv6Packet = realm
       ? p
-      : { trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.ipv6, hopLimit: MPL_TUNNEL_HOP_LIMIT, src: seed, dst: ALL_MPL_FORWARDERS, payload: emitIpv6(p) };
+      : { trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.ipv6, hopLimit: MPL_TUNNEL_HOP_LIMIT, src: rloc, dst: ALL_MPL_FORWARDERS, payload: emitIpv6(p) };
+    const seed = outer.src;
     const sequence = (this.mplSequence = ((this.mplSequence ?? this.rng.int(256)) + 1) & 0xff);
-    const tagged = withHopByHopOptions(outer, [mplOption(sequence)]);
+    const tagged = withHopByHopOptions(outer, [ipv6Equal(seed, rloc) ? mplOption(sequence) : mplOption(sequence, rloc16)]);
     if (!tagged.ok) {
       done?.(false);
       return;

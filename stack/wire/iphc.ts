@@ -314,9 +314,15 @@ export interface DecompressedHeaders {
   headers: Uint8Array;
   /** Compressed bytes consumed (from the dispatch byte on). */
   consumed: number;
-  /** Where the UDP header sits in the uncompressed datagram, when NHC UDP was used. */
-  udp?: { offset: number; checksumElided: boolean };
+  /**
+   * Where the UDP header sits in the uncompressed datagram, when NHC UDP was used, and the IPv6
+   * header whose addresses its checksum covers (an inner one after an IPv6-in-IPv6 tunnel).
+   */
+  udp?: { offset: number; checksumElided: boolean; ipOffset?: number };
 }
+
+/** LOWPAN_NHC for an encapsulated IPv6 header (EID 7, RFC 6282 §4.2): a LOWPAN_IPHC header follows. */
+const NHC_IPV6 = 0xee;
 
 function padOptionsData(data: Uint8Array): Uint8Array {
   const missing = (8 - ((2 + data.length) % 8)) % 8;
@@ -349,10 +355,18 @@ export function decompressHeaders(bytes: Uint8Array, opts: DecompressOptions): R
   // The next-header value of each decompressed header is the type of the one after it.
   const nextTypes: number[] = [];
   let lastInline: number | undefined = h.nextHeader;
+  /** Where an encapsulated IPv6 header compressed with IPHC starts (OpenThread tunnels MPL this way, lowpan.cpp). */
+  let innerAt: number | undefined;
   if (h.nextHeader === undefined) {
     for (;;) {
       const b = bytes[at];
       if (b === undefined) return err('truncated', 'nhc: missing after NH=1');
+      if ((b & 0xfe) === NHC_IPV6) {
+        nextTypes.push(NextHeader.ipv6);
+        innerAt = at + 1;
+        lastInline = undefined;
+        break;
+      }
       if (isNhcUdp(b)) {
         const u = parseNhcUdp(bytes.subarray(at));
         if (!u.ok) return u;
@@ -384,7 +398,15 @@ export function decompressHeaders(bytes: Uint8Array, opts: DecompressOptions): R
   }
 
   const extLen = exts.reduce((s, e) => s + 2 + e.data.length, 0);
-  const headerLen = IPV6_HEADER_LEN + extLen + (udp ? UDP_HEADER_LEN : 0);
+  let inner: DecompressedHeaders | undefined;
+  if (innerAt !== undefined) {
+    const outerLen = IPV6_HEADER_LEN + extLen;
+    const i = decompressHeaders(bytes.subarray(innerAt), { ...opts, ...(opts.datagramSize !== undefined ? { datagramSize: opts.datagramSize - outerLen } : {}) });
+    if (!i.ok) return i;
+    inner = i.value;
+    at = innerAt + inner.consumed;
+  }
+  const headerLen = IPV6_HEADER_LEN + extLen + (udp ? UDP_HEADER_LEN : 0) + (inner ? inner.headers.length : 0);
   const total = opts.datagramSize ?? headerLen + (bytes.length - at);
   if (total < headerLen) return err('malformed', `datagram size ${total} < decompressed headers ${headerLen}`);
   const w = new ByteWriter(headerLen);
@@ -398,7 +420,12 @@ export function decompressHeaders(bytes: Uint8Array, opts: DecompressOptions): R
     w.u8(nextTypes[i + 1] ?? lastInline!).u8((2 + e.data.length) / 8 - 1).bytes(e.data);
   });
   if (udp) w.bytes(new Uint8Array(UDP_HEADER_LEN));
+  if (inner) w.bytes(inner.headers);
   const out: DecompressedHeaders = { headers: w.finish(), consumed: at };
+  if (inner?.udp) {
+    const shift = IPV6_HEADER_LEN + extLen;
+    out.udp = { offset: inner.udp.offset + shift, checksumElided: inner.udp.checksumElided, ipOffset: (inner.udp.ipOffset ?? 0) + shift };
+  }
   if (udp) {
     const off = IPV6_HEADER_LEN + extLen;
     const headers = out.headers;
@@ -414,7 +441,8 @@ export function decompressHeaders(bytes: Uint8Array, opts: DecompressOptions): R
 /** Fills in an elided UDP checksum once the whole datagram is known (RFC 6282 §4.3.2). */
 export function completeDatagram(datagram: Uint8Array, udp: DecompressedHeaders['udp']): void {
   if (!udp?.checksumElided) return;
-  setUdpChecksum(datagram, udp.offset, datagram.subarray(8, 24), datagram.subarray(24, 40));
+  const ip = udp.ipOffset ?? 0;
+  setUdpChecksum(datagram, udp.offset, datagram.subarray(ip + 8, ip + 24), datagram.subarray(ip + 24, ip + 40));
 }
 
 /** Decompresses an unfragmented 6LoWPAN payload (IPv6 dispatch onward) to a full IPv6 datagram. */

@@ -250,4 +250,36 @@ describe('wire/iphc', () => {
       if (!r.ok) expect(r.error.code).to.equal('truncated');
     });
   });
+  describe('RFC 6282 §4.2 EID 7: an IPv6-in-IPv6 MPL tunnel as OpenThread sends it (IPHC inside NHC)', () => {
+    // The light-control datagram an ot-cli-ftd router (RLOC16 0x0000) sent on our medium,
+    // MAC payload after decryption; tshark decoded it as quoted.
+    const frame = hex(
+      '7e 7a' + //    IPHC: TF=11 NH=1 HLIM=10 (64) | SAC=1 SAM=11 (from the MAC: fd00:db8::ff:fe00:0) M=1 DAM=10
+        '03 00 00 fc' + // → ff03::fc
+        'e1 04 6d 02 00 01' + // NHC EH hop-by-hop, NH=1, 4 bytes: MPL option, S=0, sequence 1 (PadN elided)
+        'ee' + //       NHC EID 7, NH=0: an IPv6 header compressed with IPHC follows
+        '7e 59' + //    inner IPHC: TF=11 NH=1 HLIM=10 (64) | SAC=1 SAM=01 (64 bits inline) M=1 DAM=01 (48 bits)
+        'bf e6 40 87 cb 6c 97 b1' + // → fd00:db8::bfe6:4087:cb6c:97b1
+        '15 00 81 0a 64 d1' + // → ff15::810a:64d1
+        'f0 04 d2 04 d2 8f ef' + // NHC UDP: ports 1234 → 1234, checksum 0x8fef inline
+        '74 3a 6c 69 67 68 74 73 3b 67 3a 30 30 31 3b 73 3a 30 3b 00', // "t:lights;g:001;s:0;\0"
+    );
+    const opts = { src: { mode: 'short', short: 0x0000 } as LinkAddress, dst: BROADCAST, contexts: [{ id: 0, prefix: ipv6('fd00:db8::'), length: 64 }] };
+
+    it('decompresses the outer header, the hop-by-hop MPL option and the inner datagram, checksum good', () => {
+      const outer = unwrap(parseIpv6(unwrap(decompressDatagram(frame, opts))));
+      expect(formatIpv6Address(outer.src)).to.equal('fd00:db8::ff:fe00:0');
+      expect(formatIpv6Address(outer.dst)).to.equal('ff03::fc');
+      expect(outer.hopLimit).to.equal(64);
+      expect(outer.nextHeader).to.equal(0); // hop-by-hop
+      // Hop-by-hop: next header 41 (IPv6), length 0, the MPL option, then the PadN the compressor elided.
+      expect(toHex(outer.payload.subarray(0, 8))).to.equal('29006d0200010100');
+      const inner = unwrap(parseIpv6(outer.payload.subarray(8)));
+      expect(formatIpv6Address(inner.src)).to.equal('fd00:db8::bfe6:4087:cb6c:97b1');
+      expect(formatIpv6Address(inner.dst)).to.equal('ff15::810a:64d1');
+      const udp = unwrap(parseUdp(inner.payload, inner.src, inner.dst));
+      expect(udp).to.include({ srcPort: 1234, dstPort: 1234 });
+      expect(new TextDecoder().decode(udp.payload)).to.equal('t:lights;g:001;s:0;\0');
+    });
+  });
 });
