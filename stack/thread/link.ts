@@ -24,6 +24,7 @@ import { toHex } from '../wire/bytes.ts';
 import { frameLayout, parseFrame, MAX_PSDU_LENGTH, FCS_LENGTH, type AuxSecurityHeader } from '../wire/ieee802154.ts';
 import { compressDatagram, decompressDatagram, type LowpanContext } from '../wire/iphc.ts';
 import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
+import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { emitMeshHeader, meshHeaderLength, parseLowpanFrame, type MeshHeader } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
@@ -136,8 +137,13 @@ export interface ThreadLinkCounters {
 
 /** Receiver noise floor for link margin; the sim's default sensitivity (medium.ts). */
 export const NOISE_FLOOR_DBM = -100;
-/** Hops Left of a mesh header we originate; a receiver counts the hops from it. */
-const MESH_HOPS = 15;
+/**
+ * Hops Left of a mesh header we originate; a receiver counts the hops from it, so every node
+ * must start from the same value: OpenThread's kMeshHeaderHopsLeft, kMaxRouteCost (16) + 3
+ * (src/core/thread/message_framer.hpp). With 15, a datagram from an OpenThread node two hops
+ * away counted −2 hops here.
+ */
+const MESH_HOPS = 19;
 /**
  * OpenThread's MAC defaults (src/core/config/mac.h): 15 retries of a direct frame
  * (OPENTHREAD_CONFIG_MAC_DEFAULT_MAX_FRAME_RETRIES_DIRECT), a random delay before a
@@ -320,7 +326,10 @@ export class ThreadLink implements ThreadNetwork {
     if (target === undefined || own === undefined) return undefined;
     const hop = this.hooks.nextHop(target);
     if (hop === undefined) return undefined;
-    if (hop === target) return { mac: { mode: 'short', short: hop } };
+    // A child hands everything to its parent without a mesh header: the parent forwards it at
+    // the IP level and counts the hop limit down, as OpenThread's parents do (measured: a ping
+    // between a leader and a child behind a router arrives with hop limit 63 both ways).
+    if (hop === target || !this.hooks.forwarding()) return { mac: { mode: 'short', short: hop } };
     return {
       mac: { mode: 'short', short: hop },
       mesh: { hopsLeft: MESH_HOPS, originator: { mode: 'short', short: own }, final: { mode: 'short', short: target } },
@@ -529,8 +538,24 @@ export class ThreadLink implements ThreadNetwork {
       this.sendDatagram(fwd, p.dst, true);
       return;
     }
+    if (this.answerEcho(p, info)) return;
     // Forwarders decremented Hops Left from what the originator put in (RFC 4944 §5.2).
     this.deliverUdp(p, info, mesh ? MESH_HOPS - mesh.hopsLeft + 1 : 1, false);
+  }
+
+  /**
+   * Every node answers an Echo Request to its unicast address (RFC 4443 §4.2): same identifier,
+   * sequence and data, from the address it was sent to. OpenThread's `ping` relies on it.
+   */
+  private answerEcho(p: Ipv6Packet, info: LinkInfo): boolean {
+    const chain = walkHeaders(p);
+    if (!chain.ok || chain.value.upperType !== NextHeader.icmpv6) return false;
+    const m = parseIcmpv6(p.payload.subarray(chain.value.upperOffset), p.src, p.dst);
+    if (!m.ok || m.value.kind !== 'echoRequest' || !info.secured) return true;
+    const reply = emitIcmpv6({ ...m.value, kind: 'echoReply' }, p.dst, p.src);
+    const datagram = emitIpv6({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.icmpv6, hopLimit: DEFAULT_HOP_LIMIT, src: p.dst, dst: p.src, payload: reply });
+    this.sendDatagram(datagram, p.src, true);
+    return true;
   }
 
   /** A multicast datagram: MPL duplicate check and forwarding, tunnel decapsulation, then our groups. */
