@@ -28,7 +28,6 @@ import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { emitMeshHeader, meshHeaderLength, parseLowpanFrame, type MeshHeader } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
-import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
 import type { KeyManager } from './keys.ts';
 import { secureMacPayload, THREAD_MAC_SECURITY_LEVEL, unsecureMacPayload } from '../mac/frame-security.ts';
@@ -538,24 +537,8 @@ export class ThreadLink implements ThreadNetwork {
       this.sendDatagram(fwd, p.dst, true);
       return;
     }
-    if (this.answerEcho(p, info)) return;
     // Forwarders decremented Hops Left from what the originator put in (RFC 4944 §5.2).
     this.deliverUdp(p, info, mesh ? MESH_HOPS - mesh.hopsLeft + 1 : 1, false);
-  }
-
-  /**
-   * Every node answers an Echo Request to its unicast address (RFC 4443 §4.2): same identifier,
-   * sequence and data, from the address it was sent to. OpenThread's `ping` relies on it.
-   */
-  private answerEcho(p: Ipv6Packet, info: LinkInfo): boolean {
-    const chain = walkHeaders(p);
-    if (!chain.ok || chain.value.upperType !== NextHeader.icmpv6) return false;
-    const m = parseIcmpv6(p.payload.subarray(chain.value.upperOffset), p.src, p.dst);
-    if (!m.ok || m.value.kind !== 'echoRequest' || !info.secured) return true;
-    const reply = emitIcmpv6({ ...m.value, kind: 'echoReply' }, p.dst, p.src);
-    const datagram = emitIpv6({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.icmpv6, hopLimit: DEFAULT_HOP_LIMIT, src: p.dst, dst: p.src, payload: reply });
-    this.sendDatagram(datagram, p.src, true);
-    return true;
   }
 
   /** A multicast datagram: MPL duplicate check and forwarding, tunnel decapsulation, then our groups. */
