@@ -9,6 +9,7 @@ import { EXIT_CODES } from '../run/events.ts';
 import { QuarantineFileError } from '../run/quarantine.ts';
 import { ShardError } from '../run/shard.ts';
 import { SuiteDirError } from '../run/suite-files.ts';
+import { SoakProfileError } from '../soak/profile.ts';
 import { boardCommand } from './commands/board.ts';
 import { buildProgram, commanderExit, CommanderError, UsageError } from './program.ts';
 import { ReporterError } from './reporters.ts';
@@ -16,7 +17,7 @@ import { ReporterError } from './reporters.ts';
 export { DEFAULT_RIG } from './program.ts';
 
 /** Errors that are the user's input (flags, files named on the command line): exit 2 with the message. */
-const INPUT_ERRORS = [RigFileError, NetworkConfigError, UsageError, ShardError, QuarantineFileError, ResultsFileError, ReporterError, SuiteDirError, FlashPlanError];
+const INPUT_ERRORS = [RigFileError, NetworkConfigError, UsageError, ShardError, QuarantineFileError, ResultsFileError, ReporterError, SuiteDirError, FlashPlanError, SoakProfileError];
 
 export async function main(argv: string[]): Promise<number> {
   const out = { code: 0 };

@@ -19,6 +19,7 @@ import { boardsCommand } from './commands/boards.ts';
 import { checkAgentLabCommand } from './commands/check-agent.ts';
 import { doctorLabCommand } from './commands/doctor.ts';
 import { flashLabCommand } from './commands/flash.ts';
+import { soakCommand } from './commands/soak.ts';
 import { seconds, type LabCommand, type Values } from './commands/shared.ts';
 import { REPORTER_NAMES, reportersFor } from './reporters.ts';
 
@@ -264,6 +265,7 @@ export function buildProgram(out: Outcome): Command {
     .helpCommand('help [command]', 'describe a command');
   program.addCommand(listCasesCommand(out));
   program.addCommand(runCommand(out));
+  program.addCommand(soakCommand(out, DEFAULT_RIG, EXIT_CODE_TEXT));
   program.addCommand(mergeCommand(out));
   program.addCommand(compareCommand(out));
   program.addCommand(labCommand('boards', boardsCommand, out));
