@@ -39,6 +39,8 @@ export interface Bench {
   boards: Board[];
   serialLogs: Map<string, SerialLog>;
   sim?: RunningSim;
+  /** A lab rig's sniffer RCP: a case's frames go to a capture file of its own. */
+  sniffer?: { startCase(path: string): void; stopCase(): void };
   /** What else teardown must do: a lab rig ends its host processes and releases its locks. */
   release?: () => Promise<void>;
 }

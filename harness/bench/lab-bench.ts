@@ -12,11 +12,12 @@ import { discover, discoveryFromEnv, matchBoards, type BoardMatch, type Discover
 import { BoardUnhealthyError, LabBoardDriver } from '../lab/lab-driver.ts';
 import { defaultLockDir, lockBoards, type BoardLock } from '../lab/lock.ts';
 import { flash } from '../lab/flash.ts';
-import { describeMatch, lockKey, openBoard, releasePortOffset, type OpenContext } from '../lab/open.ts';
+import { describeMatch, lockKey, openBoard, processSpecOf, releasePortOffset, type OpenContext } from '../lab/open.ts';
+import { LabSniffer } from '../host/lab-sniffer.ts';
 import { versionMatches } from '../lab/probe.ts';
 import { redactOtSecrets, TappedTransport } from '../lab/serial-tap.ts';
 import type { LoadedRig } from '../rig/load.ts';
-import type { LabRig } from '../rig/lab.ts';
+import type { LabBoard, LabRig } from '../rig/lab.ts';
 import { BenchUpError, boardConfigs, type Bench, type BringUpOptions } from './bench.ts';
 import { WallClock } from './clock.ts';
 import type { ControlName, RigControls } from './controls.ts';
@@ -241,8 +242,25 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
       }
       log.info({ firmware: id.firmware, version: id.version }, 'board identified');
     }
+    // 5. A sniffer RCP, if the rig names one: each case then gets a capture (docs/rcp.md).
+    if (rig.sniffer) {
+      const spec = processSpecOf({ id: 'sniffer', port: { kind: 'process', command: rig.sniffer.radio, cwd: rig.sniffer.cwd, env: rig.sniffer.env } } as LabBoard, ctx);
+      const sniffer = new LabSniffer(spec.command, rig.sniffer.channel, { cwd: spec.cwd, env: spec.env });
+      const previous = bench.release;
+      bench.release = async () => {
+        await sniffer.stop();
+        await previous?.();
+      };
+      try {
+        await sniffer.start();
+      } catch (e) {
+        throw new BenchUpError(`sniffer: ${(e as Error).message}`);
+      }
+      bench.sniffer = sniffer;
+      opts.log.info({ radio: rig.sniffer.radio, channel: rig.sniffer.channel }, 'sniffer up');
+    }
   } catch (e) {
-    await release();
+    await (bench.release ?? release)();
     throw e;
   }
   return bench;

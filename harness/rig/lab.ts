@@ -121,6 +121,21 @@ export const LabRigSchema = z
     /** Wall seconds a case may run before it is stopped as an error (default 300; `run --case-timeout` overrides). */
     caseTimeoutS: z.number().positive().optional(),
     boards: z.array(LabBoardSchema).min(1),
+    /**
+     * An RCP in promiscuous mode on the network's channel (docs/rcp.md): every case then gets
+     * a capture.pcap of what it heard, as simulated runs do. `radio` is `meshbench board
+     * --radio`'s words (`usb:SERIAL`, a device path, or `spawn:ot-rcp`, NODE_ID); cwd and env
+     * take the process boards' placeholders.
+     */
+    sniffer: z
+      .object({
+        radio: z.array(ProcessText.pipe(z.string().min(1))).min(1),
+        channel: z.number().int().min(11).max(26),
+        cwd: ProcessText.optional(),
+        env: z.record(z.string(), ProcessText).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

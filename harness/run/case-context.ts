@@ -109,6 +109,9 @@ export class CaseRecorder {
       if (this.bench.clock instanceof LockstepClock) await this.bench.sim.control.call({ op: 'epoch', key });
       await this.bench.sim.control.call({ op: 'captureStart', path: join(this.dir, 'capture.pcap') });
       this.capturing = true;
+    } else if (this.bench.sniffer) {
+      this.bench.sniffer.startCase(join(this.dir, 'capture.pcap'));
+      this.capturing = true;
     }
   }
 
@@ -122,6 +125,11 @@ export class CaseRecorder {
       } catch {
         /* the sim may be gone (interrupted run); keep what was written */
       }
+      const pcap = join(this.dir, 'capture.pcap');
+      if (existsSync(pcap)) files.push(pcap);
+    } else if (this.capturing && this.bench.sniffer) {
+      this.capturing = false;
+      this.bench.sniffer.stopCase();
       const pcap = join(this.dir, 'capture.pcap');
       if (existsSync(pcap)) files.push(pcap);
     }

@@ -1,0 +1,57 @@
+// A lab rig's sniffer: ot-rcp in promiscuous mode next to a real ot-cli-ftd leader
+// on one simulated air. A case's capture holds the frames heard while it ran, in
+// LINKTYPE 283 with the RCP's RSSI and LQI, and tshark decodes them as Thread MLE.
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabSniffer } from '../../../harness/host/lab-sniffer.ts';
+import { tsharkOrSkip } from '../../support/tools.ts';
+import { completeOtDataset, otBinary, otBoard, portOffset, THREAD, until } from './support.ts';
+
+describe('a sniffer RCP gives a case its capture', function () {
+  this.timeout(120_000);
+  it('captures an OpenThread leader\'s MLE advertisements between startCase and stopCase, with RSSI and LQI in the TAP header', async function () {
+    const rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
+    const ftd = otBinary(this, 'MESHBENCH_OT_CLI_FTD', 'ot-cli-ftd');
+    const tshark = await tsharkOrSkip(this);
+    const dir = mkdtempSync(join(tmpdir(), 'mb-rcp-sniff-'));
+    const offset = portOffset();
+    const sniffer = new LabSniffer([`spawn:${rcp}`, '--time-speed=10', '7'], 22, { cwd: dir, env: { PORT_OFFSET: String(offset) } });
+    const leader = await otBoard(ftd, 1, { speed: 10, cwd: dir, offset });
+    try {
+      await sniffer.start();
+      await leader.driver.meshInit('thread', THREAD);
+      await completeOtDataset(leader);
+      await leader.driver.connect();
+      await until('leader', () => leader.events.find((e) => e.status === 'LOCAL_UP'));
+      const pcap = join(dir, 'capture.pcap');
+      const before = sniffer.frames;
+      sniffer.startCase(pcap);
+      // MLE advertisements come every few seconds of Thread time (Trickle); at 10x a few arrive in a couple of wall seconds.
+      await until('three frames', () => (sniffer.frames >= before + 3 ? true : undefined), 30_000);
+      sniffer.stopCase();
+      const inCase = sniffer.frames - before;
+      await until('one more frame after the case', () => (sniffer.frames > before + inCase ? true : undefined), 30_000);
+      const r = await execa(tshark, ['-r', pcap, '-o', `uat:ieee802154_keys:"${THREAD['thread-master-key']}","1","Thread hash"`, '-T', 'fields', '-e', 'wpan-tap.rss', '-e', 'wpan-tap.lqi', '-e', 'wpan-tap.ch_num', '-e', 'mle.cmd', '-e', '_ws.malformed'], { all: true, reject: false });
+      expect(r.exitCode, r.all).to.equal(0);
+      const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
+      // Exactly the frames of the case; none after stopCase.
+      expect(rows).to.have.length(inCase);
+      expect(readFileSync(pcap).readUInt32LE(20)).to.equal(283);
+      for (const [rss, lqi, ch, , malformed] of rows) {
+        expect(Number(rss)).to.equal(-20); // what ot-rcp's simulated radio reports for every frame (its STREAM_RAW RSSI)
+        expect(lqi).to.not.equal('');
+        expect(ch).to.equal('22');
+        expect(malformed ?? '').to.equal('');
+      }
+      // MLE command type 4 is an Advertisement (MLE command types: 0 Link Request … 4 Advertisement).
+      expect(rows.some((row) => row[3] === '4'), JSON.stringify(rows)).to.equal(true);
+    } finally {
+      await leader.driver.close();
+      await sniffer.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
