@@ -25,6 +25,8 @@ import {
   type Route64,
 } from '../wire/mle.ts';
 import * as C from './constants.ts';
+import { routerIdOf, type Neighbour, type NeighbourKind } from './neighbour.ts';
+import { RouterTable } from './router-table.ts';
 import { Trickle } from '../net/trickle.ts';
 import { KeyManager } from './keys.ts';
 import type { ThreadNetwork, UdpReceive } from './link.ts';
@@ -93,27 +95,6 @@ export interface ThreadCounters {
   routerIdsAssigned: number;
 }
 
-type NeighbourKind = 'parent' | 'child' | 'router';
-
-interface Neighbour {
-  ext: Uint8Array;
-  rloc16: number;
-  kind: NeighbourKind;
-  lastHeard: Micros;
-  /** Our measured margin of its frames, dB. */
-  linkMarginDb: number;
-  /** Its measured link quality of our frames (from its Route64), when known. */
-  lqOut?: number;
-  mode?: DeviceMode;
-  timeoutS?: number;
-  /** Registered mesh-local EIDs (children). */
-  mlEids: Ipv6Address[];
-  /** A child's addresses an Address Error gave to another node. */
-  refused?: Ipv6Address[];
-  /** Its advertised route costs by router ID (routers). */
-  routes: Map<number, number>;
-}
-
 interface ParentCandidate {
   ext: Uint8Array;
   src: Ipv6Address;
@@ -145,9 +126,7 @@ const ALL_NODES = ipv6('ff02::1');
 const ALL_ROUTERS = ipv6('ff02::2');
 const HOP_LIMIT_MLE = 255;
 
-export function routerIdOf(rloc16: number): number {
-  return rloc16 >> 10;
-}
+export { routerIdOf };
 export function rloc16OfRouter(id: number): number {
   return id << 10;
 }
@@ -190,8 +169,8 @@ export class ThreadMle {
   private roleValue: ThreadRole = 'disabled';
   private rloc: number | undefined;
   private leaderData: LeaderData | undefined;
-  private idSequence = 0;
-  private routerIds = new Set<number>();
+  /** The partition's router IDs and our routes to them. */
+  private readonly routerTable: RouterTable;
   private readonly neighbours = new Map<string, Neighbour>();
   private networkData: NetworkDataTlv[] = [];
   /** Thread Management Framework: CoAP with retransmission (a/as, a/sd, a/an, a/ae, a/aq). */
@@ -232,8 +211,6 @@ export class ThreadMle {
   private readonly advertiser: Trickle;
   /** Leader: when each router ID was last reachable. */
   private readonly lastReachable = new Map<number, Micros>();
-  /** When the router ID sequence last moved on: the leader's age as routers see it (OpenThread GetLeaderAge). */
-  private idSequenceUpdatedAt: Micros = 0;
   private housekeeping: Timer | undefined;
 
   constructor(
@@ -247,6 +224,7 @@ export class ThreadMle {
     const iid = new Uint8Array(8);
     for (let i = 0; i < 8; i++) iid[i] = env.rng.int(256);
     this.mlEid = this.meshLocal(iid);
+    this.routerTable = new RouterTable(() => this.neighbours.values());
     this.advertiser = new Trickle(env.timers, env.rng, { imin: C.ADV_IMIN, doublings: 0, k: 0, imax: () => this.advImax() }, () => this.sendAdvertisement());
     this.tmf = new TmfAgent(net, env.timers, env.rng);
     this.resolver = new AddressResolver(
@@ -297,7 +275,7 @@ export class ThreadMle {
     return this.globals.slice();
   }
   get routerIdSet(): number[] {
-    return [...this.routerIds].sort((a, b) => a - b);
+    return this.routerTable.sorted();
   }
   get parentRloc16(): number | undefined {
     for (const n of this.neighbours.values()) if (n.kind === 'parent') return n.rloc16;
@@ -358,7 +336,7 @@ export class ThreadMle {
     this.rloc = undefined;
     this.setShortAddress(undefined);
     this.leaderData = undefined;
-    this.routerIds.clear();
+    this.routerTable.ids.clear();
     this.updateGlobals([]);
     this.setRole('disabled');
   }
@@ -505,7 +483,7 @@ export class ThreadMle {
     this.pendingChildRequests = [];
     this.rloc = undefined;
     this.setShortAddress(undefined);
-    this.routerIds.clear();
+    this.routerTable.ids.clear();
   }
 
   private detach(): void {
@@ -528,9 +506,7 @@ export class ThreadMle {
       leaderRouterId: id,
     };
     if (previousPartition !== this.leaderData.partitionId) this.counters.partitionIdChanges++;
-    this.idSequence = this.env.rng.int(256);
-    this.idSequenceUpdatedAt = this.env.timers.now();
-    this.routerIds = new Set([id]);
+    this.routerTable.set([id], this.env.rng.int(256), this.env.timers.now());
     this.lastReachable.clear();
     this.rloc = rloc16OfRouter(id);
     this.setShortAddress(this.rloc);
@@ -689,7 +665,7 @@ export class ThreadMle {
     if (!response || !bytesEqual(response, a.challenge) || rloc16 === undefined || !leaderData || !challenge || !connectivity) return;
     if (a.mode === 'better' && this.leaderData) {
       const theirs = connectivity.activeRouters <= 1;
-      if (comparePartitions(theirs, leaderData, this.routerIds.size <= 1, this.leaderData) <= 0) return;
+      if (comparePartitions(theirs, leaderData, this.routerTable.ids.size <= 1, this.leaderData) <= 0) return;
     }
     a.candidates.push({
       ext,
@@ -717,7 +693,7 @@ export class ThreadMle {
     // into ours: a leader would then become a child of its own partition and leave it leaderless.
     if (a.mode === 'better' && this.leaderData) {
       const offered = getMleTlv(m, 'route64');
-      if (comparePartitions((offered?.routes.length ?? 2) <= 1, leaderData, this.routerIds.size <= 1, this.leaderData) <= 0) return;
+      if (comparePartitions((offered?.routes.length ?? 2) <= 1, leaderData, this.routerTable.ids.size <= 1, this.leaderData) <= 0) return;
     }
     const previousPartition = this.leaderData?.partitionId;
     this.resetAttachment();
@@ -870,7 +846,7 @@ export class ThreadMle {
       else if (lq === 1) lq1++;
     }
     const leaderCost = this.leaderData ? Math.min(this.routeCost(this.leaderData.leaderRouterId) ?? C.MAX_ROUTE_COST, 255) : C.MAX_ROUTE_COST;
-    return { parentPriority: 0, flagsReserved: 0, linkQuality3: lq3, linkQuality2: lq2, linkQuality1: lq1, leaderCost, idSequence: this.idSequence, activeRouters: this.routerIds.size };
+    return { parentPriority: 0, flagsReserved: 0, linkQuality3: lq3, linkQuality2: lq2, linkQuality1: lq1, leaderCost, idSequence: this.routerTable.idSequence, activeRouters: this.routerTable.ids.size };
   }
 
   private handleChildIdRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number): void {
@@ -935,7 +911,7 @@ export class ThreadMle {
     this.upgradeTimer?.cancel();
     this.upgradeTimer = this.later(this.jitter(this.cfg.routerSelectionJitter) + 1, () => {
       this.upgradeTimer = undefined;
-      if (this.isReed() && this.routerIds.size < C.ROUTER_UPGRADE_THRESHOLD) this.sendAddressSolicit();
+      if (this.isReed() && this.routerTable.ids.size < C.ROUTER_UPGRADE_THRESHOLD) this.sendAddressSolicit();
     });
   }
 
@@ -982,7 +958,7 @@ export class ThreadMle {
     const payload =
       id === undefined
         ? emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.noAddressAvailable, unknown: [] })
-        : emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.success, rloc16: rloc16OfRouter(id), routerMask: { idSequence: this.idSequence, routerIds: this.routerIdSet }, unknown: [] });
+        : emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.success, rloc16: rloc16OfRouter(id), routerMask: { idSequence: this.routerTable.idSequence, routerIds: this.routerIdSet }, unknown: [] });
     return { code: CoapCode.changed, payload };
   }
 
@@ -1064,23 +1040,22 @@ export class ThreadMle {
     // A node asking again (its ACK was late or lost) keeps the ID it holds, as OpenThread's
     // leader finds it by extended address; else one node would hold two router IDs.
     const held = this.routerIdOwners.get(toHex(ext));
-    if (held !== undefined && this.routerIds.has(held)) return held;
-    if (this.routerIds.size > C.MAX_ROUTER_ID) return undefined;
+    if (held !== undefined && this.routerTable.ids.has(held)) return held;
+    if (this.routerTable.ids.size > C.MAX_ROUTER_ID) return undefined;
     let id = requested !== undefined && isRouterRloc16(requested) ? routerIdOf(requested) : undefined;
-    if (id === undefined || this.routerIds.has(id)) {
+    if (id === undefined || this.routerTable.ids.has(id)) {
       id = undefined;
-      for (let i = 0; i <= C.MAX_ROUTER_ID; i++) if (!this.routerIds.has(i)) {
+      for (let i = 0; i <= C.MAX_ROUTER_ID; i++) if (!this.routerTable.ids.has(i)) {
         id = i;
         break;
       }
     }
     if (id === undefined) return undefined;
-    this.routerIds.add(id);
+    this.routerTable.ids.add(id);
     for (const [owner, owned] of this.routerIdOwners) if (owned === id) this.routerIdOwners.delete(owner);
     this.routerIdOwners.set(toHex(ext), id);
     this.lastReachable.set(id, this.env.timers.now());
-    this.idSequence = (this.idSequence + 1) & 0xff;
-    this.idSequenceUpdatedAt = this.env.timers.now();
+    this.routerTable.bump(this.env.timers.now());
     this.counters.routerIdsAssigned++;
     this.resetTrickle();
     return id;
@@ -1094,9 +1069,7 @@ export class ThreadMle {
     this.keepAlive = undefined;
     this.rloc = rloc16;
     this.setShortAddress(rloc16);
-    this.idSequence = idSequence;
-    this.routerIds = new Set(routerIds);
-    this.idSequenceUpdatedAt = this.env.timers.now();
+    this.routerTable.set(routerIds, idSequence, this.env.timers.now());
     this.setRole('router');
     const challenge = this.randomBytes(8);
     this.linkChallenges.set('*', { challenge, at: this.env.timers.now() });
@@ -1233,42 +1206,17 @@ export class ThreadMle {
   }
 
   route64(): Route64 {
-    const myId = this.rloc !== undefined ? routerIdOf(this.rloc) : -1;
-    const routes = this.routerIdSet.map((id) => {
-      if (id === myId) return { routerId: id, linkQualityOut: 0, linkQualityIn: 0, routeCost: 0 };
-      const n = this.routerNeighbour(id);
-      const lqIn = n ? C.linkQualityFromMargin(n.linkMarginDb) : 0;
-      const cost = this.routeCost(id);
-      return { routerId: id, linkQualityOut: n ? n.lqOut ?? lqIn : 0, linkQualityIn: lqIn, routeCost: cost === undefined ? 0 : Math.min(cost, 15) };
-    });
-    return { idSequence: this.idSequence, routes };
+    return this.routerTable.route64(this.ownRouterId());
   }
 
-  private routerNeighbour(id: number): Neighbour | undefined {
-    for (const n of this.neighbours.values()) if (n.kind === 'router' && routerIdOf(n.rloc16) === id) return n;
-    return undefined;
+  /** Our router ID while we are a router or the leader. */
+  private ownRouterId(): number | undefined {
+    return this.rloc !== undefined && this.isRouterRole() ? routerIdOf(this.rloc) : undefined;
   }
 
   /** Path cost to router `id` through our router neighbours, undefined when unreachable. */
   routeCost(id: number): number | undefined {
-    return this.bestRoute(id)?.cost;
-  }
-
-  private bestRoute(id: number): { cost: number; via: Neighbour } | undefined {
-    if (this.rloc !== undefined && this.isRouterRole() && routerIdOf(this.rloc) === id) return undefined;
-    let best: { cost: number; via: Neighbour } | undefined;
-    for (const n of this.neighbours.values()) {
-      if (n.kind !== 'router' || !this.routerIds.has(routerIdOf(n.rloc16))) continue;
-      const link = C.linkCost(Math.min(C.linkQualityFromMargin(n.linkMarginDb), n.lqOut ?? 3));
-      let cost: number | undefined;
-      if (routerIdOf(n.rloc16) === id) cost = link;
-      else {
-        const theirs = n.routes.get(id);
-        if (theirs !== undefined && theirs > 0) cost = link + theirs;
-      }
-      if (cost !== undefined && cost < C.MAX_ROUTE_COST && (!best || cost < best.cost)) best = { cost, via: n };
-    }
-    return best;
+    return this.routerTable.bestRoute(id, this.ownRouterId())?.cost;
   }
 
   /** Next hop (RLOC16 of a neighbour) towards `rloc16`. */
@@ -1282,26 +1230,20 @@ export class ThreadMle {
       for (const n of this.neighbours.values()) if (n.kind === 'child' && n.rloc16 === rloc16) return rloc16;
       return undefined;
     }
-    return this.bestRoute(targetId)?.via.rloc16;
+    return this.routerTable.bestRoute(targetId, this.ownRouterId())?.via.rloc16;
   }
 
   private takeRoutes(ext: Uint8Array, route: Route64): void {
     const n = this.neighbours.get(toHex(ext));
     if (!n || n.kind !== 'router') return;
-    n.routes = new Map(route.routes.map((e) => [e.routerId, e.routeCost]));
-    const mine = this.rloc !== undefined ? route.routes.find((e) => e.routerId === routerIdOf(this.rloc!)) : undefined;
-    if (mine && mine.linkQualityIn > 0) n.lqOut = mine.linkQualityIn;
+    this.routerTable.takeRoutes(n, route, this.rloc !== undefined ? routerIdOf(this.rloc) : undefined);
   }
 
   /** Takes the leader's newer router ID set; true when its members changed (not just its sequence). */
   private adoptRouterSet(route: Route64): boolean {
-    const next = new Set(route.routes.map((r) => r.routerId));
-    const changed = next.size !== this.routerIds.size || [...next].some((id) => !this.routerIds.has(id));
+    const { changed, released } = this.routerTable.adopt(route, this.env.timers.now());
     // A released router ID takes its cached EIDs with it (OpenThread AddressResolver::Remove(routerId)).
-    for (const id of this.routerIds) if (!next.has(id)) this.resolver.forgetRouter(id);
-    this.idSequence = route.idSequence;
-    this.idSequenceUpdatedAt = this.env.timers.now();
-    this.routerIds = next;
+    for (const id of released) this.resolver.forgetRouter(id);
     return changed;
   }
 
@@ -1318,7 +1260,7 @@ export class ThreadMle {
       // An end device follows its parent; routers and REEDs look for the better partition.
       if ((this.roleValue === 'child' && !this.routerEligible()) || this.attach) return;
       const theirsSingleton = route.routes.length <= 1;
-      const oursSingleton = this.routerIds.size <= 1;
+      const oursSingleton = this.routerTable.ids.size <= 1;
       if (comparePartitions(theirsSingleton, leaderData, oursSingleton, this.leaderData) > 0) this.startAttach('better', false);
       return;
     }
@@ -1326,14 +1268,14 @@ export class ThreadMle {
       n.lastHeard = this.env.timers.now();
       n.linkMarginDb = rx.link.linkMarginDb;
     }
-    if (seqNewer(route.idSequence, this.idSequence) && this.roleValue !== 'leader') {
+    if (seqNewer(route.idSequence, this.routerTable.idSequence) && this.roleValue !== 'leader') {
       const changed = this.adoptRouterSet(route);
-      if (this.roleValue === 'router' && this.rloc !== undefined && !this.routerIds.has(routerIdOf(this.rloc))) return this.detach();
+      if (this.roleValue === 'router' && this.rloc !== undefined && !this.routerTable.ids.has(routerIdOf(this.rloc))) return this.detach();
       // The leader's periodic bump alone changes nothing to advertise about.
       if (changed) this.resetTrickle();
       // A REED that found the partition full looks again once routers have gone (OpenThread
       // re-arms the router selection jitter from the advertisements it hears).
-      if (changed && this.isReed() && !this.upgradeTimer && !this.solicit && this.routerIds.size < C.ROUTER_UPGRADE_THRESHOLD) this.scheduleRouterUpgrade();
+      if (changed && this.isReed() && !this.upgradeTimer && !this.solicit && this.routerTable.ids.size < C.ROUTER_UPGRADE_THRESHOLD) this.scheduleRouterUpgrade();
     }
     if (this.roleValue === 'child') {
       if (n?.kind === 'parent') {
@@ -1387,29 +1329,27 @@ export class ThreadMle {
     if (this.roleValue === 'leader') {
       const myId = routerIdOf(this.rloc!);
       let changed = false;
-      for (const id of [...this.routerIds]) {
+      for (const id of [...this.routerTable.ids]) {
         if (id === myId) continue;
         if (this.routeCost(id) !== undefined) this.lastReachable.set(id, now);
         else if (now - (this.lastReachable.get(id) ?? now) > C.MAX_NEIGHBOR_AGE) {
-          this.routerIds.delete(id);
+          this.routerTable.ids.delete(id);
           this.lastReachable.delete(id);
           this.resolver.forgetRouter(id);
           changed = true;
         }
       }
       if (changed) {
-        this.idSequence = (this.idSequence + 1) & 0xff;
-        this.idSequenceUpdatedAt = now;
+        this.routerTable.bump(now);
         this.resetTrickle();
-      } else if (now - this.idSequenceUpdatedAt >= C.ID_SEQUENCE_PERIOD) {
+      } else if (now - this.routerTable.updatedAt >= C.ID_SEQUENCE_PERIOD) {
         // The heartbeat routers judge the leader by (router_table.cpp HandleTimeTick).
-        this.idSequence = (this.idSequence + 1) & 0xff;
-        this.idSequenceUpdatedAt = now;
+        this.routerTable.bump(now);
       }
     }
     // Leader age (mle_router.cpp HandleStateUpdateTimer): no new ID sequence for NETWORK_ID_TIMEOUT
     // means the leader is gone, whatever stale routes to it the routers still tell each other.
-    if (this.roleValue === 'router' && this.leaderData && now - this.idSequenceUpdatedAt >= C.NETWORK_ID_TIMEOUT) this.becomeLeader();
+    if (this.roleValue === 'router' && this.leaderData && now - this.routerTable.updatedAt >= C.NETWORK_ID_TIMEOUT) this.becomeLeader();
   }
 
   // ---- MLE send / receive ----
