@@ -4,7 +4,12 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../harness/cli/main.ts');
+// `meshbench board` is a lab board's process, started on every power-on: it loads only
+// its launcher, not the whole CLI (seconds of start-up on a busy runner).
+const { main } =
+  process.argv[2] === 'board'
+    ? { main: async (argv) => (await import('../harness/cli/commands/board.ts')).boardCommand(argv.slice(1)) }
+    : await import('../harness/cli/main.ts');
 
 /**
  * A finished command exits. Its reports and logs are written by then; if
