@@ -26,13 +26,13 @@ export const BoundsSchema = z
     /** Saturated one-frame goodput over h hops at least this fraction of the one-hop analytic limit / min(h, 3). */
     multiHopGoodputOfLimit: z.number().min(0).max(1).default(0.4),
     /** One-way latency (half an echo round trip) p99 at light load at most this, per hop. */
-    latencyP99MsPerHop: z.number().positive().default(15),
+    latencyP99MsPerHop: z.number().positive().default(36),
     /** Light control: a toggle reaches every board within this. */
     lightWithinS: z.number().positive().default(1),
   })
   .strict();
 
 /** Every bound at its default (a rig file that names none). */
-export const DEFAULT_BOUNDS: z.infer<typeof BoundsSchema> = { joinWithinS: 120, bootstrapFailedWithinS: 21, goodputOfLimit: 0.7, deliveryRatio: 0.99, multiHopGoodputOfLimit: 0.4, latencyP99MsPerHop: 15, lightWithinS: 1 };
+export const DEFAULT_BOUNDS: z.infer<typeof BoundsSchema> = { joinWithinS: 120, bootstrapFailedWithinS: 21, goodputOfLimit: 0.7, deliveryRatio: 0.99, multiHopGoodputOfLimit: 0.4, latencyP99MsPerHop: 36, lightWithinS: 1 };
 
 export const NetworksSchema = z.object({ nd: z.string().optional(), thread: z.string().optional() }).strict();
