@@ -97,6 +97,16 @@ export interface NetCounters {
   malformed: number;
 }
 
+/**
+ * Why a unicast datagram was dropped here (for a loss breakdown): no next hop, the MAC
+ * gave up on a frame (no ACK after its retries, or the channel stayed busy), the
+ * routing hook refused to forward it, its hop limit ran out, a source route could not
+ * be followed, it was not ours and we do not route, or no socket was bound to its port.
+ */
+export type DropReason = 'noRoute' | 'retriesExhausted' | 'channelAccessFailure' | 'macTxFailed' | 'forwardRefused' | 'hopLimit' | 'sourceRoute' | 'notRouter' | 'noPort';
+
+export type DropObserver = (reason: DropReason, datagram: Uint8Array) => void;
+
 /** A received datagram; `hops` counts the radio hops it took (route-over: hop limit decrements, see `hopsTravelled`). */
 export type UdpReceived = ReceivedDatagram;
 
@@ -176,7 +186,8 @@ export class NetInterface {
   private nextEphemeral = 49152;
   private readonly rngNext: () => number;
   /** Frames are handed to the MAC one datagram at a time, fragments in order. */
-  private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast'; done?: (sent: boolean) => void }> = [];
+  private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast'; datagram: Uint8Array; done?: (sent: boolean) => void }> = [];
+  private readonly dropObservers: DropObserver[] = [];
   private txBusy = false;
 
   constructor(opts: NetOptions) {
@@ -193,6 +204,21 @@ export class NetInterface {
       onDatagram: (d, src) => this.receiveDatagram(d, { linkSrc: src }),
     });
     this.mac.onDataIndication((ind) => this.onMacData(ind));
+  }
+
+  /** Hears every unicast datagram dropped here, with why; returns the unsubscribe. */
+  onDrop(observer: DropObserver): () => void {
+    this.dropObservers.push(observer);
+    return () => {
+      const i = this.dropObservers.indexOf(observer);
+      if (i >= 0) this.dropObservers.splice(i, 1);
+    };
+  }
+
+  private dropped(reason: DropReason, datagram: Uint8Array | Ipv6Packet): void {
+    if (this.dropObservers.length === 0) return;
+    const bytes = datagram instanceof Uint8Array ? datagram : emitIpv6(datagram);
+    for (const o of this.dropObservers) o(reason, bytes);
   }
 
   // ---- addresses, groups, contexts ----
@@ -348,6 +374,7 @@ export class NetInterface {
     }
     if (!link) {
       this.counters.noRoute++;
+      this.dropped('noRoute', p);
       return false;
     }
     const datagram = emitIpv6(p);
@@ -366,7 +393,7 @@ export class NetInterface {
       return false;
     }
     if (frames.value.length > 1) this.counters.fragmentsTx += frames.value.length;
-    this.txQueue.push({ frames: frames.value, link, ...(done ? { done } : {}) });
+    this.txQueue.push({ frames: frames.value, link, datagram, ...(done ? { done } : {}) });
     this.pumpTx();
     return true;
   }
@@ -389,6 +416,9 @@ export class NetInterface {
         if (job.link !== 'broadcast') this.hooks.linkResult?.(job.link, status);
         if (status !== 'success') {
           this.counters.txFailed++;
+          if (job.link !== 'broadcast') {
+            this.dropped(status === 'no_ack' ? 'retriesExhausted' : status === 'channel_access_failure' ? 'channelAccessFailure' : 'macTxFailed', job.datagram);
+          }
           this.txBusy = false;
           job.done?.(false);
           this.pumpTx();
@@ -470,6 +500,7 @@ export class NetInterface {
         const next = advanceSourceRoute(p, (a) => this.isOwn(a));
         if (!next.ok) {
           this.counters.ipDropped++;
+          this.dropped('sourceRoute', bytes);
           return;
         }
         this.forwardPacket(next.value, meta, true);
@@ -480,6 +511,7 @@ export class NetInterface {
     }
     if (!this.hooks.isRouter() || isLinkLocal(p.dst) || isUnspecified(p.src)) {
       this.counters.ipDropped++;
+      this.dropped('notRouter', bytes);
       return;
     }
     this.forwardPacket(p, meta, false);
@@ -488,12 +520,14 @@ export class NetInterface {
   private forwardPacket(p: Ipv6Packet, meta: PacketMeta, sourceRouted: boolean): void {
     if (p.hopLimit <= 1) {
       this.counters.hopLimitExceeded++;
+      this.dropped('hopLimit', p);
       return;
     }
     let out: Ipv6Packet | undefined = { ...p, hopLimit: p.hopLimit - 1 };
     if (this.hooks.forward && !sourceRouted) out = this.hooks.forward(out, meta);
     if (!out) {
       this.counters.ipDropped++;
+      this.dropped('forwardRefused', p);
       return;
     }
     // A source-routed hop goes to a neighbour named by its address.
@@ -514,6 +548,7 @@ export class NetInterface {
       const s = this.sockets.get(u.value.dstPort);
       if (!s) {
         this.counters.udpNoPort++;
+        if (!isMulticast(p.dst)) this.dropped('noPort', p);
         return;
       }
       // Our own loopback has no link source: it travelled no radio hop.
