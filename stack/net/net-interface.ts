@@ -101,9 +101,10 @@ export interface NetCounters {
  * Why a unicast datagram was dropped here (for a loss breakdown): no next hop, the MAC
  * gave up on a frame (no ACK after its retries, or the channel stayed busy), the
  * routing hook refused to forward it, its hop limit ran out, a source route could not
- * be followed, it was not ours and we do not route, or no socket was bound to its port.
+ * be followed, it was not ours and we do not route, no socket was bound to its port, or
+ * the interface was down (then the bytes are the frame's 6LoWPAN payload, not decompressed).
  */
-export type DropReason = 'noRoute' | 'retriesExhausted' | 'channelAccessFailure' | 'macTxFailed' | 'forwardRefused' | 'hopLimit' | 'sourceRoute' | 'notRouter' | 'noPort';
+export type DropReason = 'interfaceDown' | 'noRoute' | 'retriesExhausted' | 'channelAccessFailure' | 'macTxFailed' | 'forwardRefused' | 'hopLimit' | 'sourceRoute' | 'notRouter' | 'noPort';
 
 export type DropObserver = (reason: DropReason, datagram: Uint8Array) => void;
 
@@ -433,12 +434,16 @@ export class NetInterface {
   /** Drops queued frames (on disconnect); their senders hear they were not sent. */
   flush(): void {
     const dropped = this.txQueue.splice(0);
-    for (const job of dropped) if (job.done) this.timers.at(this.timers.now(), () => job.done!(false));
+    for (const job of dropped) {
+      if (job.link !== 'broadcast') this.dropped('interfaceDown', job.datagram);
+      if (job.done) this.timers.at(this.timers.now(), () => job.done!(false));
+    }
   }
 
   // ---- receiving ----
 
   private onMacData(ind: MacDataIndication): void {
+    if (!this.up && ind.dst.mode !== 'none' && !(ind.dst.mode === 'short' && ind.dst.short === BROADCAST_SHORT)) this.dropped('interfaceDown', ind.payload);
     if (!this.up || ind.src.mode === 'none' || ind.dst.mode === 'none') return;
     const src: LinkAddress = ind.src;
     const dst: LinkAddress = ind.dst;
@@ -463,7 +468,10 @@ export class NetInterface {
 
   /** An IPv6 datagram from the link (or from ourselves). */
   receiveDatagram(bytes: Uint8Array, meta: PacketMeta): void {
-    if (!this.up) return;
+    if (!this.up) {
+      this.dropped('interfaceDown', bytes);
+      return;
+    }
     const parsed = parseIpv6(bytes);
     if (!parsed.ok) {
       this.counters.malformed++;

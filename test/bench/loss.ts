@@ -52,16 +52,28 @@ export interface LossResult {
   deliveryRatio: number;
   /** Each lost datagram by the drop its stack reported ('unaccounted': none did). */
   lostBy: Record<string, number>;
+  /** The lost datagrams no drop was reported for: sender→receiver #sequence. */
+  unaccounted: string[];
   /** Of the lost, where: at the sender's first hop, or at a relay. */
   lostAtFirstHop: number;
   lostAtRelay: number;
   /** Unicast data frame attempts of the traffic, by what became of them at the addressed radio. */
   attempts: Record<AttemptFate, number>;
-  /** Hidden-terminal collisions per attempt, measured, and the ALOHA model's figure for the same attempts. */
+  /** Hidden-terminal collisions per attempt (all attempts), measured, and the ALOHA model's figure for the same attempts. */
   hiddenCollisionPerAttempt: { measured: number; model: number };
-  /** Of the attempts that followed a failed attempt of the same frame, the share that failed again (independent attempts: the per-attempt figure). */
-  failedAgainAfterFailure: number;
-  /** Loss per datagram the model predicts from its per-attempt figure, given the hops each datagram took and 1 + macMaxFrameRetries (4) attempts. */
+  /** First attempts of a frame that failed, measured, and the ALOHA model's figure for them. */
+  firstAttemptFailed: { measured: number; model: number };
+  /**
+   * Of the attempts that followed a failed attempt of the same frame, the share that failed
+   * again; and the model's: two hidden senders whose frames overlapped each retransmit after
+   * the same ACK wait with a fresh backoff of 0-7 unit periods (§7.5.6.4, §7.5.1.4: CSMA-CA
+   * restarts at macMinBE = 3), so they overlap again unless their restarts differ by more than
+   * a frame: 1 − E|b₁ − b₂|·320 µs / (2·T̄), E|b₁ − b₂| = (8² − 1)/(3·8).
+   */
+  failedAgainAfterFailure: { measured: number; model: number };
+  /** A hop lost (all 1 + macMaxFrameRetries = 4 attempts failed), per hop a delivered or lost datagram took: measured, and first-attempt model × re-collision model³. */
+  hopLoss: { measured: number; model: number };
+  /** Datagram loss the models predict over the mean hops: 1 − (1 − hop loss)^hops. */
   modelDatagramLoss: number;
   /** Mean radio hops of the delivered datagrams. */
   meanHops: number;
@@ -205,12 +217,14 @@ export function measureLoss(opts: LossOptions): LossResult {
 
   // Each lost datagram by its drop.
   const lostBy: Record<string, number> = {};
+  const unaccounted: string[] = [];
   let lostAtFirstHop = 0;
   let lostAtRelay = 0;
   for (const [key, flow] of sentAt) {
     if (delivered.has(key)) continue;
     const d = drops.get(key);
     const reason = d?.reason ?? 'unaccounted';
+    if (!d) unaccounted.push(`${flow.from}→${flow.to} #${parseInt(key.slice(4), 16)}`);
     lostBy[reason] = (lostBy[reason] ?? 0) + 1;
     if (d && d.node === flow.from) lostAtFirstHop++;
     else if (d) lostAtRelay++;
@@ -244,18 +258,29 @@ export function measureLoss(opts: LossOptions): LossResult {
   const lastFailed = new Map<string, boolean>();
   let afterFailure = 0;
   let failedAgain = 0;
+  let firstAttempts = 0;
+  let firstFailed = 0;
+  let firstModelSum = 0;
+  let appFrameUs = 0;
   for (let i = 0; i < air.length; i++) {
     const a = air[i]!;
     if (!a.app || !a.to || !a.status || a.startUs < start || a.startUs >= end) continue;
     const failed = a.status !== 'received';
-    if (lastFailed.get(a.frameKey) === true) {
+    const h = hiddenFrom(a.sender, a.to);
+    const model = 1 - Math.exp(-h.rate * (a.endUs - a.startUs + h.meanUs));
+    const previous = lastFailed.get(a.frameKey);
+    if (previous === true) {
       afterFailure++;
       if (failed) failedAgain++;
+    } else if (previous === undefined) {
+      firstAttempts++;
+      if (failed) firstFailed++;
+      firstModelSum += model;
     }
     lastFailed.set(a.frameKey, failed);
-    const h = hiddenFrom(a.sender, a.to);
-    modelCollisionSum += 1 - Math.exp(-h.rate * (a.endUs - a.startUs + h.meanUs));
+    modelCollisionSum += model;
     modelCount++;
+    appFrameUs += a.endUs - a.startUs;
     if (a.status === 'received') {
       attempts.received++;
       continue;
@@ -291,9 +316,17 @@ export function measureLoss(opts: LossOptions): LossResult {
   const modelPerAttempt = modelCount ? modelCollisionSum / modelCount : 0;
   const hops = [...delivered.values()];
   const meanHops = hops.length ? hops.reduce((x, y) => x + y, 0) / hops.length : 0;
-  // A hop is lost when all 1 + macMaxFrameRetries = 4 attempts collide (IEEE 802.15.4-2006 Table 86: macMaxFrameRetries 3).
-  const perHopLoss = modelPerAttempt ** 4;
-  const modelDatagramLoss = 1 - (1 - perHopLoss) ** meanHops;
+  // Retransmissions of two overlapping hidden frames: backoffs b uniform in 0..7 (macMinBE 3), E|b1 − b2| = (n² − 1)/(3n) for n = 8.
+  const meanFrameUs = modelCount ? appFrameUs / modelCount : 0;
+  const meanBackoffGapUs = ((8 ** 2 - 1) / (3 * 8)) * 320;
+  const reCollisionModel = meanFrameUs ? Math.max(0, 1 - meanBackoffGapUs / (2 * meanFrameUs)) : 0;
+  const firstModel = firstAttempts ? firstModelSum / firstAttempts : 0;
+  // A hop is lost when all 1 + macMaxFrameRetries = 4 attempts fail (IEEE 802.15.4-2006 Table 86: macMaxFrameRetries 3).
+  const hopLossModel = firstModel * reCollisionModel ** 3;
+  const modelDatagramLoss = 1 - (1 - hopLossModel) ** meanHops;
+  const lostHops = lostBy.retriesExhausted ?? 0;
+  // Hops taken: each delivered datagram's, and for each lost one the hops up to where it died (unknown: counted as one).
+  const hopsTaken = hops.reduce((x, y) => x + y, 0) + (sentAt.size - delivered.size);
   return {
     nodes: ids.length,
     seed: opts.seed,
@@ -302,11 +335,14 @@ export function measureLoss(opts: LossOptions): LossResult {
     delivered: delivered.size,
     deliveryRatio: sentAt.size ? delivered.size / sentAt.size : 0,
     lostBy,
+    unaccounted,
     lostAtFirstHop,
     lostAtRelay,
     attempts,
     hiddenCollisionPerAttempt: { measured: totalAttempts ? (attempts.collisionHidden + attempts.receiverBusyHidden) / totalAttempts : 0, model: modelPerAttempt },
-    failedAgainAfterFailure: afterFailure ? failedAgain / afterFailure : 0,
+    firstAttemptFailed: { measured: firstAttempts ? firstFailed / firstAttempts : 0, model: firstModel },
+    failedAgainAfterFailure: { measured: afterFailure ? failedAgain / afterFailure : 0, model: reCollisionModel },
+    hopLoss: { measured: hopsTaken ? lostHops / hopsTaken : 0, model: hopLossModel },
     modelDatagramLoss,
     meanHops,
   };

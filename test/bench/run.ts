@@ -266,8 +266,10 @@ async function main(): Promise<void> {
       ...x,
       deliveryRatio: round(x.deliveryRatio, 4),
       hiddenCollisionPerAttempt: { measured: round(x.hiddenCollisionPerAttempt.measured, 4), model: round(x.hiddenCollisionPerAttempt.model, 4) },
-      failedAgainAfterFailure: round(x.failedAgainAfterFailure, 3),
-      modelDatagramLoss: Number(x.modelDatagramLoss.toPrecision(3)),
+      firstAttemptFailed: { measured: round(x.firstAttemptFailed.measured, 4), model: round(x.firstAttemptFailed.model, 4) },
+      failedAgainAfterFailure: { measured: round(x.failedAgainAfterFailure.measured, 3), model: round(x.failedAgainAfterFailure.model, 3) },
+      hopLoss: { measured: round(x.hopLoss.measured, 4), model: round(x.hopLoss.model, 4) },
+      modelDatagramLoss: round(x.modelDatagramLoss, 4),
       meanHops: round(x.meanHops, 2),
     }));
     for (const x of l) {
