@@ -77,12 +77,18 @@ describe('traffic on the 6LoWPAN-ND mesh (stack/net, stack/nd)', function () {
     const b = joinedLine(13, 3);
     const got: string[] = [];
     b.nd('r1').udpOpen(5002, (d) => got.push(new TextDecoder().decode(d.payload)));
+    const frames = watchFrames(b, ['br', 'r1', 'r2', 'r3'], MARKER);
+    const forwardedByRoot = b.nd('br').net.counters.ipForwarded;
     const sock = b.nd('r3').udpOpen(0, () => {})!;
     expect(sock.sendTo(ipv6(b.nd('r1').ipAddresses()[1]!), 5002, MARKER)).to.equal(0);
     b.bed.runFor(1 * SECOND);
     expect(got).to.deep.equal(['three hops, hop by hop']);
-    expect(b.nd('br').net.counters.ipRx).to.be.a('number');
-    expect(b.nd('r2').net.counters.ipForwarded).to.be.greaterThan(0);
+    // r3 and r2 each sent it once, unicast; r1 kept it, so the root never had it on its link to forward.
+    expect(frames.get('r3')).to.deep.equal([false]);
+    expect(frames.get('r2')).to.deep.equal([false]);
+    expect(frames.get('r1'), 'r1 sends it on').to.deep.equal([]);
+    expect(frames.get('br'), 'the root sends it on').to.deep.equal([]);
+    expect(b.nd('br').net.counters.ipForwarded, 'datagrams the root forwarded').to.equal(forwardedByRoot);
   });
 
   it('RFC 4443 §4: an echo request to a node 3 hops away is answered', function () {
