@@ -22,8 +22,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { round } from './stats.ts';
 import { measureRcp, type RcpBenchResult } from './rcp.ts';
+import { measureSoak, type SoakBenchResult } from './soak.ts';
 
-const PARTS = ['goodput', 'speed', 'rtt', 'openthread', 'rcp', 'loss'] as const;
+const PARTS = ['goodput', 'speed', 'rtt', 'openthread', 'rcp', 'loss', 'soak'] as const;
 type Part = (typeof PARTS)[number];
 
 function usage(message: string): never {
@@ -280,6 +281,22 @@ async function main(): Promise<void> {
       // The goal: 95 % delivered, or the losses are the hidden terminals' (MAC retries exhausted, ≥ 95 % of failed attempts hidden-terminal collisions).
       const onlyRetries = Object.keys(x.lostBy).every((k) => k === 'retriesExhausted');
       checks[`loss.seed${x.seed}.deliveredAtLeast95OrHiddenTerminals`] = x.deliveryRatio >= 0.95 || (onlyRetries && failedTotal > 0 && hidden / failedTotal >= 0.95);
+      }
+    }
+  if (parts.has('soak')) {
+    // The default soak profile, 5 boards (the default rig) and 64 (an 8×8 grid): wall s per bench hour, RSS over it.
+    const out: SoakBenchResult[] = [];
+    for (const boards of [5, 64] as const) {
+      if (boards === 64 && quick) continue;
+      const benchHours = quick ? 0.5 : boards === 5 ? 4 : 1;
+      say(`soak ${boards}: ${benchHours} bench hour(s) of the default profile at max`);
+      out.push(await measureSoak({ boards, benchHours, say }));
+    }
+    result.soak = out.map((x) => ({ ...x, wallS: round(x.wallS, 1), wallSPerBenchHour: round(x.wallSPerBenchHour, 1), projectedDayWallMin: round(x.projectedDayWallMin, 1), rssGrowthPercent: round(x.rssGrowthPercent, 1), rssFirstMb: round(x.rssFirstMb, 1), rssLastMb: round(x.rssLastMb, 1) }));
+    const five = out.find((x) => x.boards === 5);
+    if (five) {
+      checks['soak.5.dayWithin10WallMinutes'] = five.projectedDayWallMin <= 10;
+      checks['soak.5.rssGrowthAtMost10Percent'] = five.rssGrowthPercent <= 10;
     }
   }
   result.checks = checks;

@@ -1,0 +1,77 @@
+// The soak benchmark: wall seconds per bench hour of the default soak profile on the
+// default rig (5 boards) and on an 8×8 grid (64 boards), and the harness's RSS and
+// open fds over it (flat cost: docs/soak.md). Bounds (docs/benchmarks.md): a day of
+// bench time on 5 boards within 10 wall minutes, 16 boards within 30; RSS growth ≤ 10 %.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSoakProfile } from '../../harness/soak/profile.ts';
+import { runSoak } from '../../harness/soak/soak.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface SoakBenchResult {
+  boards: number;
+  benchHours: number;
+  wallS: number;
+  wallSPerBenchHour: number;
+  /** Wall minutes a day of bench time would take at this rate. */
+  projectedDayWallMin: number;
+  windows: number;
+  /** RSS at the last window over the first (after bring-up), in %. */
+  rssGrowthPercent: number;
+  rssFirstMb: number;
+  rssLastMb: number;
+  openFdsFirst: number;
+  openFdsLast: number;
+  failedChecks: number;
+}
+
+/** The default rig's boards and bounds on a side × side grid 50 m apart (a good link at 50 m, none at 100 m). */
+function gridRig(side: number, dir: string): string {
+  const base = readFileSync(join(ROOT, 'rigs', 'sim-default.yaml'), 'utf8');
+  const head = base.slice(0, base.indexOf('boards:')).replace('name: sim-default', `name: sim-grid-${side * side}`).replaceAll('../fixtures/', `${join(ROOT, 'fixtures')}/`);
+  const lines = ['boards:'];
+  for (let r = 0; r < side; r++)
+    for (let c = 0; c < side; c++) {
+      const id = r === 0 && c === 0 ? 'br' : `n${r}x${c}`;
+      const nd = id === 'br' ? '{ role: border-router, config: { panid: "0x0691" } }' : '{ role: router }';
+      lines.push(`  - { id: ${id}, position: { x: ${c * 50}, y: ${r * 50} }, nd: ${nd} }`);
+    }
+  const file = join(dir, `grid-${side * side}.yaml`);
+  writeFileSync(file, head + lines.join('\n') + '\n');
+  return file;
+}
+
+export async function measureSoak(opts: { boards: 5 | 16 | 64; benchHours: number; seed?: number; say: (t: string) => void }): Promise<SoakBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'meshbench-soak-bench-'));
+  try {
+    const rigFile = opts.boards === 5 ? join(ROOT, 'rigs', 'sim-default.yaml') : gridRig(Math.round(Math.sqrt(opts.boards)), dir);
+    const profile = loadSoakProfile(join(ROOT, 'fixtures', 'soak', 'default.yaml'));
+    profile.durationS = opts.benchHours * 3600;
+    profile.windowS = Math.min(profile.windowS, profile.durationS);
+    const t0 = performance.now();
+    const r = await runSoak({ rigFile, profile, seed: opts.seed ?? 1, speed: 'max', outDir: join(dir, 'out'), onWindow: (w) => opts.say(`soak ${opts.boards}: window ${w.window} (${w.endS} bench s) after ${((performance.now() - t0) / 1000).toFixed(1)} wall s`) });
+    const wallS = (performance.now() - t0) / 1000;
+    const first = r.windows[0]!.harness;
+    const last = r.windows[r.windows.length - 1]!.harness;
+    const junit = readFileSync(r.reportPath, 'utf8');
+    return {
+      boards: opts.boards,
+      benchHours: opts.benchHours,
+      wallS,
+      wallSPerBenchHour: wallS / opts.benchHours,
+      projectedDayWallMin: (wallS / opts.benchHours) * 24 / 60,
+      windows: r.windows.length,
+      rssGrowthPercent: ((last.rssBytes - first.rssBytes) / first.rssBytes) * 100,
+      rssFirstMb: first.rssBytes / 2 ** 20,
+      rssLastMb: last.rssBytes / 2 ** 20,
+      openFdsFirst: first.openFds,
+      openFdsLast: last.openFds,
+      failedChecks: (junit.match(/<failure /g) ?? []).length,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
