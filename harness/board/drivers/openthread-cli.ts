@@ -97,10 +97,16 @@ export class OpenThreadCliDriver implements BoardDriver {
 
   /** Writes the dataset (from scratch, or over the active one) and the device's mode; an nsapi_error_t. */
   private async applyConfig(config: Record<string, string>, fromScratch: boolean): Promise<number> {
+    let commands: string[];
+    try {
+      commands = datasetCommands(config, fromScratch);
+    } catch {
+      return NSAPI_PARAMETER; // a value the CLI cannot be given
+    }
     try {
       if (fromScratch) await this.cli.command('dataset clear');
       else await this.cli.command('dataset init active').catch(() => this.cli.command('dataset clear'));
-      for (const c of datasetCommands(config)) await this.cli.command(c);
+      for (const c of commands) await this.cli.command(c);
       await this.cli.command('dataset commit active');
       const mode = modeOf(config);
       if (mode) {
@@ -122,8 +128,30 @@ export class OpenThreadCliDriver implements BoardDriver {
     if (stack !== 'thread') return { value: NSAPI_UNSUPPORTED, t: this.now() };
     this.config = { ...config };
     this.pendingConfig = {};
+    await this.wipeSettings();
     const value = await this.applyConfig(config, true);
     return { value, t: this.now() };
+  }
+
+  /**
+   * initialize() with a static link configuration starts from that
+   * configuration alone. OpenThread keeps its network info (role, RLOC16,
+   * partition, frame counters) in its settings across a restart and first
+   * tries to restore it (a former leader stays detached ~20-30 s before it
+   * re-attaches, reference §3.2), so the settings are wiped (`factoryreset`,
+   * which prints nothing and restarts the CLI) before the dataset is written.
+   */
+  private async wipeSettings(): Promise<void> {
+    this.stopPolling();
+    await this.cli.silent('factoryreset', 50);
+    // The simulation restarts in milliseconds, a board in well under a second: ask often.
+    await this.cli.resync(10_000, 300);
+    this.sockets.forget();
+    this.connected = false;
+    this.role = 'disabled';
+    this.global = false;
+    this.meshStatus = 'DISCONNECTED';
+    this.prefixRegistered = false;
   }
 
   /**

@@ -150,12 +150,12 @@ export class OtCli {
   }
 
   /** After a reset: `version` until the CLI answers, draining whatever it printed meanwhile. */
-  async resync(withinMs = 10_000): Promise<string> {
+  async resync(withinMs = 10_000, tryMs = 1000): Promise<string> {
     const until = Date.now() + withinMs;
     let last: Error | undefined;
     while (Date.now() < until) {
       try {
-        return (await this.command('version', 1000))[0] ?? '';
+        return (await this.command('version', tryMs))[0] ?? '';
       } catch (e) {
         last = e as Error;
         if (e instanceof OtCliGoneError) throw e;

@@ -24,8 +24,41 @@ export function prefix64(value: string): string | undefined {
   return `${groups.join(':')}::/64`.replace(/(^|:)0(:0)*::\/64$/, '::/64');
 }
 
-/** Dataset field commands for the keys present (`dataset <field> <value>`; the caller commits). */
-export function datasetCommands(config: Record<string, string>): string[] {
+/** A channel mask as mbed_app.json writes it: a number (`0x7fff800`) or shifts joined by `|` (`(1<<12)|(1<<13)`). */
+export function channelMask(text: string): number {
+  const t = text.trim();
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(t)) return Number(t);
+  const terms = t.split('|').map((x) => /^\(?\s*1\s*<<\s*(\d+)\s*\)?$/.exec(x.trim()));
+  if (terms.some((m) => !m || Number(m[1]) > 31)) throw new Error(`channel mask: '${text}' is neither a number nor (1<<n)|...`);
+  return terms.reduce((acc, m) => (acc | (1 << Number(m![1]))) >>> 0, 0);
+}
+
+/**
+ * ThreadInterface's static link configuration when mbed_app.json leaves a key
+ * out (mbed-os mesh-api/mbed_lib.json, mbed-mesh-api.md §4): an Mbed board
+ * always starts from a complete dataset.
+ */
+export const MBED_THREAD_DEFAULTS: Readonly<Record<string, string>> = {
+  'thread-master-key': '10112233445566778899aabbccddeeff',
+  'thread-config-panid': '0x0700',
+  'thread-config-channel': '22',
+  'thread-config-channel-mask': '0x7fff800',
+  'thread-config-extended-panid': 'f1b5a1b2c4d5a1bd',
+  'thread-config-network-name': 'Thread Network',
+  'thread-config-ml-prefix': 'fd000db800000000',
+  'thread-config-commissioning-dataset-timestamp': '0x10000',
+};
+
+/**
+ * Dataset field commands for the keys present (`dataset <field> <value>`; the
+ * caller commits). With `complete`, keys left out take Mbed's defaults and an
+ * Active Timestamp is written: OpenThread treats a dataset without one as
+ * partially complete and then never forms a partition, only attaches to one
+ * (MeshCoP::ActiveDatasetManager; seen on ot-cli-ftd: the leader stays
+ * detached for ever).
+ */
+export function datasetCommands(given: Record<string, string>, complete = false): string[] {
+  const config = complete ? { ...MBED_THREAD_DEFAULTS, ...given } : given;
   const get = (k: string) => (config[k] === undefined ? undefined : plainValue(k, config[k]));
   const out: string[] = [];
   const key = get('thread-master-key');
@@ -34,6 +67,8 @@ export function datasetCommands(config: Record<string, string>): string[] {
   if (panid !== undefined) out.push(`dataset panid 0x${Number(panid).toString(16).padStart(4, '0')}`);
   const channel = get('thread-config-channel');
   if (channel !== undefined) out.push(`dataset channel ${Number(channel)}`);
+  const mask = get('thread-config-channel-mask');
+  if (mask !== undefined) out.push(`dataset channelmask 0x${channelMask(mask).toString(16).padStart(8, '0')}`);
   const ext = get('thread-config-extended-panid');
   if (ext !== undefined) out.push(`dataset extpanid ${hex(ext)}`);
   const name = get('thread-config-network-name');
@@ -44,6 +79,10 @@ export function datasetCommands(config: Record<string, string>): string[] {
     const groups = [0, 4, 8, 12].map((i) => parseInt(h.slice(i, i + 4), 16).toString(16));
     out.push(`dataset meshlocalprefix ${groups.join(':')}::`);
   }
+  const stamp = get('thread-config-commissioning-dataset-timestamp');
+  // The Thread timestamp's upper 48 bits are seconds, its lower 16 ticks and the U bit (Thread 1.1 §8.10.1.14):
+  // Mbed's 0x10000 is 1 s. OpenThread's CLI takes the seconds.
+  if (complete && stamp !== undefined) out.push(`dataset activetimestamp ${Math.max(1, Math.floor(Number(stamp) / 0x10000))}`);
   return out;
 }
 

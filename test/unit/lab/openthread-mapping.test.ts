@@ -53,6 +53,22 @@ describe('OpenThread CLI mapping', () => {
       expect(cliArg('a\\b c')).to.equal('a\\\\b\\ c');
     });
 
+    it('writes a complete dataset for initialize(): Mbed defaults for keys left out, and an Active Timestamp (without one OpenThread never forms a partition)', () => {
+      const cmds = datasetCommands({ 'thread-config-channel': '15' }, true);
+      expect(cmds).to.deep.equal([
+        'dataset networkkey 10112233445566778899aabbccddeeff',
+        'dataset panid 0x0700',
+        'dataset channel 15',
+        'dataset channelmask 0x07fff800',
+        'dataset extpanid f1b5a1b2c4d5a1bd',
+        'dataset networkname Thread\\ Network',
+        'dataset meshlocalprefix fd00:db8:0:0::',
+        'dataset activetimestamp 1',
+      ]);
+      expect(datasetCommands({ 'thread-config-channel-mask': '(1<<12)|(1<<13)' })).to.deep.equal(['dataset channelmask 0x00003000']);
+      expect(() => datasetCommands({ 'thread-config-channel-mask': '(1<<x)' })).to.throw(/channel mask/);
+    });
+
     it('maps the device type to a link mode (r rx-on, d full Thread device, n full network data)', () => {
       expect(modeOf({ 'thread-device-type': 'MESH_DEVICE_TYPE_THREAD_ROUTER' })).to.deep.equal({ mode: 'rdn', routerEligible: true });
       expect(modeOf({ 'thread-device-type': 'MESH_DEVICE_TYPE_THREAD_MINIMAL_END_DEVICE' })).to.deep.equal({ mode: 'rn', routerEligible: false });
