@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
 import type { StackKind } from '../harness/suite-api/index.ts';
-import { Nsapi, benchSeconds, bringUp, fade, needMultiHop, freshBoards, partition, probeHops, roster, start, upStatuses, waitUp, type Roster } from './support/mesh.ts';
+import { Nsapi, benchSeconds, bringUp, fade, needMultiHop, needTopology, freshBoards, partition, probeHops, roster, start, upStatuses, waitUp, type Roster } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
@@ -18,6 +18,7 @@ const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
  * case when the rig has no multi-hop path.
  */
 async function farthestAndParent(ctx: Mocha.Context, r: Roster): Promise<{ far: Board; parent: Board }> {
+  needTopology(ctx);
   await bringUp(r);
   const ranked: Array<{ board: Board; hops: number }> = [];
   for (const b of r.others) ranked.push({ board: b, hops: await probeHops(b, r.root) });

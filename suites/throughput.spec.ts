@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
 import { ENCAPSULATION, goodputCeilingKbps, goodputLimitKbps, largestSingleFramePayload } from './support/airtime.ts';
-import { Nsapi, addressOf, bringUp, needMultiHop, probeHops, roster } from './support/mesh.ts';
+import { Nsapi, addressOf, bringUp, needMultiHop, needTopology, probeHops, roster, withoutAirtime } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 const THRU_PORT = 5001;
@@ -16,6 +16,7 @@ interface Measured {
   kbps: number;
   pdr: number;
   maxHops: number;
+  maxHopsInferred: boolean;
 }
 
 /**
@@ -49,13 +50,15 @@ async function stream(from: Board, to: Board, len: number, count: number, interv
     kbps: ((st.rxBytes - len) * 8) / seconds / 1000,
     pdr: st.rxPackets / count,
     maxHops: st.maxHops,
+    maxHopsInferred: st.maxHopsInferred === true,
   };
 }
 
 function recordMeasured(prefix: string, m: Measured): void {
   record(`${prefix}.goodput_kbps`, m.kbps.toFixed(1));
   record(`${prefix}.pdr`, m.pdr.toFixed(3));
-  record(`${prefix}.hops`, m.maxHops);
+  // A count the firmware inferred rather than measured from a packet says so.
+  record(`${prefix}.${m.maxHopsInferred ? 'hops_inferred' : 'hops'}`, m.maxHops);
 }
 
 /**
@@ -88,8 +91,17 @@ for (const stack of ['nd', 'thread'] as const) {
         const peer = r.others[0]!;
         await bringUp(r, [peer]);
         expect(await probeHops(peer, r.root), `${peer.id} → ${r.root.id} hops`).to.equal(1);
+        // And the streams' way, so the receiver knows its sender's hops before the stream fills the queues.
+        expect(await probeHops(r.root, peer), `${r.root.id} → ${peer.id} hops`).to.equal(1);
         record('peer', peer.id);
         const b = bench().bounds;
+        // On an air with no airtime a back-to-back stream is bound by the host, not the radio: its
+        // goodput cannot be judged against the 802.15.4 limit, and its delivery neither (the peer's
+        // ACKs are due within the MAC's ACK wait, a tenth of it in wall time at --time-speed=10, and a
+        // busy host sends some late: measured on ot-cli-ftd, MAC retries and 0-4 % of 1232-byte
+        // datagrams lost at 10, none at 1). Its figures are reported; delivery is judged on paced streams.
+        const air = withoutAirtime([r.root, peer]);
+        if (air) record('goodput_verdict', `none: ${air.id} reports ${air.version}, a simulated radio with no airtime, so goodput cannot be judged against the 802.15.4 limit; delivery is judged on paced streams, hops on every stream`);
         for (const [name, len, count] of [
           ['one_frame', largestSingleFramePayload(encapsulation), 300],
           // Enough datagrams that one lost to a hidden terminal does not decide the delivery ratio alone.
@@ -101,10 +113,22 @@ for (const stack of ['nd', 'thread'] as const) {
           record(`${name}.${len}B.limit_kbps`, limit.toFixed(1));
           record(`${name}.${len}B.of_limit`, (m.kbps / limit).toFixed(3));
           expect(m.maxHops, `${name}: one hop`).to.equal(1);
+          if (air) continue;
           expect(m.pdr, `${name}: delivery ratio`).to.be.at.least(b.deliveryRatio);
           expect(m.kbps, `${name}: goodput (kbit/s) vs ${b.goodputOfLimit} of the ${limit.toFixed(1)} kbit/s limit`).to.be.at.least(b.goodputOfLimit * limit);
           // Above the limit only by the luck of the backoffs drawn, never by more.
           expect(m.kbps, `${name}: goodput cannot beat the analytic limit`).to.be.at.most(goodputCeilingKbps(len, encapsulation, count));
+        }
+        if (!air) return;
+        // Paced well below what one 802.15.4 hop carries (a 1232-byte datagram takes ~90 ms of air).
+        for (const [name, len, count, intervalUs] of [
+          ['paced_one_frame', largestSingleFramePayload(encapsulation), 100, 100_000],
+          ['paced_fragmented', 1232, 100, 300_000],
+        ] as const) {
+          const m = await stream(r.root, peer, len, count, intervalUs);
+          recordMeasured(`${name}.${len}B`, m);
+          expect(m.maxHops, `${name}: one hop`).to.equal(1);
+          expect(m.pdr, `${name}: delivery ratio`).to.be.at.least(b.deliveryRatio);
         }
       },
     );
@@ -118,6 +142,7 @@ for (const stack of ['nd', 'thread'] as const) {
         needs: { stack, boards: 3 },
       },
       async function () {
+        needTopology(this);
         const r = roster(stack);
         await bringUp(r);
         const b = bench().bounds;

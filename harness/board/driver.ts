@@ -9,6 +9,12 @@ export interface BoardIdentity {
   protocol?: string;
   eui64?: string;
   stacks: StackKind[];
+  /**
+   * The air the board's radio is on, when its firmware tells: 'ieee802154' a
+   * real 2.4 GHz radio; 'no-airtime' a simulated radio whose frames take no
+   * time on the air and reach every node (OpenThread's simulation platform).
+   */
+  air?: 'ieee802154' | 'no-airtime';
 }
 
 /** One mesh event as the Mesh API reports it, stamped with board time (µs). */
@@ -35,9 +41,10 @@ export interface Timed<T> {
 
 /** What an application on the board reported: a datagram, a finished burst, the light. */
 export type AppEvent =
-  | { kind: 'udp'; t: number; socket: number; src: string; srcPort: number; length: number; hops: number; head: string }
+  /** `hopsInferred`: the driver told the hops from tables, not from a packet (an OpenThread CLI board off a direct link). */
+  | { kind: 'udp'; t: number; socket: number; src: string; srcPort: number; length: number; hops: number; hopsInferred?: boolean; head: string }
   | { kind: 'udp.burst'; t: number; socket: number; sent: number; failed: number }
-  | { kind: 'light'; t: number; led: boolean; from: string; hops: number }
+  | { kind: 'light'; t: number; led: boolean; from: string; hops: number; hopsInferred?: boolean }
   | ({ kind: 'ping'; t: number } & PingResult);
 
 /**
@@ -70,6 +77,8 @@ export interface UdpStats {
   rxFirstT: number;
   rxLastT: number;
   maxHops: number;
+  /** Whether maxHops was inferred from tables rather than measured from a packet. */
+  maxHopsInferred?: boolean;
   latP50Us: number;
   latP99Us: number;
   txPackets: number;

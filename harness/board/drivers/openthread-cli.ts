@@ -10,6 +10,7 @@ import type { StackKind } from '../../rig/schema.ts';
 import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { OtCliError, type OtCli } from './ot-cli.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from './ot-config.ts';
+import type { Hops } from './ot-hops.ts';
 import { OtSockets } from './ot-sockets.ts';
 
 export { OtCli, OtCliError, OtCliGoneError, OtCliTimeoutError } from './ot-cli.ts';
@@ -39,8 +40,8 @@ export interface OtDriverOptions {
   clock?: () => number;
   /** Bench seconds per wall second of `clock` (a host-process board run faster than real time). */
   speed?: number;
-  /** How many radio hops a datagram from `src` travelled to this board, or -1 when the CLI cannot tell. */
-  hops?: (src: string) => Promise<number>;
+  /** How many radio hops a datagram from `src` travelled to this board (-1 when the CLI cannot tell), and whether that was inferred. */
+  hops?: (src: string) => Promise<Hops>;
 }
 
 export class OpenThreadCliDriver implements BoardDriver {
@@ -92,7 +93,7 @@ export class OpenThreadCliDriver implements BoardDriver {
   async identify(): Promise<BoardIdentity> {
     const version = (await this.cli.command('version'))[0] ?? 'unknown';
     const eui64 = (await this.cli.command('eui64'))[0];
-    return { firmware: 'openthread-cli', version, eui64, stacks: ['thread'] };
+    return { firmware: 'openthread-cli', version, eui64, stacks: ['thread'], air: airOf(version) };
   }
 
   /** Writes the dataset (from scratch, or over the active one) and the device's mode; an nsapi_error_t. */
@@ -346,8 +347,17 @@ export class OpenThreadCliDriver implements BoardDriver {
     return { status, details };
   }
 
-  ipAddresses(): Promise<string[]> {
-    return this.cli.command('ipaddr');
+  /**
+   * The interface's addresses. Stopped, OpenThread keeps the SLAAC addresses of
+   * the last network data it saw (Utils::Slaac updates them only when network
+   * data changes; `ipaddr del` refuses them, Error 37 Rejected, seen on
+   * ot-cli-ftd), though it can use none of them. Nanostack removes every
+   * address but the link-local one when the interface goes down, so a
+   * disconnected board reports only its link-local addresses.
+   */
+  async ipAddresses(): Promise<string[]> {
+    const all = await this.cli.command('ipaddr');
+    return this.connected ? all : all.filter((a) => a.toLowerCase().startsWith('fe80:'));
   }
 
   async softReset(): Promise<void> {
@@ -479,6 +489,19 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.sockets.stop();
     await this.cli.transport.close();
   }
+}
+
+/**
+ * The air from `version`'s platform field (`OPENTHREAD/<git>; <PLATFORM>; <date>`,
+ * otGetVersionString): SIMULATION is OpenThread's POSIX simulation, whose radio
+ * is a UDP broadcast among the nodes with no airtime (its README; measured:
+ * ~190 kbit/s of UDP goodput between two nodes); any other platform drives a
+ * real 802.15.4 radio.
+ */
+export function airOf(version: string): 'ieee802154' | 'no-airtime' | undefined {
+  const platform = version.split(';')[1]?.trim();
+  if (!platform) return undefined;
+  return platform === 'SIMULATION' ? 'no-airtime' : 'ieee802154';
 }
 
 /** The /64 of an address or prefix, as eight hex digits per group joined (for comparing networks). */

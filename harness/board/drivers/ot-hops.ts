@@ -1,14 +1,18 @@
-// How many radio hops a datagram travelled between two OpenThread CLI boards,
-// told from what their CLIs print, or -1 when they cannot tell. The receive
-// line names only the source address, so the sender is found among the run's
-// boards by its addresses; then their RLOC16s and the receiver's router table
-// say whether the two are one hop apart:
+// How many radio hops a datagram travelled between two OpenThread CLI boards.
+// Measured from a packet: the receiver pings the sender (`ping async`) and
+// reads the reply's hop limit (`hlim=`): the reply leaves with OpenThread's
+// default hop limit, 64 (Ip6::kDefaultHopLimit), and every IP-level hop takes
+// one, so 65 - hlim links. Thread's mesh forwarding inside a partition does
+// not touch the IPv6 hop limit (MeshForwarder::HandleMesh decrements only the
+// 6LoWPAN mesh header's Hops Left, which the CLI does not print), so that
+// figure counts radio hops only where the sender is a direct neighbour. When
+// the tables say it is not, the hops are inferred from the tables instead
+// (and flagged so), or unknown (-1):
 // - a child talks only through its parent: child ↔ its parent is one hop;
 // - two routers with a direct link of link quality 3 both ways: link cost 1,
 //   and no route through another router costs less (thread.md §4: link cost
 //   1/2/4/16 for LQ 3/2/1/0), so the datagram went straight. The sender's
 //   table is read first: it picked the next hop.
-// Longer paths would need every router's table on the way; they stay unknown.
 import type { OtCli } from './ot-cli.ts';
 import { parseTable } from './ot-config.ts';
 
@@ -40,14 +44,52 @@ function directLink(table: string[], rloc16: number): boolean {
   return row !== undefined && row.Link === '1' && row['LQ In'] === '3' && row['LQ Out'] === '3';
 }
 
+/** A hop count and whether it was inferred from tables rather than measured from a packet. */
+export interface Hops {
+  hops: number;
+  inferred: boolean;
+}
+
+/** OpenThread's default IPv6 hop limit, that of an echo reply (src/core/net/ip6.hpp, kDefaultHopLimit). */
+const REPLY_HOP_LIMIT = 64;
+
+/** The hop limit of the reply to one `ping async` from `cli` to `ip`, or undefined without a reply (wall ms). */
+export function replyHopLimit(cli: OtCli, ip: string, withinMs = 3000): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let hlim: number | undefined;
+    const stop = cli.onAsync((line) => {
+      // "16 bytes from <ip>: icmp_seq=1 hlim=64 time=10ms", then the statistics line (reference §4).
+      const reply = /^\d+ bytes from (\S+): icmp_seq=\d+ hlim=(\d+)/.exec(line);
+      if (reply && reply[1]!.toLowerCase() === ip.toLowerCase()) hlim = Number(reply[2]);
+      if (/^\d+ packets transmitted, \d+ packets received\./.test(line)) finish();
+    });
+    const timer = setTimeout(() => finish(), withinMs);
+    const finish = () => {
+      clearTimeout(timer);
+      stop();
+      resolve(hlim);
+    };
+    // One echo of 8 bytes, timing out after 2 s of the board's time (`ping [async] <ip> [size] [count] [interval] [hoplimit] [timeout]`).
+    cli.command(`ping async ${ip} 8 1 1 ${REPLY_HOP_LIMIT} 2`).catch(() => finish());
+  });
+}
+
 /** Finds which of `boards` holds `src` (by `ipaddr`) and the hops from it to `receiver`. */
-export async function hopsFrom(src: string, receiver: OtCli, boards: OtCli[]): Promise<number> {
+export async function hopsFrom(src: string, receiver: OtCli, boards: OtCli[]): Promise<Hops> {
   const want = src.toLowerCase();
-  if ((await receiver.command('ipaddr')).some((a) => a.toLowerCase() === want)) return 0;
+  if ((await receiver.command('ipaddr')).some((a) => a.toLowerCase() === want)) return { hops: 0, inferred: false };
+  let sender: OtCli | undefined;
   for (const b of boards) {
     if (b === receiver) continue;
     const addrs = await b.command('ipaddr').catch(() => [] as string[]);
-    if (addrs.some((a) => a.toLowerCase() === want)) return hopsBetween(b, receiver);
+    if (addrs.some((a) => a.toLowerCase() === want)) sender = b;
   }
-  return -1;
+  const hlim = await replyHopLimit(receiver, src);
+  const ipHops = hlim === undefined ? -1 : REPLY_HOP_LIMIT + 1 - hlim;
+  if (ipHops > 1) return { hops: ipHops, inferred: false };
+  // One IP hop: exact if the sender is a direct neighbour; else mesh-forwarded hops hid from it.
+  const tables = sender ? await hopsBetween(sender, receiver) : -1;
+  if (ipHops === 1 && tables === 1) return { hops: 1, inferred: false };
+  if (tables > 0) return { hops: tables, inferred: true };
+  return { hops: -1, inferred: false };
 }

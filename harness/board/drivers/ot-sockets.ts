@@ -5,10 +5,12 @@
 // light-control port while the example runs, else left to an ephemeral port.
 // Counters, latency and bursts are kept here, driver-side, from the lines the
 // CLI prints. The receive line tells nothing of the route a datagram took: hops
-// come from a resolver that reads the boards' tables (ot-hops.ts), or are
-// reported unknown (-1).
+// come from a resolver that pings the sender and reads the reply's hop limit,
+// or the boards' tables where that cannot tell (ot-hops.ts), or are reported
+// unknown (-1).
 import type { AppEvent, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { cliArg, OT_CLI_MAX_LINE, OtCliError, type OtCli } from './ot-cli.ts';
+import type { Hops } from './ot-hops.ts';
 
 // nsapi_error_t (mbed-mesh-api.md §2, nsapi_types.h).
 const NSAPI_UNSUPPORTED = -3002;
@@ -97,6 +99,7 @@ interface Socket {
   rxFirstT: number;
   rxLastT: number;
   maxHops: number;
+  maxHopsInferred: boolean;
   latenciesUs: number[];
   txPackets: number;
   txFailed: number;
@@ -112,8 +115,8 @@ export interface OtSocketsOptions {
   clock: () => number;
   /** Bench seconds per wall second of `clock`: pacing and the light's re-advertisement run in bench time. */
   speed?: number;
-  /** Hops a datagram from `src` travelled, or -1 when it cannot be told. */
-  hops?: (src: string) => Promise<number>;
+  /** Hops a datagram from `src` travelled (-1 when it cannot be told), and whether they were inferred. */
+  hops?: (src: string) => Promise<Hops>;
   /** Whether the board is attached: Nanostack refuses a send with no source address (NO_ADDRESS). */
   attached?: () => boolean;
   /** Random in [0, 1) for the light's re-advertisement delay. */
@@ -130,8 +133,8 @@ export class OtSockets {
   private readonly appCbs: Array<(e: AppEvent) => void> = [];
   /** Receives are handled in order, each after its hops are known. */
   private inbound: Promise<void> = Promise.resolve();
-  /** Hops per source, for a moment: a stream's datagrams share their route. */
-  private readonly hopCache = new Map<string, { hops: number; until: number }>();
+  /** Hops per source, when last told (wall ms): a stream's datagrams share their route. */
+  private readonly hopCache = new Map<string, { hops: Hops; at: number }>();
 
   constructor(
     private readonly cli: OtCli,
@@ -155,13 +158,17 @@ export class OtSockets {
     return benchUs / 1000 / (this.opts.speed ?? 1);
   }
 
-  private async hopsFrom(src: string): Promise<number> {
-    if (!this.opts.hops) return -1;
+  private async hopsFrom(src: string): Promise<Hops> {
+    const unknown = { hops: -1, inferred: false };
+    if (!this.opts.hops) return unknown;
+    const now = performance.now();
     const hit = this.hopCache.get(src);
-    if (hit && hit.until > performance.now()) return hit.hops;
-    const hops = await this.opts.hops(src).catch(() => -1);
-    // Unknown may be a moment's (a router just promoted, its links not yet in its table): asked again sooner.
-    this.hopCache.set(src, { hops, until: performance.now() + (hops < 0 ? 250 : 2000) });
+    if (hit && now - hit.at < (hit.hops.hops < 0 ? 250 : 10_000)) return hit.hops;
+    const hops = await this.opts.hops(src).catch(() => unknown);
+    // A stream that fills the sender's queue leaves no room for its echo reply: the count
+    // measured from that sender a moment ago (its datagrams share their route) still holds.
+    if ((hops.hops < 0 || hops.inferred) && hit && !hit.hops.inferred && hit.hops.hops >= 0 && performance.now() - hit.at < 60_000) return hit.hops;
+    this.hopCache.set(src, { hops, at: performance.now() });
     return hops;
   }
 
@@ -208,7 +215,7 @@ export class OtSockets {
       if (port === LIGHT_PORT && this.light.running) return { value: { result: NSAPI_PARAMETER }, t };
       if ([...this.sockets.values()].some((s) => s.port !== 0)) return { value: { result: NSAPI_NO_SOCKET }, t };
     }
-    const s: Socket = { id: this.nextId++, port, events, nextSeq: 0, bursting: false, closed: false, rxPackets: 0, rxBytes: 0, rxFirstT: 0, rxLastT: 0, maxHops: -1, latenciesUs: [], txPackets: 0, txFailed: 0 };
+    const s: Socket = { id: this.nextId++, port, events, nextSeq: 0, bursting: false, closed: false, rxPackets: 0, rxBytes: 0, rxFirstT: 0, rxLastT: 0, maxHops: -1, maxHopsInferred: false, latenciesUs: [], txPackets: 0, txFailed: 0 };
     this.sockets.set(s.id, s);
     try {
       await this.sync();
@@ -338,6 +345,7 @@ export class OtSockets {
       rxFirstT: s.rxFirstT,
       rxLastT: s.rxLastT,
       maxHops: s.maxHops,
+      maxHopsInferred: s.maxHopsInferred,
       latP50Us: percentile(lat, 50),
       latP99Us: percentile(lat, 99),
       txPackets: s.txPackets,
@@ -364,13 +372,16 @@ export class OtSockets {
       if (stamp) s.latenciesUs.push(Math.max(0, t - Number(stamp[2])));
     }
     this.inbound = this.inbound.then(async () => {
-      const hops = await this.hopsFrom(d.src);
-      if (light !== undefined) return this.heard(light, d.src, t, hops);
+      const { hops, inferred } = await this.hopsFrom(d.src);
+      if (light !== undefined) return this.heard(light, d.src, t, hops, inferred);
       if (!s) return;
-      s.maxHops = Math.max(s.maxHops, hops);
+      if (hops > s.maxHops || (hops === s.maxHops && inferred)) {
+        s.maxHops = hops;
+        s.maxHopsInferred = inferred;
+      }
       if (s.events) {
         const head = Buffer.from(d.text.slice(0, 16), 'latin1').toString('hex');
-        this.emit({ kind: 'udp', t, socket: s.id, src: d.src, srcPort: d.srcPort, length: d.length, hops, head });
+        this.emit({ kind: 'udp', t, socket: s.id, src: d.src, srcPort: d.srcPort, length: d.length, hops, ...(inferred ? { hopsInferred: true } : {}), head });
       }
     });
     return true;
@@ -417,11 +428,11 @@ export class OtSockets {
     return r === 0 ? 20 : r;
   }
 
-  private heard(on: boolean, from: string, t: number, hops: number): void {
+  private heard(on: boolean, from: string, t: number, hops: number, inferred = false): void {
     this.light.received++;
     this.light.state = on;
     this.light.led = on;
-    this.emit({ kind: 'light', t, led: on, from, hops });
+    this.emit({ kind: 'light', t, led: on, from, hops, ...(inferred ? { hopsInferred: true } : {}) });
     // Every message re-arms the re-advertisement, 30 + rand() % 30 s later (mbed-mesh-api.md §5).
     if (this.light.readvertise) clearTimeout(this.light.readvertise);
     const delayS = 30 + Math.floor((this.opts.random ?? Math.random)() * 30);

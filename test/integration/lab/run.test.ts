@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseStringPromise } from 'xml2js';
 import type { Bench } from '../../../harness/bench/bench.ts';
 import { tearDownBench } from '../../../harness/bench/bench.ts';
 import { bringUp } from '../../../harness/bench/bring-up.ts';
@@ -18,29 +17,7 @@ import { lockKey } from '../../../harness/lab/open.ts';
 import { redactor } from '../../../harness/report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../../../harness/rig/load.ts';
 import type { LabRig } from '../../../harness/rig/lab.ts';
-import { exited, fakeOtRig, lockHolder, meshbench, ROOT } from './support.ts';
-
-interface Case {
-  name: string;
-  verdict: 'passed' | 'failed' | 'error' | 'skipped';
-  message: string;
-  properties: Map<string, string[]>;
-}
-
-async function casesOf(junit: string): Promise<Case[]> {
-  type Tc = { $: { name: string }; failure?: Array<{ $?: { message?: string } }>; error?: Array<{ $?: { message?: string } }>; skipped?: Array<{ $?: { message?: string } }>; properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }> };
-  const xml = (await parseStringPromise(readFileSync(junit, 'utf8'))) as { testsuites: { testsuite?: Array<{ testcase?: Tc[] }> } };
-  const out: Case[] = [];
-  for (const s of xml.testsuites.testsuite ?? []) {
-    for (const tc of s.testcase ?? []) {
-      const properties = new Map<string, string[]>();
-      for (const p of tc.properties?.[0]?.property ?? []) properties.set(p.$.name, [...(properties.get(p.$.name) ?? []), p.$.value]);
-      const [verdict, node] = tc.failure ? (['failed', tc.failure] as const) : tc.error ? (['error', tc.error] as const) : tc.skipped ? (['skipped', tc.skipped] as const) : (['passed', undefined] as const);
-      out.push({ name: tc.$.name, verdict, message: node?.[0]?.$?.message ?? '', properties });
-    }
-  }
-  return out;
-}
+import { casesOf, exited, fakeOtRig, lockHolder, meshbench } from './support.ts';
 
 /** Processes whose command line mentions `text` (the fakes carry the run directory in their environment, not their argv). */
 function fakesOf(netDir: string): number[] {
@@ -61,40 +38,6 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-labrun-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('runs the Thread suites (--grep -TH-) on fixtures/rigs/lab-fake-ot.yaml through the OpenThread CLI driver', async () => {
-    const out = join(dir, 'run');
-    const r = await meshbench(['run', '--rig', join(ROOT, 'fixtures/rigs/lab-fake-ot.yaml'), '--grep=-TH-', '--out', out, '--quiet']);
-    const cases = await casesOf(join(out, 'junit.xml'));
-    const by = new Map(cases.map((c) => [c.name.split(' ')[0]!, c]));
-    const summary = cases.map((c) => `${c.verdict.padEnd(7)} ${c.name.split(' ')[0]} ${c.message.split('\n')[0]}`).join('\n');
-    expect(cases.length, summary).to.be.at.least(20);
-    // Not for this rig, said so: no attenuator; every board one hop from the root (one radio cell), measured.
-    const oneCell = /has no board more than one hop from the root \(measured: 1\)/;
-    const skipped: Record<string, RegExp> = {
-      'RECOV-TH-004': /needs rig control 'attenuate', rig 'lab-fake-ot' has none/,
-      'RECOV-TH-006': /needs rig control 'partition', rig 'lab-fake-ot' has none/,
-      'JOIN-TH-003': oneCell,
-      'RECOV-TH-003': oneCell,
-      'THRU-TH-002': oneCell,
-    };
-    for (const c of cases) {
-      const id = c.name.split(' ')[0]!;
-      if (skipped[id]) expect([c.verdict, c.message], `${id}: ${c.message}`).to.satisfy(([v, m]: [string, string]) => v === 'skipped' && skipped[id]!.test(m));
-      else expect(c.verdict, `${id}: ${c.message}\n\n${summary}`).to.equal('passed');
-    }
-    expect(r.code, 'exit code: every case the rig can serve passed').to.equal(0);
-    // What the report carries from the CLI boards: the firmware they reported, hops they measured.
-    expect(by.get('JOIN-TH-001')!.properties.get('board')).to.deep.equal(['br openthread-cli OPENTHREAD/fake-1.4.0; SIMULATION; Mar  1 2026 00:00:00']);
-    expect(by.get('THRU-TH-001')!.properties.get('fragmented.1232B.hops')).to.deep.equal(['1']);
-    expect(by.get('THRU-TH-001')!.properties.get('one_frame.81B.pdr')).to.deep.equal(['1.000']);
-    // The network key never reaches a log in clear (network config key, and a case's wrong key).
-    const serial = readdirSync(join(out, 'serial')).map((f) => readFileSync(join(out, 'serial', f), 'utf8')).join('\n');
-    expect(serial).to.include('dataset networkkey <redacted>');
-    expect(serial).to.not.match(/10112233445566778899aabbccddeeff|deadbeef00112233445566778899aabb/i);
-    // Teardown ended every host process.
-    expect(fakesOf(join(out, 'ot-net'))).to.deep.equal([]);
-  });
 
   it('a board that never boots: exit 3 at bring-up, naming the board and what was tried; nothing left running or locked', async () => {
     const locks = join(dir, 'locks');

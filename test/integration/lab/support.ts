@@ -2,8 +2,9 @@
 // of our choosing, a fake sysfs/dev tree with one DAPLink, and lab rig files
 // of fake ot-cli-ftd boards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseStringPromise } from 'xml2js';
 
 export const ROOT = join(import.meta.dirname, '../../..');
 export const CLI = join(ROOT, 'bin/meshbench.js');
@@ -108,3 +109,85 @@ export async function lockHolder(board: string, key: string, opts: { dir: string
 export function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
+
+/**
+ * The real ot-cli-ftd (OpenThread's simulation build) named by
+ * MESHBENCH_OT_CLI_FTD, a path taken from the repository root when relative.
+ * Without it: `missing` says why and how to get one. CI (CI=true, or
+ * MESHBENCH_REQUIRE_TOOLS=1) must fail then, never skip.
+ */
+export function realOtCliFtd(): { path: string } | { missing: string; required: boolean } {
+  const required = process.env.MESHBENCH_REQUIRE_TOOLS === '1' || process.env.CI === 'true';
+  const given = process.env.MESHBENCH_OT_CLI_FTD;
+  const how = "build OpenThread's simulation CLI (docs/openthread.md, 'The simulation build') and set MESHBENCH_OT_CLI_FTD to its ot-cli-ftd";
+  if (!given) return { missing: `MESHBENCH_OT_CLI_FTD is not set: ${how}`, required };
+  const path = isAbsolute(given) ? given : resolve(ROOT, given);
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    return { missing: `MESHBENCH_OT_CLI_FTD=${given}: no executable at ${path}; ${how}`, required };
+  }
+  return { path };
+}
+
+export interface RealOtBoard {
+  id: string;
+  /** The simulation's node id, 1..33. */
+  node: number;
+  roles: string[];
+  config?: Record<string, string | number>;
+}
+
+/**
+ * A lab rig of real ot-cli-ftd processes, as a lab writes one
+ * (rigs/lab-ot-simulation.example.yaml): each run's boards keep their
+ * settings in the run directory and share a radio on the run's own
+ * PORT_OFFSET.
+ */
+export function realOtRig(opts: { name?: string; bin: string; boards: RealOtBoard[]; lockDir: string; speed?: number }): string {
+  const q = JSON.stringify;
+  const boards = opts.boards.map((b) =>
+    [
+      `  - id: ${b.id}`,
+      '    stack: thread',
+      `    roles: [${b.roles.join(', ')}]`,
+      '    firmware: openthread-cli',
+      `    port: { kind: process, command: [${q(opts.bin)}, "--time-speed={speed}", "${b.node}"], cwd: "{runDir}", env: { PORT_OFFSET: "{portOffset}" } }`,
+      ...(b.config ? [`    config: ${q(b.config)}`] : []),
+    ].join('\n'),
+  );
+  return [
+    `name: ${opts.name ?? 'real-ot'}`,
+    'kind: lab',
+    `speed: ${opts.speed ?? 10}`,
+    `networks: { thread: ${q(join(ROOT, 'fixtures/networks/thread-default.json'))} }`,
+    `lockDir: ${q(opts.lockDir)}`,
+    'boards:',
+    ...boards,
+    '',
+  ].join('\n');
+}
+
+/** The cases of a JUnit report with their verdict, message and properties. */
+export interface Case {
+  name: string;
+  verdict: 'passed' | 'failed' | 'error' | 'skipped';
+  message: string;
+  properties: Map<string, string[]>;
+}
+
+export async function casesOf(junit: string): Promise<Case[]> {
+  type Tc = { $: { name: string }; failure?: Array<{ $?: { message?: string } }>; error?: Array<{ $?: { message?: string } }>; skipped?: Array<{ $?: { message?: string } }>; properties?: Array<{ property: Array<{ $: { name: string; value: string } }> }> };
+  const xml = (await parseStringPromise(readFileSync(junit, 'utf8'))) as { testsuites: { testsuite?: Array<{ testcase?: Tc[] }> } };
+  const out: Case[] = [];
+  for (const s of xml.testsuites.testsuite ?? []) {
+    for (const tc of s.testcase ?? []) {
+      const properties = new Map<string, string[]>();
+      for (const p of tc.properties?.[0]?.property ?? []) properties.set(p.$.name, [...(properties.get(p.$.name) ?? []), p.$.value]);
+      const [verdict, node] = tc.failure ? (['failed', tc.failure] as const) : tc.error ? (['error', tc.error] as const) : tc.skipped ? (['skipped', tc.skipped] as const) : (['passed', undefined] as const);
+      out.push({ name: tc.$.name, verdict, message: node?.[0]?.$?.message ?? '', properties });
+    }
+  }
+  return out;
+}
+

@@ -121,7 +121,7 @@ describe('OpenThread CLI mapping', () => {
     });
   });
 
-  describe('hops, from RLOC16s and the router table', () => {
+  describe('hops, from the echo reply and from RLOC16s and the router table', () => {
     it('a child and its parent are one hop apart, either way', async () => {
       const parent = scriptedCli({ rloc16: ['5400'] });
       const child = scriptedCli({ rloc16: ['5401'] });
@@ -149,13 +149,25 @@ describe('OpenThread CLI mapping', () => {
       expect(await hopsBetween(noLink, leader), 'neither table has a direct link').to.equal(-1);
     });
 
-    it('finds the sender among the boards by its addresses', async () => {
-      const rx = scriptedCli({ ipaddr: ['fd00:db8::1', 'fe80::1'], rloc16: ['5400'] });
+    it("measures hops from the echo reply's hop limit; a count from the tables alone is flagged inferred", async () => {
+      // `ping async` answers Done at once; the reply and the statistics line come as they arrive (reference §4).
+      const ping = (ip: string, hlim?: number): Record<string, string[]> => ({
+        [`ping async ${ip} 8 1 1 64 2`]: hlim === undefined ? ['1 packets transmitted, 0 packets received. Packet loss = 100.0%.'] : [`16 bytes from ${ip}: icmp_seq=1 hlim=${hlim} time=3ms`, '1 packets transmitted, 1 packets received. Packet loss = 0.0%. Round-trip min/avg/max = 3/3.0/3 ms.'],
+      });
       const tx = scriptedCli({ ipaddr: ['fd00:db8::2', 'fe80::2'], rloc16: ['5401'] });
       const other = scriptedCli({ ipaddr: ['fd00:db8::3'], rloc16: ['0800'] });
-      expect(await hopsFrom('fd00:db8::2', rx, [rx, other, tx])).to.equal(1);
-      expect(await hopsFrom('FD00:DB8::1', rx, [rx, other, tx]), 'its own address').to.equal(0);
-      expect(await hopsFrom('fd00:db8::99', rx, [rx, other, tx]), 'nobody of ours').to.equal(-1);
+      const rxWith = (p: Record<string, string[]>) => scriptedCli({ ipaddr: ['fd00:db8::1', 'fe80::1'], rloc16: ['5400'], 'router table': ROUTER_TABLE_HEAD, ...p });
+      const rx = rxWith(ping('fd00:db8::2', 64));
+      expect(await hopsFrom('fd00:db8::2', rx, [rx, other, tx]), 'a child of the receiver, reply at 64').to.deep.equal({ hops: 1, inferred: false });
+      expect(await hopsFrom('FD00:DB8::1', rx, [rx, other, tx]), 'its own address').to.deep.equal({ hops: 0, inferred: false });
+      const far = rxWith(ping('fd00:db8::3', 62));
+      expect(await hopsFrom('fd00:db8::3', far, [far, other, tx]), 'two IP hops on the way: 3 links').to.deep.equal({ hops: 3, inferred: false });
+      const silent = rxWith(ping('fd00:db8::2'));
+      expect(await hopsFrom('fd00:db8::2', silent, [silent, other, tx]), 'no reply: the tables say parent and child').to.deep.equal({ hops: 1, inferred: true });
+      const nobody = rxWith(ping('fd00:db8::99'));
+      expect(await hopsFrom('fd00:db8::99', nobody, [nobody, other, tx]), 'nobody of ours, no reply').to.deep.equal({ hops: -1, inferred: false });
+      const meshed = rxWith(ping('fd00:db8::3', 64));
+      expect(await hopsFrom('fd00:db8::3', meshed, [meshed, other, tx]), "one IP hop, but no direct link in the tables: mesh-forwarded hops are not in the hop limit").to.deep.equal({ hops: -1, inferred: false });
     });
   });
 });

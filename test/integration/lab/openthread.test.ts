@@ -1,0 +1,93 @@
+// The Thread suites on real OpenThread: `meshbench run --grep -TH-` on a lab
+// rig of ot-cli-ftd processes (OpenThread's simulation build, the same stack
+// and CLI a lab flashes onto an nRF52840), through the OpenThread CLI driver.
+// Every case such a rig can serve must pass in one run, with no rerun; the
+// others must say why they cannot be served. The binary comes from
+// MESHBENCH_OT_CLI_FTD (CI sets it; docs/openthread.md says how to build it).
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { casesOf, meshbench, realOtCliFtd, realOtRig, type RealOtBoard } from './support.ts';
+
+const ot = realOtCliFtd();
+
+/** Processes whose working directory is `dir` (the boards run in their run's directory). */
+function processesUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readlinkSync(`/proc/${p}/cwd`) === dir) pids.push(Number(p));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return pids;
+}
+
+describe('the Thread suites on real ot-cli-ftd boards (OpenThread simulation build)', function () {
+  this.timeout(600_000);
+  let dir: string;
+
+  before(function () {
+    if ('missing' in ot) {
+      if (ot.required) throw new Error(`real OpenThread is required here (CI / MESHBENCH_REQUIRE_TOOLS=1): ${ot.missing}`);
+      console.log(`      skipped: ${ot.missing}`);
+      this.skip();
+    }
+  });
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-ot-real-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('4 boards with scattered node ids at --time-speed=10: every servable case passes in one run; the rest say why not', async () => {
+    const bin = (ot as { path: string }).path;
+    // Node ids as a lab might number its boards; the leader is not node 1.
+    const boards: RealOtBoard[] = [
+      { id: 'leader', node: 7, roles: ['leader', 'router'], config: { 'border-router-prefix': '2001:db8:1::/64', 'router-selection-jitter': 1 } },
+      { id: 'r2', node: 2, roles: ['router'], config: { 'router-selection-jitter': 1 } },
+      { id: 'r19', node: 19, roles: ['router'], config: { 'router-selection-jitter': 1 } },
+      { id: 'ed33', node: 33, roles: ['end-device'] },
+    ];
+    const rig = join(dir, 'ot.yaml');
+    writeFileSync(rig, realOtRig({ name: 'ot-sim-4', bin, boards, lockDir: join(dir, 'locks') }));
+    const out = join(dir, 'run');
+    const t0 = Date.now();
+    // The README's form, a value that starts with '-'.
+    const r = await meshbench(['run', '--rig', rig, '--grep', '-TH-', '--out', out, '--retries', '0', '--quiet']);
+    const wallS = (Date.now() - t0) / 1000;
+    const cases = await casesOf(join(out, 'junit.xml'));
+    const summary = cases.map((c) => `${c.verdict.padEnd(7)} ${c.name.split(' ')[0]} ${c.message.split('\n')[0]}`).join('\n');
+    console.log(`      ${cases.length} Thread cases on 4 real OpenThread boards in ${wallS.toFixed(0)} s of wall time`);
+    expect(cases.length, summary).to.be.at.least(25);
+    // What this rig cannot serve, and why: no attenuator or partition control; OpenThread's
+    // simulation radio is one broadcast domain, so no board is more than one hop away.
+    const notServable: Record<string, RegExp> = {
+      'RECOV-TH-004': /needs rig control 'attenuate'/,
+      'RECOV-TH-006': /needs rig control 'partition'/,
+      'JOIN-TH-003': /^not applicable to this firmware: .*SIMULATION.*one broadcast domain/,
+      'RECOV-TH-003': /^not applicable to this firmware: .*one broadcast domain/,
+      'THRU-TH-002': /^not applicable to this firmware: .*one broadcast domain/,
+    };
+    for (const c of cases) {
+      const id = c.name.split(' ')[0]!;
+      if (notServable[id]) expect([c.verdict, c.message], `${id}: ${c.message}`).to.satisfy(([v, m]: [string, string]) => v === 'skipped' && notServable[id]!.test(m));
+      else expect(c.verdict, `${id}: ${c.message}\n\n${summary}`).to.equal('passed');
+    }
+    expect(r.code, `exit code\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`).to.equal(0);
+    const by = new Map(cases.map((c) => [c.name.split(' ')[0]!, c]));
+    // The firmware reported itself, and from that the air: no goodput verdict on a radio with no airtime.
+    expect(by.get('JOIN-TH-001')!.properties.get('board')?.[0]).to.match(/^leader openthread-cli OPENTHREAD\/\S+; SIMULATION;/);
+    const thru = by.get('THRU-TH-001')!.properties;
+    expect(thru.get('goodput_verdict')?.[0]).to.match(/^none: .*no airtime/);
+    // Hops from the ping reply's hop limit, measured.
+    expect(thru.get('fragmented.1232B.hops')).to.deep.equal(['1']);
+    expect(thru.get('paced_fragmented.1232B.pdr')?.[0]).to.match(/^(1\.000|0\.99\d)$/);
+    // The network key never reaches a log in clear (the network config's, and a case's wrong key).
+    const serial = readdirSync(join(out, 'serial')).map((f) => readFileSync(join(out, 'serial', f), 'utf8')).join('\n');
+    expect(serial).to.include('dataset networkkey <redacted>');
+    expect(serial).to.not.match(/10112233445566778899aabbccddeeff|deadbeef00112233445566778899aabb/i);
+    // Teardown ended every board's process.
+    expect(processesUnder(out), 'ot-cli-ftd processes left running').to.deep.equal([]);
+  });
+});
