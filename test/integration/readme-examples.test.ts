@@ -1,0 +1,75 @@
+// Every command line in the README's shell examples runs as printed: a
+// meshbench command with --help appended (its options are parsed first, so
+// a misspelt or ambiguous option still fails), an npm script by its name in
+// package.json (`npm start` also through its meshbench command). A broken
+// README example fails npm test.
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../harness/cli/main.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** The commands of the README's ```sh blocks: comments dropped, `a && b` split. */
+export function readmeCommands(markdown: string): string[][] {
+  const out: string[][] = [];
+  for (const block of markdown.matchAll(/^```sh\n([\s\S]*?)^```/gm)) {
+    for (const raw of block[1]!.split('\n')) {
+      const line = raw.replace(/(^|\s)#.*$/, '').trim();
+      if (!line) continue;
+      for (const part of line.split('&&')) out.push(part.trim().split(/\s+/));
+    }
+  }
+  return out;
+}
+
+/** `meshbench <args> --help` through the CLI's own entry point (bin/meshbench.js calls it), its output captured. */
+async function meshbenchHelp(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => lines.push(a.join(' '));
+  console.error = console.log;
+  try {
+    return { code: await main([...args, '--help']), out: lines.join('\n') };
+  } finally {
+    Object.assign(console, { log, error });
+  }
+}
+
+describe("the README's examples", function () {
+  this.timeout(20_000);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const commands = readmeCommands(readme);
+
+  it('has shell examples to check', () => {
+    expect(commands.length).to.be.at.least(5);
+    expect(commands.some((c) => c[0] === 'npx' && c[1] === 'meshbench')).to.equal(true);
+  });
+
+  it('every command line runs as printed (meshbench with --help, npm scripts by name)', async () => {
+    const broken: string[] = [];
+    for (const c of commands) {
+      const shown = c.join(' ');
+      if (c[0] === 'npx' && c[1] === 'meshbench') {
+        const r = await meshbenchHelp(c.slice(2));
+        if (r.code !== 0 || !/usage: meshbench/.test(r.out)) broken.push(`${shown}: exit ${r.code}: ${r.out.split('\n')[0]}`);
+      } else if (c[0] === 'npm') {
+        const script = c[1] === 'run' ? c[2] : c[1];
+        if (script === 'ci') continue; // npm's own command
+        const body = script === undefined ? undefined : scripts[script];
+        if (body === undefined) broken.push(`${shown}: no script '${script}' in package.json`);
+        else if (/^node bin\/meshbench\.js\b/.test(body)) {
+          const r = await meshbenchHelp(body.split(/\s+/).slice(2));
+          if (r.code !== 0) broken.push(`${shown} (${body}): exit ${r.code}: ${r.out.split('\n')[0]}`);
+        }
+      } else broken.push(`${shown}: neither meshbench nor an npm script; teach this test to check it`);
+    }
+    expect(broken, broken.join('\n')).to.deep.equal([]);
+  });
+
+  it('a broken example is caught: an unknown option, and a value starting with - read as a value', async () => {
+    expect((await meshbenchHelp(['run', '--no-such-option'])).code).to.equal(2);
+    expect((await meshbenchHelp(['run', '--grep', '-TH-', '--retries', '1'])).code).to.equal(0);
+  });
+});
