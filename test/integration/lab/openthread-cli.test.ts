@@ -5,10 +5,16 @@ import { join } from 'node:path';
 import type { AppEvent, MeshEventRecord } from '../../../harness/board/driver.ts';
 import type { OtCliError } from '../../../harness/board/drivers/openthread-cli.ts';
 import { OpenThreadCliDriver, OtCli, OtCliGoneError } from '../../../harness/board/drivers/openthread-cli.ts';
+import { PortOffset } from '../../../harness/lab/lock.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
+import { realOtCliFtd } from './support.ts';
 
+// The driver against real OpenThread (ot-cli-ftd, its simulation build, from
+// MESHBENCH_OT_CLI_FTD); the fake only where real firmware cannot be made to
+// misbehave on demand: log lines on the CLI's UART, a process that dies.
 const FAKE = join(import.meta.dirname, '../../../fixtures/fake-ot-cli/ot-cli-ftd.js');
 const SPEED = 20;
+const ot = realOtCliFtd();
 
 // mbed-mesh-api keys as the network config hands them to a driver (mbed-mesh-api.md §4 defaults).
 const THREAD = {
@@ -31,13 +37,18 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
   }
 }
 
-describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function () {
-  this.timeout(30_000);
+describe('OpenThread CLI driver on a PTY: real ot-cli-ftd, and the fake for failures on demand', function () {
+  this.timeout(60_000);
   let net: string;
+  let offset: PortOffset | undefined;
   const open: OpenThreadCliDriver[] = [];
 
-  async function node(id: number, env: Record<string, string> = {}): Promise<{ driver: OpenThreadCliDriver; transport: PtyProcessTransport; events: MeshEventRecord[] }> {
-    const transport = new PtyProcessTransport({ command: [process.execPath, FAKE, `--time-speed=${SPEED}`, String(id)], env: { FAKE_OT_NET_DIR: net, ...env } });
+  /** A board: real ot-cli-ftd (its own radio on a port offset of this test's), or the fake when `fake`. */
+  async function node(id: number, env: Record<string, string> = {}, fake = false): Promise<{ driver: OpenThreadCliDriver; transport: PtyProcessTransport; events: MeshEventRecord[] }> {
+    offset ??= PortOffset.allocate(`driver-test-${process.pid}`, join(tmpdir(), 'meshbench-locks'));
+    const transport = fake
+      ? new PtyProcessTransport({ command: [process.execPath, FAKE, `--time-speed=${SPEED}`, String(id)], env: { FAKE_OT_NET_DIR: net, ...env } })
+      : new PtyProcessTransport({ command: [(ot as { path: string }).path, `--time-speed=${SPEED}`, String(id)], cwd: net, env: { PORT_OFFSET: String(offset.offset), ...env } });
     await transport.open();
     const driver = new OpenThreadCliDriver(new OtCli(transport), { pollMs: 30 });
     const events: MeshEventRecord[] = [];
@@ -46,23 +57,33 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     return { driver, transport, events };
   }
 
+  /** Skips a test that needs real OpenThread where there is none (CI fails instead: openthread.test.ts). */
+  function needReal(ctx: Mocha.Context): void {
+    if (!('missing' in ot)) return;
+    if (ot.required) throw new Error(ot.missing);
+    ctx.skip();
+  }
+
   beforeEach(() => (net = mkdtempSync(join(tmpdir(), 'mb-ot-'))));
   afterEach(async () => {
     for (const d of open.splice(0)) await d.close();
     rmSync(net, { recursive: true, force: true });
   });
+  after(() => offset?.release());
 
-  it('identifies the board with `version` and `eui64`', async () => {
+  it('identifies the board with `version` and `eui64`; the simulation platform says its air has no airtime', async function () {
+    needReal(this);
     const { driver } = await node(1);
     const id = await driver.identify();
     expect(id.firmware).to.equal('openthread-cli');
-    expect(id.version).to.match(/^OPENTHREAD\//);
+    expect(id.version).to.match(/^OPENTHREAD\/\S+; SIMULATION; /);
     expect(id.eui64).to.match(/^[0-9a-f]{16}$/);
     expect(id.stacks).to.deep.equal(['thread']);
+    expect(id.air).to.equal('no-airtime');
   });
 
   it('keeps OpenThread log lines out of a command\'s output, also between its echo and its Done (a build logging to the UART)', async () => {
-    const { driver } = await node(1, { FAKE_OT_LOG_LINES: '1' });
+    const { driver } = await node(1, { FAKE_OT_LOG_LINES: '1' }, true);
     const logs: string[] = [];
     driver.cli.onLog((l) => logs.push(l));
     expect(await driver.cli.command('state')).to.deep.equal(['disabled']);
@@ -76,7 +97,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     expect((await driver.identify()).version).to.match(/^OPENTHREAD\//);
   });
 
-  it('reports `Error N: Name` as errors naming the command (§4: 35 InvalidCommand, 13 InvalidState, 7 InvalidArgs)', async () => {
+  it('reports `Error N: Name` as errors naming the command (§4: 35 InvalidCommand, 13 InvalidState, 7 InvalidArgs)', async function () {
+    needReal(this);
     const { driver } = await node(1);
     const cli = driver.cli;
     await cli.command('foo').then(
@@ -93,7 +115,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     expect((await driver.meshInit('nd', {})).value).to.equal(-3002);
   });
 
-  it('forms a network: CONNECTING, then LOCAL_UP as leader (one attach cycle, §3.1), a second node joins as child then router', async () => {
+  it('forms a network: CONNECTING, then LOCAL_UP as leader (one attach cycle, §3.1), a second node joins as child then router', async function () {
+    needReal(this);
     const a = await node(1);
     expect((await a.driver.meshInit('thread', THREAD)).value).to.equal(0);
     expect((await a.driver.connect()).value).to.equal(0);
@@ -105,12 +128,13 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     // The name's space went to the CLI escaped (`dataset networkname Thread\ Network`).
     expect(await a.driver.cli.command('networkname')).to.deep.equal(['Thread Network']);
     expect(a.events.map((e) => `${e.event}→${e.status}`)).to.deep.equal(['MESH_BOOTSTRAP_STARTED→CONNECTING', 'MESH_CONNECTED_LOCAL→LOCAL_UP']);
-    // The leader took 6.5 s of Thread time (≈ 6.5/SPEED s here) after connect.
+    // The leader took one attach cycle, at least 6.5 s of Thread time (6.5/SPEED s here), after connect.
     const took = a.events[1]!.t - a.events[0]!.t;
-    expect(took).to.be.within((6.5e6 / SPEED) * 0.9, (6.5e6 / SPEED) * 4);
+    expect(took).to.be.at.least((6.5e6 / SPEED) * 0.9);
     const addrs = await a.driver.ipAddresses();
-    expect(addrs.some((x) => x.startsWith('fd00:db8::') && x.endsWith(':ff:fe00:fc00'))).to.equal(true);
-    expect(addrs.some((x) => x.startsWith('fe80::'))).to.equal(true);
+    // ot-cli-ftd prints addresses with every group (src/cli: OutputIp6Address), zeros included.
+    expect(addrs.some((x) => x.startsWith('fd00:db8:0:0:') && x.endsWith(':ff:fe00:fc00')), 'the leader ALOC in the mesh-local prefix').to.equal(true);
+    expect(addrs.some((x) => x.startsWith('fe80:'))).to.equal(true);
 
     const b = await node(2);
     await b.driver.meshInit('thread', THREAD);
@@ -142,7 +166,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     return list;
   }
 
-  it('carries UDP through the board API (`udp open/bind/send`); receives arrive as async lines between commands; ping', async () => {
+  it('carries UDP through the board API (`udp open/bind/send`); receives arrive as async lines between commands; ping', async function () {
+    needReal(this);
     const [a, b] = await network(1);
     const got = appEvents(a!.driver);
     const lines: string[] = [];
@@ -154,6 +179,7 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     const source = (await b!.driver.cli.command('ipaddr mleid'))[0]!;
     expect((await b!.driver.udpSend(tx.socket!, target, 5683, { data: Buffer.from('hello world') })).value).to.equal(11);
     const e = await until('udp event', () => got.find((x) => x.kind === 'udp'));
+    // Hops without a resolver of peers: the echo reply's hop limit alone (64: one link) would need one; unknown here.
     expect(e).to.deep.include({ kind: 'udp', socket: rx.socket, src: source, length: 11, hops: -1, head: Buffer.from('hello world').toString('hex') });
     // What the CLI printed (src/cli/cli_udp.cpp): "<n> bytes from <ip> <port> <text>"; the space went escaped and arrived.
     expect(lines.find((l) => l.includes('bytes from'))).to.match(new RegExp(`^11 bytes from ${source} \\d+ hello world$`));
@@ -171,7 +197,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     expect(await b!.driver.pingCounts('fd00:db8::dead', { count: 1 })).to.deep.equal({ sent: 1, received: 0 });
   });
 
-  it('bursts generated datagrams paced driver-side; counters and latency come from the stamped payloads', async () => {
+  it('bursts generated datagrams paced driver-side; counters and latency come from the stamped payloads', async function () {
+    needReal(this);
     const [a, b] = await network(1);
     const bEvents = appEvents(b!.driver);
     const rx = (await a!.driver.udpOpen(5001, false)).value.socket!;
@@ -190,8 +217,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     });
     expect(stats.rxBytes).to.equal(20 * 48);
     expect(stats.rxLastT - stats.rxFirstT).to.be.at.least(150_000);
-    // Latency: host time from `udp send` to the receive line, through two PTYs and the fake's 20 ms inbox poll.
-    expect(stats.latP50Us).to.be.within(1, 500_000);
+    // Latency: host time from `udp send` to the receive line, through two PTYs and the simulated radio.
+    expect(stats.latP50Us).to.be.at.least(1);
     expect(stats.latP99Us).to.be.at.least(stats.latP50Us);
     expect((await b!.driver.udpStats(tx)).txPackets).to.equal(20);
     // A payload too long to carry its stamp on one CLI line goes as `udp send -s`: counted, not timed.
@@ -203,21 +230,24 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     expect(after.rxBytes).to.equal(20 * 48 + 400);
   });
 
-  it('plays mesh-minimal light control: a press multicasts t:lights to ff15::810a:64d1 port 1234; every LED follows', async () => {
+  it('plays mesh-minimal light control: a press multicasts t:lights to ff15::810a:64d1 port 1234; every LED follows', async function () {
+    needReal(this);
     const [a, b, c] = await network(2);
     const lines: string[] = [];
     a!.driver.cli.onAsync((l) => lines.push(l));
     const aLight = appEvents(a!.driver);
     const cLight = appEvents(c!.driver);
-    const bAddr = (await b!.driver.cli.command('ipaddr mleid'))[0]!;
-    expect(await a!.driver.cli.command('ipmaddr')).to.include('ff15::810a:64d1');
+    const bAddrs = await b!.driver.cli.command('ipaddr');
+    expect(await a!.driver.cli.command('ipmaddr')).to.include('ff15:0:0:0:0:0:810a:64d1');
     const press = (await b!.driver.lightPress()).value;
     expect(press).to.deep.equal({ result: 20, state: true });
     await until('a heard it', () => aLight.find((e) => e.kind === 'light'));
     await until('c heard it', () => cLight.find((e) => e.kind === 'light'));
-    expect(aLight.find((e) => e.kind === 'light')).to.deep.include({ led: true, from: bAddr, hops: -1 });
+    const heard = aLight.find((e) => e.kind === 'light');
+    expect(heard).to.deep.include({ led: true, hops: -1 });
+    expect(bAddrs, 'sent from one of b\'s addresses').to.include(heard?.kind === 'light' ? heard.from : '');
     // The 20 bytes "t:lights;g:001;s:1;" + NUL, printed up to the NUL (mbed-mesh-api.md §5).
-    expect(lines.find((l) => l.includes('bytes from'))).to.match(new RegExp(`^20 bytes from ${bAddr} 1234 t:lights;g:001;s:1;$`));
+    expect(lines.find((l) => l.includes('bytes from'))).to.match(/^20 bytes from \S+ 1234 t:lights;g:001;s:1;$/);
     expect(await a!.driver.lightGet()).to.deep.equal({ led: true, received: 1, sent: 0 });
     // The presser's LED follows its own message, as the example's does.
     expect(await b!.driver.lightGet()).to.deep.equal({ led: true, received: 1, sent: 1 });
@@ -235,7 +265,8 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
     expect((await a!.driver.lightPress()).value).to.deep.equal({ result: 20, state: true });
   });
 
-  it('disconnects (thread stop) and resets silently, resynchronising with `version` (§3.2)', async () => {
+  it('disconnects (thread stop) and resets silently, resynchronising with `version` (§3.2)', async function () {
+    needReal(this);
     const a = await node(1);
     const boots: unknown[] = [];
     a.driver.onBoot((i) => boots.push(i));
@@ -257,7 +288,7 @@ describe('OpenThread CLI driver against the fake ot-cli-ftd on a PTY', function 
   });
 
   it('fails commands at once, saying why, when the process dies mid-run (a vanished port)', async () => {
-    const a = await node(1, { FAKE_OT_EXIT_AFTER_MS: '1500' });
+    const a = await node(1, { FAKE_OT_EXIT_AFTER_MS: '1500' }, true);
     await a.driver.identify();
     await new Promise((r) => setTimeout(r, 1700));
     await a.driver.cli.command('state').then(
