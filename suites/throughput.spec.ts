@@ -121,6 +121,12 @@ for (const stack of ['nd', 'thread'] as const) {
         }
         if (!air) return;
         // Paced well below what one 802.15.4 hop carries (a 1232-byte datagram takes ~90 ms of air).
+        // Faster than real time the simulation's MAC waits for an ACK a fraction of its wall time, and
+        // a host busy with other work sends some too late: measured on ot-cli-ftd, up to 11 % of paced
+        // 1232-byte datagrams lost at --time-speed=10 on a loaded host, no MAC retry at 1. Delivery is
+        // judged in real time only.
+        const speed = bench().clock.speed;
+        if (speed !== 1) record('delivery_verdict', `none: at ${speed}x real time the simulated MAC's ACK wait is ${speed}x shorter in wall time, so delivery measures the host's load; judged at speed 1`);
         for (const [name, len, count, intervalUs] of [
           ['paced_one_frame', largestSingleFramePayload(encapsulation), 100, 100_000],
           ['paced_fragmented', 1232, 100, 300_000],
@@ -128,7 +134,7 @@ for (const stack of ['nd', 'thread'] as const) {
           const m = await stream(r.root, peer, len, count, intervalUs);
           recordMeasured(`${name}.${len}B`, m);
           expect(m.maxHops, `${name}: one hop`).to.equal(1);
-          expect(m.pdr, `${name}: delivery ratio`).to.be.at.least(b.deliveryRatio);
+          if (speed === 1) expect(m.pdr, `${name}: delivery ratio`).to.be.at.least(b.deliveryRatio);
         }
       },
     );

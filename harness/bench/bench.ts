@@ -135,7 +135,8 @@ async function openOtDriver(id: string, path: string, serialLog: SerialLog, ot: 
   await transport.open();
   const cli = new OtCli(transport);
   ot.peers.set(id, cli);
-  return new OpenThreadCliDriver(cli, { clock: () => ot.clock.nowUs(), speed: ot.speed, hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
+  // Its radio is the simulated bench's 802.15.4 medium, with airtime, whatever platform the build names.
+  return new OpenThreadCliDriver(cli, { clock: () => ot.clock.nowUs(), speed: ot.speed, air: 'ieee802154', hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
 }
 
 async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, gate?: (t: SerialTransport) => Transport, wallMs = 10_000): Promise<BoardDriver> {

@@ -40,6 +40,8 @@ export interface OtDriverOptions {
   clock?: () => number;
   /** Bench seconds per wall second of `clock` (a host-process board run faster than real time). */
   speed?: number;
+  /** The air the radio is on, when the bench knows better than the build (a simulation build on the simulated bench's medium). */
+  air?: 'ieee802154' | 'no-airtime';
   /** How many radio hops a datagram from `src` travelled to this board (-1 when the CLI cannot tell), and whether that was inferred. */
   hops?: (src: string) => Promise<Hops>;
 }
@@ -93,7 +95,7 @@ export class OpenThreadCliDriver implements BoardDriver {
   async identify(): Promise<BoardIdentity> {
     const version = (await this.cli.command('version'))[0] ?? 'unknown';
     const eui64 = (await this.cli.command('eui64'))[0];
-    return { firmware: 'openthread-cli', version, eui64, stacks: ['thread'], air: airOf(version) };
+    return { firmware: 'openthread-cli', version, eui64, stacks: ['thread'], air: this.opts.air ?? airOf(version) };
   }
 
   /** Writes the dataset (from scratch, or over the active one) and the device's mode; an nsapi_error_t. */
