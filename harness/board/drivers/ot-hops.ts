@@ -74,20 +74,35 @@ export function replyHopLimit(cli: OtCli, ip: string, withinMs = 3000): Promise<
   });
 }
 
+/** A board's addresses, read at most every ADDRESS_TTL_MS: every receiver looks its senders up among all boards. */
+const addressCache = new WeakMap<OtCli, { at: number; addrs: string[] }>();
+const ADDRESS_TTL_MS = 2000;
+
+async function addressesOf(cli: OtCli, fresh: boolean): Promise<string[]> {
+  const hit = addressCache.get(cli);
+  if (!fresh && hit && performance.now() - hit.at < ADDRESS_TTL_MS) return hit.addrs;
+  const addrs = (await cli.command('ipaddr').catch(() => [] as string[])).map((a) => a.toLowerCase());
+  addressCache.set(cli, { at: performance.now(), addrs });
+  return addrs;
+}
+
+/** Which of `boards` holds `ip`: from the cached address lists, read again once if none does. */
+async function holderOf(ip: string, boards: OtCli[]): Promise<OtCli | undefined> {
+  for (const fresh of [false, true]) {
+    for (const b of boards) if ((await addressesOf(b, fresh)).includes(ip)) return b;
+  }
+  return undefined;
+}
+
 /** Finds which of `boards` holds `src` (by `ipaddr`) and the hops from it to `receiver`. */
 export async function hopsFrom(src: string, receiver: OtCli, boards: OtCli[]): Promise<Hops> {
   const want = src.toLowerCase();
-  if ((await receiver.command('ipaddr')).some((a) => a.toLowerCase() === want)) return { hops: 0, inferred: false };
-  let sender: OtCli | undefined;
-  for (const b of boards) {
-    if (b === receiver) continue;
-    const addrs = await b.command('ipaddr').catch(() => [] as string[]);
-    if (addrs.some((a) => a.toLowerCase() === want)) sender = b;
-  }
+  if ((await addressesOf(receiver, false)).includes(want)) return { hops: 0, inferred: false };
   const hlim = await replyHopLimit(receiver, src);
   const ipHops = hlim === undefined ? -1 : REPLY_HOP_LIMIT + 1 - hlim;
   if (ipHops > 1) return { hops: ipHops, inferred: false };
   // One IP hop: exact if the sender is a direct neighbour; else mesh-forwarded hops hid from it.
+  const sender = await holderOf(want, boards.filter((b) => b !== receiver));
   const tables = sender ? await hopsBetween(sender, receiver) : -1;
   if (ipHops === 1 && tables === 1) return { hops: 1, inferred: false };
   if (tables > 0) return { hops: tables, inferred: true };
