@@ -63,11 +63,12 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
     const loaded = loadRig(rig) as LoadedRig<LabRig>;
     const key = lockKey(loaded.rig.boards[0]!, { rigDir: dir, speed: 20 });
 
-    const live = await lockHolder('n1', key, { dir: locks, runId: 'nightly-7', forMs: 3000 });
+    // Long enough that the first run below, starting on a busy machine, still finds it held.
+    const live = await lockHolder('n1', key, { dir: locks, runId: 'nightly-7', forMs: 15_000 });
     const held = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'held')]);
     expect(held.code).to.equal(3);
     expect(held.stdout + held.stderr).to.match(new RegExp(`board 'n1' is locked by run nightly-7 \\(pid ${live.pid} on ${hostname()}, since \\S+, \\d+ s ago: [^)]*\\); pass --wait-lock SECONDS to wait for it`));
-    // The holder ends within 3 s: a run that waits gets the board.
+    // The holder ends within 15 s: a run that waits gets the board.
     const waited = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'waited'), '--wait-lock', '30']);
     expect(waited.code, waited.stdout + waited.stderr).to.equal(0);
     await exited(live);
