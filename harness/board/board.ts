@@ -53,6 +53,8 @@ export class Board {
   stack: StackKind | undefined;
   boots = 0;
   private waiters = new Set<() => void>();
+  /** Set when the run stops (a signal, the bench gone): every wait ends at once with it. */
+  private stoppedBy: Error | undefined;
 
   constructor(
     readonly spec: BoardSpec,
@@ -85,6 +87,15 @@ export class Board {
       this.boots++;
       for (const w of this.waiters) w();
     });
+  }
+
+  /**
+   * The run is stopping (interrupted, or the bench went away): every wait of this
+   * board, now and later, ends at once with `reason` instead of waiting out its bound.
+   */
+  stop(reason: Error): void {
+    this.stoppedBy ??= reason;
+    for (const w of this.waiters) w();
   }
 
   async identify(): Promise<BoardIdentity> {
@@ -158,24 +169,36 @@ export class Board {
     const found = () => list.slice(since).find(pred);
     const hit = found();
     if (hit) return hit;
+    if (this.stoppedBy) throw this.stoppedBy;
     const start = await this.clock.now();
     const deadline = start + opts.within * 1e6;
     this.waitingFor = `${this.id}: ${what} (within ${opts.within} s of bench time)`;
     let timedOut = false;
+    // The clock itself can fail (the sim's control channel closed): that ends the wait too.
+    let clockFailed: Error | undefined;
     let wake: () => void = () => undefined;
     const waiter = () => wake();
     this.waiters.add(waiter);
     // The deadline is dropped once the wait ends: a lockstep clock runs bench time for every sleeper.
     const done = new AbortController();
     try {
-      const sleeping = this.clock.sleepUntil(deadline, { signal: done.signal, wakeOnOutput: true }).then(() => {
-        timedOut = true;
-        wake();
-      });
-      sleeping.catch(() => undefined);
+      this.clock.sleepUntil(deadline, { signal: done.signal, wakeOnOutput: true }).then(
+        () => {
+          timedOut = true;
+          wake();
+        },
+        (e: unknown) => {
+          // Our own abort (the wait is over) is no failure of the clock.
+          if (done.signal.aborted) return;
+          clockFailed = e instanceof Error ? e : new Error(String(e));
+          wake();
+        },
+      );
       for (;;) {
         const e = found();
         if (e) return e;
+        if (this.stoppedBy) throw this.stoppedBy;
+        if (clockFailed) throw new Error(`${this.id}: waiting for ${what}: ${clockFailed.message}`);
         if (timedOut) {
           // The serial line and the control channel are two pipes: the bench can reach the
           // deadline before we read an event the board sent in time. A request's answer comes
@@ -302,6 +325,7 @@ export class Board {
   private async waitForBoot(bootsBefore: number, wallMs = 10_000): Promise<void> {
     const until = Date.now() + wallMs;
     while (this.boots <= bootsBefore) {
+      if (this.stoppedBy) throw this.stoppedBy;
       if (Date.now() > until) throw new Error(`${this.id}: no boot banner within ${wallMs} ms after reset`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);
