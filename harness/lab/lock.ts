@@ -177,9 +177,14 @@ export class BoardLock {
   ) {}
 
   /** Takes the lock for `board` (a display name) on the physical `key`. */
-  static async acquire(board: string, key: string, opts: LockOptions): Promise<BoardLock> {
+  static acquire(board: string, key: string, opts: LockOptions): Promise<BoardLock> {
     ensureLockDir(opts.dir);
-    const path = join(opts.dir, lockName(key));
+    return BoardLock.acquireFile(join(opts.dir, lockName(key)), board, opts);
+  }
+
+  /** Takes the lock on the file at `path` (created if need be), `what` naming what it guards. */
+  static async acquireFile(path: string, what: string, opts: Omit<LockOptions, 'dir'>): Promise<BoardLock> {
+    const board = what;
     const owner = ownerRecord(board, opts.runId);
     const deadline = Date.now() + (opts.waitS ?? 0) * 1000;
     for (;;) {
