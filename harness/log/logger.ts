@@ -2,7 +2,7 @@
 // with fixed keys; pretty lines on a terminal. Board serial traffic also goes
 // to a plain-text serial log per board, the evidence a report attaches. Every
 // line of run.log and the terminal passes the run's redactor, as the serial logs do.
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -45,10 +45,37 @@ export interface RunLoggerOptions {
   redact?: Redactor;
 }
 
+/**
+ * run.log, appended synchronously (a killed run keeps what it logged). A write that
+ * fails (a full disk) is dropped, not thrown: the log never brings a run down, and
+ * the report's own write says what is wrong with the disk.
+ */
+class RunLogFile {
+  private fd: number | undefined;
+  /** The first write error, if any. */
+  failed: string | undefined;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+    process.once('exit', () => this.close());
+  }
+  write(line: string): void {
+    if (this.fd === undefined || this.failed) return;
+    try {
+      writeSync(this.fd, line);
+    } catch (e) {
+      this.failed = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    }
+  }
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
 export function createRunLogger(runDir: string, opts: RunLoggerOptions = {}): Logger {
   const redact = opts.redact ?? redactor([]);
   mkdirSync(runDir, { recursive: true });
-  const streams: pino.StreamEntry[] = [{ level: 'debug', stream: pino.destination({ dest: join(runDir, 'run.log'), sync: true, mkdir: true }) }];
+  const streams: pino.StreamEntry[] = [{ level: 'debug', stream: new RunLogFile(join(runDir, 'run.log')) }];
   if (!opts.quiet) {
     const colorize = process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
     streams.push({
@@ -72,7 +99,12 @@ export function boardLogger(run: Logger, board: { id: string; port: string }): L
  * board costs a write system call per few KB, not per line, however long the run;
  * a case or soak window flushes it (flush()) and takes its slice by byte offset.
  * A killed run loses at most the last unflushed buffer (`bufferBytes`, under 16 KB).
+ * It holds at most `capBytes`, then one marker line; a write that fails (a full
+ * disk) stops it, and the run goes on.
  */
+/** A board's serial log stops growing here (a flooding board once wrote 82 MB in 4 s). */
+export const SERIAL_LOG_CAP_BYTES = 8 * 1024 * 1024;
+
 export class SerialLog {
   readonly path: string;
   private lineCount = 0;
@@ -80,17 +112,32 @@ export class SerialLog {
   private partial: Record<'rx' | 'tx', number[]> = { rx: [], tx: [] };
   private readonly out: ReturnType<typeof pino.destination>;
   private closed = false;
+  private dropped = 0;
+  /** Why the log stopped: its cap, or a write that failed (a full disk). */
+  stopped: string | undefined;
 
   constructor(
     dir: string,
     boardId: string,
     private readonly redact: Redactor,
     bufferBytes = 4096,
+    /** Bytes the log may hold; past it one marker line says the rest was dropped. */
+    readonly capBytes = SERIAL_LOG_CAP_BYTES,
   ) {
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, `${boardId}.log`);
     // Opened here, so the destination is ready at once (flushSync needs an fd).
     this.out = pino.destination({ dest: openSync(this.path, 'a'), sync: false, minLength: bufferBytes });
+    this.out.on('error', (e: NodeJS.ErrnoException) => this.fail(e));
+  }
+
+  private fail(e: unknown): void {
+    this.stopped ??= `write failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
+
+  /** Bytes of serial traffic not logged since the log stopped. */
+  get droppedBytes(): number {
+    return this.dropped;
   }
 
   /** Lines written so far. */
@@ -105,17 +152,30 @@ export class SerialLog {
 
   /** Everything written so far is in the file after this. */
   flush(): void {
-    if (!this.closed) this.out.flushSync();
+    if (this.closed) return;
+    try {
+      this.out.flushSync();
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   close(): void {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    this.out.end();
+    try {
+      this.out.end();
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   bytes(bytes: Uint8Array, direction: 'rx' | 'tx'): void {
+    if (this.stopped) {
+      this.dropped += bytes.length;
+      return;
+    }
     const buf = this.partial[direction];
     for (const b of bytes) {
       if (b === 0x0a) {
@@ -136,8 +196,22 @@ export class SerialLog {
 
   private append(text: string): void {
     if (this.closed) return;
-    const line = text + '\n';
-    this.out.write(line);
+    let line = text + '\n';
+    if (this.stopped) {
+      this.dropped += Buffer.byteLength(line);
+      return;
+    }
+    if (this.byteCount + Buffer.byteLength(line) > this.capBytes) {
+      this.dropped += Buffer.byteLength(line);
+      this.stopped = `capped at ${this.capBytes} bytes`;
+      line = `${new Date().toISOString()} -- serial log capped at ${this.capBytes} bytes: later traffic of this board is not logged\n`;
+    }
+    try {
+      this.out.write(line);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
     this.byteCount += Buffer.byteLength(line);
     this.lineCount++;
   }
