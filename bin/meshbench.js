@@ -3,13 +3,10 @@
 // `npx meshbench` work straight after `npm ci`, with no build step.
 import { register } from 'tsx/esm/api';
 
-register();
-// `meshbench board` is a lab board's process, started on every power-on: it loads only
-// its launcher, not the whole CLI (seconds of start-up on a busy runner).
-const { main } =
-  process.argv[2] === 'board'
-    ? { main: async (argv) => (await import('../harness/cli/commands/board.ts')).boardCommand(argv.slice(1)) }
-    : await import('../harness/cli/main.ts');
+/** Exit code of a command that could not finish as it should (DESIGN.md: bench not up). */
+const BROKEN = 3;
+
+let settled = false;
 
 /**
  * A finished command exits. Its reports and logs are written by then; if
@@ -18,6 +15,7 @@ const { main } =
  * hang on a run that is over).
  */
 function finish(code) {
+  settled = true;
   process.exitCode = code;
   setTimeout(() => {
     const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
@@ -26,7 +24,33 @@ function finish(code) {
   }, 2000).unref();
 }
 
+// A promise nobody waited for failed: the command's outcome cannot be trusted. Say so and
+// end non-zero, never with the 0 a half-finished run would otherwise exit with.
+function internalError(kind, err) {
+  console.error(`meshbench: internal error (${kind}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : BROKEN);
+}
+process.on('unhandledRejection', (err) => internalError('unhandled rejection', err));
+process.on('uncaughtException', (err) => internalError('uncaught exception', err));
+
+// Node exits when nothing is left to wait for, even while main() has not settled
+// (a promise that will never resolve): that exit is not a success.
+process.on('exit', (code) => {
+  if (!settled && code === 0) {
+    console.error('meshbench: the command stopped without an outcome (nothing was left to wait for); exiting with 3');
+    process.exitCode = BROKEN;
+  }
+});
+
+register();
+// `meshbench board` is a lab board's process, started on every power-on: it loads only
+// its launcher, not the whole CLI (seconds of start-up on a busy runner).
+const { main } =
+  process.argv[2] === 'board'
+    ? { main: async (argv) => (await import('../harness/cli/commands/board.ts')).boardCommand(argv.slice(1)) }
+    : await import('../harness/cli/main.ts');
+
 main(process.argv.slice(2)).then(finish, (err) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  finish(3);
+  finish(BROKEN);
 });

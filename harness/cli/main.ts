@@ -1,11 +1,12 @@
 // The `meshbench` command: parse flags (program.ts), call one function per verb, map
 // the outcome to an exit code (DESIGN.md: 0 passed, 1 failed, 2 usage or rig file,
-// 3 bench not up, 4 interrupted, 5 nothing selected).
+// 3 bench not up or lost, 4 interrupted, 5 nothing selected, 6 report not written).
 import { FlashPlanError } from '../bench/lab-bench.ts';
 import { ResultsFileError } from '../report/results.ts';
 import { RigFileError } from '../rig/load.ts';
 import { NetworkConfigError } from '../rig/network-config.ts';
 import { EXIT_CODES } from '../run/events.ts';
+import { OutDirError } from '../run/out-dir.ts';
 import { QuarantineFileError } from '../run/quarantine.ts';
 import { ShardError } from '../run/shard.ts';
 import { SuiteDirError } from '../run/suite-files.ts';
@@ -17,7 +18,7 @@ import { ReporterError } from './reporters.ts';
 export { DEFAULT_RIG } from './program.ts';
 
 /** Errors that are the user's input (flags, files named on the command line): exit 2 with the message. */
-const INPUT_ERRORS = [RigFileError, NetworkConfigError, UsageError, ShardError, QuarantineFileError, ResultsFileError, ReporterError, SuiteDirError, FlashPlanError, SoakProfileError];
+const INPUT_ERRORS = [RigFileError, NetworkConfigError, UsageError, ShardError, QuarantineFileError, ResultsFileError, ReporterError, SuiteDirError, FlashPlanError, SoakProfileError, OutDirError];
 
 export async function main(argv: string[]): Promise<number> {
   const out = { code: 0 };

@@ -27,7 +27,7 @@ export const DEFAULT_RIG = join(REPO_ROOT, 'rigs', 'sim-default.yaml');
 
 export class UsageError extends Error {}
 
-export const EXIT_CODE_TEXT = 'exit codes: 0 passed, 1 failed, 2 usage or rig-file error, 3 bench not up, 4 interrupted, 5 nothing selected';
+export const EXIT_CODE_TEXT = 'exit codes: 0 passed, 1 failed, 2 usage, rig-file or --out error, 3 bench not up or lost, 4 interrupted, 5 nothing selected, 6 report not written';
 
 function int(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
@@ -132,7 +132,7 @@ function runCommand(out: Outcome): Command {
     .addOption(new Option('--grep-invert', 'run the cases that do NOT match --grep'))
     .addOption(new Option('--shard <i/n>', 'run shard i of n: a deterministic split of the selected cases, balanced by --durations when given').env('MESHBENCH_SHARD'))
     .addOption(new Option('--durations <file>', "a results.json (or run directory) whose case durations balance the shards; give every shard the same file").env('MESHBENCH_DURATIONS'))
-    .addOption(new Option('--out <dir>', 'the run directory (default: reports/<run id> under the current directory)').env('MESHBENCH_OUT'))
+    .addOption(new Option('--out <dir>', 'the run directory (default: reports/<run id> under the current directory); one run at a time holds it').env('MESHBENCH_OUT'))
     .addOption(new Option('--seed <n>', "the sim's seed (default: the rig file's)").env('MESHBENCH_SEED'))
     .addOption(new Option('--retries <n>', 'run a failed case again up to n times; a pass on a retry is reported flaky').env('MESHBENCH_RETRIES'))
     .addOption(new Option('--fail-on-flaky', 'a case that passed only on a retry fails the run (exit 1)'))
@@ -146,7 +146,7 @@ function runCommand(out: Outcome): Command {
     .addOption(
       new Option('--flash <image>', "lab rigs: flash IMAGE onto every board with a flasher, or TARGET=IMAGE onto a board id or a role (repeatable), under this run's locks; each board must then report the rig's version").argParser(collect),
     )
-    .addOption(new Option('--wait-lock <seconds>', 'lab rigs: wait this long for a board another run holds (default: fail at once)').env('MESHBENCH_WAIT_LOCK'))
+    .addOption(new Option('--wait-lock <seconds>', 'wait this long for a board, or the --out directory, another run holds (default: fail at once)').env('MESHBENCH_WAIT_LOCK'))
     .addOption(new Option('--quiet', "keep the run's log off stderr (it is still written to run.log)"))
     .addHelpText('after', `\n${EXIT_CODE_TEXT}`)
     .action(async (v: Values) => {
@@ -181,6 +181,7 @@ function runCommand(out: Outcome): Command {
         lab: { waitLockS: seconds('wait-lock', v.waitLock as string | undefined), flash: ((v.flash as string[] | undefined) ?? []).map(flashRequest) },
         listeners: reportersFor(reporters),
       });
+      if (outcome.message) console.error(`meshbench run: ${outcome.message}`);
       out.code = outcome.exitCode;
     });
 }

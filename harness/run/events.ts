@@ -17,7 +17,8 @@ export interface RunListener {
   problem?(message: string): void;
 }
 
-export type RunResult = 'passed' | 'failed' | 'interrupted' | 'bench-down' | 'nothing-selected';
+/** How a run ended; `bench-down` also when the bench went away mid-run (the sim died). */
+export type RunResult = 'passed' | 'failed' | 'interrupted' | 'bench-down' | 'nothing-selected' | 'report-failed';
 
 export const EXIT_CODES = {
   passed: 0,
@@ -26,4 +27,6 @@ export const EXIT_CODES = {
   'bench-down': 3,
   interrupted: 4,
   'nothing-selected': 5,
+  /** The report (junit.xml) could not be written: a full disk, a read-only directory. */
+  'report-failed': 6,
 } as const;

@@ -1,8 +1,10 @@
 // `meshbench run`: loads the rig, brings the bench up, runs the mocha suites
 // programmatically against it, writes the report after every case, and always
-// brings the bench down, also on failure, SIGINT and SIGTERM.
+// brings the bench down, also on failure, SIGINT, SIGTERM and SIGHUP. A run
+// that must stop (a signal, the sim gone, a report that cannot be written)
+// stops within seconds, and every selected case is in its report.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import Mocha from 'mocha';
@@ -14,14 +16,15 @@ import { historyBeside, REPORT_HTML, writeHtml } from '../report/html.ts';
 import { writeJUnit } from '../report/junit.ts';
 import { buildResults, RESULTS_FILE, writeResults, type CaseExtras, type Results } from '../report/results.ts';
 import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
-import { interruptedOutcome, runProperties } from '../report/model.ts';
-import { redactor } from '../report/sanitize.ts';
+import { INTERRUPTED, interruptedOutcome, runProperties } from '../report/model.ts';
+import { redactor, xmlSafe } from '../report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../rig/load.ts';
 import { declaredCases, installCaseContext } from '../suite-api/index.ts';
 import { needsText } from './catalogue.ts';
 import { CASE_ID_RE, CaseRecorder, rerunCommand, suiteBenchOf } from './case-context.ts';
 import { EXIT_CODES, type RunListener, type RunResult } from './events.ts';
 import { meshSnapshot } from './mesh-snapshot.ts';
+import { checkOutDir, lockOutDir } from './out-dir.ts';
 import type { Quarantine } from './quarantine.ts';
 import type { Shard } from './shard.ts';
 import { keepShard, selectedTests } from './selection.ts';
@@ -61,6 +64,20 @@ export interface RunOptions {
   trend?: number;
   /** Where the earlier runs are (default: beside the run directory). */
   historyDir?: string;
+  /** How a run that cannot stop in time ends the process (default: process.exit). */
+  forceExit?: (code: number) => void;
+  /** Wall ms a stopping run gets to bring its bench down before it is forced (default 20 s). */
+  stopGraceMs?: number;
+}
+
+/** Signals that stop a run as Ctrl-C does; a second one forces the exit. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Why a run stops before its cases are done. */
+type Stop = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'bench-lost'; reason: string } | { kind: 'report'; reason: string };
+
+function stopText(stop: Stop): string {
+  return stop.kind === 'signal' ? `interrupted by ${stop.signal}` : stop.reason;
 }
 
 export interface RunOutcome {
@@ -69,6 +86,8 @@ export interface RunOutcome {
   runDir: string;
   reportPath: string;
   run: Run;
+  /** Why the run could not end as it should (the report write failure, with path and errno). */
+  message?: string;
 }
 
 function newRunId(): string {
@@ -79,13 +98,14 @@ function newRunId(): string {
 function errorText(e: unknown): { message: string; type: string; details?: string; expected?: string; actual?: string } {
   const err = e as { message?: string; name?: string; stack?: string; expected?: unknown; actual?: unknown; showDiff?: boolean; constructor?: { name?: string } };
   const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+  // Board text is data: control characters and escapes are shown escaped, on the terminal as in the JUnit.
   const out: { message: string; type: string; details?: string; expected?: string; actual?: string } = {
-    message: err?.message ?? String(e),
+    message: xmlSafe(err?.message ?? String(e)),
     type: err?.constructor?.name && err.constructor.name !== 'Object' ? err.constructor.name : (err?.name ?? 'Error'),
   };
-  if (err?.stack) out.details = err.stack;
-  if (err && 'expected' in err && err.expected !== undefined) out.expected = show(err.expected);
-  if (err && 'actual' in err && err.actual !== undefined) out.actual = show(err.actual);
+  if (err?.stack) out.details = xmlSafe(err.stack);
+  if (err && 'expected' in err && err.expected !== undefined) out.expected = xmlSafe(show(err.expected));
+  if (err && 'actual' in err && err.actual !== undefined) out.actual = xmlSafe(show(err.actual));
   return out;
 }
 
@@ -108,12 +128,23 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   // Under the directory the command runs in, as every tool writes its output: a lab's CI
   // job keeps its reports in its own workspace, not in meshbench's installation.
   const reportsRoot = join(process.cwd(), 'reports');
-  const runDir = resolve(opts.outDir ?? join(reportsRoot, runId));
-  mkdirSync(runDir, { recursive: true });
-  if (!opts.outDir) {
-    rmSync(join(reportsRoot, 'latest'), { force: true });
-    symlinkSync(runId, join(reportsRoot, 'latest'));
+  // OutDirError (a kernel tree, a file in the way, no permission, held by another run) → the CLI exits 2.
+  const runDir = checkOutDir(opts.outDir ?? join(reportsRoot, runId));
+  const outLock = await lockOutDir(runDir, runId, opts.lab?.waitLockS ?? 0);
+  try {
+    if (!opts.outDir) {
+      rmSync(join(reportsRoot, 'latest'), { force: true });
+      symlinkSync(runId, join(reportsRoot, 'latest'));
+    }
+    return await runLocked(opts, loaded, { runId, runDir, seed });
+  } finally {
+    outLock.release();
   }
+}
+
+async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: string; runDir: string; seed: number }): Promise<RunOutcome> {
+  const { runId, runDir, seed } = ids;
+  const rig = loaded.rig;
   const reportPath = join(runDir, 'junit.xml');
   const secrets = secretsOf(boardConfigs(loaded));
   const redact = redactor(secrets);
@@ -138,15 +169,71 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   let history: Results[] | undefined;
   const results = (result: string, finished: boolean): Results =>
     buildResults(run, runDir, { result, bounds, cases: caseExtras, redact: secrets, ...(opts.shard ? { shard: opts.shard } : {}), ...(finished ? { finishedAt: new Date().toISOString() } : {}) });
-  const writeReport = (result = 'running', finished = false) => {
-    run.time = (performance.now() - started) / 1000;
-    writeJUnit(reportPath, run, { redact: secrets, attachmentPaths: opts.absoluteAttachments ? 'absolute' : 'relative' });
-    const r = results(result, finished);
-    writeResults(resultsPath, r);
-    history ??= historyBeside(runDir, opts.trend ?? 10, opts.historyDir).filter((h) => Date.parse(h.run.startedAt) < Date.parse(run.startedAt));
-    writeHtml(join(runDir, REPORT_HTML), r, { history });
+
+  // How the run stops early. The first reason wins; the bench is brought down at
+  // once, which ends whatever a case waits for (ports close, the clock stops).
+  const tasks = new TaskRunner<{ bench?: Bench }>();
+  const ctx: { bench?: Bench } = {};
+  let stop: Stop | undefined;
+  let mochaRunner: Mocha.Runner | undefined;
+  let forced: ReturnType<typeof setTimeout> | undefined;
+  const mochaState: MochaState = { done: new Set(), current: undefined, suiteOf: undefined };
+  const loadedMocha: { mocha?: Mocha } = {};
+  const forceExit = (code: number, why: string) => {
+    log.error({ why }, 'forced exit');
+    emit('problem', `forced exit: ${why}`);
+    completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : why}`, true, loadedMocha.mocha);
+    safeWrite(stop ? runOutcomeOfStop(stop) : 'interrupted', true);
+    ctx.bench?.sim?.process.kill('SIGKILL');
+    (opts.forceExit ?? ((c: number) => process.exit(c)))(code);
   };
-  writeReport();
+  const requestStop = (why: Stop) => {
+    if (stop) return;
+    stop = why;
+    log.warn({ why: stopText(why) }, 'stopping the run: tearing the bench down');
+    emit('problem', why.kind === 'signal' ? `interrupted by ${why.signal}` : `${stopText(why)}; stopping the run`);
+    for (const b of ctx.bench?.boards ?? []) b.stop(new Error(stopText(why)));
+    mochaRunner?.abort();
+    void tasks.tearDown(ctx);
+    // A bench that does not come down in time does not hold the exit.
+    forced = setTimeout(() => forceExit(exitCodeOfStop(why), `the bench was not down ${(opts.stopGraceMs ?? 20_000) / 1000} s after the run began to stop`), opts.stopGraceMs ?? 20_000);
+    forced.unref();
+  };
+
+  let reportFailure: string | undefined;
+  /** Writes the reports; a failure (full disk, read-only directory) is recorded, never thrown. */
+  const safeWrite = (result = 'running', finished = false): boolean => {
+    run.time = (performance.now() - started) / 1000;
+    let path = reportPath;
+    try {
+      writeJUnit(reportPath, run, { redact: secrets, attachmentPaths: opts.absoluteAttachments ? 'absolute' : 'relative' });
+      const r = results(result, finished);
+      path = resultsPath;
+      writeResults(resultsPath, r);
+      history ??= historyBeside(runDir, opts.trend ?? 10, opts.historyDir).filter((h) => Date.parse(h.run.startedAt) < Date.parse(run.startedAt));
+      path = join(runDir, REPORT_HTML);
+      writeHtml(path, r, { history });
+      return true;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (!reportFailure) {
+        reportFailure = `cannot write the report ${path}: ${err.code ? `${err.code} (${err.message})` : err.message}`;
+        log.error({ path, errno: err.code, err: err.message }, 'report write failed');
+      }
+      return false;
+    }
+  };
+  /** Writes the reports; a failure stops the run. */
+  const writeReport = (result = 'running', finished = false) => {
+    if (!safeWrite(result, finished)) requestStop({ kind: 'report', reason: reportFailure! });
+  };
+  const reportFailed = (): RunOutcome => {
+    emit('problem', reportFailure!);
+    emit('runEnd', run, 'report-failed');
+    return { exitCode: EXIT_CODES['report-failed'], result: 'report-failed', runDir, reportPath, run, message: reportFailure };
+  };
+
+  if (!safeWrite()) return reportFailed();
   log.info({ runId, rig: loaded.file, seed, runDir }, 'run started');
 
   // Suites: loaded before the bench so that "nothing selected" costs nothing.
@@ -157,6 +244,7 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   if (opts.grepInvert) mocha.invert();
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
+  loadedMocha.mocha = mocha;
   if (opts.shard) keepShard(mocha, opts.shard, opts.durations);
   const selected = countSelected(mocha);
   if (selected === 0) {
@@ -165,23 +253,21 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
     return { exitCode: EXIT_CODES['nothing-selected'], result: 'nothing-selected', runDir, reportPath, run };
   }
 
-  const tasks = new TaskRunner<{ bench?: Bench }>();
-  const ctx: { bench?: Bench } = {};
-  let interrupted = false;
-  let interruptedBy: NodeJS.Signals | undefined;
-  let mochaRunner: Mocha.Runner | undefined;
+  /** Set when teardown begins: the sim's exit from then on is ours, not a loss. */
+  let benchGoingDown = false;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    interruptedBy = sig;
-    log.warn({ signal: sig }, 'interrupted: tearing the bench down');
-    emit('problem', `interrupted by ${sig}`);
-    mochaRunner?.abort();
-    // Bringing the bench down ends whatever a case waits for (ports close, the clock stops).
-    void tasks.tearDown(ctx);
+    if (stop?.kind === 'signal') {
+      forceExit(EXIT_CODES.interrupted, `a second signal (${sig})`);
+      return;
+    }
+    if (stop) {
+      // Already stopping for another reason: a signal now means "stop waiting".
+      forceExit(exitCodeOfStop(stop), `${sig} while stopping`);
+      return;
+    }
+    requestStop({ kind: 'signal', signal: sig });
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
 
   tasks.add({
     title: 'bench',
@@ -189,6 +275,7 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
       c.bench = await bringUp(loaded, { runDir, seed, log, redact, speed: opts.speed, lab: opts.lab });
     },
     teardown: async (c) => {
+      benchGoingDown = true;
       if (c.bench) await tearDownBench(c.bench);
       c.bench = undefined;
     },
@@ -198,20 +285,29 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
   try {
     try {
       await tasks.setUp(ctx);
+      if (stop) throw new Error(stopText(stop));
     } catch (e) {
       log.error({ err: (e as Error).message }, 'bench not up');
-      emit('problem', `bench not up: ${(e as Error).message}`);
+      emit('problem', `bench not up: ${xmlSafe((e as Error).message)}`);
       run.suites.push({
         name: 'bench',
         timestamp: new Date().toISOString(),
         properties: [],
         cases: [{ name: 'bench bring-up', classname: 'bench', time: 0, outcome: { verdict: 'error', ...errorText(e) }, attempts: [], properties: [], attachments: [] }],
       });
-      result = interrupted ? 'interrupted' : 'bench-down';
+      completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'the bench did not come up'}`, false, mocha);
+      result = stop ? runOutcomeOfStop(stop) : 'bench-down';
       writeReport(result, true);
+      if (reportFailure) return reportFailed();
       return { exitCode: EXIT_CODES[result], result, runDir, reportPath, run };
     }
     const bench = ctx.bench!;
+    // The sim dying ends the run at once: the running case with the reason, the rest not run.
+    bench.sim?.process.once('exit', (code, signal) => {
+      if (stop || benchGoingDown) return;
+      const tail = bench.sim!.stderrTail().trim().split('\n').slice(-1)[0];
+      requestStop({ kind: 'bench-lost', reason: `the simulated bench exited (${signal ?? `exit code ${code}`})${tail ? `: ${xmlSafe(tail)}` : ''}` });
+    });
     run.properties = runProperties({
       rig: rig.name,
       seed,
@@ -221,29 +317,32 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
     emit('runBegin', run, { rig: rig.name, seed, runDir, cases: selected, waitingFor: () => bench.boards.map((b) => b.waitingFor).find((w) => w !== undefined) });
     writeReport();
 
-    const failed = await runMocha(mocha, bench, run, {
+    const failed = await runMocha(mocha, bench, run, mochaState, {
       log,
       emit,
       writeReport: () => writeReport(),
       setRunner: (r) => (mochaRunner = r),
       runDir,
-      interruptedBy: () => interruptedBy,
+      stop: () => stop,
       total: selected,
       caseExtras,
       quarantine: opts.quarantine,
       failOnFlaky: opts.failOnFlaky === true,
     });
-    if (interrupted) result = 'interrupted';
+    if (stop) result = runOutcomeOfStop(stop);
     else result = failed ? 'failed' : 'passed';
-    const stats = await bench.sim?.control.call({ op: 'stats' }).catch(() => undefined);
+    const stats = stop ? undefined : await bench.sim?.control.call({ op: 'stats' }).catch(() => undefined);
     if (stats && typeof stats.maxLagUs === 'number') run.properties.push({ name: 'sim.lag_ms', value: (stats.maxLagUs / 1000).toFixed(1) });
   } finally {
     const errors = await tasks.tearDown(ctx);
     for (const e of errors) log.error({ err: e.message }, 'teardown');
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    writeReport(interrupted ? 'interrupted' : result, true);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    if (forced) clearTimeout(forced);
+    completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'its suite stopped before it (a hook failed)'}`, false, mocha);
+    if (stop) result = runOutcomeOfStop(stop);
+    writeReport(result, true);
   }
+  if (reportFailure) return reportFailed();
   emit('runEnd', run, result);
   log.info({ result }, 'run finished');
   return { exitCode: EXIT_CODES[result], result, runDir, reportPath, run };
@@ -251,6 +350,55 @@ export async function runSuites(opts: RunOptions): Promise<RunOutcome> {
 
 function countSelected(mocha: Mocha): number {
   return selectedTests(mocha).length;
+}
+
+function runOutcomeOfStop(stop: Stop): RunResult {
+  return stop.kind === 'signal' ? 'interrupted' : stop.kind === 'bench-lost' ? 'bench-down' : 'report-failed';
+}
+
+function exitCodeOfStop(stop: Stop): number {
+  return EXIT_CODES[runOutcomeOfStop(stop)];
+}
+
+/** What the runner and its mocha hooks share about the cases. */
+interface MochaState {
+  /** Keys of the cases already in the report. */
+  done: Set<string>;
+  /** The case running now. */
+  current: Mocha.Test | undefined;
+  suiteOf: ((test: Mocha.Runnable) => Suite) | undefined;
+}
+
+/** Keyed by the case's full title: mocha clones a test for each retry. */
+const keyOf = (t: Mocha.Runnable) => `${t.file ?? ''}\u0000${t.fullTitle()}`;
+
+/**
+ * Puts every selected case that is not in the report yet into it: the case
+ * running at a forced exit as interrupted, the others skipped with `reason`.
+ */
+function completeReport(state: MochaState, run: Run, reason: string, markRunning: boolean, mocha?: Mocha): void {
+  const suiteOf =
+    state.suiteOf ??
+    ((test: Mocha.Runnable): Suite => {
+      const file = relative(REPO_ROOT, test.file ?? 'unknown');
+      let s = run.suites.find((x) => x.file === file);
+      if (!s) {
+        s = { name: basename(file).replace(/\.spec\.ts$/, ''), file, timestamp: new Date().toISOString(), properties: [], cases: [] };
+        run.suites.push(s);
+      }
+      return s;
+    });
+  const add = (t: Mocha.Test, outcome: TestCase['outcome']) => {
+    state.done.add(keyOf(t));
+    suiteOf(t).cases.push({ name: t.title, classname: t.parent?.fullTitle() || basename(t.file ?? 'suite'), file: t.file ? relative(REPO_ROOT, t.file) : undefined, time: 0, outcome, attempts: [], properties: [], attachments: [] });
+  };
+  const cur = state.current;
+  if (markRunning && cur && !state.done.has(keyOf(cur))) {
+    const why = reason.replace(/^not run: /, '');
+    add(cur, { verdict: 'skipped', type: INTERRUPTED, message: why.startsWith('interrupted') ? why : `interrupted: ${why}` });
+  }
+  if (!mocha) return;
+  for (const t of selectedTests(mocha)) if (!state.done.has(keyOf(t))) add(t, { verdict: 'skipped', message: reason });
 }
 
 class NullReporter extends Mocha.reporters.Base {}
@@ -261,8 +409,8 @@ interface MochaHooks {
   writeReport: () => void;
   setRunner: (r: Mocha.Runner) => void;
   runDir: string;
-  /** The signal that interrupted the run, once one has. */
-  interruptedBy: () => NodeJS.Signals | undefined;
+  /** Why the run is stopping, once it is. */
+  stop: () => Stop | undefined;
   /** Cases selected, for "N/M" progress. */
   total: number;
   /** Filled per case (by title): quarantine, mesh snapshot, series. */
@@ -272,13 +420,12 @@ interface MochaHooks {
 }
 
 /** Runs the loaded mocha suites; returns whether any case failed. */
-function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<boolean> {
+function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: MochaHooks): Promise<boolean> {
   const suitesByFile = new Map<string, Suite>();
-  // Keyed by the case's full title: mocha clones a test for each retry.
-  const key = (t: Mocha.Runnable) => `${t.file ?? ''}\u0000${t.fullTitle()}`;
+  const key = keyOf;
   const attempts = new Map<string, Attempt[]>();
   const recorders = new Map<string, CaseRecorder>();
-  const done = new Set<string>();
+  const done = state.done;
   let anyFailed = false;
   const suiteBench = suiteBenchOf(bench);
   let begun = 0;
@@ -311,13 +458,17 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     }
     return s;
   };
+  state.suiteOf = suiteOf;
 
   // A case that was running when the run was interrupted did not fail: its bench was
-  // taken down under it. It reached no verdict and is reported as interrupted.
+  // taken down under it. It reached no verdict and is reported as interrupted. A case
+  // whose bench went away under it is an error, for that reason.
   const unlessInterrupted = (outcome: TestCase['outcome']): TestCase['outcome'] => {
-    const sig = h.interruptedBy();
-    if (sig === undefined || (outcome.verdict !== 'failed' && outcome.verdict !== 'error')) return outcome;
-    return interruptedOutcome(sig, outcome);
+    const stop = h.stop();
+    if (stop === undefined || (outcome.verdict !== 'failed' && outcome.verdict !== 'error')) return outcome;
+    if (stop.kind === 'signal') return interruptedOutcome(stop.signal, outcome);
+    if (stop.kind === 'bench-lost') return { verdict: 'error', type: 'BenchLost', message: stop.reason, details: `the case saw:\n${outcome.details ?? outcome.message ?? ''}` };
+    return { verdict: 'skipped', type: INTERRUPTED, message: `interrupted: ${stop.reason}` };
   };
 
   const finalize = async (test: Mocha.Test, given: TestCase['outcome']) => {
@@ -325,7 +476,14 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     const outcome = unlessInterrupted(given);
     done.add(key(test));
     const rec = recorders.get(key(test));
-    const attachments = rec ? await rec.finish() : [];
+    let attachments: string[] = [];
+    try {
+      attachments = rec ? await rec.finish() : [];
+    } catch (e) {
+      // Its evidence could not be written (a full disk): the case keeps its verdict, the run says why.
+      h.log.error({ err: (e as Error).message }, 'case evidence not written');
+      h.emit('problem', `${test.title}: evidence not written: ${xmlSafe((e as Error).message)}`);
+    }
     const title = test.title;
     const id = CASE_ID_RE.exec(title)?.[1];
     const stack = id?.includes('-ND-') ? 'nd' : id?.includes('-TH-') ? 'thread' : undefined;
@@ -377,7 +535,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
       const test = this.currentTest as Mocha.Test & { currentRetry(): number; retries(): number; err?: unknown };
       installCaseContext(undefined);
       const retrying = test.state === undefined && !test.isPending();
-      if (!retrying && !test.isPending() && h.interruptedBy() === undefined) await snapshotMesh(test);
+      if (!retrying && !test.isPending() && h.stop() === undefined) await snapshotMesh(test);
       if (test.state === 'passed') await finalize(test, { verdict: 'passed' });
       else if (test.state === 'failed') {
         const e = errorText(test.err);
@@ -394,6 +552,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
     const runner = mocha.run(() => resolve(anyFailed));
     h.setRunner(runner);
     runner.on(Mocha.Runner.constants.EVENT_TEST_BEGIN, (test: Mocha.Test) => {
+      state.current = test;
       // A retry begins the same case again: it is not counted twice.
       if ((test as unknown as { currentRetry(): number }).currentRetry() === 0) begun++;
       h.emit('caseBegin', test.title, suiteOf(test), { index: begun, total: h.total });
@@ -410,14 +569,15 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, h: MochaHooks): Promise<
       if (!recorders.has(key(test))) void finalize(test, { verdict: 'skipped', message: skipReason(test) });
     });
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test: Mocha.Runnable, err: unknown) => {
-      if ((test as { type?: string }).type === 'hook') {
+      // A hook that failed because the run is stopping is no finding: its cases are reported as not run.
+      if ((test as { type?: string }).type === 'hook' && !h.stop()) {
         // A hook failed: the cases it guarded did not run. Report it as an error case of its own.
         const outcome = unlessInterrupted({ verdict: 'error', ...errorText(err) });
         if (outcome.verdict === 'error') anyFailed = true;
         const suite = suiteOf(test);
         suite.cases.push({ name: test.title, classname: test.parent?.fullTitle() || suite.name, file: suite.file, time: (test.duration ?? 0) / 1000, outcome, attempts: [], properties: [], attachments: [] });
         h.writeReport();
-        h.emit('problem', `${test.fullTitle()}: ${(err as Error)?.message}`);
+        h.emit('problem', `${test.fullTitle()}: ${xmlSafe(String((err as Error)?.message))}`);
       }
     });
   });
