@@ -182,7 +182,7 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
   const forceExit = (code: number, why: string) => {
     log.error({ why }, 'forced exit');
     emit('problem', `forced exit: ${why}`);
-    completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : why}`, true, loadedMocha.mocha);
+    completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : why}`, runningOutcome(stop ?? { kind: 'report', reason: why }), loadedMocha.mocha);
     safeWrite(stop ? runOutcomeOfStop(stop) : 'interrupted', true);
     ctx.bench?.sim?.process.kill('SIGKILL');
     (opts.forceExit ?? ((c: number) => process.exit(c)))(code);
@@ -295,7 +295,7 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
         properties: [],
         cases: [{ name: 'bench bring-up', classname: 'bench', time: 0, outcome: { verdict: 'error', ...errorText(e) }, attempts: [], properties: [], attachments: [] }],
       });
-      completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'the bench did not come up'}`, false, mocha);
+      completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'the bench did not come up'}`, undefined, mocha);
       result = stop ? runOutcomeOfStop(stop) : 'bench-down';
       writeReport(result, true);
       if (reportFailure) return reportFailed();
@@ -338,7 +338,7 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
     for (const e of errors) log.error({ err: e.message }, 'teardown');
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     if (forced) clearTimeout(forced);
-    completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'its suite stopped before it (a hook failed)'}`, false, mocha);
+    completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'its suite stopped before it (a hook failed)'}`, stop ? runningOutcome(stop) : undefined, mocha);
     if (stop) result = runOutcomeOfStop(stop);
     writeReport(result, true);
   }
@@ -374,9 +374,16 @@ const keyOf = (t: Mocha.Runnable) => `${t.file ?? ''}\u0000${t.fullTitle()}`;
 
 /**
  * Puts every selected case that is not in the report yet into it: the case
- * running at a forced exit as interrupted, the others skipped with `reason`.
+ * that was running when the run stopped as `running`, the others skipped with `reason`.
  */
-function completeReport(state: MochaState, run: Run, reason: string, markRunning: boolean, mocha?: Mocha): void {
+/** The outcome of the case that was running (its hooks, or itself) when the run stopped. */
+function runningOutcome(stop: Stop): TestCase['outcome'] {
+  if (stop.kind === 'signal') return interruptedOutcome(stop.signal);
+  if (stop.kind === 'bench-lost') return { verdict: 'error', type: 'BenchLost', message: stop.reason };
+  return { verdict: 'skipped', type: INTERRUPTED, message: `interrupted: ${stop.reason}` };
+}
+
+function completeReport(state: MochaState, run: Run, reason: string, running: TestCase['outcome'] | undefined, mocha?: Mocha): void {
   const suiteOf =
     state.suiteOf ??
     ((test: Mocha.Runnable): Suite => {
@@ -393,10 +400,7 @@ function completeReport(state: MochaState, run: Run, reason: string, markRunning
     suiteOf(t).cases.push({ name: t.title, classname: t.parent?.fullTitle() || basename(t.file ?? 'suite'), file: t.file ? relative(REPO_ROOT, t.file) : undefined, time: 0, outcome, attempts: [], properties: [], attachments: [] });
   };
   const cur = state.current;
-  if (markRunning && cur && !state.done.has(keyOf(cur))) {
-    const why = reason.replace(/^not run: /, '');
-    add(cur, { verdict: 'skipped', type: INTERRUPTED, message: why.startsWith('interrupted') ? why : `interrupted: ${why}` });
-  }
+  if (running && cur && !state.done.has(keyOf(cur))) add(cur, running);
   if (!mocha) return;
   for (const t of selectedTests(mocha)) if (!state.done.has(keyOf(t))) add(t, { verdict: 'skipped', message: reason });
 }
