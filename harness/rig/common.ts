@@ -5,6 +5,13 @@ import { z } from 'zod';
 
 export const BoardIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _, at most 32');
 
+/**
+ * Boards a rig may have: four times the largest bench measured (64 boards,
+ * docs/benchmarks.md). Each takes a pseudo-terminal or a serial port; a larger
+ * count is a mistake, not a lab, and once took ~3,700 of a host's 4,096 PTYs.
+ */
+export const MAX_BOARDS = 256;
+
 export const StackKindSchema = z.enum(['nd', 'thread']);
 export const RoleSchema = z.enum(['border-router', 'router', 'host', 'leader', 'reed', 'end-device']);
 

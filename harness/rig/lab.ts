@@ -3,7 +3,7 @@
 // (docs/rig-file.md). External tools are described as argument arrays, never
 // as shell strings, so a board name or image path cannot inject a command.
 import { z } from 'zod';
-import { BoardIdSchema, BoundsSchema, DEFAULT_BOUNDS, ConfigValueSchema, NetworksSchema, RoleSchema, StackKindSchema } from './common.ts';
+import { BoardIdSchema, BoundsSchema, DEFAULT_BOUNDS, ConfigValueSchema, MAX_BOARDS, NetworksSchema, RoleSchema, StackKindSchema } from './common.ts';
 
 const id = BoardIdSchema;
 const ConfigValue = ConfigValueSchema;
@@ -120,7 +120,7 @@ export const LabRigSchema = z
     answerTimeoutS: z.number().positive().default(5),
     /** Wall seconds a case may run before it is stopped as an error (default 300; `run --case-timeout` overrides). */
     caseTimeoutS: z.number().positive().optional(),
-    boards: z.array(LabBoardSchema).min(1),
+    boards: z.array(LabBoardSchema).min(1).max(MAX_BOARDS, `at most ${MAX_BOARDS} boards`),
     /**
      * An RCP in promiscuous mode on the network's channel (docs/rcp.md): every case then gets
      * a capture.pcap of what it heard, as simulated runs do. `radio` is `meshbench board

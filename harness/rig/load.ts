@@ -1,10 +1,13 @@
 // Loads and validates a rig file of either kind (sim or lab). Errors name the
 // field (`boards[2].stack`) and, where YAML can tell, the line; a lab rig's
-// warnings (a bare /dev/ttyACMn) are returned, not thrown.
-import { readFileSync } from 'node:fs';
+// warnings (a bare /dev/ttyACMn) are returned, not thrown. Input is bounded: a
+// regular file of at most 1 MB, at most MAX_BOARDS boards, aliases expanded a
+// bounded number of times, duplicate keys found in linear time.
 import { dirname, resolve } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { BoundedReadError, readBounded, RIG_FILE_CAP_BYTES } from './bounded-read.ts';
+import { MAX_BOARDS } from './common.ts';
 import { checkLabRig, type LabRig } from './lab.ts';
 import { RigSchema, type Rig, type SimRig } from './schema.ts';
 
@@ -30,19 +33,36 @@ export function loadRig(file: string): LoadedRig {
   const path = resolve(file);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBounded(path, RIG_FILE_CAP_BYTES);
   } catch (e) {
-    throw new RigFileError(file, [`cannot read: ${(e as Error).message}`]);
+    if (e instanceof BoundedReadError) throw new RigFileError(file, [e.message]);
+    throw e;
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  // yaml's own duplicate-key check is quadratic in a map's size; duplicateKeys() below is linear.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length) {
     throw new RigFileError(
       file,
-      doc.errors.map((e) => `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ''}${e.message.split('\n')[0]}`),
+      doc.errors.map((e) => `YAML line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`),
     );
   }
-  const parsed = RigSchema.safeParse(doc.toJS());
+  const dups = duplicateKeys(doc, lines);
+  if (dups.length) throw new RigFileError(file, dups);
+  let data: unknown;
+  try {
+    // yaml stops expanding aliases past maxAliasCount (a "billion laughs" file).
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const at = firstAliasLine(doc, lines);
+    throw new RigFileError(file, [`YAML ${at ? `line ${at}: ` : ''}${e instanceof ReferenceError ? 'aliases expand too many times (at most 100); write the values out' : (e as Error).message.split('\n')[0]}`]);
+  }
+  const boards = (data as { boards?: unknown } | null)?.boards;
+  if (Array.isArray(boards) && boards.length > MAX_BOARDS) {
+    const line = lineOf(doc.contents, ['boards'], lines);
+    throw new RigFileError(file, [`boards${line ? ` (line ${line})` : ''}: ${boards.length} boards; a rig has at most ${MAX_BOARDS} (each board takes a pseudo-terminal or a serial port, and a run a process or port per board)`]);
+  }
+  const parsed = RigSchema.safeParse(data);
   if (!parsed.success) throw new RigFileError(file, describeIssues(parsed.error.issues, doc.contents, lines));
   const rig = parsed.data;
   const { problems, warnings } = rig.kind === 'sim' ? { problems: crossCheckSim(rig), warnings: [] } : checkLabRig(rig);
@@ -56,6 +76,40 @@ export function isLabRig(loaded: LoadedRig): loaded is LoadedRig<LabRig> {
 
 export function isSimRig(loaded: LoadedRig): loaded is LoadedRig<SimRig> {
   return loaded.rig.kind === 'sim';
+}
+
+/** Keys written twice in one map, each with its line: one pass, a set per map. */
+function duplicateKeys(doc: Document, lines: LineCounter): string[] {
+  const out: string[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        if (!isScalar(k)) continue;
+        const name = String(k.value);
+        if (seen.has(name)) {
+          const line = k.range ? lines.linePos(k.range[0]).line : undefined;
+          out.push(`YAML ${line ? `line ${line}: ` : ''}duplicate key '${name.length > 40 ? `${name.slice(0, 40)}…` : name}'`);
+          if (out.length >= 10) return visit.BREAK;
+        }
+        seen.add(name);
+      }
+      return undefined;
+    },
+  });
+  return out;
+}
+
+function firstAliasLine(doc: Document, lines: LineCounter): number | undefined {
+  let line: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) line = lines.linePos(node.range[0]).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
 }
 
 function fieldName(path: ReadonlyArray<PropertyKey>): string {

@@ -2,7 +2,7 @@
 // zod; the same schema generates rigs/rig.schema.json for editors.
 import { z } from 'zod';
 import type { StackKindSchema } from './common.ts';
-import { BoardIdSchema, BoundsSchema, DEFAULT_BOUNDS, ConfigValueSchema, RoleSchema } from './common.ts';
+import { BoardIdSchema, BoundsSchema, DEFAULT_BOUNDS, ConfigValueSchema, MAX_BOARDS, RoleSchema } from './common.ts';
 import { LabRigSchema } from './lab.ts';
 
 export { BoundsSchema, RoleSchema, StackKindSchema } from './common.ts';
@@ -92,7 +92,7 @@ export const SimRigSchema = z
     bounds: BoundsSchema.default(DEFAULT_BOUNDS),
     /** Wall seconds a case may run before it is stopped as an error (default 300; `run --case-timeout` overrides). */
     caseTimeoutS: z.number().positive().optional(),
-    boards: z.array(SimBoardSchema).min(1),
+    boards: z.array(SimBoardSchema).min(1).max(MAX_BOARDS, `at most ${MAX_BOARDS} boards`),
   })
   .strict();
 
