@@ -154,6 +154,12 @@ describe('faults: a run never lies about how it ended', function () {
     expect([...all.keys()].sort()).to.deep.equal(['FIX-001', 'FIX-002', 'FIX-003']);
   });
 
+  it('--rig /dev/zero: exit 2 at once, naming the file, with bounded memory (other rig bounds: test/unit/rig/bounds.test.ts)', async () => {
+    const r = await meshbench(['run', '--rig', '/dev/zero', '--out', out]);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.contain('meshbench run: /dev/zero: invalid rig file\n  - a character device, not a regular file');
+  });
+
   it('--out on a file: exit 2 with a message, before any bench (other refusals: test/unit/run/out-dir.test.ts)', async () => {
     const file = join(out, 'a-file');
     writeFileSync(file, 'x');
