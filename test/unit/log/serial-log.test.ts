@@ -38,4 +38,21 @@ describe('harness/log: SerialLog', () => {
     log.close();
     expect(statSync(log.path).size).to.equal(log.offset);
   });
+
+  it('a flooding board: the log stops at its cap with one marker line, and counts what it dropped', () => {
+    const log = new SerialLog(dir, 'b1', redactor([]), 4096, 64 * 1024);
+    const flood = new Uint8Array(Buffer.from(`${'\x1b[2J'.repeat(50)}garbage\n`.repeat(200), 'latin1'));
+    for (let i = 0; i < 20; i++) log.bytes(flood, 'rx');
+    log.close();
+    const size = statSync(log.path).size;
+    expect(size).to.be.at.most(64 * 1024);
+    expect(size, 'filled up to the cap').to.be.above(60 * 1024);
+    const lines = readFileSync(log.path, 'utf8').trimEnd().split('\n');
+    expect(lines.at(-1)).to.match(/ -- serial log capped at 65536 bytes: later traffic of this board is not logged$/);
+    expect(lines.filter((l) => l.includes('capped'))).to.have.length(1);
+    expect(log.stopped).to.equal('capped at 65536 bytes');
+    expect(log.droppedBytes).to.be.above(20 * flood.length - 2 * 64 * 1024);
+    // Escapes a board sends are logged as text, never raw.
+    expect(readFileSync(log.path, 'latin1')).not.to.contain('\x1b');
+  });
 });
