@@ -95,7 +95,7 @@ export function boardLogger(run: Logger, board: { id: string; port: string }): L
 /**
  * A board's serial log: every line it sent and every line we sent, with the
  * harness wall time and direction, non-printable bytes shown as \xHH, secrets
- * redacted. Written through pino's buffered destination (SonicBoom), so a chatty
+ * redacted. Written through its own buffer (one write per few KB), so a chatty
  * board costs a write system call per few KB, not per line, however long the run;
  * a case or soak window flushes it (flush()) and takes its slice by byte offset.
  * A killed run loses at most the last unflushed buffer (`bufferBytes`, under 16 KB).
@@ -110,7 +110,10 @@ export class SerialLog {
   private lineCount = 0;
   private byteCount = 0;
   private partial: Record<'rx' | 'tx', number[]> = { rx: [], tx: [] };
-  private readonly out: ReturnType<typeof pino.destination>;
+  private fd: number | undefined;
+  /** Lines not yet written, and their bytes. */
+  private pending: string[] = [];
+  private pendingBytes = 0;
   private closed = false;
   private dropped = 0;
   /** Why the log stopped: its cap, or a write that failed (a full disk). */
@@ -120,15 +123,15 @@ export class SerialLog {
     dir: string,
     boardId: string,
     private readonly redact: Redactor,
-    bufferBytes = 4096,
+    private readonly bufferBytes = 4096,
     /** Bytes the log may hold; past it one marker line says the rest was dropped. */
     readonly capBytes = SERIAL_LOG_CAP_BYTES,
   ) {
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, `${boardId}.log`);
-    // Opened here, so the destination is ready at once (flushSync needs an fd).
-    this.out = pino.destination({ dest: openSync(this.path, 'a'), sync: false, minLength: bufferBytes });
-    this.out.on('error', (e: NodeJS.ErrnoException) => this.fail(e));
+    // Our own buffer over a plain descriptor: SonicBoom's flushSync retries a failed
+    // write for ever (ENOSPC on a full disk hung a run), this one stops the log instead.
+    this.fd = openSync(this.path, 'a');
   }
 
   private fail(e: unknown): void {
@@ -152,9 +155,13 @@ export class SerialLog {
 
   /** Everything written so far is in the file after this. */
   flush(): void {
-    if (this.closed) return;
+    if (this.fd === undefined || this.pending.length === 0) return;
+    const data = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.stopped?.startsWith('write failed')) return;
     try {
-      this.out.flushSync();
+      writeSync(this.fd, data);
     } catch (e) {
       this.fail(e);
     }
@@ -164,11 +171,8 @@ export class SerialLog {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    try {
-      this.out.end();
-    } catch (e) {
-      this.fail(e);
-    }
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   bytes(bytes: Uint8Array, direction: 'rx' | 'tx'): void {
@@ -206,13 +210,11 @@ export class SerialLog {
       this.stopped = `capped at ${this.capBytes} bytes`;
       line = `${new Date().toISOString()} -- serial log capped at ${this.capBytes} bytes: later traffic of this board is not logged\n`;
     }
-    try {
-      this.out.write(line);
-    } catch (e) {
-      this.fail(e);
-      return;
-    }
-    this.byteCount += Buffer.byteLength(line);
+    const n = Buffer.byteLength(line);
+    this.pending.push(line);
+    this.pendingBytes += n;
+    this.byteCount += n;
     this.lineCount++;
+    if (this.pendingBytes >= this.bufferBytes) this.flush();
   }
 }
