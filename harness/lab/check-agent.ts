@@ -4,6 +4,7 @@
 // client, which is built to forgive): every answer is checked as sent.
 import { LineSplitter, MAX_LINE, type AgentLine, type Args } from '../../protocol/agent.ts';
 import type { Transport } from '../board/transport.ts';
+import { terminalSafe } from '../log/terminal.ts';
 
 export type VerdictKind = 'pass' | 'fail' | 'skip';
 
@@ -17,12 +18,19 @@ export interface Verdict {
 type Response = Extract<AgentLine, { kind: 'response' }>;
 type Event = Extract<AgentLine, { kind: 'event' }>;
 
+/** The board went away (its port closed, its process ended) in the middle of the check. */
+class BoardGoneError extends Error {}
+
 class RawSession {
   readonly lines: AgentLine[] = [];
   private readonly splitter = new LineSplitter();
   private wake: (() => void) | undefined;
   /** Every response seen, in order, for the once-only and monotonic-t checks. */
   readonly responses: Response[] = [];
+  /** Why the port closed, once it has. */
+  gone: string | undefined;
+  /** The last request written, to say where the board went away. */
+  lastRequest: string | undefined;
 
   constructor(readonly transport: Transport) {
     transport.onData((b) => {
@@ -32,10 +40,24 @@ class RawSession {
       }
       this.wake?.();
     });
+    transport.onClose((why) => {
+      this.gone ??= why;
+      this.wake?.();
+    });
   }
 
-  write(text: string | Uint8Array): Promise<void> {
-    return this.transport.write(text);
+  async write(text: string | Uint8Array): Promise<void> {
+    if (typeof text === 'string') {
+      const m = /^MB> \d+ (\S+)/.exec(text);
+      if (m) this.lastRequest = m[1];
+    }
+    if (this.gone || !this.transport.isOpen) throw new BoardGoneError(this.gone ?? 'the port is closed');
+    try {
+      await this.transport.write(text);
+    } catch (e) {
+      this.gone ??= (e as Error).message;
+      throw new BoardGoneError(this.gone);
+    }
   }
 
   async waitFor<T extends AgentLine>(pred: (l: AgentLine) => l is T, ms: number, from = 0): Promise<T | undefined> {
@@ -43,6 +65,7 @@ class RawSession {
     for (;;) {
       const hit = this.lines.slice(from).find(pred);
       if (hit) return hit;
+      if (this.gone) throw new BoardGoneError(this.gone);
       const left = until - Date.now();
       if (left <= 0) return undefined;
       await new Promise<void>((r) => {
@@ -84,10 +107,31 @@ function bannerProblems(args: Args): string[] {
   return p;
 }
 
+/**
+ * Every requirement's verdict. A board that goes away mid-check ends it with a
+ * verdict saying so, at which request and after which requirement, never an
+ * uncaught error.
+ */
 export async function checkAgent(transport: Transport, opts: CheckOptions = {}): Promise<Verdict[]> {
-  const ms = opts.answerMs ?? 3000;
   const s = new RawSession(transport);
   const out: Verdict[] = [];
+  try {
+    return await runChecks(s, transport, opts, out);
+  } catch (e) {
+    if (!(e instanceof BoardGoneError)) throw e;
+    const after = out.at(-1);
+    out.push({
+      id: 'board-gone',
+      requirement: 'the board stays attached and answering through the check',
+      verdict: 'fail',
+      detail: `the board went away (${e.message}) ${s.lastRequest ? `at the request '${s.lastRequest}'` : 'before the first request'}${after ? `, after the requirement '${after.id}'` : ''}; the requirements after it were not checked`,
+    });
+    return out;
+  }
+}
+
+async function runChecks(s: RawSession, transport: Transport, opts: CheckOptions, out: Verdict[]): Promise<Verdict[]> {
+  const ms = opts.answerMs ?? 3000;
   const verdict = (id: string, requirement: string, ok: boolean | 'skip', detail?: string) =>
     out.push({ id, requirement, verdict: ok === 'skip' ? 'skip' : ok ? 'pass' : 'fail', ...(detail ? { detail } : {}) });
   const describe = (r: Response | undefined) => (r ? `answered ${r.ok ? 'ok' : 'err'} ${Object.entries(r.args).map(([k, v]) => `${k}=${v}`).join(' ')}` : `no answer within ${ms} ms`);
@@ -372,7 +416,8 @@ async function checkUdpAndLight(c: Checker): Promise<void> {
 }
 
 export function formatVerdicts(vs: Verdict[]): string {
-  const lines = vs.map((v) => `${v.verdict.toUpperCase().padEnd(4)}  ${v.id.padEnd(16)} ${v.requirement}${v.detail && v.verdict !== 'pass' ? `\n      ${v.detail}` : ''}`);
+  // What a board answered is data: its escapes and control bytes are shown escaped, never sent to the terminal.
+  const lines = vs.map((v) => `${v.verdict.toUpperCase().padEnd(4)}  ${v.id.padEnd(16)} ${v.requirement}${v.detail && v.verdict !== 'pass' ? `\n      ${terminalSafe(v.detail)}` : ''}`);
   const n = (k: VerdictKind) => vs.filter((v) => v.verdict === k).length;
   lines.push('', `${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped`);
   return lines.join('\n');

@@ -4,9 +4,9 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RigFileError } from '../rig/load.ts';
 import type { LabBoard } from '../rig/lab.ts';
-import { discover, matchBoards, openPath, type DiscoveryOptions } from './discovery.ts';
-import { defaultLockDir, ensureLockDir, SYSTEM_LOCK_DIR } from './lock.ts';
-import { describeMatch, openBoard } from './open.ts';
+import { discover, matchBoards, openPath, type BoardMatch, type DiscoveryOptions } from './discovery.ts';
+import { BoardLock, defaultLockDir, describeOwner, ensureLockDir, LockHeldError, SYSTEM_LOCK_DIR } from './lock.ts';
+import { describeMatch, lockKey, openBoard, type OpenContext } from './open.ts';
 import { versionMatches } from './probe.ts';
 import { loadLabRig } from './rig-file.ts';
 import { which } from './which.ts';
@@ -95,12 +95,19 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
       }
     }
     if (opts.noProbe) continue;
+    // A board another run holds is not opened: its run owns the port.
+    const held = await lockForProbe(m, { rigDir: loaded.dir, speed: loaded.rig.speed }, loaded.rig.lockDir);
+    if (typeof held === 'string') {
+      r.warnings.push(`${m.board.id}: ${held}; not probed (run doctor again when that run is over)`);
+      continue;
+    }
     // Our board on an RCP: the RCP first (version, capabilities, channel), then the board's answer.
     const radio = m.board.port.kind === 'process' ? radioWordsOf(m.board.port.command) : undefined;
     if (radio && !radio.some((w) => /\{[^}]*\}/.test(w))) {
       const p = await probeRcp(radio, { cwd: loaded.dir });
       if (!p.ok) {
         r.problems.push(`${m.board.id}: its RCP (${radio.join(' ')}) does not answer as an RCP: ${p.problem}; check the dongle is flashed with ot-rcp (docs/rcp.md)`);
+        held.release();
         continue;
       }
       r.ok.push(`${m.board.id}: RCP ${p.ncpVersion} (Spinel ${p.protocol}; ${p.radioCaps?.join(', ')}; channel ${p.channel}; EUI-64 ${p.eui64})`);
@@ -108,7 +115,8 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
     try {
       const h = await openBoard(m, { rigDir: loaded.dir, speed: loaded.rig.speed });
       try {
-        const a = await h.link.identify(opts.answerMs ?? 3000);
+        // Only an answer counts: a boot banner alone (a board that prints and then stays silent) is not one.
+        const a = await h.link.identify(opts.answerMs ?? 3000, 500, { answerOnly: true });
         if (!a) r.problems.push(`${m.board.id}: ${h.port} is open but the board does not answer (${m.board.firmware === 'openthread-cli' ? '`version`' : 'identify'}); check firmware kind and baud rate, reset or reflash it (meshbench flash --board ${m.board.id} IMAGE)`);
         else if (!versionMatches(a, m.board.version)) r.problems.push(`${m.board.id}: runs version '${a.version}', the rig expects '${m.board.version}'; reflash it (meshbench flash --board ${m.board.id} IMAGE)`);
         else r.ok.push(`${m.board.id}: answers (${a.firmware} ${a.version})`);
@@ -117,9 +125,24 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
       }
     } catch (e) {
       r.problems.push(`${m.board.id}: ${(e as Error).message.split('\n')[0]}`);
+    } finally {
+      held.release();
     }
   }
   return r;
+}
+
+/**
+ * Takes a board's lock for a probe (doctor, boards), as a run would: the lock,
+ * or what holds it, in words. Commands that only look never wait.
+ */
+export async function lockForProbe(m: BoardMatch, ctx: OpenContext, rigLockDir: string | undefined): Promise<BoardLock | string> {
+  try {
+    return await BoardLock.acquire(m.board.id, lockKey(m.board, ctx, m), { dir: rigLockDir ?? defaultLockDir(), runId: `probe-${process.pid}`, waitS: 0 });
+  } catch (e) {
+    if (e instanceof LockHeldError) return `in use by ${e.owner ? describeOwner(e.owner) : 'another run'}`;
+    throw e;
+  }
 }
 
 /** Where this rig's locks live, and whether every user of the runner (a CI service user, a person at a desk) can lock there. */

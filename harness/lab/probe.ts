@@ -5,6 +5,7 @@
 import { AgentClient } from '../board/agent-client.ts';
 import { OtCli } from '../board/drivers/openthread-cli.ts';
 import type { Transport } from '../board/transport.ts';
+import { terminalSafe } from '../log/terminal.ts';
 import type { FirmwareKind } from '../rig/lab.ts';
 
 export interface Answer {
@@ -27,24 +28,29 @@ export class BoardLink {
       this.agent = new AgentClient(transport);
       this.agent.listen({
         event: (e) => {
-          if (e.name === 'boot') this.bootSeen = { firmware: e.args.firmware ?? 'unknown', version: e.args.version ?? 'unknown' };
+          if (e.name === 'boot') this.bootSeen = { firmware: terminalSafe(e.args.firmware ?? 'unknown'), version: terminalSafe(e.args.version ?? 'unknown') };
         },
       });
     }
   }
 
-  /** Asks until the board answers or `withinMs` passes; undefined when it never did. */
-  async identify(withinMs: number, tryMs = 500): Promise<Answer | undefined> {
+  /**
+   * Asks until the board answers or `withinMs` passes; undefined when it never did.
+   * A boot banner seen meanwhile stands in for an answer unless `answerOnly` (doctor:
+   * a board that printed a banner but does not answer is not answering).
+   */
+  async identify(withinMs: number, tryMs = 500, opts: { answerOnly?: boolean } = {}): Promise<Answer | undefined> {
     const until = Date.now() + withinMs;
     for (;;) {
       if (!this.transport.isOpen) return undefined;
       try {
-        if (this.cli) return { firmware: 'openthread-cli', version: (await this.cli.command('version', Math.min(tryMs, Math.max(1, until - Date.now()))))[0] ?? '' };
+        // What a board says is data: shown escaped wherever it is printed.
+        if (this.cli) return { firmware: 'openthread-cli', version: terminalSafe((await this.cli.command('version', Math.min(tryMs, Math.max(1, until - Date.now()))))[0] ?? '') };
         const r = await this.agent!.request('identify', {}, Math.min(tryMs, Math.max(1, until - Date.now())));
-        return { firmware: r.args.firmware ?? 'unknown', version: r.args.version ?? 'unknown' };
+        return { firmware: terminalSafe(r.args.firmware ?? 'unknown'), version: terminalSafe(r.args.version ?? 'unknown') };
       } catch (e) {
         if ((e as { code?: string }).code === 'ERR_AGENT_GONE' || (e as { code?: string }).code === 'ERR_OT_CLI_GONE') return undefined;
-        if (this.bootSeen && Date.now() >= until) return this.bootSeen;
+        if (this.bootSeen && !opts.answerOnly && Date.now() >= until) return this.bootSeen;
       }
       if (Date.now() >= until) return undefined;
     }

@@ -2,6 +2,7 @@
 // with a rig file which of its boards are present, missing, duplicated, and
 // what each present board answers.
 import { discover, discoveryFromEnv, matchBoards, type DiscoveryOptions } from '../../lab/discovery.ts';
+import { lockForProbe } from '../../lab/doctor.ts';
 import { describeMatch, openBoard } from '../../lab/open.ts';
 import { loadLabRig } from '../../lab/rig-file.ts';
 import { consoleIo, guarded, type Io, type LabCommand, type Values } from './shared.ts';
@@ -35,17 +36,22 @@ export async function boards(opts: BoardsOptions, io: Io = consoleIo): Promise<n
         continue;
       }
       let answer = '';
-      if (opts.identify !== false) {
+      // A board another run holds is not opened: its run owns the port.
+      const held = opts.identify === false ? undefined : await lockForProbe(b, { rigDir: loaded.dir, speed: loaded.rig.speed }, loaded.rig.lockDir);
+      if (typeof held === 'string') answer = ` ${held}; not asked`;
+      else if (held) {
         try {
           const h = await openBoard(b, { rigDir: loaded.dir, speed: loaded.rig.speed });
           try {
-            const a = await h.link.identify(opts.answerMs ?? 2000);
+            const a = await h.link.identify(opts.answerMs ?? 2000, 500, { answerOnly: true });
             answer = a ? ` answers ${a.firmware} ${a.version}` : ' does not answer';
           } finally {
             await h.link.transport.close();
           }
         } catch (e) {
           answer = ` cannot be opened: ${(e as Error).message.split('\n')[0]}`;
+        } finally {
+          held.release();
         }
       }
       io.out(`  ${b.board.id}: ${b.state === 'process' ? 'host process' : `present at ${b.devices[0]!.byId ?? b.devices[0]!.path}`}${answer}`);

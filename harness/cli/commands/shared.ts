@@ -2,6 +2,7 @@
 // infrastructure error becomes a message and exit code 3.
 import { RigFileError } from '../../rig/load.ts';
 import { InfraError } from '../../lab/errors.ts';
+import { terminalSafe } from '../../log/terminal.ts';
 
 /** Option values as the parser gives them: camelCase names; a `--no-x` flag is `x: false`. */
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -33,7 +34,8 @@ export interface Io {
   err(line: string): void;
 }
 
-export const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+/** The terminal: what boards answered may sit in any line, so every line is shown terminal-safe. */
+export const consoleIo: Io = { out: (l) => console.log(terminalSafe(l)), err: (l) => console.error(terminalSafe(l)) };
 
 export class LabUsageError extends Error {
   readonly code = 'ERR_PARSE_ARGS_LAB';
