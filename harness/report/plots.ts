@@ -61,7 +61,8 @@ export interface StreamFigure {
 }
 
 // `<h>hop.<peer>.<kind>.<n>B.<figure>` (THRU-*-002) or `<kind>.<n>B.<figure>` (THRU-*-001, one hop).
-const STREAM_FIGURE = /^(?:(\d+)hop\.[a-z0-9_-]+\.)?([a-z_]+)\.(\d+)B\.(goodput_kbps|pdr|latency_p99_ms|limit_kbps|limit_share_kbps|hops)$/;
+// A latency may be recorded per path rather than per payload: `<h>hop.<peer>.latency_p99_ms`.
+const STREAM_FIGURE = /^(?:(\d+)hop\.[a-z0-9_-]+\.)?(?:([a-z_]+)\.(\d+)B\.)?(goodput_kbps|pdr|latency_p99_ms|limit_kbps|limit_share_kbps|hops)$/;
 
 export function streamFigures(cases: readonly CaseResult[]): StreamFigure[] {
   const out = new Map<string, StreamFigure>();
@@ -69,7 +70,9 @@ export function streamFigures(cases: readonly CaseResult[]): StreamFigure[] {
     for (const f of c.figures) {
       const m = STREAM_FIGURE.exec(f.name);
       if (!m) continue;
-      const [, h, kind = '', bytes = '0', what] = m;
+      const [, h, kind = 'stream', bytes = '0', what] = m;
+      // A bare `hops` or `pdr` with neither hop prefix nor payload is not a stream's.
+      if (h === undefined && m[2] === undefined) continue;
       const key = `${c.id}|${h ?? ''}|${kind}|${bytes}`;
       const s = out.get(key) ?? { stack: c.stack ?? '', caseId: c.id, hops: h !== undefined ? Number(h) : NaN, kind, bytes: Number(bytes) };
       if (what === 'goodput_kbps') s.goodputKbps = f.value;
@@ -87,7 +90,7 @@ export function streamFigures(cases: readonly CaseResult[]): StreamFigure[] {
 function byClass(streams: StreamFigure[]): Map<string, StreamFigure[]> {
   const m = new Map<string, StreamFigure[]>();
   for (const s of streams) {
-    const k = `${s.kind.replace(/_/g, ' ')} ${s.bytes} B`;
+    const k = s.bytes > 0 ? `${s.kind.replace(/_/g, ' ')} ${s.bytes} B` : s.kind.replace(/_/g, ' ');
     m.set(k, [...(m.get(k) ?? []), s]);
   }
   return m;

@@ -23,12 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { round } from './stats.ts';
 import { measureRcp, type RcpBenchResult } from './rcp.ts';
 import { measureSoak, type SoakBenchResult } from './soak.ts';
+import { measureReport } from './report.ts';
 
-const PARTS = ['goodput', 'speed', 'rtt', 'openthread', 'rcp', 'loss', 'soak'] as const;
+const PARTS = ['goodput', 'speed', 'rtt', 'openthread', 'rcp', 'loss', 'soak', 'report'] as const;
 type Part = (typeof PARTS)[number];
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>] [--out <file>] [--strict]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>] [--report-run <run dir>] [--out <file>] [--strict]\n`);
   process.exit(2);
 }
 
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     traffic: { type: 'string' },
     out: { type: 'string' },
     strict: { type: 'boolean', default: false },
+    'report-run': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -297,6 +299,14 @@ async function main(): Promise<void> {
     if (five) {
       checks['soak.5.dayWithin10WallMinutes'] = five.projectedDayWallMin <= 10;
       checks['soak.5.rssGrowthAtMost10Percent'] = five.rssGrowthPercent <= 10;
+    }
+  }
+  if (parts.has('report')) {
+    const r = await measureReport({ runDir: values['report-run'], loads: quick ? 3 : 5, say });
+    result.report = r;
+    if (!('skipped' in r)) {
+      checks['report.htmlUnder2MB'] = r.htmlBytes < 2 * 1024 * 1024;
+      checks['report.opensInChromiumUnder2s'] = r.chromiumLoadMedianMs < 2000;
     }
   }
   result.checks = checks;
