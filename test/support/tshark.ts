@@ -66,8 +66,8 @@ async function fieldRows(tshark: string, pcap: string, prefs: string[], filter: 
  * The frames of `pcap` that tshark calls malformed or flags with an expert info
  * of warning level or above (decrypting with `keys`).
  */
-export async function frameProblems(tshark: string, pcap: string, keys: string[] = []): Promise<FrameProblem[]> {
-  const rows = await fieldRows(tshark, pcap, decryptPrefs(keys), `_ws.malformed || _ws.expert.severity >= ${EXPERT_WARNING}`, [
+export async function frameProblems(tshark: string, pcap: string, keys: string[] = [], extraPrefs: string[] = []): Promise<FrameProblem[]> {
+  const rows = await fieldRows(tshark, pcap, [...decryptPrefs(keys), ...extraPrefs], `_ws.malformed || _ws.expert.severity >= ${EXPERT_WARNING}`, [
     'frame.number',
     'frame.protocols',
     '_ws.expert.message',
@@ -114,8 +114,14 @@ function whyUndecryptable(p: FrameProblem, source: string | undefined, notes: Sh
  * address two devices held, or one given out before the capture began. Those are
  * returned apart, with the reason, to be reported.
  */
-export async function captureProblems(tshark: string, pcap: string, keys: string[]): Promise<{ problems: FrameProblem[]; undecryptable: Array<FrameProblem & { why: string }> }> {
-  const all = await frameProblems(tshark, pcap, keys);
+export async function captureProblems(
+  tshark: string,
+  pcap: string,
+  keys: string[],
+  /** More tshark preferences, e.g. the 6LoWPAN contexts a network uses and announces in no RA (Thread's mesh-local prefix). */
+  extraPrefs: string[] = [],
+): Promise<{ problems: FrameProblem[]; undecryptable: Array<FrameProblem & { why: string }> }> {
+  const all = await frameProblems(tshark, pcap, keys, extraPrefs);
   const candidates = all.filter((p) => /can't decrypt$/.test(p.messages) && p.protocols === 'wpan-tap:data');
   if (candidates.length === 0) return { problems: all, undecryptable: [] };
   const notes = await shortAddressNotes(tshark, pcap, keys);
