@@ -139,6 +139,9 @@ describe('mixed Thread networks: OpenThread nodes and our stack on one air', fun
     // (OpenThread's children seed once), lost if its parent is busy forwarding the datagram before.
     await otCli('otChildA').command(`udp send ${leader} 5000 -x 68656c6c6f`);
     await sleepS(2);
+    // An end device's toggle is one broadcast frame to its parent, with no ACK and no retry: sent twice, 1 s apart.
+    await otCli('otChildA').command(`udp send ff15::810a:64d1 1234 -x ${LIGHT_ON}`);
+    await sleepS(1);
     await otCli('otChildA').command(`udp send ff15::810a:64d1 1234 -x ${LIGHT_ON}`);
     await sleepS(3);
     const events = mb.get('mbLeaderA')!.events;
