@@ -113,8 +113,12 @@ export async function discover(opts: DiscoveryOptions = {}): Promise<Discovery> 
           if (link) d.byId = link;
           return d;
         });
-      notes.push('listed by SerialPort.list()');
-      return { devices, notes };
+      // An empty list is no proof (udevadm in a container may see no USB device): sysfs gets a look.
+      if (devices.length > 0) {
+        notes.push('listed by SerialPort.list()');
+        return { devices, notes };
+      }
+      notes.push('SerialPort.list() found no USB serial device; read sysfs and /dev/serial/by-id as well');
     } catch (e) {
       notes.push(`SerialPort.list() failed (${(e as Error).message}); read sysfs and /dev/serial/by-id instead`);
     }

@@ -61,6 +61,13 @@ describe('discovery', () => {
     expect(d.notes[0]).to.match(/SerialPort\.list\(\) failed \(spawn udevadm ENOENT\); read sysfs/);
   });
 
+  it('looks in sysfs too when SerialPort.list() finds no USB serial device', async () => {
+    const { sys, dev } = fakeTree(root);
+    const d = await discover({ sysRoot: sys, devRoot: dev, list: () => Promise.resolve([{ path: '/dev/ttyS0' }]) });
+    expect(d.devices).to.have.length(3);
+    expect(d.notes[0]).to.match(/found no USB serial device; read sysfs/);
+  });
+
   it('uses SerialPort.list() where it works, adding the by-id link', async () => {
     const { sys, dev } = fakeTree(root);
     const d = await discover({ sysRoot: sys, devRoot: dev, list: () => Promise.resolve([{ path: '/dev/ttyACM0', vendorId: '0d28', productId: '0204', serialNumber: '0240000034544e45001e0010', manufacturer: 'ARM' }, { path: '/dev/ttyS0' }]) });
