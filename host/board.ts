@@ -5,11 +5,12 @@
 // lines, which the agent protocol's host keeps as the board's serial log.
 import { Agent } from '../firmware/agent.ts';
 import { StackNode } from '../stack/node.ts';
-import { SeededRng, type Timer, type Timers } from '../stack/runtime.ts';
+import { SeededRng } from '../stack/runtime.ts';
 import { openByteLink, type RadioSpec } from './rcp/byte-link.ts';
 import { RcpRadio } from './rcp/rcp-radio.ts';
 import { SpinelLink } from './rcp/spinel-link.ts';
 import { WallTimers } from './wall-timers.ts';
+import { FirmwareTimers } from '../firmware/firmware-timers.ts';
 
 export interface BoardOptions {
   radio: RadioSpec;
@@ -20,20 +21,6 @@ export interface BoardOptions {
   spinelLog: boolean;
   input: NodeJS.ReadableStream;
   output: { write(text: string): unknown };
-}
-
-/** Timers that die with the firmware instance that set them (a reboot must not fire the old stack's timers into the new one). */
-class FirmwareTimers implements Timers {
-  alive = true;
-  constructor(private readonly base: Timers) {}
-  now(): number {
-    return this.base.now();
-  }
-  at(at: number, fn: () => void): Timer {
-    return this.base.at(at, () => {
-      if (this.alive) fn();
-    });
-  }
 }
 
 export async function runBoard(opts: BoardOptions): Promise<{ stop(): Promise<void>; closed: Promise<string> }> {

@@ -6,9 +6,10 @@ import { Agent } from '../firmware/agent.ts';
 import { devLink, type SimBoardSpec } from '../protocol/sim-control.ts';
 import { StackNode } from '../stack/node.ts';
 import type { Radio } from '../stack/phy.ts';
-import type { SeededRng, Timer, Timers } from '../stack/runtime.ts';
+import type { SeededRng, Timers } from '../stack/runtime.ts';
 import type { SerialHooks } from './control-lockstep.ts';
 import { BoardPty } from './pty.ts';
+import { FirmwareTimers } from '../firmware/firmware-timers.ts';
 
 export interface BoardRadio extends Radio {
   setPowered(on: boolean): void;
@@ -18,19 +19,6 @@ export interface BoardRadio extends Radio {
  * Timers that die with the firmware instance that set them: after a reset or
  * power-off, the old stack's pending timers must not fire into the new one.
  */
-class FirmwareTimers implements Timers {
-  alive = true;
-  constructor(private readonly base: Timers) {}
-  now(): number {
-    return this.base.now();
-  }
-  at(at: number, fn: () => void): Timer {
-    return this.base.at(at, () => {
-      if (this.alive) fn();
-    });
-  }
-}
-
 /** Bench time → a board's clock: its offset plus bench time run fast or slow by its drift. */
 function boardClock(c: { offsetS: number; driftPpm: number }): (t: number) => number {
   return (t) => Math.round(c.offsetS * 1e6 + t * (1 + c.driftPpm / 1e6));
