@@ -311,8 +311,14 @@ export class ThreadLink implements ThreadNetwork {
   }
 
   /** Where a datagram to `dst` goes: the MAC destination and, for more than one hop, a mesh header. */
-  private route(dst: Ipv6Address): { mac: LinkAddress; mesh?: MeshHeader } | undefined {
-    if (isMulticast(dst)) return { mac: { mode: 'short', short: BROADCAST_SHORT } };
+  private route(dst: Ipv6Address, secure: boolean): { mac: LinkAddress; mesh?: MeshHeader } | undefined {
+    if (isMulticast(dst)) {
+      // An end device sends a secured multicast (not MLE) as a unicast to its parent, acked and
+      // retried, and the parent floods it; as OpenThread (mesh_forwarder.cpp UpdateIp6Route).
+      const own = this.hooks.rloc16();
+      const parent = secure && !this.hooks.forwarding() && own !== undefined ? this.hooks.nextHop(own) : undefined;
+      return { mac: { mode: 'short', short: parent ?? BROADCAST_SHORT } };
+    }
     if (dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80) {
       const short = rloc16FromIid(dst);
       if (short !== undefined) return { mac: { mode: 'short', short } };
@@ -336,7 +342,7 @@ export class ThreadLink implements ThreadNetwork {
   }
 
   private sendDatagram(datagram: Uint8Array, dst: Ipv6Address, secure: boolean, done?: (ok: boolean) => void, queried = false): void {
-    const r = this.route(dst);
+    const r = this.route(dst, secure);
     if (!r && !queried && this.hooks.queryAddress && !isMulticast(dst) && rloc16FromIid(dst) === undefined && this.hooks.rloc16() !== undefined && this.hooks.resolve(dst) === undefined) {
       // Held until the owner answers the Address Query (or it times out).
       this.hooks.queryAddress(dst, (rloc16) => {
