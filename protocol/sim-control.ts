@@ -74,6 +74,8 @@ export type ControlRequest = (
   | { id: number; op: 'stats' }
   /** Lockstep: run bench time to `until` (µs); with `wake`, stop at the end of the quantum in which a board first wrote to its port. */
   | { id: number; op: 'advance'; until: number; wake: boolean }
+  /** Lockstep: ends the advance under way at the bench time it reached (whoever slept on it is gone: a case cut by its timeout). */
+  | { id: number; op: 'halt' }
   /**
    * Lockstep: a test case starts. Every random stream (the medium's, each board's next boot)
    * is drawn afresh from the run's seed and `key`, and the quantum grid and the captures

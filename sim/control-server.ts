@@ -12,6 +12,8 @@ export interface ControlHandlers {
    * other requests go on. Absent (lockstep), `sleepUntil` is handled like any request.
    */
   whenBenchTime?: (t: number, fn: () => void) => void;
+  /** Lockstep: ends the advance under way, at once, ahead of the queue ('halt' then takes its turn like any request). */
+  halt?: () => void;
   /** One request; requests are handled one at a time, in the order they came (a lockstep advance takes a while). */
   handle(req: ControlRequest): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
@@ -79,6 +81,8 @@ export class ControlServer {
       whenBenchTime(req.t, () => reply({ id: req.id, ok: true, nowUs: this.handlers.now() }));
       return;
     }
+    // The advance it ends is ahead of it in the queue.
+    if (req.op === 'halt') this.handlers.halt?.();
     this.queue = this.queue.then(async () => {
       try {
         const body = await this.handlers.handle(req);

@@ -141,6 +141,10 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
           if (typeof until !== 'number' || !Number.isFinite(until)) throw new Error(`${req.op} needs a finite bench time (µs)`);
           return pacer.advance(until, { wake: req.op === 'advance' && req.wake === true, quantumUs: lockstep.quantumUs, originUs: epochUs }).then(() => ({}));
         }
+        case 'halt':
+          // The server ended the advance when the request came; here it only takes its turn.
+          if (!lockstep) throw new Error(`'halt' needs a lockstep bench`);
+          return {};
         case 'epoch': {
           if (!lockstep) throw new Error(`'epoch' needs a lockstep bench`);
           if (typeof req.key !== 'string') throw new Error('epoch needs a key');
@@ -202,6 +206,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
     },
     ...(lockstepSerial
       ? {
+          halt: () => pacer.halt(),
           // A sync point before every request: the bytes the harness wrote reach their boards first.
           handle: async (req: ControlRequest) => {
             await lockstepSerial.sync(req.in);

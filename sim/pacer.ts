@@ -156,6 +156,14 @@ export class Pacer {
     });
   }
 
+  /** Ends the advance under way, if any, at the bench time it has reached. */
+  halt(): void {
+    const s = this.step;
+    if (!s) return;
+    this.step = undefined;
+    s.resolve(this.scheduler.now());
+  }
+
   /** A board wrote to its port: an advance that may wake the harness ends at the next quantum boundary. */
   noteOutput(): void {
     const s = this.step;

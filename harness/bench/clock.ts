@@ -23,6 +23,29 @@ export interface BenchClock {
   sleepUntil(t: number, opts?: SleepOptions): Promise<number>;
   /** Bench seconds per wall second, for wall-clock backstops; Infinity for 'max'. */
   readonly speed: number;
+  /**
+   * Ends every sleep under way: each rejects with `reason`. For a case cut by its timeout,
+   * whose code still sleeps: its sleep must not hold bench time from the next case.
+   */
+  cancelSleeps(reason: Error): Promise<void>;
+}
+
+/** The sleeps under way, each ended by its own controller (cancelSleeps). */
+class Sleeps {
+  private readonly live = new Set<AbortController>();
+
+  /** A signal that aborts with `outer` or on cancel(), and its release once the sleep is over. */
+  open(outer: AbortSignal | undefined): { signal: AbortSignal; close(): void } {
+    const c = new AbortController();
+    this.live.add(c);
+    const signal = outer ? AbortSignal.any([outer, c.signal]) : c.signal;
+    return { signal, close: () => this.live.delete(c) };
+  }
+
+  cancel(reason: Error): void {
+    for (const c of this.live) c.abort(reason);
+    this.live.clear();
+  }
 }
 
 export class SimClock implements BenchClock {
@@ -30,6 +53,7 @@ export class SimClock implements BenchClock {
   private latestWallMs = performance.now();
   private lastGivenUs = 0;
   private refresh: NodeJS.Timeout | undefined;
+  private readonly sleeps = new Sleeps();
 
   constructor(
     private readonly control: ControlClient,
@@ -40,7 +64,24 @@ export class SimClock implements BenchClock {
   }
   async sleepUntil(t: number, opts: SleepOptions = {}): Promise<number> {
     opts.signal?.throwIfAborted();
-    return this.seen((await this.control.call({ op: 'sleepUntil', t })).nowUs);
+    const { signal, close } = this.sleeps.open(opts.signal);
+    let onAbort = () => undefined as void;
+    try {
+      // The sim answers at t whatever happens here; an aborted sleep just stops listening.
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      return this.seen((await Promise.race([this.control.call({ op: 'sleepUntil', t }), aborted])).nowUs);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      close();
+    }
+  }
+
+  cancelSleeps(reason: Error): Promise<void> {
+    this.sleeps.cancel(reason);
+    return Promise.resolve();
   }
 
   /**
@@ -83,7 +124,12 @@ export class SimClock implements BenchClock {
  */
 export class WallClock implements BenchClock {
   private readonly origin = performance.now();
+  private readonly sleeps = new Sleeps();
   constructor(readonly speed = 1) {}
+  cancelSleeps(reason: Error): Promise<void> {
+    this.sleeps.cancel(reason);
+    return Promise.resolve();
+  }
   now(): Promise<number> {
     return Promise.resolve(this.nowUs());
   }
@@ -92,21 +138,29 @@ export class WallClock implements BenchClock {
     return Math.round((performance.now() - this.origin) * 1000 * this.speed);
   }
   async sleepUntil(t: number, opts: SleepOptions = {}): Promise<number> {
-    const signal = opts.signal;
+    const { signal, close } = this.sleeps.open(opts.signal);
+    try {
+      return await this.sleepFor(t, signal);
+    } finally {
+      close();
+    }
+  }
+
+  private async sleepFor(t: number, signal: AbortSignal): Promise<number> {
     // A timer may fire up to a millisecond before performance.now() says it is due
     // (libuv keeps loop time in whole ms), so wait again until the deadline has passed.
     for (let now = this.nowUs(); now < t; now = this.nowUs()) {
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       const wait = Math.max(1, (t - now) / 1000 / this.speed);
       // Unref'd: a board's wait ends early when its event comes, and its deadline must not hold the process.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, wait).unref();
         function done() {
           clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
+          signal.removeEventListener('abort', done);
           resolve();
         }
-        signal?.addEventListener('abort', done, { once: true });
+        signal.addEventListener('abort', done, { once: true });
       });
     }
     return this.nowUs();

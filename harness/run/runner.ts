@@ -538,6 +538,8 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
     afterEach: async function (this: Mocha.Context) {
       const test = this.currentTest as Mocha.Test & { currentRetry(): number; retries(): number; err?: unknown };
       installCaseContext(undefined);
+      // Cut by its timeout, the case's code may still be asleep on the bench clock: wake it with an error.
+      if (test.timedOut) await bench.clock.cancelSleeps(new Error(`${test.title}: the case timed out`));
       const retrying = test.state === undefined && !test.isPending();
       if (!retrying && !test.isPending() && h.stop() === undefined) await snapshotMesh(test);
       if (test.state === 'passed') await finalize(test, { verdict: 'passed' });

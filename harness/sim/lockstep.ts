@@ -72,6 +72,19 @@ export class LockstepClock implements BenchClock {
     });
   }
 
+  /**
+   * Every sleeper rejects with `reason`, and an advance under way ends where bench time
+   * has got to (the sim's 'halt'): a case cut by its timeout may be asleep for an hour of
+   * bench time, and the hooks after it need the clock now. Bench time from here on is
+   * not what a rerun of the seed gives, as a timeout is a wall-clock event.
+   */
+  async cancelSleeps(reason: Error): Promise<void> {
+    for (const s of this.sleepers.splice(0)) s.reject(reason);
+    if (this.stepping === undefined) return;
+    await this.control.call({ op: 'halt' }).catch(() => undefined);
+    await this.now();
+  }
+
   /** Wraps a board's serial port so its bytes are counted and passed on in step with bench time. */
   gate(board: string, inner: Transport): GatedTransport {
     return new GatedTransport(board, inner, this);

@@ -118,6 +118,16 @@ ${board}`,
     expect(clock.speed).to.equal(20);
   });
 
+  it('cancelSleeps ends every sleep under way with its reason; a later sleep is not touched', async () => {
+    const clock = new WallClock(1);
+    const hour = clock.sleepUntil((await clock.now()) + 3600e6);
+    const other = clock.sleepUntil((await clock.now()) + 3600e6, { signal: new AbortController().signal });
+    await clock.cancelSleeps(new Error('the case timed out'));
+    for (const p of [hour, other]) expect(await p.then(() => 'woke', (e: Error) => e.message)).to.equal('the case timed out');
+    const t = await clock.now();
+    expect(await clock.sleepUntil(t + 1000)).to.be.at.least(t + 1000);
+  });
+
   it('the serial tap logs both directions; OpenThread key lines are redacted by their shape', async () => {
     const log = new SerialLog(join(dir, 'serial'), 'n1', (t) => redactOtSecrets(redactor(['10112233445566778899aabbccddeeff'])(t)));
     const inner = new FakeTransport();

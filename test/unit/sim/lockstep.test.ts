@@ -45,6 +45,19 @@ describe('sim/pacer: lockstep advance', () => {
     pacer.stop();
   });
 
+  it('halt ends an advance where bench time has got to, and the next advance runs on from there', async () => {
+    const scheduler = new Scheduler();
+    const pacer = new Pacer(scheduler, { speed: 100 }); // an hour of bench time is 36 s of wall time
+    const hour = pacer.advance(3600e6, { wake: false, quantumUs: 1000 });
+    await new Promise((r) => setTimeout(r, 50));
+    pacer.halt();
+    const stoppedAt = await hour;
+    expect(stoppedAt).to.be.above(0).and.below(60e6);
+    pacer.halt(); // nothing under way: nothing happens
+    expect(await pacer.advance(stoppedAt + 1000, { wake: false, quantumUs: 1000 })).to.equal(stoppedAt + 1000);
+    pacer.stop();
+  });
+
   it('is refused on a pacer that runs free, and fails when the bench stops under it', async () => {
     const scheduler = new Scheduler();
     const free = new Pacer(scheduler, { speed: 'max' });
