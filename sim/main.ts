@@ -12,6 +12,7 @@ import { ControlServer } from './control-server.ts';
 import { Medium } from './medium/medium.ts';
 import { Scheduler } from './medium/scheduler.ts';
 import { VtDispatcher } from './openthread/dispatcher.ts';
+import { seededUrandomAvailable } from './openthread/entropy.ts';
 import { OtVirtualTimeBoard } from './openthread/ot-board.ts';
 import { Pacer } from './pacer.ts';
 import { VirtualBoard } from './virtual-board.ts';
@@ -77,6 +78,8 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
   const otSpecs = spec.boards.filter((b) => b.openthread);
   const dispatcher = otSpecs.length ? await VtDispatcher.open(otSpecs.length, portSearchStart(spec.runDir), note) : undefined;
   const otBoards: OtVirtualTimeBoard[] = [];
+  const seeded = otSpecs.length ? seededUrandomAvailable() : { ok: true as const };
+  if (!seeded.ok) note(`OpenThread nodes read the host's /dev/urandom: runs with them do not repeat from the seed (no namespace of their own here: ${seeded.why})`);
   const lockstep = spec.lockstep;
   /** Lockstep: where the current case's epoch began (see 'epoch'). */
   let epochUs = 0;
@@ -102,6 +105,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
         scheduler,
         rng: rng.fork(),
         dispatcher,
+        seededUrandom: seeded.ok,
         inBenchTime,
         note,
       });

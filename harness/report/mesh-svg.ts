@@ -48,7 +48,8 @@ export function hopsOf(nodes: readonly MeshNode[]): Map<string, number | undefin
 export function meshSvg(snapshot: MeshSnapshot, title: string, measured: ReadonlyMap<string, number> = new Map()): string {
   const nodes = snapshot.nodes.map((n) => (n.hops === undefined && measured.has(n.board) ? { ...n, hops: measured.get(n.board)! } : n));
   if (nodes.length === 0) return '';
-  const hops = hopsOf(nodes);
+  // A hop count that is no whole number ≥ 0 (a board that reported -1: not measured) goes with the unknown.
+  const hops = new Map([...hopsOf(nodes)].map(([board, h]) => [board, h !== undefined && Number.isInteger(h) && h >= 0 ? h : undefined]));
   const known = [...hops.values()].filter((h): h is number => h !== undefined);
   const maxHop = known.length ? Math.max(...known) : 0;
   const columns: MeshNode[][] = [];

@@ -31,6 +31,7 @@ import type { MediumRadio } from '../medium/medium.ts';
 import type { Scheduler } from '../medium/scheduler.ts';
 import { BoardPty } from '../pty.ts';
 import type { VtDispatcher } from './dispatcher.ts';
+import { withSeededUrandom, writeSeededEntropy } from './entropy.ts';
 import { isWaitingForInput } from './quiescence.ts';
 import { radioEventData, VtEventType, type VtEvent } from './vt-event.ts';
 
@@ -51,6 +52,8 @@ export interface OtBoardOptions {
   inBenchTime: (fn: () => void) => void;
   /** Something the run log should show (a node that died, a protocol error). */
   note: (text: string) => void;
+  /** Each boot's /dev/urandom is a file drawn from the bench's seed (entropy.ts); false where the host cannot. */
+  seededUrandom: boolean;
 }
 
 export class OtVirtualTimeBoard {
@@ -72,14 +75,29 @@ export class OtVirtualTimeBoard {
   private awakeSinceMs = 0;
   powered = false;
   boots = 0;
+  /** Where each boot's entropy comes from, and the channel access's backoffs (reseed()). */
+  private bootRng: Rng;
+  private macRng: Rng;
 
   constructor(private readonly o: OtBoardOptions) {
+    this.bootRng = o.rng;
+    this.macRng = o.rng;
     o.dispatcher.attach(o.nodeId, { received: (ev) => this.received(ev) });
     o.radio.onReceive((psdu, info) => o.scheduler.at(o.scheduler.now(), () => this.deliver(info.channel, psdu)));
   }
 
   get id(): string {
     return this.o.spec.id;
+  }
+
+  /**
+   * New random streams from here on (a case's epoch on a lockstep bench): the node's next
+   * boot draws its entropy from the first, our channel access for it from the second. The
+   * node's own stream goes on until it boots again (the drivers' factoryreset does that).
+   */
+  reseed(boots: Rng, mac: Rng): void {
+    this.bootRng = boots;
+    this.macRng = mac;
   }
 
   get serialPath(): string {
@@ -143,7 +161,13 @@ export class OtVirtualTimeBoard {
     mkdirSync(dir, { recursive: true });
     this.stderr ??= createWriteStream(join(dir, 'stderr.log'), { flags: 'a' });
     const gen = ++this.generation;
-    const proc = spawn(this.o.program, [String(this.o.nodeId)], {
+    let run = { command: this.o.program, args: [String(this.o.nodeId)] };
+    if (this.o.seededUrandom) {
+      const urandom = join(dir, 'urandom');
+      writeSeededEntropy(urandom, this.bootRng);
+      run = withSeededUrandom(urandom, run.command, run.args);
+    }
+    const proc = spawn(run.command, run.args, {
       cwd: dir,
       env: { ...process.env, ...this.o.dispatcher.env() },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -350,7 +374,7 @@ export class OtVirtualTimeBoard {
         return;
       }
       const nextBe = Math.min(be + 1, DEFAULT_PIB.macMaxBE);
-      sched.at(sched.now() + this.o.rng.int(2 ** nextBe) * UNIT_BACKOFF_US, () => gen === this.generation && attempt(nb + 1, nextBe));
+      sched.at(sched.now() + this.macRng.int(2 ** nextBe) * UNIT_BACKOFF_US, () => gen === this.generation && attempt(nb + 1, nextBe));
     };
     attempt(0, DEFAULT_PIB.macMinBE);
   }

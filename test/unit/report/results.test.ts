@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { compareResults, parseThresholdRule } from '../../../harness/report/compare.ts';
 import { figuresOf, unitOf } from '../../../harness/report/figures.ts';
 import { buildHtml } from '../../../harness/report/html.ts';
-import { hopsOf } from '../../../harness/report/mesh-svg.ts';
+import { hopsOf, meshSvg } from '../../../harness/report/mesh-svg.ts';
 import { buildResults, readResults, RESULTS_VERSION, resultsJsonSchema, ResultsFileError, writeResults, type Results } from '../../../harness/report/results.ts';
 import { niceTicks } from '../../../harness/report/svg.ts';
 import { loadQuarantine, QuarantineFileError } from '../../../harness/run/quarantine.ts';
@@ -95,6 +95,13 @@ describe('results.json', () => {
     ]);
     expect(Object.fromEntries(h)).to.deep.equal({ a: 0, b: 1, c: 2, x: undefined, n: 4 });
     expect(niceTicks(0, 97)).to.deep.equal([0, 20, 40, 60, 80, 100]);
+  });
+
+  it('mesh drawing: a board whose measured hops are -1 (not measured) is drawn with the unknown, not dropped', () => {
+    const nodes = ['br', 'r1', 'r2'].map((board, i) => ({ board, status: 'GLOBAL_UP', role: i ? 'router' : 'leader', details: {} }));
+    const svg = meshSvg({ nodes }, 'a mesh', new Map([['r1', 1], ['r2', -1]]));
+    for (const b of ['br', 'r1', 'r2']) expect(svg).to.include(`>${b}</text>`);
+    expect(svg).to.include('hops unknown');
   });
 });
 
