@@ -14,6 +14,8 @@ export interface Transport {
   sendBreak(ms: number): Promise<void>;
   close(): Promise<void>;
   readonly isOpen: boolean;
+  /** Why the port closed, where the transport knows (a host process's exit and last words). */
+  readonly closedWhy?: string;
 }
 
 export class PortError extends Error {

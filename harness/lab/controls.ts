@@ -162,7 +162,8 @@ export class LabControls implements RigControls {
     const problems: string[] = [];
     const answers = async () => (await h.link.identify(answerMs)) !== undefined;
     if (await answers()) return this.set(id, { healthy: true, steps });
-    problems.push(h.link.transport.isOpen ? `no answer within ${answerMs} ms` : 'its port is closed');
+    const closed = () => `its port is closed${h.link.transport.closedWhy ? ` (${h.link.transport.closedWhy})` : ''}`;
+    problems.push(h.link.transport.isOpen ? `no answer within ${answerMs} ms` : closed());
     const tryStep = async (name: string, action: () => Promise<void>): Promise<boolean> => {
       steps.push(name);
       try {
@@ -172,7 +173,7 @@ export class LabControls implements RigControls {
         return false;
       }
       if (await answers()) return true;
-      problems.push(`no answer after ${name}`);
+      problems.push(`no answer after ${name}${h.link.transport.isOpen ? '' : `: ${closed()}`}`);
       return false;
     };
     if (await tryStep('reset', () => this.reset(id))) return this.set(id, { healthy: true, steps });

@@ -19,6 +19,8 @@ export class PtyProcessTransport implements Transport {
   private closeCbs: Array<(why: string) => void> = [];
   /** Why the last process ended, for error messages. */
   lastExit: string | undefined;
+  /** The end of what the process printed: a host build that refuses its arguments says why there. */
+  private tail = '';
 
   constructor(
     readonly spec: ProcessSpec,
@@ -27,6 +29,10 @@ export class PtyProcessTransport implements Transport {
 
   get isOpen(): boolean {
     return this.pty !== undefined;
+  }
+
+  get closedWhy(): string | undefined {
+    return this.pty ? undefined : this.lastExit && `process ended (${this.lastExit})`;
   }
 
   get pid(): number | undefined {
@@ -61,13 +67,16 @@ export class PtyProcessTransport implements Transport {
         /* the process already exited: onExit reports it */
       }
     }
+    this.tail = '';
     pty.onData((d: string | Buffer) => {
       const bytes = typeof d === 'string' ? new Uint8Array(Buffer.from(d, 'latin1')) : new Uint8Array(d);
+      this.tail = (this.tail + Buffer.from(bytes).toString('latin1')).slice(-TAIL_CHARS);
       for (const cb of this.dataCbs) cb(bytes);
     });
     this.exited = new Promise((resolve) => {
       pty.onExit(({ exitCode, signal }) => {
-        this.lastExit = signal ? `signal ${signal}` : `exit code ${exitCode}`;
+        const said = lastLine(this.tail);
+        this.lastExit = `${signal ? `signal ${signal}` : `exit code ${exitCode}`}${said ? `, its last line: ${JSON.stringify(said)}` : ''}`;
         const was = this.pty === pty;
         if (was) this.pty = undefined;
         resolve();
@@ -112,4 +121,12 @@ export class PtyProcessTransport implements Transport {
     await exited;
     clearTimeout(killer);
   }
+}
+
+const TAIL_CHARS = 240;
+
+/** The last non-empty line of `text`, printable characters only (it goes into messages). */
+function lastLine(text: string): string | undefined {
+  const line = text.split(/[\r\n]+/).map((l) => l.replace(/[^\x20-\x7e]/g, '').trim()).filter((l) => l.length > 0).pop();
+  return line?.slice(0, 120);
 }

@@ -18,6 +18,10 @@ export class TappedTransport implements Transport {
   get isOpen(): boolean {
     return this.inner.isOpen;
   }
+
+  get closedWhy(): string | undefined {
+    return this.inner.closedWhy;
+  }
   async open(): Promise<void> {
     await this.inner.open();
     this.log.note(`opened ${this.inner.path}`);

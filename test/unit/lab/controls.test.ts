@@ -120,6 +120,20 @@ describe('lab controls: reset, power, recovery', function () {
     await h.link.transport.close();
   });
 
+  it("a host-process board that refuses to start: the reason names its exit and its last line", async () => {
+    // As OpenThread's simulation CLI does for a node id above its network size.
+    const command = [process.execPath, '-e', "console.error('Invalid NodeId: 40'); process.exit(1)"];
+    const board = labBoard({ firmware: 'openthread-cli', stack: 'nd', port: { kind: 'process', command } });
+    const make = () => new PtyProcessTransport({ command });
+    const first = make();
+    await first.open();
+    const h: LabBoardHandle = { board, port: 'process', link: new BoardLink(first, 'openthread-cli'), makeTransport: make };
+    const controls = new LabControls(new Map([['r1', h]]), { rigName: 'lab', env, answerMs: 1000, offMs: 10 });
+    const health = await controls.ensureAnswering('r1');
+    expect(health.healthy).to.equal(false);
+    expect(health.reason).to.include('its port is closed (process ended (exit code 1, its last line: "Invalid NodeId: 40"))');
+  });
+
   it('says which controls a lab rig lacks', async () => {
     const { controls } = await setup(labBoard({}), new FakeBoard());
     expect(controls.supports('reset')).to.equal(true);
