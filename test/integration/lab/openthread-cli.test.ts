@@ -295,7 +295,7 @@ describe('OpenThread CLI driver on a PTY: real ot-cli-ftd, and the fake for fail
       () => expect.fail('answered'),
       (e: Error) => {
         expect(e).to.be.instanceOf(OtCliGoneError);
-        expect(e.message).to.match(/state: the board's port went away \(process ended \(exit code 1\)\)/);
+        expect(e.message).to.match(/state: the board's port went away \(process ended \(exit code 1(, its last line: "[^"]*")?\)\)/);
       },
     );
   });
