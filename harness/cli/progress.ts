@@ -103,13 +103,19 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout, opts:
     problem(message) {
       write(`${paint('31', 'problem:')} ${message}\n`);
     },
-    runEnd(run, result) {
+    runEnd(run, result, info) {
       stopTimer();
       clearStatus();
       const t = runTotals(run);
       const passed = t.tests - t.failures - t.errors - t.skipped;
       out.write(`\n${passed} passed, ${t.failures + t.errors} failed, ${t.skipped} skipped${t.flaky ? `, ${t.flaky} flaky` : ''} (${(run.time ?? t.time).toFixed(1)} s) — ${result}\n`);
-      if (runDir) {
+      const failed = info?.reportError;
+      if (failed || result === 'report-failed') {
+        // Pointing at files that were not written (or are stale) would send a reader to the wrong run.
+        const why = failed ? `${failed.path}: ${failed.code ?? 'error'} (${failed.message})` : 'the write failed';
+        const where = runDir ? `; what is in ${relative(process.cwd(), runDir) || '.'} is not this run's full report` : '';
+        out.write(`${paint('31', 'report not written:')} ${why}${where}\n`);
+      } else if (runDir) {
         const dir = relative(process.cwd(), runDir) || '.';
         out.write(`report: ${dir}/junit.xml, ${dir}/report.html, ${dir}/results.json\n`);
       }

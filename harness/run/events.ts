@@ -12,9 +12,15 @@ export interface RunListener {
   caseEnd?(tc: TestCase, suite: Suite, run: Run): void;
   /** A case failed an attempt and will run again. */
   caseRetry?(title: string, attempt: number, error: string): void;
-  runEnd?(run: Run, result: RunResult): void;
+  runEnd?(run: Run, result: RunResult, info?: RunEndInfo): void;
   /** Something outside any case went wrong (bench, hooks). */
   problem?(message: string): void;
+}
+
+/** What a reporter needs beyond the result to say how the run ended. */
+export interface RunEndInfo {
+  /** The report could not be written (result `report-failed`): the file, the errno code, the system's words. */
+  reportError?: { path: string; code?: string; message: string };
 }
 
 /** How a run ended; `bench-down` also when the bench went away mid-run (the sim died). */

@@ -22,7 +22,7 @@ import { loadRig, type LoadedRig } from '../rig/load.ts';
 import { declaredCases, installCaseContext } from '../suite-api/index.ts';
 import { needsText } from './catalogue.ts';
 import { CASE_ID_RE, CaseRecorder, rerunCommand, suiteBenchOf } from './case-context.ts';
-import { EXIT_CODES, type RunListener, type RunResult } from './events.ts';
+import { EXIT_CODES, type RunEndInfo, type RunListener, type RunResult } from './events.ts';
 import { meshSnapshot } from './mesh-snapshot.ts';
 import { checkOutDir, lockOutDir } from './out-dir.ts';
 import type { Quarantine } from './quarantine.ts';
@@ -201,6 +201,7 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
   };
 
   let reportFailure: string | undefined;
+  let reportError: NonNullable<RunEndInfo['reportError']> | undefined;
   /** Writes the reports; a failure (full disk, read-only directory) is recorded, never thrown. */
   const safeWrite = (result = 'running', finished = false): boolean => {
     run.time = (performance.now() - started) / 1000;
@@ -218,6 +219,7 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
       const err = e as NodeJS.ErrnoException;
       if (!reportFailure) {
         reportFailure = `cannot write the report ${path}: ${err.code ? `${err.code} (${err.message})` : err.message}`;
+        reportError = { path, ...(err.code ? { code: err.code } : {}), message: err.message };
         log.error({ path, errno: err.code, err: err.message }, 'report write failed');
       }
       return false;
@@ -229,7 +231,7 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
   };
   const reportFailed = (): RunOutcome => {
     emit('problem', reportFailure!);
-    emit('runEnd', run, 'report-failed');
+    emit('runEnd', run, 'report-failed', { reportError });
     return { exitCode: EXIT_CODES['report-failed'], result: 'report-failed', runDir, reportPath, run, message: reportFailure };
   };
 

@@ -85,6 +85,9 @@ describe('faults: a run never lies about how it ended', function () {
     const r = await meshbench(['run', '--rig', TWO, '--suite', 'fixtures/suites/report-fault.spec.ts', '--out', out], { env: { MESHBENCH_FIXTURE_REPORT: report } });
     expect(r.code, r.stdout + r.stderr).to.equal(6);
     expect(r.stderr).to.contain(`meshbench run: cannot write the report ${report}: EISDIR`);
+    // The progress line says the report was not written, never points at it as if it were.
+    expect(r.stdout).to.not.match(/^report: /m);
+    expect(r.stdout).to.contain(`report not written: ${report}: EISDIR`);
     expect(simPid(out), 'no sim left behind').to.equal(undefined);
   });
 

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { progressReporter } from '../../../harness/cli/progress.ts';
 import { dotReporter, githubReporter, reportersFor, ReporterError } from '../../../harness/cli/reporters.ts';
 import type { Run, TestCase } from '../../../harness/report/model.ts';
 import { sampleRun, tempDir } from './sample.ts';
@@ -46,6 +47,20 @@ describe('reporters', () => {
     const md = readFileSync(summary, 'utf8');
     expect(md).to.match(/^### meshbench sim-3-boards: failed$/m);
     expect(md).to.include('| passed | failed | skipped | flaky | wall time |');
+  });
+
+  it('progress: names the report files when they were written, and says the report was not written (path, errno) when it was not', () => {
+    const good = sink();
+    const progress = (s: PassThrough) => progressReporter(s as unknown as NodeJS.WriteStream);
+    replay(run, progress(good.stream));
+    expect(good.text()).to.match(/^report: \S*junit\.xml, \S*report\.html, \S*results\.json$/m);
+
+    const bad = sink();
+    const listener = progress(bad.stream);
+    listener.runBegin?.(run, { rig: 'sim-3-boards', seed: 42, runDir: '/tmp/x', cases: 1 });
+    listener.runEnd?.(run, 'report-failed', { reportError: { path: '/tmp/x/junit.xml', code: 'ENOSPC', message: 'ENOSPC: no space left on device, write' } });
+    expect(bad.text()).to.not.match(/^report: /m);
+    expect(bad.text()).to.match(/ — report-failed\nreport not written: \/tmp\/x\/junit\.xml: ENOSPC \(ENOSPC: no space left on device, write\); what is in \S+ is not this run's full report\n$/);
   });
 
   it('several at once, but never two on stdout', () => {
