@@ -9,6 +9,7 @@ import { BoardLock, defaultLockDir, describeOwner, ensureLockDir, LockHeldError,
 import { describeMatch, lockKey, openBoard, type OpenContext } from './open.ts';
 import { versionMatches } from './probe.ts';
 import { loadLabRig } from './rig-file.ts';
+import { portOf, queryHub, type HubQuery } from './uhubctl.ts';
 import { which } from './which.ts';
 import { probeRcp, radioWordsOf } from '../host/launcher.ts';
 
@@ -67,6 +68,7 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
     }
     if (b.flasher.kind === 'daplink' && !existsSync(b.flasher.mount)) r.problems.push(`${b.id}: the DAPLink drive is not mounted at ${b.flasher.mount}; plug the board in, or fix flasher.mount`);
   }
+  await checkHubs(r, loaded.rig.boards, env);
   const found = await discover(opts);
   const matching = matchBoards(loaded.rig.boards, found.devices);
   const groups = process.getgroups?.() ?? [];
@@ -155,4 +157,25 @@ function checkLockDir(r: DoctorReport, rigLockDir: string | undefined, system = 
   if (!rigLockDir && dir !== system) r.warnings.push(`locks: ${system} cannot be created, so locks live in ${dir}, where runs of other users may not see them; create it (sudo install -d -m 1777 ${system})`);
   else if ((statSync(dir).mode & 0o002) === 0) r.warnings.push(`locks: ${dir} is not writable by other users, so their runs cannot lock boards there (chmod 1777 ${dir})`);
   r.ok.push(`locks: ${dir}`);
+}
+
+/**
+ * Power by uhubctl: being on PATH is not enough. uhubctl must list the
+ * board's hub and port (asked once per hub, status only), or the first power
+ * cycle of the run fails instead.
+ */
+async function checkHubs(r: DoctorReport, boards: readonly LabBoard[], env: Record<string, string | undefined>): Promise<void> {
+  const wanted = boards.flatMap((b) => (b.power.kind === 'uhubctl' ? [{ board: b.id, hub: b.power.hub, port: b.power.port }] : []));
+  if (wanted.length === 0 || !which('uhubctl', env)) return; // a missing uhubctl is already a problem above
+  const hubs = new Map<string, HubQuery>();
+  for (const w of wanted) {
+    let q = hubs.get(w.hub);
+    if (!q) {
+      q = await queryHub(w.hub, env);
+      hubs.set(w.hub, q);
+    }
+    const p = q.ok ? portOf(q.hub, w.port) : q;
+    if (p.ok) r.ok.push(`${w.board}: uhubctl reaches hub ${w.hub} port ${w.port} (${p.status})`);
+    else r.problems.push(`${w.board}: power (uhubctl, hub ${w.hub} port ${w.port}): ${p.problem}; check the hub location and port with \`uhubctl\` (it needs a hub with per-port power switching, and root or a udev rule for the hub)`);
+  }
 }

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { boards } from '../../../harness/cli/commands/boards.ts';
 import { checkAgentCommand } from '../../../harness/cli/commands/check-agent.ts';
 import { doctorCommand } from '../../../harness/cli/commands/doctor.ts';
@@ -85,6 +85,32 @@ boards:
     expect(text).to.match(/PROBLEM  usb1: missing .*; run `meshbench boards`/);
     expect(text).to.match(/ok       n1: answers \(openthread-cli OPENTHREAD\/fake-1\.4\.0/);
     expect(text).to.match(/4 problem\(s\) to fix/);
+  });
+
+  it('doctor: uhubctl must list the rig\'s hub and port (asked with -l, status only), not only be on PATH', async () => {
+    // A uhubctl of our own in a directory of its own on PATH: a real process, asked as the real one would be.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    copyFileSync(join(FAKES, 'uhubctl'), join(bin, 'uhubctl'));
+    chmodSync(join(bin, 'uhubctl'), 0o755);
+    const toolEnv = (extra: Record<string, string>) => ({ PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, FAKE_TOOLS_LOG: join(dir, 'tools.log'), ...extra });
+    const doctorWith = async (extra: Record<string, string>) => {
+      const io = capture();
+      await doctorCommand(rig, { ...discovery(), noProbe: true, env: toolEnv(extra) }, io);
+      return io.text();
+    };
+
+    const reached = await doctorWith({ FAKE_UHUBCTL_HUBS: '1-1' });
+    expect(reached).to.match(/^ok {7}usb1: uhubctl reaches hub 1-1 port 2 \(0103 power enable connect \[0d28:0204 ARM DAPLink CMSIS-DAP\]\)$/m);
+    expect(reached).to.not.match(/PROBLEM {2}usb1: power/);
+    // Asked for the hub's status only: nothing switched.
+    expect(readFileSync(join(dir, 'tools.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[])).to.deep.equal([['uhubctl', '-l', '1-1']]);
+
+    const noHub = await doctorWith({ FAKE_UHUBCTL_HUBS: '2-1' });
+    expect(noHub).to.match(/^PROBLEM {2}usb1: power \(uhubctl, hub 1-1 port 2\): 'uhubctl -l 1-1' finds no hub it can switch there \(exit code 1: No compatible devices detected at location 1-1! \/ Run with -h to get usage info\.\); check the hub location and port with `uhubctl`/m);
+
+    const fewPorts = await doctorWith({ FAKE_UHUBCTL_HUBS: '1-1', FAKE_UHUBCTL_PORTS: '1' });
+    expect(fewPorts).to.match(/^PROBLEM {2}usb1: power \(uhubctl, hub 1-1 port 2\): hub 1-1 \(2109:2817 VIA Labs, Inc\. USB2\.0 Hub, USB 2\.10, 1 ports, ppps\) has no port 2 \(uhubctl lists ports 1\)/m);
   });
 
   it('doctor: says where locks live, and a lock directory that cannot be made is a problem', async () => {
