@@ -101,10 +101,12 @@ export interface NetCounters {
  * Why a unicast datagram was dropped here (for a loss breakdown): no next hop, the MAC
  * gave up on a frame (no ACK after its retries, or the channel stayed busy), the
  * routing hook refused to forward it, its hop limit ran out, a source route could not
- * be followed, it was not ours and we do not route, no socket was bound to its port, or
- * the interface was down (then the bytes are the frame's 6LoWPAN payload, not decompressed).
+ * be followed, it was not ours and we do not route, no socket was bound to its port, the
+ * interface was down, or a unicast frame's compressed header could not be expanded (e.g. it
+ * names a context this node forgot when it left the network to join again). For the last
+ * two the bytes are the frame's 6LoWPAN payload, not decompressed.
  */
-export type DropReason = 'interfaceDown' | 'noRoute' | 'retriesExhausted' | 'channelAccessFailure' | 'macTxFailed' | 'forwardRefused' | 'hopLimit' | 'sourceRoute' | 'notRouter' | 'noPort';
+export type DropReason = 'interfaceDown' | 'noRoute' | 'retriesExhausted' | 'channelAccessFailure' | 'macTxFailed' | 'forwardRefused' | 'hopLimit' | 'sourceRoute' | 'notRouter' | 'noPort' | 'undecodable';
 
 export type DropObserver = (reason: DropReason, datagram: Uint8Array) => void;
 
@@ -461,6 +463,7 @@ export class NetInterface {
     const d = decompressDatagram(f.value.rest, { src, dst, contexts: this.contexts });
     if (!d.ok) {
       this.counters.malformed++;
+      if (!(dst.mode === 'short' && dst.short === BROADCAST_SHORT)) this.dropped('undecodable', ind.payload);
       return;
     }
     this.receiveDatagram(d.value, meta);

@@ -13,10 +13,15 @@
 // sender to the receiver (Tobagi & Kleinrock, IEEE Trans. Commun. 23(12), 1975), so an
 // attempt of duration T survives with probability exp(−λ·(T + T̄)), λ the rate of frames
 // the receiver hears from nodes the sender cannot hear, T̄ their mean duration.
+// A datagram no drop was reported for, or one refused at its source, is put down to the
+// state of the board: a source that was not connected (rejoining) refuses to send, as Mbed's
+// socket does (NSAPI_ERROR_NO_ADDRESS); a destination that left the network to join again
+// cannot expand a header compressed with the context it forgot.
 import type { Testbed } from '../../sim/testbed.ts';
 import type { RxStatus, TransmissionRecord } from '../../sim/medium/medium.ts';
 import type { StackNode } from '../../stack/node.ts';
 import { SECOND } from '../../stack/runtime.ts';
+import { DEFAULT_PIB } from '../../stack/mac/constants.ts';
 import type { DropReason, UdpSocket } from '../../stack/net/net-interface.ts';
 import { toHex } from '../../stack/wire/bytes.ts';
 import { parseFrame } from '../../stack/wire/ieee802154.ts';
@@ -30,6 +35,30 @@ const PORT = 7000;
 const MARKER = new TextEncoder().encode('LOSS');
 /** Receiver sensitivity of the sim's radios (sim/medium/phy-model.ts default): who can hear whom. */
 const SENSITIVITY_DBM = -100;
+/** aUnitBackoffPeriod (IEEE 802.15.4-2006 Table 85). */
+const UNIT_BACKOFF_US = 320;
+/** Retransmissions of a frame: macMaxFrameRetries of the 6LoWPAN-ND stack's MAC. */
+const MAX_RETRIES = DEFAULT_PIB.macMaxFrameRetries;
+
+/** Backoff exponent of the CSMA-CA that starts retransmission `retry` (1, 2, …): the standard restarts at macMinBE (§7.5.6.4). */
+export function retransmissionBE(_retry: number): number {
+  return DEFAULT_PIB.macMinBE;
+}
+
+/**
+ * Chance that two hidden senders whose frames (mean length `frameUs`) overlapped overlap
+ * again on their next attempt, each after the same ACK wait and a backoff b uniform in
+ * 0 … 2^BE − 1 unit periods: their offset δ was uniform in (−T̄, T̄) and becomes
+ * δ + (b₁ − b₂)·320 µs, so P = Σ_d P(b₁ − b₂ = d) · max(0, 1 − |d|·320 µs / (2T̄)),
+ * P(d) = (n − |d|) / n² for n = 2^BE.
+ */
+export function reCollisionChance(be: number, frameUs: number): number {
+  if (frameUs <= 0) return 0;
+  const n = 2 ** be;
+  let p = 0;
+  for (let d = -(n - 1); d <= n - 1; d++) p += ((n - Math.abs(d)) / n ** 2) * Math.max(0, 1 - (Math.abs(d) * UNIT_BACKOFF_US) / (2 * frameUs));
+  return p;
+}
 
 export interface LossOptions {
   side: number;
@@ -40,7 +69,24 @@ export interface LossOptions {
 }
 
 /** What the medium did with one unicast data frame attempt at the radio it was addressed to. */
-export type AttemptFate = 'received' | 'collisionHidden' | 'collisionInRange' | 'receiverBusyHidden' | 'receiverBusyInRange' | 'receiverTransmitting' | 'other';
+export type AttemptFate =
+  | 'received'
+  | 'collisionHidden'
+  | 'collisionInRange'
+  | 'receiverBusyHidden'
+  | 'receiverBusyInRange'
+  /** The addressed radio was transmitting when the frame began (both left CCA within one turnaround). */
+  | 'receiverTransmitting'
+  /** The addressed radio locked on, then transmitted mid-frame (its ACK of another frame, or a frame after a clear CCA). */
+  | 'receiverTurnedToTransmit'
+  | 'other';
+
+/**
+ * Why a datagram was lost: the drop its stack reported, or what the bench saw: refused at a
+ * source that was not connected (or, connected, for another reason), undecodable at a
+ * destination that had left the network to join again, or nothing at all ('unaccounted').
+ */
+export type LossCause = DropReason | 'sendRefusedNotJoined' | 'sendRefused' | 'destinationRejoining' | 'unaccounted';
 
 export interface LossResult {
   nodes: number;
@@ -50,8 +96,10 @@ export interface LossResult {
   sent: number;
   delivered: number;
   deliveryRatio: number;
-  /** Each lost datagram by the drop its stack reported ('unaccounted': none did). */
-  lostBy: Record<string, number>;
+  /** Each lost datagram by its cause ('unaccounted': none found). */
+  lostBy: Partial<Record<LossCause, number>>;
+  /** Boards that left the network during the window (to join again): board, bench s into the window, the reason it gave. */
+  rejoins: string[];
   /** The lost datagrams no drop was reported for: sender→receiver #sequence. */
   unaccounted: string[];
   /** Of the lost, where: at the sender's first hop, or at a relay. */
@@ -64,14 +112,13 @@ export interface LossResult {
   /** First attempts of a frame that failed, measured, and the ALOHA model's figure for them. */
   firstAttemptFailed: { measured: number; model: number };
   /**
-   * Of the attempts that followed a failed attempt of the same frame, the share that failed
-   * again; and the model's: two hidden senders whose frames overlapped each retransmit after
-   * the same ACK wait with a fresh backoff of 0-7 unit periods (§7.5.6.4, §7.5.1.4: CSMA-CA
-   * restarts at macMinBE = 3), so they overlap again unless their restarts differ by more than
-   * a frame: 1 − E|b₁ − b₂|·320 µs / (2·T̄), E|b₁ − b₂| = (8² − 1)/(3·8).
+   * Retransmission k (k = 1 … macMaxFrameRetries) that followed a failed attempt of the same
+   * frame: the share that failed again (and how many there were), and the model's chance that
+   * the two hidden senders meet again (`reCollisionChance` with the BE of retransmission k:
+   * 3, 3, 3: the standard's CSMA-CA restarts at macMinBE, §7.5.6.4).
    */
-  failedAgainAfterFailure: { measured: number; model: number };
-  /** A hop lost (all 1 + macMaxFrameRetries = 4 attempts failed), per hop a delivered or lost datagram took: measured, and first-attempt model × re-collision model³. */
+  failedAgainAfterFailure: Array<{ retry: number; backoffExponent: number; attempts: number; measured: number; model: number }>;
+  /** A hop lost (all 1 + macMaxFrameRetries attempts failed), per hop a delivered or lost datagram took: measured, and first-attempt model × the re-collision models. */
   hopLoss: { measured: number; model: number };
   /** Datagram loss the models predict over the mean hops: 1 − (1 − hop loss)^hops. */
   modelDatagramLoss: number;
@@ -154,8 +201,19 @@ export function measureLoss(opts: LossOptions): LossResult {
 
   const sentAt = new Map<string, Flow>();
   const delivered = new Map<string, number>();
-  const drops = new Map<string, { reason: DropReason | 'sendRefused'; node: string }>();
+  const drops = new Map<string, { reason: LossCause; node: string }>();
   let measuring = true;
+  const rejoins: string[] = [];
+  let windowStart = bed.scheduler.now();
+  for (const id of ids) {
+    let last = b.nd(id).getConnectionStatus();
+    b.nd(id).onEvent((e) => {
+      if (measuring && last === 'GLOBAL_UP' && e.status !== 'GLOBAL_UP') {
+        rejoins.push(`${id} at ${((e.at - windowStart) / SECOND).toFixed(1)} s: ${b.nd(id).details().last_failure ?? e.event}`);
+      }
+      last = e.status;
+    });
+  }
   const sockets = new Map<string, UdpSocket>();
   for (const id of ids) {
     const socket = b.nd(id).udpOpen(PORT, (d) => {
@@ -166,7 +224,10 @@ export function measureLoss(opts: LossOptions): LossResult {
     sockets.set(id, socket);
     b.nd(id).net.onDrop((reason, datagram) => {
       const key = datagramId(datagram);
-      if (key && sentAt.has(key) && !drops.has(key)) drops.set(key, { reason, node: id });
+      const flow = key ? sentAt.get(key) : undefined;
+      if (!key || !flow || drops.has(key)) return;
+      const rejoining = reason === 'undecodable' && id === flow.to && b.nd(id).getConnectionStatus() !== 'GLOBAL_UP';
+      drops.set(key, { reason: rejoining ? 'destinationRejoining' : reason, node: id });
     });
   }
 
@@ -188,6 +249,7 @@ export function measureLoss(opts: LossOptions): LossResult {
   });
 
   const start = bed.scheduler.now();
+  windowStart = start;
   const end = start + opts.windowS * SECOND;
   const rng = bed.node('br').rng;
   for (const flow of flows) {
@@ -204,7 +266,7 @@ export function measureLoss(opts: LossOptions): LossResult {
       const key = datagramId(payload)!;
       sentAt.set(key, flow);
       const r = socket.sendTo(dst, PORT, payload);
-      if (r !== 0) drops.set(key, { reason: 'sendRefused', node: flow.from });
+      if (r !== 0) drops.set(key, { reason: b.nd(flow.from).getConnectionStatus() === 'GLOBAL_UP' ? 'sendRefused' : 'sendRefusedNotJoined', node: flow.from });
       bed.node(flow.from).timers.at(bed.scheduler.now() + PERIOD_US, send);
     };
     bed.node(flow.from).timers.at(start + Math.floor(rng.next() * PERIOD_US), send);
@@ -216,14 +278,14 @@ export function measureLoss(opts: LossOptions): LossResult {
   stopAir();
 
   // Each lost datagram by its drop.
-  const lostBy: Record<string, number> = {};
+  const lostBy: Partial<Record<LossCause, number>> = {};
   const unaccounted: string[] = [];
   let lostAtFirstHop = 0;
   let lostAtRelay = 0;
   for (const [key, flow] of sentAt) {
     if (delivered.has(key)) continue;
     const d = drops.get(key);
-    const reason = d?.reason ?? 'unaccounted';
+    const reason: LossCause = d?.reason ?? 'unaccounted';
     if (!d) unaccounted.push(`${flow.from}→${flow.to} #${parseInt(key.slice(4), 16)}`);
     lostBy[reason] = (lostBy[reason] ?? 0) + 1;
     if (d && d.node === flow.from) lostAtFirstHop++;
@@ -231,7 +293,16 @@ export function measureLoss(opts: LossOptions): LossResult {
   }
 
   // Each attempt of the traffic by its fate at the addressed radio, and the model beside it.
-  const attempts: Record<AttemptFate, number> = { received: 0, collisionHidden: 0, collisionInRange: 0, receiverBusyHidden: 0, receiverBusyInRange: 0, receiverTransmitting: 0, other: 0 };
+  const attempts: Record<AttemptFate, number> = {
+    received: 0,
+    collisionHidden: 0,
+    collisionInRange: 0,
+    receiverBusyHidden: 0,
+    receiverBusyInRange: 0,
+    receiverTransmitting: 0,
+    receiverTurnedToTransmit: 0,
+    other: 0,
+  };
   air.sort((x, y) => x.startUs - y.startUs);
   let modelCollisionSum = 0;
   let modelCount = 0;
@@ -255,9 +326,10 @@ export function measureLoss(opts: LossOptions): LossResult {
     }
     return h;
   };
-  const lastFailed = new Map<string, boolean>();
-  let afterFailure = 0;
-  let failedAgain = 0;
+  // Per frame: attempts so far and whether the last one failed.
+  const lastAttempt = new Map<string, { count: number; failed: boolean }>();
+  const afterFailure = Array.from({ length: MAX_RETRIES + 1 }, () => 0);
+  const failedAgain = Array.from({ length: MAX_RETRIES + 1 }, () => 0);
   let firstAttempts = 0;
   let firstFailed = 0;
   let firstModelSum = 0;
@@ -268,16 +340,17 @@ export function measureLoss(opts: LossOptions): LossResult {
     const failed = a.status !== 'received';
     const h = hiddenFrom(a.sender, a.to);
     const model = 1 - Math.exp(-h.rate * (a.endUs - a.startUs + h.meanUs));
-    const previous = lastFailed.get(a.frameKey);
-    if (previous === true) {
-      afterFailure++;
-      if (failed) failedAgain++;
-    } else if (previous === undefined) {
+    const previous = lastAttempt.get(a.frameKey);
+    const retry = previous ? previous.count : 0;
+    if (previous?.failed && retry <= MAX_RETRIES) {
+      afterFailure[retry]!++;
+      if (failed) failedAgain[retry]!++;
+    } else if (!previous) {
       firstAttempts++;
       if (failed) firstFailed++;
       firstModelSum += model;
     }
-    lastFailed.set(a.frameKey, failed);
+    lastAttempt.set(a.frameKey, { count: retry + 1, failed });
     modelCollisionSum += model;
     modelCount++;
     appFrameUs += a.endUs - a.startUs;
@@ -287,6 +360,10 @@ export function measureLoss(opts: LossOptions): LossResult {
     }
     if (a.status === 'transmitting') {
       attempts.receiverTransmitting++;
+      continue;
+    }
+    if (a.status === 'aborted') {
+      attempts.receiverTurnedToTransmit++;
       continue;
     }
     if (a.status !== 'corrupted' && a.status !== 'busy') {
@@ -316,13 +393,16 @@ export function measureLoss(opts: LossOptions): LossResult {
   const modelPerAttempt = modelCount ? modelCollisionSum / modelCount : 0;
   const hops = [...delivered.values()];
   const meanHops = hops.length ? hops.reduce((x, y) => x + y, 0) / hops.length : 0;
-  // Retransmissions of two overlapping hidden frames: backoffs b uniform in 0..7 (macMinBE 3), E|b1 − b2| = (n² − 1)/(3n) for n = 8.
   const meanFrameUs = modelCount ? appFrameUs / modelCount : 0;
-  const meanBackoffGapUs = ((8 ** 2 - 1) / (3 * 8)) * 320;
-  const reCollisionModel = meanFrameUs ? Math.max(0, 1 - meanBackoffGapUs / (2 * meanFrameUs)) : 0;
+  const reCollision = Array.from({ length: MAX_RETRIES }, (_, i) => {
+    const retry = i + 1;
+    const be = retransmissionBE(retry);
+    const n = afterFailure[retry]!;
+    return { retry, backoffExponent: be, attempts: n, measured: n ? failedAgain[retry]! / n : 0, model: reCollisionChance(be, meanFrameUs) };
+  });
   const firstModel = firstAttempts ? firstModelSum / firstAttempts : 0;
-  // A hop is lost when all 1 + macMaxFrameRetries = 4 attempts fail (IEEE 802.15.4-2006 Table 86: macMaxFrameRetries 3).
-  const hopLossModel = firstModel * reCollisionModel ** 3;
+  // A hop is lost when all 1 + macMaxFrameRetries attempts fail.
+  const hopLossModel = reCollision.reduce((p, r) => p * r.model, firstModel);
   const modelDatagramLoss = 1 - (1 - hopLossModel) ** meanHops;
   const lostHops = lostBy.retriesExhausted ?? 0;
   // Hops taken: each delivered datagram's, and for each lost one the hops up to where it died (unknown: counted as one).
@@ -335,13 +415,14 @@ export function measureLoss(opts: LossOptions): LossResult {
     delivered: delivered.size,
     deliveryRatio: sentAt.size ? delivered.size / sentAt.size : 0,
     lostBy,
+    rejoins,
     unaccounted,
     lostAtFirstHop,
     lostAtRelay,
     attempts,
     hiddenCollisionPerAttempt: { measured: totalAttempts ? (attempts.collisionHidden + attempts.receiverBusyHidden) / totalAttempts : 0, model: modelPerAttempt },
     firstAttemptFailed: { measured: firstAttempts ? firstFailed / firstAttempts : 0, model: firstModel },
-    failedAgainAfterFailure: { measured: afterFailure ? failedAgain / afterFailure : 0, model: reCollisionModel },
+    failedAgainAfterFailure: reCollision,
     hopLoss: { measured: hopsTaken ? lostHops / hopsTaken : 0, model: hopLossModel },
     modelDatagramLoss,
     meanHops,

@@ -270,7 +270,7 @@ async function main(): Promise<void> {
       deliveryRatio: round(x.deliveryRatio, 4),
       hiddenCollisionPerAttempt: { measured: round(x.hiddenCollisionPerAttempt.measured, 4), model: round(x.hiddenCollisionPerAttempt.model, 4) },
       firstAttemptFailed: { measured: round(x.firstAttemptFailed.measured, 4), model: round(x.firstAttemptFailed.model, 4) },
-      failedAgainAfterFailure: { measured: round(x.failedAgainAfterFailure.measured, 3), model: round(x.failedAgainAfterFailure.model, 3) },
+      failedAgainAfterFailure: x.failedAgainAfterFailure.map((r) => ({ ...r, measured: round(r.measured, 3), model: round(r.model, 3) })),
       hopLoss: { measured: round(x.hopLoss.measured, 4), model: round(x.hopLoss.model, 4) },
       modelDatagramLoss: round(x.modelDatagramLoss, 4),
       meanHops: round(x.meanHops, 2),
