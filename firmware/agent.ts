@@ -25,6 +25,12 @@ export interface AgentHost {
   reboot(): void;
   /** The board's clock at timer time `t` (µs); absent: the timers' time itself. */
   clock?(t: number): number;
+  /**
+   * What this firmware is, when it is not the simulated bench's: the host-process
+   * board on an RCP reports its own kind, a version that names the radio's, and
+   * keys of its own (docs/agent-protocol.md, "Boot banner").
+   */
+  readonly identity?: { firmware: string; version: string; extra?: Args };
 }
 
 /** The id of a request line that failed to parse, if its id field is intact (1–999999999); else 0. */
@@ -73,7 +79,8 @@ export class Agent {
 
   /** Power-on: a little boot noise as real firmware prints, then the banner. */
   boot(): void {
-    this.host.write(`\r\nmeshbench sim firmware ${FIRMWARE_VERSION} (board ${this.host.boardId})\r\n`);
+    const who = this.host.identity ? `${this.host.identity.firmware} ${this.host.identity.version}` : `sim firmware ${FIRMWARE_VERSION}`;
+    this.host.write(`\r\nmeshbench ${who} (board ${this.host.boardId})\r\n`);
     this.host.write(this.banner());
   }
 
@@ -123,13 +130,15 @@ export class Agent {
   }
 
   private identity(): Args {
+    const own = this.host.identity;
     return {
-      firmware: FIRMWARE_KIND,
-      version: FIRMWARE_VERSION,
+      firmware: own?.firmware ?? FIRMWARE_KIND,
+      version: own?.version ?? FIRMWARE_VERSION,
       protocol: String(PROTOCOL_VERSION),
       board: this.host.boardId,
       eui64: toHex(this.node.env.eui64),
       stacks: this.node.supportedStacks().join(','),
+      ...own?.extra,
     };
   }
 

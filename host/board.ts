@@ -11,6 +11,7 @@ import { RcpRadio } from './rcp/rcp-radio.ts';
 import { SpinelLink } from './rcp/spinel-link.ts';
 import { WallTimers } from './wall-timers.ts';
 import { FirmwareTimers } from '../firmware/firmware-timers.ts';
+import { rcpBoardIdentity } from './identity.ts';
 
 export interface BoardOptions {
   radio: RadioSpec;
@@ -36,13 +37,14 @@ export async function runBoard(opts: BoardOptions): Promise<{ stop(): Promise<vo
   const info = await radio.open();
   out(`rcp: ${byteLink.description}: ${info.ncpVersion}; Spinel ${info.protocol.major}.${info.protocol.minor}; EUI-64 ${Buffer.from(info.eui64).toString('hex')}; radio caps 0x${info.radioCaps.toString(16)}`);
 
+  const identity = rcpBoardIdentity(info.ncpVersion);
   const rng = new SeededRng(opts.seed);
   let current: { agent: Agent; timers: FirmwareTimers } | undefined;
   const boot = () => {
     if (current) current.timers.alive = false;
     const ft = new FirmwareTimers(timers);
     const node = new StackNode({ radio, timers: ft, rng: rng.fork(), eui64: info.eui64 });
-    const agent = new Agent({ boardId: opts.boardId, write: (text) => opts.output.write(text), reboot: () => boot() }, node);
+    const agent = new Agent({ boardId: opts.boardId, identity, write: (text) => opts.output.write(text), reboot: () => boot() }, node);
     current = { agent, timers: ft };
     agent.boot();
   };

@@ -11,6 +11,8 @@ function identityOf(args: Record<string, string>): BoardIdentity {
     protocol: args.protocol,
     eui64: args.eui64,
     stacks: (args.stacks ?? '').split(',').filter((s): s is StackKind => s === 'nd' || s === 'thread'),
+    // Told by a firmware that knows its radio (our board on an RCP); any other value is no claim.
+    ...(args.air === 'ieee802154' || args.air === 'no-airtime' ? { air: args.air } : {}),
   };
 }
 
