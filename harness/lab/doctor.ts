@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { RigFileError } from '../rig/load.ts';
 import type { LabBoard } from '../rig/lab.ts';
 import { discover, matchBoards, openPath, type BoardMatch, type DiscoveryOptions } from './discovery.ts';
+import { notTheDrive } from './flash.ts';
 import { BoardLock, defaultLockDir, describeOwner, ensureLockDir, LockHeldError, SYSTEM_LOCK_DIR } from './lock.ts';
 import { describeMatch, lockKey, openBoard, type OpenContext } from './open.ts';
 import { versionMatches } from './probe.ts';
@@ -66,7 +67,10 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
       if (which(t.tool, env)) r.ok.push(`tool ${t.tool}: found`);
       else r.problems.push(`${b.id}: '${t.tool}' (${t.why}) is not on PATH; ${t.install ? `install it (${t.install})` : 'install it or fix the rig file'}`);
     }
-    if (b.flasher.kind === 'daplink' && !existsSync(b.flasher.mount)) r.problems.push(`${b.id}: the DAPLink drive is not mounted at ${b.flasher.mount}; plug the board in, or fix flasher.mount`);
+    if (b.flasher.kind === 'daplink') {
+      const wrong = notTheDrive(b.flasher.mount, b.port.kind === 'usb-serial' ? b.port.serial : undefined);
+      if (wrong) r.problems.push(`${b.id}: ${wrong}${existsSync(b.flasher.mount) ? '' : '; plug the board in, or fix flasher.mount'}`);
+    }
   }
   await checkHubs(r, loaded.rig.boards, env);
   const found = await discover(opts);

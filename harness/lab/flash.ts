@@ -2,8 +2,8 @@
 // mass-storage copy, or a command template; then the board must boot and
 // answer with the expected version. Every failure is an InfraError carrying
 // the flasher's own message, reported at once (exit code 3).
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { LabBoard } from '../rig/lab.ts';
 import { InfraError } from './errors.ts';
@@ -17,6 +17,8 @@ export interface ToolEnv {
 
 export interface FlashTarget extends ToolEnv {
   board: LabBoard;
+  /** The file operations of a DAPLink copy (tests watch them; default: node:fs). */
+  copyIo?: CopyIo;
   image: string;
   /** The port path the board was found at, for `{port}`. */
   port?: string;
@@ -75,7 +77,7 @@ export async function flash(t: FlashTarget): Promise<FlashResult> {
       return { tool: argv[0]!, output: await runTool(board.id, 'flash command', argv, { ...t, timeoutS: f.timeoutS }) };
     }
     case 'daplink':
-      return { tool: 'daplink', output: await daplinkCopy(board.id, image, f.mount, f.remountTimeoutS, f.retries) };
+      return { tool: 'daplink', output: await daplinkCopy({ board: board.id, image, mount: f.mount, serial: t.serial, timeoutS: f.remountTimeoutS, retries: f.retries, io: t.copyIo ?? realCopyIo }) };
   }
 }
 
@@ -89,12 +91,96 @@ export function remountCount(mount: string): number | undefined {
   }
 }
 
-async function daplinkCopy(board: string, image: string, mount: string, timeoutS: number, retries: number): Promise<string> {
+/** The file operations a DAPLink copy makes. */
+export interface CopyIo {
+  openSync: (path: string, flags: string, mode?: number) => number;
+  writeSync: (fd: number, data: Uint8Array) => number;
+  fsyncSync: (fd: number) => void;
+  closeSync: (fd: number) => void;
+}
+
+const realCopyIo: CopyIo = { openSync, writeSync, fsyncSync, closeSync };
+
+/**
+ * Copies the image onto the drive and makes the kernel write it out before we
+ * wait for the remount: fsync of the file, then of the directory (its entry).
+ * Without them the copy can sit in the page cache while the interface
+ * firmware waits for the rest of the file.
+ */
+function copyDurably(image: string, dest: string, io: CopyIo): void {
+  const bytes = readFileSync(image);
+  const fd = io.openSync(dest, 'w', 0o644);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += io.writeSync(fd, bytes.subarray(off));
+    io.fsyncSync(fd);
+  } finally {
+    io.closeSync(fd);
+  }
+  const dir = io.openSync(dirname(dest), 'r');
+  try {
+    io.fsyncSync(dir);
+  } catch (e) {
+    // A file system that cannot sync a directory says EINVAL (fsync(2)); the file itself is on the device.
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+  } finally {
+    io.closeSync(dir);
+  }
+}
+
+/** DETAILS.TXT's `Unique ID`: the DAPLink's id, which it also gives as its USB serial number (mbedls's target_id). */
+export function daplinkUniqueId(mount: string): string | undefined {
+  try {
+    return /^Unique ID:\s*([0-9A-Za-z]+)\s*$/im.exec(readFileSync(join(mount, 'DETAILS.TXT'), 'latin1'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why `mount` is not this board's DAPLink drive, or undefined when it is: a
+ * directory is no proof (a mount point left empty after an unplug, a folder
+ * someone made), so the drive must show the interface firmware's DETAILS.TXT,
+ * and its Unique ID must be the board's USB serial number when that is known
+ * (another board's drive would get the image otherwise).
+ */
+export function notTheDrive(mount: string, serial: string | undefined): string | undefined {
+  if (!existsSync(mount)) return `the DAPLink drive is not mounted at ${mount}`;
+  const id = daplinkUniqueId(mount);
+  if (id === undefined) return `${mount} is not a DAPLink drive (no DETAILS.TXT with a Unique ID: nothing mounted there, or another disk); fix flasher.mount`;
+  if (serial !== undefined && id.toLowerCase() !== serial.toLowerCase()) return `${mount} is the drive of DAPLink ${id}, not of this board (USB serial ${serial}); fix flasher.mount`;
+  return undefined;
+}
+
+/** What the interface firmware wrote to FAIL.TXT, in one bounded line. */
+function failText(path: string): string {
+  const text = readFileSync(path, 'latin1').trim().replace(/\s*\r?\n\s*/g, ' ');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+interface DaplinkCopy {
+  board: string;
+  image: string;
+  mount: string;
+  serial?: string;
+  timeoutS: number;
+  retries: number;
+  io: CopyIo;
+}
+
+async function daplinkCopy(c: DaplinkCopy): Promise<string> {
+  const { board, image, mount, timeoutS, retries } = c;
   const notes: string[] = [];
   for (let attempt = 1; attempt <= retries; attempt++) {
-    if (!existsSync(mount)) throw new InfraError('ERR_DAPLINK_MOUNT', `${board}: the DAPLink drive is not mounted at ${mount}`, board);
+    const wrong = notTheDrive(mount, c.serial);
+    if (wrong) throw new InfraError('ERR_DAPLINK_MOUNT', `${board}: ${wrong}`, board);
     const before = remountCount(mount);
-    copyFileSync(image, join(mount, basename(image)));
+    try {
+      copyDurably(image, join(mount, basename(image)), c.io);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new InfraError('ERR_DAPLINK_COPY', `${board}: copying ${basename(image)} to ${mount} failed: ${err.code ?? ''} ${err.message}`.trim(), board);
+    }
     // Wait for the drive to go and come back, or for the count to change under us.
     const until = Date.now() + timeoutS * 1000;
     let left = false;
@@ -115,9 +201,10 @@ async function daplinkCopy(board: string, image: string, mount: string, timeoutS
       throw new InfraError('ERR_DAPLINK_REMOUNT', `${board}: DAPLink copy to ${mount} failed: ${notes.join('; ')}`, board);
     }
     await new Promise((r) => setTimeout(r, 50)); // let the remounted files settle
+    // The interface firmware says why it refused an image in FAIL.TXT on the remounted drive (htrun reads it too).
     const failTxt = join(mount, 'FAIL.TXT');
     if (existsSync(failTxt)) {
-      notes.push(`copy ${attempt}: FAIL.TXT: ${readFileSync(failTxt, 'latin1').trim()}`);
+      notes.push(`copy ${attempt}: FAIL.TXT: ${failText(failTxt)}`);
       continue;
     }
     const after = remountCount(mount);

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { FakeTransport } from '../../../harness/board/transport.ts';
 import type { InfraError } from '../../../harness/lab/errors.ts';
-import { expectBoot, flash, type FlashTarget } from '../../../harness/lab/flash.ts';
+import { expectBoot, flash, type CopyIo, type FlashTarget } from '../../../harness/lab/flash.ts';
 import { BoardLink } from '../../../harness/lab/probe.ts';
 import { parseLabRig } from '../../../harness/lab/rig-file.ts';
 import type { LabBoard } from '../../../harness/rig/lab.ts';
@@ -121,9 +121,9 @@ describe('flashing', function () {
   });
 
   describe('DAPLink mass-storage copy (htrun: FAIL.TXT, remount count)', () => {
-    function drive(extraEnv: Record<string, string> = {}): Promise<string> {
-      const mount = join(dir, 'DAPLINK');
-      const child = spawn(join(FAKES, 'daplink-drive'), [mount, SERIAL], { env: { ...process.env, ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'inherit'] });
+    function drive(extraEnv: Record<string, string> = {}, id = SERIAL): Promise<string> {
+      const mount = join(dir, `DAPLINK-${id}`);
+      const child = spawn(join(FAKES, 'daplink-drive'), [mount, id], { env: { ...process.env, ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'inherit'] });
       drives.push(child);
       return new Promise((r) => child.stdout!.once('data', () => r(mount)));
     }
@@ -148,6 +148,61 @@ describe('flashing', function () {
       const board = labBoard({ flasher: { kind: 'daplink', mount, remountTimeoutS: 0.3, retries: 2 } });
       const e = await infra(flash(target(board)));
       expect(e.message).to.match(/failed after 2 attempt\(s\): copy 1: the drive did not remount within 0.3 s \(remount count still 0\)/);
+    });
+
+    it('the copy is fsynced, file and directory, before the wait for the remount', async () => {
+      const mount = await drive();
+      const board = labBoard({ flasher: { kind: 'daplink', mount, remountTimeoutS: 5 } });
+      // The real file operations, watched: which descriptor is synced, and when.
+      const ops: string[] = [];
+      const names = new Map<number, string>();
+      const copyIo: CopyIo = {
+        openSync: (path, flags, mode) => {
+          const fd = openSync(path, flags, mode);
+          names.set(fd, path === mount ? 'dir' : basename(path));
+          ops.push(`open ${names.get(fd)}`);
+          return fd;
+        },
+        writeSync: (fd, data) => {
+          ops.push(`write ${names.get(fd)}`);
+          return writeSync(fd, data);
+        },
+        fsyncSync: (fd) => {
+          ops.push(`fsync ${names.get(fd)}`);
+          fsyncSync(fd);
+        },
+        closeSync: (fd) => {
+          ops.push(`close ${names.get(fd)}`);
+          closeSync(fd);
+        },
+      };
+      const r = await flash({ ...target(board), copyIo });
+      expect(r.output).to.match(/remount count 0 → 1/);
+      expect(ops).to.deep.equal(['open agent.bin', 'write agent.bin', 'fsync agent.bin', 'close agent.bin', 'open dir', 'fsync dir', 'close dir']);
+      expect(readFileSync(join(state, `${SERIAL}.image`), 'latin1')).to.match(/version=1\.2\.3/);
+    });
+
+    it('a directory that is not the DAPLink drive is refused before anything is copied: no DETAILS.TXT, or another board\'s', async () => {
+      const empty = join(dir, 'media-DAPLINK');
+      mkdirSync(empty);
+      const board = labBoard({ flasher: { kind: 'daplink', mount: empty, remountTimeoutS: 1 } });
+      const e = await infra(flash(target(board)));
+      expect([e.code, e.message]).to.deep.equal(['ERR_DAPLINK_MOUNT', `r1: ${empty} is not a DAPLink drive (no DETAILS.TXT with a Unique ID: nothing mounted there, or another disk); fix flasher.mount`]);
+      expect(readdirSync(empty), 'nothing copied').to.deep.equal([]);
+
+      // A real drive, but another DAPLink's: its Unique ID is not this board's USB serial.
+      const other = await drive({}, '0240000099999999aaaa0000');
+      const wrong = labBoard({ flasher: { kind: 'daplink', mount: other, remountTimeoutS: 1 } });
+      const e2 = await infra(flash(target(wrong)));
+      expect(e2.message).to.equal(`r1: ${other} is the drive of DAPLink 0240000099999999aaaa0000, not of this board (USB serial ${SERIAL}); fix flasher.mount`);
+      expect(readdirSync(other).sort(), 'nothing copied').to.deep.equal(['DETAILS.TXT', 'MBED.HTM']);
+    });
+
+    it('FAIL.TXT the board writes after the copy is reported with its text (one attempt)', async () => {
+      const mount = await drive({ FAKE_DAPLINK_FAIL: 'error: The interface firmware FAILED to reset/halt the target MCU\r\ntype: target' });
+      const board = labBoard({ flasher: { kind: 'daplink', mount, remountTimeoutS: 5, retries: 1 } });
+      const e = await infra(flash(target(board)));
+      expect([e.code, e.message]).to.deep.equal(['ERR_DAPLINK_FAIL', `r1: DAPLink copy to ${mount} failed after 1 attempt(s): copy 1: FAIL.TXT: error: The interface firmware FAILED to reset/halt the target MCU type: target`]);
     });
 
     it('the drive never comes back', async () => {
