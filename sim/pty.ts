@@ -7,8 +7,7 @@
 // echoes, so it is put in raw mode before the board speaks; PTY numbers are
 // reused at once, hence the stable link; closing the master is what a pulled
 // USB cable looks like from the harness.
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import tty from 'node:tty';
@@ -25,6 +24,30 @@ function nativePty(): NativePty {
     native = requireBinary('pty.node') as NativePty;
   }
   return native;
+}
+
+/**
+ * Raw, no echo, before anything is written: the board's own output must not come back
+ * to it as input. Termios is per terminal, so the harness's serialport open re-applies
+ * its own settings on top (it clears c_oflag and c_lflag). libuv's raw mode clears what
+ * matters here on the input side (ECHO, ICANON, ISIG, IEXTEN, ICRNL, IXON, ISTRIP,
+ * INPCK, BRKINT); unlike `stty raw` it leaves OPOST on, which only touches what the
+ * harness writes before its port applies its own settings, and it writes nothing then.
+ * Running `stty` instead cost a process per board: 150 ms each on a loaded machine,
+ * minutes for a 1024-board bench (docs/benchmarks.md).
+ */
+function makeRaw(ptsPath: string): void {
+  // A second descriptor of the slave: libuv reopens a terminal it wraps and this one is
+  // closed after, leaving the sim's own slave descriptor untouched. Wrapping starts no
+  // read before the next turn of the event loop, and destroy() comes first.
+  const fd = openSync(ptsPath, constants.O_RDWR | constants.O_NOCTTY);
+  try {
+    const stream = new tty.ReadStream(fd);
+    stream.setRawMode(true);
+    stream.destroy();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class BoardPty {
@@ -49,9 +72,7 @@ export class BoardPty {
     this.master = t.master;
     this.slave = t.slave;
     this.ptsPath = t.pty;
-    // Raw, no echo, before anything is written (termios is per terminal, so the
-    // harness's serialport open re-applies its own settings on top).
-    execFileSync('stty', ['-F', t.pty, 'raw', '-echo'], { stdio: 'ignore' });
+    makeRaw(t.pty);
     mkdirSync(dirname(linkPath), { recursive: true });
     rmSync(linkPath, { force: true });
     symlinkSync(t.pty, linkPath);
