@@ -27,7 +27,17 @@ export interface RunningSim {
   stderrTail(): string;
 }
 
+/**
+ * How long a sim of this many boards may take to say it is ready: a base for the
+ * process and its TypeScript loader, and a share per board (its PTY, link and boot).
+ * A fixed 20 s cut off a 64-board soak on a loaded machine.
+ */
+export function simReadyTimeoutMs(boards: number): number {
+  return 20_000 + 250 * boards;
+}
+
 export async function launchSim(spec: SimSpec, opts: { readyTimeoutMs?: number } = {}): Promise<RunningSim> {
+  const readyTimeoutMs = opts.readyTimeoutMs ?? simReadyTimeoutMs(spec.boards.length);
   mkdirSync(spec.runDir, { recursive: true });
   const specFile = join(spec.runDir, 'sim-spec.json');
   writeFileSync(specFile, JSON.stringify(spec, null, 2));
@@ -44,7 +54,7 @@ export async function launchSim(spec: SimSpec, opts: { readyTimeoutMs?: number }
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
 
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new SimStartError(`simulated bench not ready within ${opts.readyTimeoutMs ?? 20000} ms\n${stderr}`)), opts.readyTimeoutMs ?? 20000);
+    const timer = setTimeout(() => reject(new SimStartError(`simulated bench of ${spec.boards.length} boards not ready within ${readyTimeoutMs} ms\n${stderr}`)), readyTimeoutMs);
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
