@@ -1,8 +1,10 @@
 // A simulated bench for the benchmarks, started as the harness starts one: the real
 // sim process (through the harness's launcher), every board's PTY opened with
 // serialport, the agent protocol spoken with the harness's own client. The rig is a
-// square grid of 6LoWPAN-ND routers around one border router, each board in range of
-// its four grid neighbours only (an attenuator matrix).
+// square grid of 6LoWPAN-ND routers, each board in range of its four grid neighbours
+// only (an attenuator matrix). Up to 8 × 8 boards form one network around one border
+// router; a larger grid is tiled into 8 × 8 networks, each with its own border router
+// in its middle, PAN ID and channel (see TILE_SIDE).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { SerialTransport } from '../../harness/board/transport.ts';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { ControlClient } from '../../harness/sim/control-client.ts';
-import { launchSim, type RunningSim } from '../../harness/sim/launcher.ts';
+import { launchSim, simReadyTimeoutMs, type RunningSim } from '../../harness/sim/launcher.ts';
 import { controlSocketPath, devLink } from '../../protocol/sim-control.ts';
 import type { Args } from '../../protocol/agent.ts';
 import type { SimSpec } from '../../protocol/sim-control.ts';
@@ -23,10 +25,27 @@ const OUT_OF_RANGE_DB = 200;
 /** The network of fixtures/networks/nd-default.json: channel 12 only, PAN 0x0691. */
 const ND_KEYS: Args = { '6lowpan-nd-channel': '12', '6lowpan-nd-channel-mask': '0x1000', '6lowpan-nd-panid-filter': '0x0691' };
 
+/**
+ * Boards per side of one network. A 16 × 16 grid under one border router (paths of up
+ * to 16 hops) did not join within 300 wall seconds, 3.4 bench hours (docs/benchmarks.md):
+ * larger grids are tiled, as a large site is split among border routers.
+ */
+export const TILE_SIDE = 8;
+
+/** The ND keys of a board in tile `tile` of a tiled grid: its own channel (11-26, in turn) and PAN. */
+function tileKeys(tile: number, tiles: number): Args {
+  if (tiles === 1) return ND_KEYS;
+  const channel = 11 + (tile % 16);
+  const panId = `0x${(0x0691 + tile).toString(16).padStart(4, '0')}`;
+  return { '6lowpan-nd-channel': String(channel), '6lowpan-nd-channel-mask': `0x${(1 << channel).toString(16)}`, '6lowpan-nd-panid-filter': panId, panid: panId };
+}
+
 export interface GridBoard {
   id: string;
   row: number;
   col: number;
+  /** The 8 × 8 network it is in (0 in a grid of up to 64 boards). */
+  tile: number;
   borderRouter: boolean;
   client: AgentClient;
   /** The board's global address, once up. */
@@ -48,12 +67,30 @@ export function gridSide(nodes: number): number {
   return side;
 }
 
-function boardId(row: number, col: number, side: number): string {
-  const br = Math.floor((side - 1) / 2);
-  return row === br && col === br ? 'br' : `n${row}x${col}`;
+/** Side of one network in a grid of this side: the whole grid up to 8 × 8, else 8 × 8 tiles. */
+function tileSide(side: number): number {
+  if (side <= TILE_SIDE) return side;
+  if (side % TILE_SIDE !== 0) throw new RangeError(`a grid larger than ${TILE_SIDE} × ${TILE_SIDE} is tiled in ${TILE_SIDE} × ${TILE_SIDE} networks: its side must be a multiple of ${TILE_SIDE}, got ${side}`);
+  return TILE_SIDE;
 }
 
-/** The sim spec of a side × side grid, border router in the middle (rounded towards the top left). */
+export function tileOf(row: number, col: number, side: number): number {
+  const t = tileSide(side);
+  return Math.floor(row / t) * (side / t) + Math.floor(col / t);
+}
+
+function isBorderRouter(row: number, col: number, side: number): boolean {
+  const t = tileSide(side);
+  const br = Math.floor((t - 1) / 2);
+  return row % t === br && col % t === br;
+}
+
+function boardId(row: number, col: number, side: number): string {
+  if (!isBorderRouter(row, col, side)) return `n${row}x${col}`;
+  return side <= TILE_SIDE ? 'br' : `br${tileOf(row, col, side)}`;
+}
+
+/** The sim spec of a side × side grid, border routers in the middle of their tiles (rounded towards the top left). */
 export function gridSpec(side: number, runDir: string, seed: number, speed: number | 'max'): SimSpec {
   const lossDb: Record<string, Record<string, number>> = {};
   const boards: SimSpec['boards'] = [];
@@ -125,7 +162,7 @@ export async function startGridBench(opts: StartOptions): Promise<GridBench> {
   const side = gridSide(opts.nodes);
   const runDir = mkdtempSync(join(tmpdir(), 'meshbench-bench-'));
   const spec = gridSpec(side, runDir, opts.seed, opts.speed);
-  const sim = opts.profileDir ? await launchProfiledSim(spec, opts.profileDir) : await launchSim(spec, { readyTimeoutMs: 60_000 });
+  const sim = opts.profileDir ? await launchProfiledSim(spec, opts.profileDir) : await launchSim(spec, { readyTimeoutMs: Math.max(60_000, simReadyTimeoutMs(spec.boards.length)) });
   const boards: GridBoard[] = [];
   try {
     for (let r = 0; r < side; r++)
@@ -135,7 +172,7 @@ export async function startGridBench(opts: StartOptions): Promise<GridBench> {
         await transport.open();
         const client = new AgentClient(transport);
         client.defaultTimeoutMs = 60_000;
-        boards.push({ id, row: r, col: c, borderRouter: id === 'br', client, address: undefined });
+        boards.push({ id, row: r, col: c, tile: tileOf(r, c, side), borderRouter: isBorderRouter(r, c, side), client, address: undefined });
       }
     // Opening the port flushed the boot banner; identify is how the harness knows a board is there.
     await Promise.all(boards.map((b) => b.client.request('identify')));
@@ -169,8 +206,9 @@ export async function startGridBench(opts: StartOptions): Promise<GridBench> {
  * test/bench/nd-join.ts measures join times on one bench clock.)
  */
 export async function joinGrid(bench: GridBench, opts: { limitWallS: number; progress?: (text: string) => void }): Promise<number> {
+  const tiles = new Set(bench.boards.map((b) => b.tile)).size;
   for (const b of bench.boards) {
-    const init = await b.client.request('mesh.init', { stack: 'nd', role: b.borderRouter ? 'border-router' : 'router', ...ND_KEYS });
+    const init = await b.client.request('mesh.init', { stack: 'nd', role: b.borderRouter ? 'border-router' : 'router', ...tileKeys(b.tile, tiles) });
     if (init.args.result !== '0') throw new Error(`${b.id}: mesh.init answered result=${init.args.result}`);
   }
   const started = performance.now();
@@ -207,9 +245,15 @@ export async function joinGrid(bench: GridBench, opts: { limitWallS: number; pro
     }
   }
   for (const b of bench.boards) {
-    const addrs = ((await b.client.request('ip.addrs')).args.addrs ?? '').split(',');
-    b.address = addrs.find((a) => a.length > 0 && !a.startsWith('fe80'));
-    if (!b.address) throw new Error(`${b.id} is GLOBAL_UP without a global address (${addrs.join(',')})`);
+    // A board up a moment ago may be rejoining now (in a large grid one lost parent now
+    // and then): it has its global address again when it is back.
+    for (;;) {
+      const addrs = ((await b.client.request('ip.addrs')).args.addrs ?? '').split(',');
+      b.address = addrs.find((a) => a.length > 0 && !a.startsWith('fe80'));
+      if (b.address) break;
+      if (performance.now() > deadline) throw new Error(`${b.id} has no global address ${opts.limitWallS} wall seconds after connect (${addrs.join(',')}; ${JSON.stringify((await b.client.request('mesh.status')).args)})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
   return (performance.now() - started) / 1000;
 }

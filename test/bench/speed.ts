@@ -59,9 +59,10 @@ const PORT = 7000;
 /** Datagrams per burst: a board schedules a whole burst at once, so not millions. */
 const BURST_COUNT = 500;
 
-/** Its right-hand grid neighbour, or the left-hand one at the end of a row. */
+/** Its right-hand grid neighbour in its own network, or the left-hand one at the end of the row. */
 function neighbourOf(bench: GridBench, b: GridBoard): GridBoard {
-  const n = bench.board(b.row, b.col + 1) ?? bench.board(b.row, b.col - 1);
+  const inTile = (n: GridBoard | undefined) => (n && n.tile === b.tile ? n : undefined);
+  const n = inTile(bench.board(b.row, b.col + 1)) ?? inTile(bench.board(b.row, b.col - 1));
   if (!n) throw new Error(`${b.id} has no neighbour in its row`);
   return n;
 }
