@@ -33,7 +33,7 @@ const linesOf = (dir: string) =>
   readFileSync(join(dir, 'series.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { window: number; startS: number; endS: number; churns: number; rejoins: number; delivery: number | null; harness: { openFds: number } });
+    .map((l) => JSON.parse(l) as { window: number; startS: number; endS: number; churns: number; rejoins: number; delivery: number | null; delivered: number; latencyP50Ms: number | null; latencyErrorMaxMs: number | null; harness: { openFds: number } });
 
 describe('meshbench soak', function () {
   this.timeout(300_000);
@@ -58,6 +58,11 @@ describe('meshbench soak', function () {
     expect(series.reduce((n, w) => n + w.churns, 0), 'churn happened').to.be.greaterThan(0);
     expect(series.reduce((n, w) => n + w.rejoins, 0), 'boards came back').to.be.greaterThan(0);
     expect(series.some((w) => w.delivery !== null), 'datagrams judged').to.equal(true);
+    // Latency on the bench clock through each board's clock offset: a figure with its error bound wherever datagrams arrived.
+    for (const w of series.filter((x) => x.delivered > 0)) {
+      expect(w.latencyP50Ms, `window ${w.window} latency`).to.be.a('number').and.greaterThan(0);
+      expect(w.latencyErrorMaxMs, `window ${w.window} latency error bound`).to.be.a('number').and.at.least(0);
+    }
     for (let i = 0; i < 4; i++) expect(existsSync(join(out, 'windows', `w000${i}.pcap`)), `window ${i} capture`).to.equal(true);
     const xml = await junitOf(out);
     const cases = xml.testsuites.testsuite.flatMap((s) => s.testcase);
