@@ -64,7 +64,7 @@ const parts = new Set<Part>(
   }),
 );
 const quick = values.quick;
-const nodeCounts = (values.nodes ?? '4,16,64').split(',').map((n) => positiveInt('nodes', n));
+const nodeCounts = (values.nodes ?? (quick ? '4,16,64' : '4,16,64,256,1024')).split(',').map((n) => positiveInt('nodes', n));
 const windowS = values.window ? positiveInt('window', values.window) : quick ? 5 : 20;
 const rttSamples = values['rtt-samples'] ? positiveInt('rtt-samples', values['rtt-samples']) : quick ? 100 : 500;
 const profileDir = values['profile-sim'];
@@ -227,6 +227,13 @@ async function main(): Promise<void> {
     }));
     const big = s.find((x) => x.nodes === 64);
     if (big) checks['speed.64.atLeastRealTime'] = big.simSecondsPerWallSecond >= 1;
+    // Bounds of issue 17, on one core: bench seconds per CPU second of the sim process
+    // (on a shared machine the wall figure also counts other work's time).
+    const onOneCore = (x: SpeedResult) => x.simSecondsPerCpuSecond ?? x.simSecondsPerWallSecond;
+    const s256 = s.find((x) => x.nodes === 256);
+    if (s256) checks['speed.256.atLeast10xOnOneCore'] = onOneCore(s256) >= 10;
+    const s1024 = s.find((x) => x.nodes === 1024);
+    if (s1024) checks['speed.1024.atLeastRealTimeOnOneCore'] = onOneCore(s1024) >= 1;
   }
   if (parts.has('rcp')) {
     const r = await rcpBench();
@@ -286,19 +293,24 @@ async function main(): Promise<void> {
       }
     }
   if (parts.has('soak')) {
-    // The default soak profile, 5 boards (the default rig) and 64 (an 8×8 grid): wall s per bench hour, RSS over it.
+    // The default soak profile, 5 boards (the default rig), 16 and 64 (4×4 and 8×8 grids): wall s per bench hour, RSS over it.
     const out: SoakBenchResult[] = [];
-    for (const boards of [5, 64] as const) {
-      if (boards === 64 && quick) continue;
-      const benchHours = quick ? 0.5 : boards === 5 ? 4 : 1;
+    for (const boards of [5, 16, 64] as const) {
+      if (boards !== 5 && quick) continue;
+      const benchHours = quick ? 0.5 : boards === 64 ? 1 : 4;
       say(`soak ${boards}: ${benchHours} bench hour(s) of the default profile at max`);
       out.push(await measureSoak({ boards, benchHours, say }));
     }
-    result.soak = out.map((x) => ({ ...x, wallS: round(x.wallS, 1), wallSPerBenchHour: round(x.wallSPerBenchHour, 1), projectedDayWallMin: round(x.projectedDayWallMin, 1), rssGrowthPercent: round(x.rssGrowthPercent, 1), rssFirstMb: round(x.rssFirstMb, 1), rssLastMb: round(x.rssLastMb, 1) }));
+    result.soak = out.map((x) => ({ ...x, wallS: round(x.wallS, 1), wallSPerBenchHour: round(x.wallSPerBenchHour, 1), projectedDayWallMin: round(x.projectedDayWallMin, 1), rssGrowthPercent: round(x.rssGrowthPercent, 1), rssFirstMb: round(x.rssFirstMb, 1), rssLastMb: round(x.rssLastMb, 1), cpuSPerBenchHour: round(x.cpuSPerBenchHour, 1), bringUpWallS: round(x.bringUpWallS, 1), windowWallSPerBenchHour: x.windowWallSPerBenchHour.map((v) => round(v, 1)) }));
     const five = out.find((x) => x.boards === 5);
     if (five) {
       checks['soak.5.dayWithin10WallMinutes'] = five.projectedDayWallMin <= 10;
       checks['soak.5.rssGrowthAtMost10Percent'] = five.rssGrowthPercent <= 10;
+    }
+    const sixteen = out.find((x) => x.boards === 16);
+    if (sixteen) {
+      checks['soak.16.dayWithin30WallMinutes'] = sixteen.projectedDayWallMin <= 30;
+      checks['soak.16.rssGrowthAtMost10Percent'] = sixteen.rssGrowthPercent <= 10;
     }
   }
   if (parts.has('report')) {

@@ -2,7 +2,7 @@
 // default rig (5 boards) and on an 8×8 grid (64 boards), and the harness's RSS and
 // open fds over it (flat cost: docs/soak.md). Bounds (docs/benchmarks.md): a day of
 // bench time on 5 boards within 10 wall minutes, 16 boards within 30; RSS growth ≤ 10 %.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,16 @@ export interface SoakBenchResult {
   /** Wall minutes a day of bench time would take at this rate. */
   projectedDayWallMin: number;
   windows: number;
+  /** Wall seconds of bring-up and network start, before the soak's bench time began. */
+  bringUpWallS: number;
+  /** Each window's wall seconds (bring-up excluded), scaled to a bench hour: flat when the cost does not grow with the run. */
+  windowWallSPerBenchHour: number[];
+  /**
+   * CPU seconds of the harness and the sim together per bench hour, over the windows
+   * (bring-up excluded): what the soak costs a machine that has a core for it; on a
+   * shared machine the wall figures also count waiting for a CPU.
+   */
+  cpuSPerBenchHour: number;
   /** RSS at the last window over the first (after bring-up), in %. */
   rssGrowthPercent: number;
   rssFirstMb: number;
@@ -44,6 +54,36 @@ function gridRig(side: number, dir: string): string {
   return file;
 }
 
+/** USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds (user + system) of a process from /proc/<pid>/stat; 0 when it is gone. */
+function procCpuSeconds(pid: string): number {
+  try {
+    // Fields after the command name, which is in parentheses: utime and stime are the 12th and 13th (proc(5)).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** This process's CPU seconds and its live children's (the sim the soak started): Linux /proc. */
+function cpuSecondsWithChildren(): number {
+  let total = procCpuSeconds(String(process.pid));
+  for (const task of readdirSync(`/proc/${process.pid}/task`)) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const pid of children.split(' ').filter((p) => p !== '')) total += procCpuSeconds(pid);
+  }
+  return total;
+}
+
 export async function measureSoak(opts: { boards: 5 | 16 | 64; benchHours: number; seed?: number; say: (t: string) => void }): Promise<SoakBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'meshbench-soak-bench-'));
   try {
@@ -52,7 +92,18 @@ export async function measureSoak(opts: { boards: 5 | 16 | 64; benchHours: numbe
     profile.durationS = opts.benchHours * 3600;
     profile.windowS = Math.min(profile.windowS, profile.durationS);
     const t0 = performance.now();
-    const r = await runSoak({ rigFile, profile, seed: opts.seed ?? 1, speed: 'max', outDir: join(dir, 'out'), onWindow: (w) => opts.say(`soak ${opts.boards}: window ${w.window} (${w.endS} bench s) after ${((performance.now() - t0) / 1000).toFixed(1)} wall s`) });
+    const cpuAtWindow: number[] = [];
+    const r = await runSoak({
+      rigFile,
+      profile,
+      seed: opts.seed ?? 1,
+      speed: 'max',
+      outDir: join(dir, 'out'),
+      onWindow: (w) => {
+        cpuAtWindow.push(cpuSecondsWithChildren());
+        opts.say(`soak ${opts.boards}: window ${w.window} (${w.endS} bench s) after ${((performance.now() - t0) / 1000).toFixed(1)} wall s`);
+      },
+    });
     const wallS = (performance.now() - t0) / 1000;
     const first = r.windows[0]!.harness;
     const last = r.windows[r.windows.length - 1]!.harness;
@@ -64,6 +115,9 @@ export async function measureSoak(opts: { boards: 5 | 16 | 64; benchHours: numbe
       wallSPerBenchHour: wallS / opts.benchHours,
       projectedDayWallMin: (wallS / opts.benchHours) * 24 / 60,
       windows: r.windows.length,
+      cpuSPerBenchHour: r.windows.length > 1 ? ((cpuAtWindow[cpuAtWindow.length - 1]! - cpuAtWindow[0]!) * 3600) / (r.windows[r.windows.length - 1]!.endS - r.windows[0]!.endS) : NaN,
+      bringUpWallS: r.bringUpWallS,
+      windowWallSPerBenchHour: r.windows.map((w, i) => ((w.harness.wallS - (i === 0 ? r.bringUpWallS : r.windows[i - 1]!.harness.wallS)) * 3600) / (w.endS - w.startS)),
       rssGrowthPercent: ((last.rssBytes - first.rssBytes) / first.rssBytes) * 100,
       rssFirstMb: first.rssBytes / 2 ** 20,
       rssLastMb: last.rssBytes / 2 ** 20,
