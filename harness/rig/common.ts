@@ -6,9 +6,10 @@ import { z } from 'zod';
 export const BoardIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _, at most 32');
 
 /**
- * Boards a rig may have: four times the largest bench measured (64 boards,
- * docs/benchmarks.md). Each takes a pseudo-terminal or a serial port; a larger
- * count is a mistake, not a lab, and once took ~3,700 of a host's 4,096 PTYs.
+ * Boards a rig file may have. Each takes a pseudo-terminal or a serial port; a larger
+ * count in a rig file is a mistake, not a lab, and once took ~3,700 of a host's 4,096
+ * PTYs. The speed benchmark's 1024-board bench is not a rig file: it builds its sim
+ * spec itself (test/bench/sim-bench.ts, docs/benchmarks.md) and checks nothing here.
  */
 export const MAX_BOARDS = 256;
 
