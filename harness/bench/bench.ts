@@ -43,6 +43,8 @@ export interface Bench {
   sniffer?: { startCase(path: string): void; stopCase(): void };
   /** What else teardown must do: a lab rig ends its host processes and releases its locks. */
   release?: () => Promise<void>;
+  /** The boards found unhealthy so far, with the reason (a lab rig's health; the report records them). */
+  unhealthy?: () => Array<{ board: string; reason: string }>;
 }
 
 export interface BringUpOptions {

@@ -203,6 +203,11 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
     }
     const lab = new LabControls(handles, { rigName: rig.name, answerMs, env: opts.toolEnv });
     bench.controls = new LabRigControls(lab, drivers);
+    bench.unhealthy = () =>
+      rig.boards.flatMap((b) => {
+        const h = lab.healthOf(b.id);
+        return h.healthy ? [] : [{ board: b.id, reason: h.reason ?? 'unhealthy' }];
+      });
 
     // 4. Each board answers (reset, then power cycle, if it does not), with the version the rig names.
     for (const b of rig.boards) {

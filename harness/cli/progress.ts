@@ -4,7 +4,7 @@
 // only listens to run events. No colour when NO_COLOR is set, on dumb terminals or
 // when output is not a terminal.
 import { relative } from 'node:path';
-import { runTotals } from '../report/model.ts';
+import { runTotals, unhealthyOf } from '../report/model.ts';
 import type { RunListener } from '../run/events.ts';
 
 /** Properties that say what a case is (shown by list-cases and the report), not what it measured. */
@@ -109,6 +109,7 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout, opts:
       const t = runTotals(run);
       const passed = t.tests - t.failures - t.errors - t.skipped;
       out.write(`\n${passed} passed, ${t.failures + t.errors} failed, ${t.skipped} skipped${t.flaky ? `, ${t.flaky} flaky` : ''} (${(run.time ?? t.time).toFixed(1)} s) — ${result}\n`);
+      for (const u of unhealthyOf(run.properties)) out.write(`${paint('31', `board ${u.board} unhealthy:`)} ${u.reason}\n`);
       const failed = info?.reportError;
       if (failed || result === 'report-failed') {
         // Pointing at files that were not written (or are stale) would send a reader to the wrong run.

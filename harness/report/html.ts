@@ -166,6 +166,9 @@ export function buildHtml(r: Results, opts: HtmlOptions = {}): string {
   const suites = [...new Set(r.cases.map((c) => c.suite))];
   const body: string[] = [];
   body.push(`<header><h1>${esc(r.run.name)} — ${esc(r.run.result)}</h1>${totalsLine(r)}</header><main>`);
+  // A board lost mid-run explains the failures of every case after it: said before the cases.
+  const unhealthy = r.run.unhealthy ?? [];
+  if (unhealthy.length) body.push(`<h2 id="unhealthy-boards">Unhealthy boards</h2><ul>${unhealthy.map((u) => `<li><span class="v failed">${esc(u.board)}</span> ${esc(u.reason)}</li>`).join('')}</ul>`);
   body.push(`<h2>Run</h2>${runFacts(r)}`);
   if (plots.length) body.push(`<h2>Figures</h2><div class="plots">${plots.join('')}</div>`);
   body.push(trendSection(r, history));

@@ -46,6 +46,7 @@ export function mergeResults(parts: readonly { results: Results; dir: string }[]
       time: Math.max(...runs.map((r) => r.time)),
       hostname: [...new Set(runs.map((r) => r.hostname))].join(','),
       boards: [...boards.values()],
+      unhealthy: [...new Map(runs.flatMap((r) => r.unhealthy ?? []).map((u) => [`${u.board}\u0000${u.reason}`, u])).values()],
       properties: [...props.values()],
     },
     totals: totalsOf(cases),

@@ -195,3 +195,38 @@ export function runProperties(facts: RunFacts): Property[] {
   if (facts.simLagMs !== undefined) props.push({ name: 'sim.lag_ms', value: String(facts.simLagMs) });
   return props;
 }
+
+/**
+ * The run-level property that records a board found unhealthy during the run
+ * (it did not answer after reset and power cycle): `<board id>: <reason>`, one
+ * per board. A run fact like the rig and the boards' firmware, so it is in
+ * every testsuite's properties of the JUnit report, in results.json's
+ * `run.unhealthy` and at the top of report.html.
+ */
+export const UNHEALTHY_PROPERTY = 'board.unhealthy';
+
+export interface UnhealthyBoard {
+  board: string;
+  reason: string;
+}
+
+/** The property of an unhealthy board; the reason's own leading `<board>: ` is not repeated. */
+export function unhealthyProperty(u: UnhealthyBoard): Property {
+  const reason = u.reason.startsWith(`${u.board}: `) ? u.reason.slice(u.board.length + 2) : u.reason;
+  return { name: UNHEALTHY_PROPERTY, value: `${u.board}: ${reason}` };
+}
+
+/** The unhealthy boards a run's properties record, in order. */
+export function unhealthyOf(props: readonly Property[]): UnhealthyBoard[] {
+  return props
+    .filter((p) => p.name === UNHEALTHY_PROPERTY)
+    .map((p) => {
+      const at = p.value.indexOf(': ');
+      return at < 0 ? { board: p.value, reason: '' } : { board: p.value.slice(0, at), reason: p.value.slice(at + 2) };
+    });
+}
+
+/** Replaces the run's unhealthy-board records by `boards` (the bench's current health). */
+export function recordUnhealthy(run: Run, boards: readonly UnhealthyBoard[]): void {
+  run.properties = [...run.properties.filter((p) => p.name !== UNHEALTHY_PROPERTY), ...boards.map(unhealthyProperty)];
+}

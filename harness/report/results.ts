@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { factsOf, figuresOf } from './figures.ts';
 import { writeFileAtomic } from './junit.ts';
 import type { Property, Run, TestCase } from './model.ts';
-import { isInterrupted, runTotals } from './model.ts';
+import { isInterrupted, runTotals, UNHEALTHY_PROPERTY, unhealthyOf } from './model.ts';
 import { cleaner } from './sanitize.ts';
 
 export const RESULTS_FORMAT = 'meshbench-results';
@@ -133,6 +133,8 @@ export const ResultsSchema = z
         /** The rig file's bounds the verdicts were judged against. */
         bounds: z.record(z.string(), z.number()).optional(),
         shard: z.object({ index: z.number().int().positive(), total: z.number().int().positive() }).strict().optional(),
+        /** Boards found unhealthy during the run (no answer after reset and power cycle), with the reason; absent in files of older runs. */
+        unhealthy: z.array(z.object({ board: z.string(), reason: z.string() }).strict()).optional(),
         /** The run's other facts (rig file, sim lag...). */
         properties: z.array(PropertySchema),
       })
@@ -178,7 +180,7 @@ export interface CaseExtras {
   series?: Series[];
 }
 
-const RUN_FACTS = new Set(['rig', 'seed', 'board']);
+const RUN_FACTS = new Set(['rig', 'seed', 'board', UNHEALTHY_PROPERTY]);
 
 function attachmentOf(path: string, base: string): Attachment {
   const name = path.split('/').pop() ?? path;
@@ -268,6 +270,7 @@ export function buildResults(run: Run, base: string, extras: RunExtras): Results
       time: run.time ?? runTotals(run).time,
       hostname: run.hostname,
       boards,
+      unhealthy: unhealthyOf(run.properties),
       properties: run.properties.filter((p: Property) => !RUN_FACTS.has(p.name)),
     },
     totals: totalsOf(cases),

@@ -16,7 +16,7 @@ import { historyBeside, REPORT_HTML, writeHtml } from '../report/html.ts';
 import { writeJUnit } from '../report/junit.ts';
 import { buildResults, RESULTS_FILE, writeResults, type CaseExtras, type Results } from '../report/results.ts';
 import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
-import { INTERRUPTED, interruptedOutcome, runProperties } from '../report/model.ts';
+import { INTERRUPTED, interruptedOutcome, recordUnhealthy, runProperties } from '../report/model.ts';
 import { redactor, xmlSafe } from '../report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../rig/load.ts';
 import { declaredCases, installCaseContext } from '../suite-api/index.ts';
@@ -205,6 +205,8 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
   /** Writes the reports; a failure (full disk, read-only directory) is recorded, never thrown. */
   const safeWrite = (result = 'running', finished = false): boolean => {
     run.time = (performance.now() - started) / 1000;
+    // Boards lost so far are a run-level record, kept after teardown (the bench is gone then, the record is not).
+    if (ctx.bench?.unhealthy) recordUnhealthy(run, ctx.bench.unhealthy());
     let path = reportPath;
     try {
       writeJUnit(reportPath, run, { redact: secrets, attachmentPaths: opts.absoluteAttachments ? 'absolute' : 'relative' });
@@ -278,6 +280,7 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
     },
     teardown: async (c) => {
       benchGoingDown = true;
+      if (c.bench?.unhealthy) recordUnhealthy(run, c.bench.unhealthy());
       if (c.bench) await tearDownBench(c.bench);
       c.bench = undefined;
     },

@@ -17,6 +17,7 @@ import { lockKey } from '../../../harness/lab/open.ts';
 import { redactor } from '../../../harness/report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../../../harness/rig/load.ts';
 import type { LabRig } from '../../../harness/rig/lab.ts';
+import { parseStringPromise } from 'xml2js';
 import { casesOf, exited, fakeOtRig, lockHolder, meshbench } from './support.ts';
 
 /** Processes whose command line mentions `text` (the fakes carry the run directory in their environment, not their argv). */
@@ -84,6 +85,31 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
     const took = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-001', '--out', join(dir, 'took')]);
     expect(took.code, took.stdout + took.stderr).to.equal(0);
     expect(readdirSync(locks), 'released after the run').to.deep.equal([]);
+  });
+
+  it('a board lost mid-run is a record of the run: junit.xml (run facts of every testsuite), results.json (run.unhealthy), report.html and the progress output', async () => {
+    const rig = join(dir, 'lab.yaml');
+    const dead = join(dir, 'n2.dead');
+    writeFileSync(rig, fakeOtRig({ lockDir: join(dir, 'locks'), answerTimeoutS: 1, boards: [{ id: 'n1', node: 1 }, { id: 'n2', node: 2, env: { FAKE_OT_NO_BOOT_IF: dead } }] }));
+    const out = join(dir, 'run');
+    const r = await meshbench(['run', '--rig', rig, '--suite', 'fixtures/suites/unhealthy.spec.ts', '--out', out], { MESHBENCH_FIXTURE_DEAD: dead });
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    const reason = 'unhealthy for the rest of the run: no answer within 1000 ms; no answer after reset';
+    expect(r.stdout).to.include(`board n2 unhealthy: ${reason}`);
+
+    const xml = (await parseStringPromise(readFileSync(join(out, 'junit.xml'), 'utf8'))) as { testsuites: { testsuite: Array<{ properties: Array<{ property: Array<{ $: { name: string; value: string } }> }> }> } };
+    expect(xml.testsuites.testsuite.length).to.be.above(0);
+    for (const s of xml.testsuites.testsuite) {
+      const recorded = s.properties[0]!.property.filter((p) => p.$.name === 'board.unhealthy').map((p) => p.$.value);
+      expect(recorded, 'in every testsuite, with the run facts').to.deep.equal([`n2: ${reason}`]);
+    }
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { run: { unhealthy: unknown; properties: Array<{ name: string }> } };
+    expect(results.run.unhealthy).to.deep.equal([{ board: 'n2', reason }]);
+    expect(results.run.properties.map((p) => p.name)).to.not.include('board.unhealthy');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).to.match(/<h2 id="unhealthy-boards">Unhealthy boards<\/h2><ul><li><span class="v failed">n2<\/span> unhealthy for the rest of the run: no answer within 1000 ms; no answer after reset<\/li><\/ul>/);
+    const cases = await casesOf(join(out, 'junit.xml'));
+    expect(cases.map((c) => [c.name.split(' ')[0], c.verdict])).to.deep.equal([['FIX-040', 'error'], ['FIX-041', 'passed']]);
   });
 
   it('a port that vanishes mid-run: the board is reset and answers again, or is unhealthy for the rest of the run with the reason; the others go on', async () => {
