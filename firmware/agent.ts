@@ -3,6 +3,7 @@
 // docs/agent-protocol.md is the contract; a C++ agent on a real Mbed OS board
 // implements the same lines.
 import { formatEvent, formatResponse, LineSplitter, PROTOCOL_VERSION, type Args } from '../protocol/agent.ts';
+import { Nsapi } from '../protocol/mesh.ts';
 import type { MeshEventRecord, MeshInterface } from '../stack/mesh/mesh-interface.ts';
 import { ND_DEFAULTS, type NdConfig } from '../stack/mesh/nd-interface.ts';
 import type { StackNode } from '../stack/node.ts';
@@ -66,7 +67,7 @@ export class Agent {
       'mesh.init': (a) => this.meshInit(a),
       'mesh.config': (a) => this.meshConfig(a),
       'mesh.connect': () => ({ result: String(this.mesh().connect()) }),
-      'mesh.disconnect': () => ({ result: String(this.node.mesh ? this.node.mesh.disconnect() : -3004) }),
+      'mesh.disconnect': () => ({ result: String(this.node.mesh ? this.node.mesh.disconnect() : Nsapi.NO_CONNECTION) }),
       'mesh.status': () => this.status(),
       'ip.addrs': () => ({ addrs: (this.node.mesh?.ipAddresses() ?? []).join(',') }),
       reset: () => {

@@ -4,7 +4,7 @@
 import { ND_SECURITY_DEFAULTS, type NdConfig, type NdRole, type NdSecurity } from '../stack/mesh/nd-interface.ts';
 import type { SecurityLevel } from '../stack/mac/security.ts';
 import type { ThreadConfig } from '../stack/mesh/thread-interface.ts';
-import type { StackKind } from '../stack/mesh/types.ts';
+import type { StackKind } from '../protocol/mesh.ts';
 import type { ThreadDeviceType } from '../stack/thread/mle-engine.ts';
 import { evalCInteger } from './c-expr.ts';
 

@@ -4,7 +4,7 @@
 // payload carrying the send time on this board's clock; the replier returns it as it was
 // (RFC 4443 §4.2), so each reply's round trip is now − that time.
 import type { Args } from '../protocol/agent.ts';
-import { Nsapi } from '../stack/mesh/types.ts';
+import { Nsapi } from '../protocol/mesh.ts';
 import type { EchoReplyReceived } from '../stack/net/datagram.ts';
 import { DEFAULT_HOP_LIMIT } from '../stack/net/datagram.ts';
 import { parseIpv6Address } from '../stack/wire/ipv6-address.ts';

@@ -6,7 +6,7 @@
 import type { Args } from '../protocol/agent.ts';
 import type { MeshInterface } from '../stack/mesh/mesh-interface.ts';
 import type { MeshUdpSocket } from '../stack/mesh/udp-socket.ts';
-import { Nsapi } from '../stack/mesh/types.ts';
+import { Nsapi } from '../protocol/mesh.ts';
 import type { ReceivedDatagram } from '../stack/net/datagram.ts';
 import type { Timers } from '../stack/runtime.ts';
 import { hex, toHex } from '../stack/wire/bytes.ts';
@@ -198,8 +198,8 @@ export class UdpCommands {
 
   /**
    * setsockopt(NSAPI_ADD_MEMBERSHIP / NSAPI_DROP_MEMBERSHIP): the socket's datagrams to
-   * `group` are delivered from then on (or no more). -3005 for a socket that is not open,
-   * -3003 for an address that is not multicast, a second join or a leave without a join.
+   * `group` are delivered from then on (or no more). NO_SOCKET for a socket that is not open,
+   * PARAMETER for an address that is not multicast, a second join or a leave without a join.
    */
   private membership(args: Args, op: 'join' | 'leave'): Args {
     onlyKeys(args, ['socket', 'group']);

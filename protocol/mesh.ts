@@ -1,22 +1,26 @@
-// Mesh API vocabulary as it travels in agent-protocol events and responses.
-// Names and numbers are Mbed OS's (mesh_interface_types.h, nsapi_types.h;
-// reference mbed-mesh-api.md §2), so a C++ agent prints its enums verbatim.
+// The Mbed OS Mesh API's vocabulary, once for every part of meshbench: the stack
+// returns these codes and raises these events, the agent prints them, the harness
+// and its drivers compare against them. Names and numbers are Mbed OS's
+// (mesh_interface_types.h, nsapi_types.h; reference mbed-mesh-api.md §1, §2), so a
+// C++ agent prints its enums verbatim.
 
-export const MESH_EVENTS = [
-  'MESH_CONNECTED', // 0
-  'MESH_CONNECTED_LOCAL', // 1
-  'MESH_CONNECTED_GLOBAL', // 2
-  'MESH_DISCONNECTED', // 3
-  'MESH_BOOTSTRAP_START_FAILED', // 4
-  'MESH_BOOTSTRAP_FAILED', // 5
-  'MESH_BOOTSTRAP_STARTED', // 6
-] as const;
-export type MeshEventName = (typeof MESH_EVENTS)[number];
+/** mesh_connection_status_t: the events a MeshInterface raises. */
+export const MeshEvent = {
+  MESH_CONNECTED: 0,
+  MESH_CONNECTED_LOCAL: 1,
+  MESH_CONNECTED_GLOBAL: 2,
+  MESH_DISCONNECTED: 3,
+  MESH_BOOTSTRAP_START_FAILED: 4,
+  MESH_BOOTSTRAP_FAILED: 5,
+  MESH_BOOTSTRAP_STARTED: 6,
+} as const;
+export type MeshEventName = keyof typeof MeshEvent;
 
-export const NSAPI_STATUSES = ['LOCAL_UP', 'GLOBAL_UP', 'DISCONNECTED', 'CONNECTING'] as const;
-export type NsapiStatus = (typeof NSAPI_STATUSES)[number];
+/** nsapi_connection_status_t without its NSAPI_STATUS_ prefix. */
+export const CONNECTION_STATUSES = ['LOCAL_UP', 'GLOBAL_UP', 'DISCONNECTED', 'CONNECTING'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
-/** nsapi_error_t values (mbed-os nsapi_types.h; reference mbed-mesh-api.md §1). */
+/** nsapi_error_t values without their NSAPI_ERROR_ prefix. */
 export const Nsapi = {
   OK: 0,
   WOULD_BLOCK: -3001,
@@ -44,4 +48,6 @@ export function nsapiErrorName(code: number): string {
   return NSAPI_ERRORS[code] ?? `nsapi_error(${code})`;
 }
 
-export type StackKind = 'nd' | 'thread';
+/** The network kinds a board may run: 6LoWPAN-ND (LoWPANNDInterface) and Thread (ThreadInterface). */
+export const STACK_KINDS = ['nd', 'thread'] as const;
+export type StackKind = (typeof STACK_KINDS)[number];

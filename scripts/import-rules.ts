@@ -10,9 +10,9 @@ export interface Room {
 }
 
 export const ROOMS: Room[] = [
-  { prefix: 'protocol', mayImport: ['protocol'], packages: /^$/, why: 'the agent/control protocol codecs are shared by both ends and depend on nothing' },
+  { prefix: 'protocol', mayImport: ['protocol'], packages: /^$/, why: 'the agent/control protocol codecs and the Mesh API vocabulary are shared by every part and depend on nothing' },
   { prefix: 'stack/wire', mayImport: ['stack/wire'], packages: /^node:crypto$/, why: 'wire formats are pure and import nothing of ours' },
-  { prefix: 'stack', mayImport: ['stack'], packages: /^node:crypto$/, why: 'the stack is pure: no I/O, no clock, nothing outside stack/' },
+  { prefix: 'stack', mayImport: ['stack', 'protocol'], packages: /^node:crypto$/, why: 'the stack is pure: no I/O, no clock; beside itself it reads only protocol/ (the Mesh API codes it returns), which imports nothing' },
   { prefix: 'firmware', mayImport: ['firmware', 'stack', 'protocol'], packages: /^node:crypto$/, why: 'the agent runs on the stack and speaks the protocol; it owns no I/O' },
   { prefix: 'host/wire', mayImport: ['host/wire', 'stack/wire'], packages: /^$/, why: 'the RCP link formats (HDLC-lite, Spinel) are pure parse/emit pairs' },
   { prefix: 'host', mayImport: ['host', 'firmware', 'stack', 'protocol', 'sim/capture/pcap.ts'], why: 'the host-process board runs the agent on the stack with an RCP as its radio; a sniffer RCP writes the sim\'s capture format (pcap.ts imports nothing)' },

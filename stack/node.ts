@@ -5,7 +5,7 @@ import { Mac } from './mac/mac.ts';
 import type { MeshInterface } from './mesh/mesh-interface.ts';
 import { LoWPANNDInterface, type NdConfig } from './mesh/nd-interface.ts';
 import { ThreadInterface, type ThreadConfig } from './mesh/thread-interface.ts';
-import type { StackKind } from './mesh/types.ts';
+import { Nsapi, STACK_KINDS, type StackKind } from '../protocol/mesh.ts';
 import type { Radio } from './phy.ts';
 import type { Rng, Timers } from './runtime.ts';
 
@@ -32,12 +32,12 @@ export class StackNode {
 
   /** MeshInterface::initialize(). Returns an nsapi_error_t. */
   initMesh(config: MeshConfig): number {
-    if (this.mesh) return -3015; // a second initialize: Mbed halts on a different phy, refuses the same one
+    if (this.mesh) return Nsapi.IS_CONNECTED; // a second initialize: Mbed halts on a different phy, refuses the same one
     this.mesh = config.kind === 'thread' ? new ThreadInterface(this.env, this.mac, config.thread) : new LoWPANNDInterface(this.env, this.mac, config.nd);
-    return 0;
+    return Nsapi.OK;
   }
 
   supportedStacks(): StackKind[] {
-    return ['nd', 'thread'];
+    return [...STACK_KINDS];
   }
 }

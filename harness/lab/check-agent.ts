@@ -3,6 +3,8 @@
 // before it runs suites. It reads the raw lines itself (not through the agent
 // client, which is built to forgive): every answer is checked as sent.
 import { LineSplitter, MAX_LINE, type AgentLine, type Args } from '../../protocol/agent.ts';
+import { LIGHT_GROUP, LIGHT_PORT } from '../../protocol/light-control.ts';
+import { CONNECTION_STATUSES, Nsapi, type ConnectionStatus } from '../../protocol/mesh.ts';
 import type { Transport } from '../board/transport.ts';
 import { terminalSafe } from '../log/terminal.ts';
 
@@ -16,6 +18,7 @@ export interface Verdict {
 }
 
 type Response = Extract<AgentLine, { kind: 'response' }>;
+const STATUSES: readonly string[] = CONNECTION_STATUSES;
 type Event = Extract<AgentLine, { kind: 'event' }>;
 
 /** The board went away (its port closed, its process ended) in the middle of the check. */
@@ -221,11 +224,11 @@ async function runChecks(s: RawSession, transport: Transport, opts: CheckOptions
     const con = await req('mesh.connect');
     verdict('mesh.connect', 'mesh.connect answers ok with an integer result at once', con?.ok === true && /^-?\d+$/.test(con.args.result ?? ''), describe(con));
     const ev = await s.waitFor((l): l is Event => l.kind === 'event' && l.name === 'mesh', ms, from);
-    const evOk = ev !== undefined && ev.args.event !== undefined && ['LOCAL_UP', 'GLOBAL_UP', 'DISCONNECTED', 'CONNECTING'].includes(ev.args.status ?? '') && (ev.args.callback === '0' || ev.args.callback === '1');
+    const evOk = ev !== undefined && ev.args.event !== undefined && STATUSES.includes(ev.args.status ?? '') && (ev.args.callback === '0' || ev.args.callback === '1');
     verdict('mesh-event', 'mesh events carry event=, status= (an NSAPI status) and callback=0|1', con?.args.result === '0' ? evOk : 'skip', evOk ? undefined : ev ? `MB! ${ev.t} mesh ${JSON.stringify(ev.args)}` : con?.args.result === '0' ? `no mesh event within ${ms} ms of connect` : 'connect did not start');
     const st = await req('mesh.status');
-    const stOk = st?.ok === true && ['LOCAL_UP', 'GLOBAL_UP', 'DISCONNECTED', 'CONNECTING'].includes(st.args.status ?? '');
-    verdict('mesh.status', 'mesh.status answers status=LOCAL_UP|GLOBAL_UP|DISCONNECTED|CONNECTING', stOk, describe(st));
+    const stOk = st?.ok === true && STATUSES.includes(st.args.status ?? '');
+    verdict('mesh.status', `mesh.status answers status=${CONNECTION_STATUSES.join('|')}`, stOk, describe(st));
     const ip = await req('ip.addrs');
     verdict('ip.addrs', 'ip.addrs answers addrs=<comma-separated IPv6>', ip?.ok === true && ip.args.addrs !== undefined && (ip.args.addrs ?? '').split(',').filter(Boolean).every((a) => a.includes(':')), describe(ip));
     await checkUdpAndLight({ s, ms, req, verdict, describe, isErr, upMs: opts.upMs ?? 10_000, wasUp: ev?.args.status === 'LOCAL_UP' || ev?.args.status === 'GLOBAL_UP' });
@@ -272,10 +275,9 @@ interface Checker {
 }
 
 const INT = /^-?\d+$/;
-const UP = ['LOCAL_UP', 'GLOBAL_UP'];
+const UP: readonly string[] = ['LOCAL_UP', 'GLOBAL_UP'] satisfies ConnectionStatus[];
 /** A realm-local group for the multicast loop to self (flooded, so the sender's own socket hears it with hops=0). */
 const CHECK_GROUP = 'ff03::6d62';
-const LIGHT_GROUP = 'ff15::810a:64d1';
 
 /**
  * The UDP and light commands, on one board alone. What one board can prove by
@@ -290,7 +292,7 @@ const LIGHT_GROUP = 'ff15::810a:64d1';
 async function checkUdpAndLight(c: Checker): Promise<void> {
   const { s, ms, req, verdict, describe, isErr } = c;
   const codeOf = (r: Response | undefined) => (r?.ok ? `result=${r.args.result ?? '(none)'}` : describe(r));
-  const resultIs = (r: Response | undefined, v: string) => r?.ok === true && r.args.result === v;
+  const resultIs = (r: Response | undefined, v: number) => r?.ok === true && r.args.result === String(v);
 
   // Up on its own? (asked only when a send fails: a board's own multicast may loop back before it is up.)
   let up = c.wasUp;
@@ -309,15 +311,15 @@ async function checkUdpAndLight(c: Checker): Promise<void> {
   const open = await req('udp.open', 'port=0 events=1');
   const sock = open?.args.socket ?? '';
   const port = Number(open?.args.port);
-  const openOk = resultIs(open, '0') && /^\d+$/.test(sock) && Number.isInteger(port) && port >= 1 && port <= 65535;
+  const openOk = resultIs(open, Nsapi.OK) && /^\d+$/.test(sock) && Number.isInteger(port) && port >= 1 && port <= 65535;
   verdict('udp.open', 'udp.open port=0 events=1 answers result=0 socket=<n> port=<the ephemeral port bound>', openOk, openOk ? undefined : describe(open));
   if (!openOk) {
     for (const id of ['udp.open-in-use', 'udp.send', 'udp.send-args', 'udp.join', 'udp.leave', 'udp-event', 'udp.burst', 'udp.burst-event', 'udp.stats', 'udp.close']) verdict(id, `${id} (needs a socket)`, 'skip', 'udp.open did not give a socket');
   } else {
     const again = await req('udp.open', `port=${port}`);
-    const light = await req('udp.open', 'port=1234');
-    const inUseOk = resultIs(again, '-3003') && resultIs(light, '-3003');
-    verdict('udp.open-in-use', 'udp.open on a bound port answers result=-3003 (its own, and 1234 of the light app)', inUseOk, inUseOk ? undefined : `port ${port}: ${codeOf(again)}; port 1234: ${codeOf(light)}`);
+    const light = await req('udp.open', `port=${LIGHT_PORT}`);
+    const inUseOk = resultIs(again, Nsapi.PARAMETER) && resultIs(light, Nsapi.PARAMETER);
+    verdict('udp.open-in-use', `udp.open on a bound port answers result=${Nsapi.PARAMETER} (its own, and ${LIGHT_PORT} of the light app)`, inUseOk, inUseOk ? undefined : `port ${port}: ${codeOf(again)}; port ${LIGHT_PORT}: ${codeOf(light)}`);
     for (const r of [again, light]) if (r?.ok && r.args.socket) await req('udp.close', `socket=${r.args.socket}`);
 
     // Argument errors and a socket that was never opened.
@@ -329,20 +331,20 @@ async function checkUdpAndLight(c: Checker): Promise<void> {
     const ghost = await req('udp.send', `socket=999999 addr=${CHECK_GROUP} port=${port} data=00`);
     const ghostClose = await req('udp.close', 'socket=999999');
     const ghostJoin = await req('udp.join', `socket=999999 group=${CHECK_GROUP}`);
-    const ghostOk = resultIs(ghost, '-3005') && resultIs(ghostClose, '-3005') && resultIs(ghostJoin, '-3005');
-    verdict('udp.no-socket', 'udp.send, udp.close and udp.join on a socket never opened answer result=-3005', ghostOk, ghostOk ? undefined : `send: ${codeOf(ghost)}; close: ${codeOf(ghostClose)}; join: ${codeOf(ghostJoin)}`);
+    const ghostOk = resultIs(ghost, Nsapi.NO_SOCKET) && resultIs(ghostClose, Nsapi.NO_SOCKET) && resultIs(ghostJoin, Nsapi.NO_SOCKET);
+    verdict('udp.no-socket', `udp.send, udp.close and udp.join on a socket never opened answer result=${Nsapi.NO_SOCKET}`, ghostOk, ghostOk ? undefined : `send: ${codeOf(ghost)}; close: ${codeOf(ghostClose)}; join: ${codeOf(ghostJoin)}`);
 
     // Membership: join, a second join, a unicast "group", leave, a second leave; then join for the loop.
     const j1 = await req('udp.join', `socket=${sock} group=${CHECK_GROUP}`);
     const j2 = await req('udp.join', `socket=${sock} group=${CHECK_GROUP}`);
     const jUni = await req('udp.join', `socket=${sock} group=fd00::1`);
-    const joinOk = resultIs(j1, '0') && resultIs(j2, '-3003') && resultIs(jUni, '-3003');
-    verdict('udp.join', 'udp.join answers result=0, then -3003 for a second join and for an address that is not multicast', joinOk, joinOk ? undefined : `join: ${codeOf(j1)}; again: ${codeOf(j2)}; fd00::1: ${codeOf(jUni)}`);
+    const joinOk = resultIs(j1, Nsapi.OK) && resultIs(j2, Nsapi.PARAMETER) && resultIs(jUni, Nsapi.PARAMETER);
+    verdict('udp.join', `udp.join answers result=${Nsapi.OK}, then ${Nsapi.PARAMETER} for a second join and for an address that is not multicast`, joinOk, joinOk ? undefined : `join: ${codeOf(j1)}; again: ${codeOf(j2)}; fd00::1: ${codeOf(jUni)}`);
     const l1 = await req('udp.leave', `socket=${sock} group=${CHECK_GROUP}`);
     const l2 = await req('udp.leave', `socket=${sock} group=${CHECK_GROUP}`);
-    const leaveOk = resultIs(l1, '0') && resultIs(l2, '-3003');
-    verdict('udp.leave', 'udp.leave answers result=0, then -3003 when the socket is no member', leaveOk, leaveOk ? undefined : `leave: ${codeOf(l1)}; again: ${codeOf(l2)}`);
-    if (resultIs(j1, '0')) await req('udp.join', `socket=${sock} group=${CHECK_GROUP}`);
+    const leaveOk = resultIs(l1, Nsapi.OK) && resultIs(l2, Nsapi.PARAMETER);
+    verdict('udp.leave', `udp.leave answers result=${Nsapi.OK}, then ${Nsapi.PARAMETER} when the socket is no member`, leaveOk, leaveOk ? undefined : `leave: ${codeOf(l1)}; again: ${codeOf(l2)}`);
+    if (resultIs(j1, Nsapi.OK)) await req('udp.join', `socket=${sock} group=${CHECK_GROUP}`);
 
     // The loop to self: a datagram to the joined group comes back to this socket.
     let from = s.lines.length;
@@ -369,7 +371,7 @@ async function checkUdpAndLight(c: Checker): Promise<void> {
     const burst = await req('udp.burst', `socket=${sock} addr=${CHECK_GROUP} port=${port} len=12 count=3`);
     const bOk = burst?.ok === true && INT.test(burst.args.result ?? '') && (burst.args.result === '0' || (Number(burst.args.result) < 0 && !up));
     verdict('udp.burst', 'udp.burst answers result=0 at once (or a negative nsapi_error_t)', bOk, codeOf(burst));
-    if (resultIs(burst, '0')) {
+    if (resultIs(burst, Nsapi.OK)) {
       const ev = await s.waitFor((l): l is Event => l.kind === 'event' && l.name === 'udp.burst' && l.args.socket === sock, Math.max(ms, 5000), bFrom);
       const evOk = ev !== undefined && INT.test(ev.args.sent ?? '') && INT.test(ev.args.failed ?? '') && Number(ev.args.sent) + Number(ev.args.failed) === 3;
       verdict('udp.burst-event', 'a burst ends with MB! udp.burst socket= sent= failed= (sent + failed = count)', evOk, evOk ? undefined : ev ? `MB! ${ev.t} udp.burst ${JSON.stringify(ev.args)}` : 'no udp.burst event');
@@ -394,8 +396,8 @@ async function checkUdpAndLight(c: Checker): Promise<void> {
     const close2 = await req('udp.close', `socket=${sock}`);
     const afterSend = await req('udp.send', `socket=${sock} addr=${CHECK_GROUP} port=${port} data=00`);
     const afterStats = await req('udp.stats', `socket=${sock}`);
-    const closeOk = resultIs(close, '0') && resultIs(close2, '-3005') && resultIs(afterSend, '-3005') && afterStats?.ok === true;
-    verdict('udp.close', 'udp.close answers result=0, then -3005; a send on the closed socket -3005; its udp.stats stay readable', closeOk, closeOk ? undefined : `close: ${codeOf(close)}; again: ${codeOf(close2)}; send: ${codeOf(afterSend)}; stats: ${describe(afterStats)}`);
+    const closeOk = resultIs(close, Nsapi.OK) && resultIs(close2, Nsapi.NO_SOCKET) && resultIs(afterSend, Nsapi.NO_SOCKET) && afterStats?.ok === true;
+    verdict('udp.close', `udp.close answers result=${Nsapi.OK}, then ${Nsapi.NO_SOCKET}; a send on the closed socket ${Nsapi.NO_SOCKET}; its udp.stats stay readable`, closeOk, closeOk ? undefined : `close: ${codeOf(close)}; again: ${codeOf(close2)}; send: ${codeOf(afterSend)}; stats: ${describe(afterStats)}`);
   }
 
   // Light control: the button, the LED, and its own copy of the lights message.

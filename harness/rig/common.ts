@@ -2,6 +2,7 @@
 // lab.ts). Kept apart so schema.ts can build the union of both kinds without
 // an import cycle.
 import { z } from 'zod';
+import { STACK_KINDS } from '../../protocol/mesh.ts';
 
 export const BoardIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _, at most 32');
 
@@ -13,7 +14,7 @@ export const BoardIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'low
  */
 export const MAX_BOARDS = 256;
 
-export const StackKindSchema = z.enum(['nd', 'thread']);
+export const StackKindSchema = z.enum(STACK_KINDS);
 export const RoleSchema = z.enum(['border-router', 'router', 'host', 'leader', 'reed', 'end-device']);
 
 /** A configuration value as mbed_app.json writes it. */

@@ -1,7 +1,6 @@
 // The rig file: a bench described in YAML (docs/rig-file.md). Validated with
 // zod; the same schema generates rigs/rig.schema.json for editors.
 import { z } from 'zod';
-import type { StackKindSchema } from './common.ts';
 import { BoardIdSchema, BoundsSchema, DEFAULT_BOUNDS, ConfigValueSchema, MAX_BOARDS, RoleSchema } from './common.ts';
 import { LabRigSchema } from './lab.ts';
 
@@ -104,6 +103,6 @@ export type SimRig = z.infer<typeof SimRigSchema>;
 export type { LabRig } from './lab.ts';
 export type SimBoard = z.infer<typeof SimBoardSchema>;
 export type StackEntry = z.infer<typeof StackEntrySchema>;
-export type StackKind = z.infer<typeof StackKindSchema>;
+export type { StackKind } from '../../protocol/mesh.ts';
 export type Role = z.infer<typeof RoleSchema>;
 export type Bounds = z.infer<typeof BoundsSchema>;

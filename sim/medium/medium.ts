@@ -18,10 +18,10 @@
 //   was on the air: a carrier above sensitivity.
 import type { RxInfo, Radio } from '../../stack/phy.ts';
 import type { Micros, Rng, Timer } from '../../stack/runtime.ts';
+import { MAX_PSDU_LENGTH } from '../../stack/wire/ieee802154.ts';
 import {
   CCA_DURATION_US,
   MAX_AIRTIME_US,
-  MAX_PSDU_OCTETS,
   THERMAL_NOISE_DBM,
   US_PER_BIT,
   airtimeUs,
@@ -542,8 +542,8 @@ class Port implements MediumRadio {
   }
 
   transmit(psdu: Uint8Array, done: () => void): void {
-    if (psdu.length < 1 || psdu.length > MAX_PSDU_OCTETS) {
-      throw new RangeError(`PSDU of ${psdu.length} bytes (1..${MAX_PSDU_OCTETS})`);
+    if (psdu.length < 1 || psdu.length > MAX_PSDU_LENGTH) {
+      throw new RangeError(`PSDU of ${psdu.length} bytes (1..${MAX_PSDU_LENGTH})`);
     }
     if (this.tx) throw new Error(`${this.nodeId}: transmit while already transmitting`);
     if (!this.powered) return;

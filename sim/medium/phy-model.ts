@@ -2,6 +2,7 @@
 // model the medium uses. Pure functions, so tests can check them against the
 // reference tables directly.
 import type { Micros } from '../../stack/runtime.ts';
+import { MAX_PSDU_LENGTH } from '../../stack/wire/ieee802154.ts';
 
 /** 250 kbit/s: one octet is two 16 µs symbols (802.15.4-2006 §6.5.2). */
 export const US_PER_OCTET = 32;
@@ -9,15 +10,13 @@ export const US_PER_OCTET = 32;
 export const US_PER_BIT = 4;
 /** SHR (4-byte preamble + SFD) + PHR = 6 octets ahead of the PSDU (§6.3). */
 export const PHY_HEADER_OCTETS = 6;
-/** aMaxPHYPacketSize (§6.4.1 Table 22). */
-export const MAX_PSDU_OCTETS = 127;
 /** CCA window: 8 symbols (§6.9.9). */
 export const CCA_DURATION_US = 128;
 /** Channels of page 0 in the 2.4 GHz band (§6.1.2.1). */
 export const MIN_CHANNEL = 11;
 export const MAX_CHANNEL = 26;
 /** Longest frame on air, the furthest back a frame being judged now can have started. */
-export const MAX_AIRTIME_US = (PHY_HEADER_OCTETS + MAX_PSDU_OCTETS) * US_PER_OCTET;
+export const MAX_AIRTIME_US = (PHY_HEADER_OCTETS + MAX_PSDU_LENGTH) * US_PER_OCTET;
 
 /** Thermal noise in 2 MHz: −174 dBm/Hz + 10·log10(2e6) ≈ −111 dBm. */
 export const THERMAL_NOISE_DBM = -111;
@@ -77,7 +76,7 @@ export const ERROR_FREE_SINR_DB = 8;
 
 /** Probability that `bits` bits all survive at `sinrDb`: (1 − BER)^bits. */
 export function bitsSuccess(sinrDb: number, bits: number): number {
-  if (sinrDb >= ERROR_FREE_SINR_DB && bits <= 8 * (PHY_HEADER_OCTETS + MAX_PSDU_OCTETS)) return 1;
+  if (sinrDb >= ERROR_FREE_SINR_DB && bits <= 8 * (PHY_HEADER_OCTETS + MAX_PSDU_LENGTH)) return 1;
   const ber = berFromSinrDb(sinrDb);
   if (ber >= 1) return bits > 0 ? 0 : 1;
   return Math.exp(bits * Math.log1p(-ber));

@@ -1,38 +1,15 @@
 // The light-control app of mbed-os-example-mesh-minimal (mesh_led_control_example.cpp;
-// reference mbed-mesh-api.md §5): a UDP socket on port 1234 joined to ff15::810a:64d1,
-// a button that toggles the light and multicasts "t:lights;g:001;s:<0|1>;" + NUL
-// (20 bytes, hop limit 10), every receiver switching its LED to the state it reads and
-// re-advertising the state 30 + rand()%30 s after each message it hears.
+// reference mbed-mesh-api.md §5): a UDP socket joined to the light group, a button that
+// toggles the light and multicasts the lights message (protocol/light-control.ts), every
+// receiver switching its LED to the state it reads and re-advertising the state
+// 30 + rand()%30 s after each message it hears.
 // It runs on any interface that opens UDP sockets (6LoWPAN-ND or Thread alike).
 import type { DatagramSocket, UdpEndpoint } from '../mesh/udp-socket.ts';
 import type { ReceivedDatagram } from '../net/datagram.ts';
 import { SECOND, after, type Rng, type Timer, type Timers } from '../runtime.ts';
 import { formatIpv6Address, ipv6 } from '../wire/ipv6-address.ts';
-
-export const LIGHT_PORT = 1234;
-export const LIGHT_GROUP = 'ff15::810a:64d1';
-export const LIGHT_HOP_LIMIT = 10;
-/** sendto() always sends 20 bytes: 19 characters and the NUL. */
-export const LIGHT_MESSAGE_LENGTH = 20;
-/** The receiver reads at most 19 bytes. */
-const RECEIVE_MAX = 19;
-
-export function lightMessage(on: boolean): Uint8Array {
-  const text = `t:lights;g:001;s:${on ? 1 : 0};`;
-  const out = new Uint8Array(LIGHT_MESSAGE_LENGTH);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
-/** What the example makes of a message: undefined when it is not a lights message or names no state. */
-export function parseLightMessage(payload: Uint8Array): boolean | undefined {
-  const end = payload.subarray(0, RECEIVE_MAX).indexOf(0);
-  const text = String.fromCharCode(...payload.subarray(0, end < 0 ? RECEIVE_MAX : end));
-  if (!text.includes('t:lights;')) return undefined;
-  if (text.includes('s:1;')) return true;
-  if (text.includes('s:0;')) return false;
-  return undefined;
-}
+import { LIGHT_GROUP, LIGHT_HOP_LIMIT, LIGHT_PORT, lightMessage, parseLightMessage } from '../../protocol/light-control.ts';
+import { Nsapi } from '../../protocol/mesh.ts';
 
 export interface LightControlEnv {
   udp: UdpEndpoint;
@@ -60,7 +37,7 @@ export class LightControl {
 
   constructor(private readonly env: LightControlEnv) {}
 
-  /** Opens the socket and joins the group; false if port 1234 is taken. */
+  /** Opens the socket and joins the group; false if the light port is taken. */
   start(): boolean {
     if (this.socket) return true;
     const r = this.env.udp.openUdp(LIGHT_PORT, (d) => this.onReceive(d), { hopLimit: LIGHT_HOP_LIMIT });
@@ -79,7 +56,7 @@ export class LightControl {
 
   /** The button's falling edge: toggle and send. Returns the sendto() result (bytes sent, or a negative nsapi_error_t). */
   pressButton(): number {
-    if (!this.socket) return -3005; // NSAPI_ERROR_NO_SOCKET
+    if (!this.socket) return Nsapi.NO_SOCKET;
     this.state = !this.state;
     return this.send();
   }

@@ -5,7 +5,7 @@
 import { LightControl } from '../apps/light-control.ts';
 import type { DatagramService, EchoReplyReceived, ReceivedDatagram } from '../net/datagram.ts';
 import type { Micros, Rng, Timers } from '../runtime.ts';
-import { MeshEvent, Nsapi, type ConnectionStatus, type MeshEventName, type StackKind } from './types.ts';
+import { MeshEvent, Nsapi, type ConnectionStatus, type MeshEventName, type StackKind } from '../../protocol/mesh.ts';
 import { REFUSAL_RESULT, UdpSockets, type MeshUdpSocket, type UdpEndpoint, type UdpOpenOptions } from './udp-socket.ts';
 
 export interface MeshEventRecord {
@@ -119,7 +119,7 @@ export abstract class MeshInterface implements UdpEndpoint {
         return Nsapi.DEVICE_ERROR; // ND, connected: the tasklet still owns the interface
       }
     }
-    // Tasklet connect -1/-2/-3 → MESH_ERROR_PARAM/MEMORY/STATE → -3002/-3007/-3012
+    // Tasklet connect -1/-2/-3 → MESH_ERROR_PARAM/MEMORY/STATE → NSAPI_ERROR_UNSUPPORTED/NO_MEMORY/DEVICE_ERROR
     // (LoWPANNDInterface::mesh_connect and map_mesh_error; reference §1–§2).
     const r = this.tasklet.connect();
     if (r >= 0) return Nsapi.OK;
@@ -129,8 +129,8 @@ export abstract class MeshInterface implements UdpEndpoint {
   }
 
   disconnect(): number {
-    // After initialize() but before connect() there is an interface and no tasklet: -3012
-    // (reference §1); the agent answers -3004 when initialize() was never called.
+    // After initialize() but before connect() there is an interface and no tasklet: DEVICE_ERROR
+    // (reference §1); the agent answers NO_CONNECTION when initialize() was never called.
     if (!this.tasklet) return Nsapi.DEVICE_ERROR;
     if (!this.tasklet.active) return Nsapi.DEVICE_ERROR;
     this.tasklet.disconnect();

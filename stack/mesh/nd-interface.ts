@@ -75,7 +75,7 @@ export class LoWPANNDInterface extends MeshInterface {
     return this.nd;
   }
 
-  /** LoWPANNDInterface::getRouterIpAddress() / get_gateway(): the border router's address, or undefined (-3006). */
+  /** LoWPANNDInterface::getRouterIpAddress() / get_gateway(): the border router's address, or undefined (NSAPI_ERROR_NO_ADDRESS). */
   getRouterIpAddress(): string | undefined {
     const a = this.nd?.borderRouterAddress();
     return a ? formatIpv6Address(a) : undefined;
@@ -83,7 +83,7 @@ export class LoWPANNDInterface extends MeshInterface {
 
   /**
    * A network-layer UDP socket bound to `port` (0 = ephemeral), without the nsapi mapping of
-   * `openUdp`: its sendTo answers 0 or -3004. Undefined when the port is taken.
+   * `openUdp`: its sendTo answers 0 or NSAPI_ERROR_NO_CONNECTION. Undefined when the port is taken.
    */
   udpOpen(port: number, onReceive: (d: UdpReceived) => void): UdpSocket | undefined {
     return this.net.bindUdp(port, onReceive);

@@ -10,7 +10,7 @@
 // open, and sends fail with NO_ADDRESS / BUSY until the interface is up again.
 import { DEFAULT_HOP_LIMIT, type DatagramService, type ReceivedDatagram, type SendRefusal } from '../net/datagram.ts';
 import { ipv6Equal, type Ipv6Address } from '../wire/ipv6-address.ts';
-import { Nsapi } from './types.ts';
+import { Nsapi } from '../../protocol/mesh.ts';
 
 export interface UdpOpenOptions {
   /** Hop limit of datagrams sent without one (IPV6_UNICAST_HOPS / MULTICAST_HOPS); peers are assumed to use it too. */

@@ -6,6 +6,7 @@ import type { Ipv6Address } from '../wire/ipv6-address.ts';
 import { isMulticast, multicastScope, Scope } from '../wire/ipv6-address.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled, type DatagramBinding, type DatagramSend, type DatagramService, type EchoReplyReceived, type SendRefusal } from './datagram.ts';
 import type { NetInterface, UdpSocket } from './net-interface.ts';
+import { Nsapi } from '../../protocol/mesh.ts';
 
 /** Largest UDP payload in one IPv6 datagram of the minimum MTU: 1280 − 40 − 8 (RFC 8200 §5). */
 export const MAX_UDP_PAYLOAD = 1232;
@@ -47,7 +48,7 @@ export class NetDatagrams implements DatagramService {
     if (!this.net.up || !this.net.sourceFor(d.dst)) return 'no-address';
     const r = this.net.sendUdp(d.srcPort, d.dst, d.dstPort, d.payload, { hopLimit: d.hopLimit, done });
     // Past the checks above the stack owns the datagram: a later drop reaches `done` only.
-    return r === -3003 ? 'bad-argument' : undefined;
+    return r === Nsapi.PARAMETER ? 'bad-argument' : undefined;
   }
 
   joinGroup(group: Ipv6Address): void {

@@ -26,15 +26,16 @@ import {
   type LinkAddress,
 } from '../wire/ipv6-address.ts';
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
+import { MAX_PSDU_LENGTH } from '../wire/ieee802154.ts';
 import { parseLowpanFrame } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled, type ReceivedDatagram } from './datagram.ts';
+import { Nsapi } from '../../protocol/mesh.ts';
 import { advanceSourceRoute, findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from './ext-headers.ts';
 
 export { DEFAULT_HOP_LIMIT };
 /** MAC header of a data frame: FCF 2, seq 1, dst PAN 2, FCS 2 (IEEE 802.15.4-2006 §7.2.2.2); addresses added per frame. */
 const MAC_FIXED_OVERHEAD = 2 + 1 + 2 + 2;
-const MAX_PSDU = 127;
 /** Seeds remembered for multicast duplicate suppression (RFC 7731 §5.3 keeps a seed set). */
 const MPL_SEEN_MAX = 64;
 /**
@@ -129,7 +130,7 @@ export class UdpSocket {
     /** The hop limit this socket's peers send with, for counting hops (`hopsTravelled`). */
     readonly originHopLimit: number = DEFAULT_HOP_LIMIT,
   ) {}
-  /** Returns 0, or a negative nsapi_error_t (-3004 no route/address, -3003 bad argument). */
+  /** Returns 0, or a negative nsapi_error_t (NO_CONNECTION: no route or address; PARAMETER: bad argument). */
   sendTo(dst: Ipv6Address, dstPort: number, payload: Uint8Array, opts: SendOptions = {}): number {
     return this.net.sendUdp(this.port, dst, dstPort, payload, opts);
   }
@@ -295,13 +296,13 @@ export class NetInterface {
     if (this.sockets.get(s.port) === s) this.sockets.delete(s.port);
   }
   sendUdp(srcPort: number, dst: Ipv6Address, dstPort: number, payload: Uint8Array, opts: SendOptions): number {
-    if (dstPort < 1 || dstPort > 65535 || payload.length > 1232) return -3003;
+    if (dstPort < 1 || dstPort > 65535 || payload.length > 1232) return Nsapi.PARAMETER;
     const src = opts.src ?? this.sourceFor(dst);
-    if (!src || !this.up) return -3004;
+    if (!src || !this.up) return Nsapi.NO_CONNECTION;
     const body = emitUdp({ srcPort, dstPort, payload }, src, dst);
     const hopLimit = opts.hopLimit ?? DEFAULT_HOP_LIMIT;
     this.counters.udpTx++;
-    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.udp, hopLimit, src, dst, payload: body }, undefined, opts.done) ? 0 : -3004;
+    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.udp, hopLimit, src, dst, payload: body }, undefined, opts.done) ? Nsapi.OK : Nsapi.NO_CONNECTION;
   }
 
   /** Whether a unicast packet to `dst` has somewhere to go now (our own address, or a next hop). */
@@ -388,7 +389,7 @@ export class NetInterface {
       return false;
     }
     // The MAC's own frame security (a 6LoWPAN-ND PSK) adds its aux header and MIC to every frame.
-    const maxPayload = MAX_PSDU - MAC_FIXED_OVERHEAD - 8 - (linkDst.mode === 'ext' ? 8 : 2) - this.mac.securityOverhead;
+    const maxPayload = MAX_PSDU_LENGTH - MAC_FIXED_OVERHEAD - 8 - (linkDst.mode === 'ext' ? 8 : 2) - this.mac.securityOverhead;
     this.tag = (this.tag + 1) & 0xffff;
     const frames = fragmentDatagram(c.value, { maxPayload, tag: this.tag });
     if (!frames.ok) {

@@ -9,7 +9,7 @@
 import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
 import { after, SECOND } from '../runtime.ts';
 import { bytesEqual, toHex } from '../wire/bytes.ts';
-import { ipv6, isMulticast, ipv6Equal, prefixMatches, type Ipv6Address } from '../wire/ipv6-address.ts';
+import { ALL_NODES, ALL_ROUTERS, ipv6, isMulticast, ipv6Equal, prefixMatches, type Ipv6Address } from '../wire/ipv6-address.ts';
 import {
   MLE_TLVS,
   MLE_UDP_PORT,
@@ -122,8 +122,6 @@ interface Attach {
   timer?: Timer;
 }
 
-const ALL_NODES = ipv6('ff02::1');
-const ALL_ROUTERS = ipv6('ff02::2');
 const HOP_LIMIT_MLE = 255;
 
 export { routerIdOf };

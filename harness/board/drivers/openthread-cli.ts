@@ -12,17 +12,10 @@ import { OtCliError, type OtCli } from './ot-cli.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from './ot-config.ts';
 import type { Hops } from './ot-hops.ts';
 import { OtSockets } from './ot-sockets.ts';
+import { Nsapi, type ConnectionStatus, type MeshEventName } from '../../../protocol/mesh.ts';
 
 export { OtCli, OtCliError, OtCliGoneError, OtCliTimeoutError } from './ot-cli.ts';
 
-// nsapi_error_t (mbed-mesh-api.md §2, nsapi_types.h).
-const NSAPI_OK = 0;
-const NSAPI_UNSUPPORTED = -3002;
-const NSAPI_PARAMETER = -3003;
-const NSAPI_DEVICE_ERROR = -3012;
-const NSAPI_ALREADY = -3014;
-const NSAPI_IS_CONNECTED = -3015;
-const NSAPI_NO_ADDRESS = -3006;
 /** The hop limit echo requests and replies leave with (OpenThread's and Nanostack's default, 64). */
 const PING_ORIGIN_HOP_LIMIT = 64;
 
@@ -86,7 +79,7 @@ export class OpenThreadCliDriver implements BoardDriver {
     return this.clock();
   }
 
-  private emit(event: string, status: string, callback = true): void {
+  private emit(event: MeshEventName, status: ConnectionStatus, callback = true): void {
     this.meshStatus = status;
     const rec = { t: this.now(), event, status, callback };
     for (const cb of this.eventCbs) cb(rec);
@@ -104,7 +97,7 @@ export class OpenThreadCliDriver implements BoardDriver {
     try {
       commands = datasetCommands(config, fromScratch);
     } catch {
-      return NSAPI_PARAMETER; // a value the CLI cannot be given
+      return Nsapi.PARAMETER; // a value the CLI cannot be given
     }
     try {
       if (fromScratch) await this.cli.command('dataset clear');
@@ -119,16 +112,16 @@ export class OpenThreadCliDriver implements BoardDriver {
       // The test frameworks shorten router promotion (reference §3.1, §5.3).
       if (config['router-selection-jitter'] !== undefined) await this.cli.command(`routerselectionjitter ${Number(plainValue('router-selection-jitter', config['router-selection-jitter']))}`);
       this.mlPrefix = undefined;
-      return NSAPI_OK;
+      return Nsapi.OK;
     } catch (e) {
-      if (e instanceof OtCliError && (e.otError === 7 || e.otError === 6)) return NSAPI_PARAMETER;
-      if (e instanceof OtCliError) return NSAPI_DEVICE_ERROR;
+      if (e instanceof OtCliError && (e.otError === 7 || e.otError === 6)) return Nsapi.PARAMETER;
+      if (e instanceof OtCliError) return Nsapi.DEVICE_ERROR;
       throw e;
     }
   }
 
   async meshInit(stack: StackKind, config: Record<string, string>): Promise<Timed<number>> {
-    if (stack !== 'thread') return { value: NSAPI_UNSUPPORTED, t: this.now() };
+    if (stack !== 'thread') return { value: Nsapi.UNSUPPORTED, t: this.now() };
     this.config = { ...config };
     this.pendingConfig = {};
     await this.wipeSettings();
@@ -172,7 +165,7 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.stopPolling();
     await this.cli.command('thread stop');
     const r = await this.applyConfig(config, false);
-    if (r !== NSAPI_OK) throw new Error(`mesh config: the CLI refused the new keys (nsapi ${r})`);
+    if (r !== Nsapi.OK) throw new Error(`mesh config: the CLI refused the new keys (nsapi ${r})`);
     await this.startThread();
     this.role = 'detached';
     this.startPolling();
@@ -187,16 +180,16 @@ export class OpenThreadCliDriver implements BoardDriver {
 
   async connect(): Promise<Timed<number>> {
     // Mbed's ThreadInterface: IS_CONNECTED when up, ALREADY while its tasklet is still bootstrapping.
-    if (this.connected) return { value: isUp(this.role) ? NSAPI_IS_CONNECTED : NSAPI_ALREADY, t: this.now() };
+    if (this.connected) return { value: isUp(this.role) ? Nsapi.IS_CONNECTED : Nsapi.ALREADY, t: this.now() };
     if (Object.keys(this.pendingConfig).length) {
       const r = await this.applyConfig(this.pendingConfig, false);
       this.pendingConfig = {};
-      if (r !== NSAPI_OK) return { value: r, t: this.now() };
+      if (r !== Nsapi.OK) return { value: r, t: this.now() };
     }
     try {
       await this.startThread();
     } catch (e) {
-      if (e instanceof OtCliError) return { value: NSAPI_DEVICE_ERROR, t: this.now() };
+      if (e instanceof OtCliError) return { value: Nsapi.DEVICE_ERROR, t: this.now() };
       throw e;
     }
     const t = this.now();
@@ -207,17 +200,17 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.startPolling();
     // mesh-minimal starts its light control once connect() is under way.
     await this.sockets.startLight().catch(() => undefined);
-    return { value: NSAPI_OK, t };
+    return { value: Nsapi.OK, t };
   }
 
   async disconnect(): Promise<Timed<number>> {
     // The Mesh API's tasklet refuses to disconnect what is not connected (mbed-mesh-api.md §1).
-    if (!this.connected) return { value: NSAPI_DEVICE_ERROR, t: this.now() };
+    if (!this.connected) return { value: Nsapi.DEVICE_ERROR, t: this.now() };
     this.stopPolling();
     try {
       await this.cli.command('thread stop');
     } catch (e) {
-      if (e instanceof OtCliError) return { value: NSAPI_DEVICE_ERROR, t: this.now() };
+      if (e instanceof OtCliError) return { value: Nsapi.DEVICE_ERROR, t: this.now() };
       throw e;
     }
     const t = this.now();
@@ -225,7 +218,7 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.role = 'disabled';
     this.global = false;
     this.emit('MESH_DISCONNECTED', 'DISCONNECTED');
-    return { value: NSAPI_OK, t };
+    return { value: Nsapi.OK, t };
   }
 
   private async meshLocalPrefix(): Promise<string | undefined> {
@@ -446,10 +439,10 @@ export class OpenThreadCliDriver implements BoardDriver {
     const intervalS = (req.intervalUs / 1e6).toFixed(3);
     try {
       await this.cli.command(`ping async ${addr} ${req.length} ${req.count} ${intervalS} ${PING_ORIGIN_HOP_LIMIT} 3`);
-      return { value: NSAPI_OK, t: this.now() };
+      return { value: Nsapi.OK, t: this.now() };
     } catch (e) {
       stop();
-      if (e instanceof OtCliError) return { value: NSAPI_NO_ADDRESS, t: this.now() };
+      if (e instanceof OtCliError) return { value: Nsapi.NO_ADDRESS, t: this.now() };
       throw e;
     }
   }

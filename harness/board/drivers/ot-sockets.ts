@@ -11,37 +11,12 @@
 import type { AppEvent, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { cliArg, OT_CLI_MAX_LINE, OtCliError, type OtCli } from './ot-cli.ts';
 import type { Hops } from './ot-hops.ts';
+import { LIGHT_GROUP, LIGHT_PORT, lightMessage, parseLightText } from '../../../protocol/light-control.ts';
+import { Nsapi } from '../../../protocol/mesh.ts';
 
-// nsapi_error_t (mbed-mesh-api.md §2, nsapi_types.h).
-const NSAPI_UNSUPPORTED = -3002;
-const NSAPI_PARAMETER = -3003;
-const NSAPI_NO_CONNECTION = -3004;
-const NSAPI_NO_SOCKET = -3005;
-const NSAPI_NO_ADDRESS = -3006;
-const NSAPI_NO_MEMORY = -3007;
-const NSAPI_DEVICE_ERROR = -3012;
-const NSAPI_BUSY = -3020;
 
 /** How long a burst waits for room in the board's message pool before it counts a datagram failed (wall ms). */
 const BURST_ROOM_WAIT_MS = 2000;
-
-/** mbed-os-example-mesh-minimal's light control (mbed-mesh-api.md §5). */
-export const LIGHT_PORT = 1234;
-export const LIGHT_GROUP = 'ff15::810a:64d1';
-/** `t:lights;g:001;s:<0|1>;` and its NUL: sendto() always sends 20 bytes. */
-export function lightMessage(on: boolean): Uint8Array {
-  const out = new Uint8Array(20);
-  out.set(Buffer.from(`t:lights;g:001;s:${on ? 1 : 0};`, 'latin1'));
-  return out;
-}
-/** What the example makes of a message (it reads at most 19 bytes): undefined when it is no lights message. */
-export function parseLightText(text: string): boolean | undefined {
-  const head = text.slice(0, 19);
-  if (!head.includes('t:lights;')) return undefined;
-  if (head.includes('s:1;')) return true;
-  if (head.includes('s:0;')) return false;
-  return undefined;
-}
 
 /**
  * A generated payload: "mb<seq>:<send time µs>;" then OpenThread's own filler
@@ -74,15 +49,15 @@ function nsapiOf(e: unknown): number {
   // Error numbering: src/core/common/error.cpp (reference §4).
   switch (e.otError) {
     case 3: // NoBufs
-      return NSAPI_NO_MEMORY;
+      return Nsapi.NO_MEMORY;
     case 4: // NoRoute
     case 16: // Detached
-      return NSAPI_NO_CONNECTION;
+      return Nsapi.NO_CONNECTION;
     case 6: // Parse
     case 7: // InvalidArgs
-      return NSAPI_PARAMETER;
+      return Nsapi.PARAMETER;
     default:
-      return NSAPI_DEVICE_ERROR;
+      return Nsapi.DEVICE_ERROR;
   }
 }
 
@@ -209,11 +184,11 @@ export class OtSockets {
 
   async open(port: number, events: boolean): Promise<Timed<{ result: number; socket?: number }>> {
     const t = this.now();
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return { value: { result: NSAPI_PARAMETER }, t };
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return { value: { result: Nsapi.PARAMETER }, t };
     if (port !== 0) {
       // One CLI socket: a second bound port, or the light's port while the example runs, cannot be had.
-      if (port === LIGHT_PORT && this.light.running) return { value: { result: NSAPI_PARAMETER }, t };
-      if ([...this.sockets.values()].some((s) => s.port !== 0)) return { value: { result: NSAPI_NO_SOCKET }, t };
+      if (port === LIGHT_PORT && this.light.running) return { value: { result: Nsapi.PARAMETER }, t };
+      if ([...this.sockets.values()].some((s) => s.port !== 0)) return { value: { result: Nsapi.NO_SOCKET }, t };
     }
     const s: Socket = { id: this.nextId++, port, events, nextSeq: 0, bursting: false, closed: false, rxPackets: 0, rxBytes: 0, rxFirstT: 0, rxLastT: 0, maxHops: -1, maxHopsInferred: false, latenciesUs: [], txPackets: 0, txFailed: 0 };
     this.sockets.set(s.id, s);
@@ -228,7 +203,7 @@ export class OtSockets {
 
   async close(id: number): Promise<Timed<number>> {
     const s = this.sockets.get(id);
-    if (!s) return { value: NSAPI_NO_SOCKET, t: this.now() };
+    if (!s) return { value: Nsapi.NO_SOCKET, t: this.now() };
     s.closed = true;
     this.sockets.delete(id);
     try {
@@ -243,9 +218,9 @@ export class OtSockets {
   private async sendBytes(addr: string, port: number, payload: string): Promise<number> {
     // Detached, OpenThread takes the datagram and drops it later; Nanostack's sendto()
     // finds no source address and says so (NSAPI_ERROR_NO_ADDRESS, udp-socket.ts's mapping).
-    if (this.opts.attached && !this.opts.attached() && !/^(fe80|ff02):/i.test(addr)) return NSAPI_NO_ADDRESS;
+    if (this.opts.attached && !this.opts.attached() && !/^(fe80|ff02):/i.test(addr)) return Nsapi.NO_ADDRESS;
     const line = `udp send ${addr} ${port} ${payload}`;
-    if (line.length > (this.opts.maxLine ?? OT_CLI_MAX_LINE)) return NSAPI_PARAMETER;
+    if (line.length > (this.opts.maxLine ?? OT_CLI_MAX_LINE)) return Nsapi.PARAMETER;
     try {
       await this.cli.command(line);
       return 0;
@@ -263,11 +238,11 @@ export class OtSockets {
 
   async send(id: number, addr: string, port: number, payload: UdpPayload, hopLimit?: number): Promise<Timed<number>> {
     const s = this.sockets.get(id);
-    if (!s) return { value: NSAPI_NO_SOCKET, t: this.now() };
+    if (!s) return { value: Nsapi.NO_SOCKET, t: this.now() };
     // `udp send` takes no hop limit: the CLI sends with the stack's default.
-    if (hopLimit !== undefined) return { value: NSAPI_UNSUPPORTED, t: this.now() };
+    if (hopLimit !== undefined) return { value: Nsapi.UNSUPPORTED, t: this.now() };
     const length = 'data' in payload ? payload.data.length : payload.length;
-    if (!Number.isInteger(length) || length < 1 || length > 1280) return { value: NSAPI_PARAMETER, t: this.now() };
+    if (!Number.isInteger(length) || length < 1 || length > 1280) return { value: Nsapi.PARAMETER, t: this.now() };
     const arg = 'data' in payload ? payloadArgs(payload.data) : this.generated(s, addr, port, length);
     const t = this.now();
     const r = await this.sendBytes(addr, port, arg);
@@ -280,9 +255,9 @@ export class OtSockets {
   async burst(id: number, addr: string, port: number, length: number, count: number, intervalUs = 0): Promise<Timed<number>> {
     const s = this.sockets.get(id);
     const t = this.now();
-    if (!s) return { value: NSAPI_NO_SOCKET, t };
-    if (s.bursting) return { value: NSAPI_BUSY, t };
-    if (!Number.isInteger(length) || length < 1 || length > 1280 || !Number.isInteger(count) || count < 1 || intervalUs < 0) return { value: NSAPI_PARAMETER, t };
+    if (!s) return { value: Nsapi.NO_SOCKET, t };
+    if (s.bursting) return { value: Nsapi.BUSY, t };
+    if (!Number.isInteger(length) || length < 1 || length > 1280 || !Number.isInteger(count) || count < 1 || intervalUs < 0) return { value: Nsapi.PARAMETER, t };
     s.bursting = true;
     void this.runBurst(s, addr, port, length, count, intervalUs);
     return { value: 0, t };
@@ -301,7 +276,7 @@ export class OtSockets {
         try {
           r = await this.sendQueued(s, addr, port, length);
         } catch {
-          r = NSAPI_DEVICE_ERROR; // the port went away: the rest fail too
+          r = Nsapi.DEVICE_ERROR; // the port went away: the rest fail too
         }
         if (r === 0) {
           sent++;
@@ -329,7 +304,7 @@ export class OtSockets {
     const until = performance.now() + BURST_ROOM_WAIT_MS;
     for (;;) {
       const r = await this.sendBytes(addr, port, this.generated(s, addr, port, length, seq));
-      if (r !== NSAPI_NO_MEMORY || performance.now() > until || s.closed) return r;
+      if (r !== Nsapi.NO_MEMORY || performance.now() > until || s.closed) return r;
       await new Promise((res) => setTimeout(res, 2));
     }
   }
@@ -389,7 +364,7 @@ export class OtSockets {
 
   // --- the light-control example
 
-  /** Starts the example after connect, as mesh-minimal does: port 1234, group ff15::810a:64d1. */
+  /** Starts the example after connect, as mesh-minimal does: its port and group (protocol/light-control.ts). */
   async startLight(): Promise<void> {
     if (this.light.running) return;
     try {
@@ -412,7 +387,7 @@ export class OtSockets {
   async press(): Promise<Timed<{ result: number; state: boolean }>> {
     const t = this.now();
     // Without the example's socket, sendto() has no socket (as on the simulated firmware).
-    if (!this.light.running || this.cliSocket.port !== LIGHT_PORT) return { value: { result: NSAPI_NO_SOCKET, state: this.light.state }, t };
+    if (!this.light.running || this.cliSocket.port !== LIGHT_PORT) return { value: { result: Nsapi.NO_SOCKET, state: this.light.state }, t };
     this.light.state = !this.light.state;
     const result = await this.sendLight();
     return { value: { result, state: this.light.state }, t };

@@ -6,7 +6,8 @@ import { FakeTransport } from '../../../harness/board/transport.ts';
 import { cliArg, OtCli } from '../../../harness/board/drivers/ot-cli.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from '../../../harness/board/drivers/ot-config.ts';
 import { hopsBetween, hopsFrom } from '../../../harness/board/drivers/ot-hops.ts';
-import { generatedPayload, lightMessage, parseLightText, parseUdpLine } from '../../../harness/board/drivers/ot-sockets.ts';
+import { generatedPayload, parseUdpLine } from '../../../harness/board/drivers/ot-sockets.ts';
+import { lightMessage, parseLightText } from '../../../protocol/light-control.ts';
 
 /** A CLI that answers each command from a table, as ot-cli-ftd frames it (reference §4): echo, lines, Done. */
 function scriptedCli(answers: Record<string, string[]>): OtCli {

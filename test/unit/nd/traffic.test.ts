@@ -2,7 +2,7 @@
 // RFC 6553; source routing header downward, RFC 6554), the mesh-minimal light toggle
 // (reference mbed-mesh-api.md §5), and parent loss with local repair (RFC 6550 §8.2.2.4).
 import { expect } from 'chai';
-import { LIGHT_GROUP, lightMessage, parseLightMessage } from '../../../stack/apps/light-control.ts';
+import { LIGHT_GROUP, lightMessage, parseLightMessage } from '../../../protocol/light-control.ts';
 import { SECOND } from '../../../stack/runtime.ts';
 import { bytesEqual } from '../../../stack/wire/bytes.ts';
 import { ipv6 } from '../../../stack/wire/ipv6-address.ts';
