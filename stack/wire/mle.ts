@@ -60,7 +60,9 @@ export function mleAuxHeaderLength(aux: MleAuxHeader): number {
   return 1 + 4 + (KEY_ID_LENGTH[aux.keyId.mode] ?? 0);
 }
 
-export function parseMleAuxHeader(r: ByteReader): Result<MleAuxHeader> {
+/** The aux security header that opens a secured MLE frame, and how many bytes it took. */
+export function parseMleAuxHeader(bytes: Uint8Array): Result<{ header: MleAuxHeader; length: number }> {
+  const r = new ByteReader(bytes);
   if (!r.has(5)) return err('truncated', 'MLE aux security header: need control and frame counter');
   const control = r.u8();
   const securityLevel = control & 0x07;
@@ -86,7 +88,7 @@ export function parseMleAuxHeader(r: ByteReader): Result<MleAuxHeader> {
       break;
     }
   }
-  return ok({ securityLevel, keyId, frameCounter, controlReserved: control & 0xe0 });
+  return ok({ header: { securityLevel, keyId, frameCounter, controlReserved: control & 0xe0 }, length: r.offset });
 }
 
 export function emitMleAuxHeader(aux: MleAuxHeader): Uint8Array {
@@ -133,12 +135,13 @@ export function parseMleFrame(bytes: Uint8Array): Result<MleFrame> {
   const suite = r.u8();
   if (suite === MLE_SUITE_NONE) return ok({ suite: 'none', body: r.rest().slice() });
   if (suite !== MLE_SUITE_802154) return ok({ suite: 'unknown', code: suite, rest: r.rest().slice() });
-  const aux = parseMleAuxHeader(r);
+  const aux = parseMleAuxHeader(bytes.subarray(r.offset));
   if (!aux.ok) return aux;
-  const micLength = mleMicLength(aux.value.securityLevel);
+  r.take(aux.value.length);
+  const micLength = mleMicLength(aux.value.header.securityLevel);
   if (!r.has(micLength)) return err('truncated', `MLE MIC: need ${micLength} bytes, got ${r.remaining}`);
   const encrypted = r.take(r.remaining - micLength).slice();
-  return ok({ suite: 'ieee802154', aux: aux.value, encrypted, mic: r.rest().slice() });
+  return ok({ suite: 'ieee802154', aux: aux.value.header, encrypted, mic: r.rest().slice() });
 }
 
 export function emitMleFrame(frame: MleFrame): Uint8Array {

@@ -4,7 +4,6 @@
 // parser (fast-check, seeded so a failure reproduces).
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ByteReader } from '../../../stack/wire/bytes.ts';
 import { upperLayerChecksum } from '../../../stack/wire/checksum.ts';
 import { parseIcmpv6 } from '../../../stack/wire/icmpv6.ts';
 import { parseFrame, parseMacCommand, parseMpdu } from '../../../stack/wire/ieee802154.ts';
@@ -110,7 +109,7 @@ const PARSERS: Record<string, (b: Uint8Array) => unknown> = {
   parseNdBeaconPayload,
   parseMleFrame,
   parseMleMessage,
-  parseMleAuxHeader: (b) => parseMleAuxHeader(new ByteReader(b)),
+  parseMleAuxHeader,
   parseIpv6Address: (b) => parseIpv6Address(new TextDecoder().decode(b)),
   classifyDispatch: (b) => ({ ok: true, value: classifyDispatch(b[0] ?? 0) }),
 };
