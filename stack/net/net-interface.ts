@@ -7,10 +7,9 @@ import type { MacDataIndication, MacTxStatus } from '../mac/api.ts';
 import { BROADCAST_SHORT } from '../mac/api.ts';
 import type { Mac } from '../mac/mac.ts';
 import { fragmentDatagram } from '../lowpan/fragment.ts';
-import { Reassembler } from '../lowpan/reassembly.ts';
 import type { Rng, Timers } from '../runtime.ts';
 import { emitIcmpv6, parseIcmpv6, type Icmpv6Message } from '../wire/icmpv6.ts';
-import { compressDatagram, decompressDatagram, type LowpanContext } from '../wire/iphc.ts';
+import { compressDatagram, type LowpanContext } from '../wire/iphc.ts';
 import {
   ALL_NODES,
   formatIpv6Address,
@@ -27,9 +26,9 @@ import {
 } from '../wire/ipv6-address.ts';
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { MAX_PSDU_LENGTH } from '../wire/ieee802154.ts';
-import { parseLowpanFrame } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled, type ReceivedDatagram } from './datagram.ts';
+import { LowpanAdaptation } from './lowpan-adaptation.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
 import { advanceSourceRoute, findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from './ext-headers.ts';
 
@@ -183,7 +182,7 @@ export class NetInterface {
   private contexts: LowpanContext[] = [];
   private readonly sockets = new Map<number, UdpSocket>();
   private readonly icmpHandlers: IcmpHandler[] = [];
-  private readonly reassembler: Reassembler;
+  private readonly adaptation: LowpanAdaptation<PacketMeta>;
   private tag: number;
   private mplSequence: number;
   private readonly mplSeen = new Map<string, number[]>();
@@ -202,10 +201,11 @@ export class NetInterface {
     this.rngNext = () => opts.rng.next();
     this.tag = opts.rng.int(0x10000);
     this.mplSequence = opts.rng.int(256);
-    this.reassembler = new Reassembler({
+    this.adaptation = new LowpanAdaptation<PacketMeta>({
       timers: this.timers,
       contexts: () => this.contexts,
-      onDatagram: (d, src) => this.receiveDatagram(d, { linkSrc: src }),
+      firstTag: 0,
+      onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame),
     });
     this.mac.onDataIndication((ind) => this.onMacData(ind));
   }
@@ -450,24 +450,11 @@ export class NetInterface {
     if (!this.up || ind.src.mode === 'none' || ind.dst.mode === 'none') return;
     const src: LinkAddress = ind.src;
     const dst: LinkAddress = ind.dst;
-    const f = parseLowpanFrame(ind.payload);
-    if (!f.ok || f.value.mesh) {
-      this.counters.malformed++;
-      return;
-    }
     const meta: PacketMeta = { linkSrc: src, lqi: ind.lqi, rssiDbm: ind.rssiDbm };
-    if (f.value.frag) {
-      this.counters.fragmentsRx++;
-      this.reassembler.handle(f.value.frag, f.value.rest, src, dst);
-      return;
-    }
-    const d = decompressDatagram(f.value.rest, { src, dst, contexts: this.contexts });
-    if (!d.ok) {
-      this.counters.malformed++;
-      if (!(dst.mode === 'short' && dst.short === BROADCAST_SHORT)) this.dropped('undecodable', ind.payload);
-      return;
-    }
-    this.receiveDatagram(d.value, meta);
+    const verdict = this.adaptation.receive(ind.payload, src, dst, meta);
+    if (verdict === 'malformed' || verdict === 'undecodable') this.counters.malformed++;
+    else if (verdict === 'fragment') this.counters.fragmentsRx++;
+    if (verdict === 'undecodable' && !(dst.mode === 'short' && dst.short === BROADCAST_SHORT)) this.dropped('undecodable', ind.payload);
   }
 
   /** An IPv6 datagram from the link (or from ourselves). */

@@ -15,18 +15,18 @@
 import type { Mac, TxPolicy } from '../mac/mac.ts';
 import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
 import type { Rng, Timers } from '../runtime.ts';
-import { Reassembler } from '../lowpan/reassembly.ts';
 import { fragmentDatagram } from '../lowpan/fragment.ts';
+import { LowpanAdaptation, relayMeshFrame } from '../net/lowpan-adaptation.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled } from '../net/datagram.ts';
 import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from '../net/ext-headers.ts';
 import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplRetransmitter, MplSeedSet } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
 import { frameLayout, parseFrame, MAX_PSDU_LENGTH, FCS_LENGTH, type AuxSecurityHeader } from '../wire/ieee802154.ts';
-import { compressDatagram, decompressDatagram, type LowpanContext } from '../wire/iphc.ts';
+import { compressDatagram, type LowpanContext } from '../wire/iphc.ts';
 import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
 import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
-import { emitMeshHeader, meshHeaderLength, parseLowpanFrame, type MeshHeader } from '../wire/sixlowpan.ts';
+import { emitMeshHeader, type MeshHeader } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
 import type { KeyManager } from './keys.ts';
@@ -182,9 +182,7 @@ export class ThreadLink implements ThreadNetwork {
   private tag = 0;
   private readonly handlers = new Map<number, (m: UdpReceive) => void>();
   private echoReplyHandler: ((r: EchoReplyReceive) => void) | undefined;
-  private readonly reassembler: Reassembler;
-  private lastInfo: LinkInfo | undefined;
-  private lastMesh: MeshHeader | undefined;
+  private readonly adaptation: LowpanAdaptation<LinkInfo>;
   private readonly groups: Ipv6Address[] = IMPLICIT_GROUPS.slice();
   private readonly seedSet = new MplSeedSet();
   private readonly retransmitter: MplRetransmitter;
@@ -197,10 +195,12 @@ export class ThreadLink implements ThreadNetwork {
     private readonly rng: Rng,
     private readonly hooks: ThreadLinkHooks,
   ) {
-    this.reassembler = new Reassembler({
+    this.adaptation = new LowpanAdaptation<LinkInfo>({
       timers,
       contexts: () => this.contexts(),
-      onDatagram: (d) => this.receiveDatagram(d, this.lastInfo, this.lastMesh),
+      firstTag: 0,
+      meshArrived: (mesh, frame, info) => this.meshArrived(mesh, frame, info),
+      onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame, arrival.mesh),
     });
     this.retransmitter = new MplRetransmitter(timers, rng);
     mac.setTxPolicy(OPENTHREAD_TX_POLICY);
@@ -449,33 +449,18 @@ export class ThreadLink implements ThreadNetwork {
     }
     const margin = ind.rssiDbm - NOISE_FLOOR_DBM;
     const info: LinkInfo = { src: ind.src.mode === 'none' ? { mode: 'short', short: BROADCAST_SHORT } : ind.src, rssiDbm: ind.rssiDbm, linkMarginDb: margin, lqi: ind.lqi, secured };
-    const lf = parseLowpanFrame(payload);
-    if (!lf.ok) {
-      this.counters.rxMalformed++;
-      return;
-    }
-    let src: LinkAddress = info.src;
-    let dst: LinkAddress = ind.dst.mode === 'none' ? { mode: 'short', short: BROADCAST_SHORT } : ind.dst;
-    const mesh = lf.value.mesh;
-    if (mesh) {
-      const own = this.hooks.rloc16();
-      if (mesh.final.mode !== 'short' || own === undefined) return;
-      if (mesh.final.short !== own) return this.forwardMesh(mesh, payload, secured);
-      src = mesh.originator;
-      dst = mesh.final;
-    }
-    if (lf.value.frag) {
-      this.lastInfo = info;
-      this.lastMesh = mesh;
-      this.reassembler.handle(lf.value.frag, lf.value.rest, src, dst);
-      return;
-    }
-    const d = decompressDatagram(lf.value.rest, { src, dst, contexts: this.contexts() });
-    if (!d.ok) {
-      this.counters.rxMalformed++;
-      return;
-    }
-    this.receiveDatagram(d.value, info, mesh);
+    const dst: LinkAddress = ind.dst.mode === 'none' ? { mode: 'short', short: BROADCAST_SHORT } : ind.dst;
+    const verdict = this.adaptation.receive(payload, info.src, dst, info);
+    if (verdict === 'malformed' || verdict === 'undecodable') this.counters.rxMalformed++;
+  }
+
+  /** A mesh header addressed to us is delivered here; one for another RLOC16 is relayed on, anything else dropped. */
+  private meshArrived(mesh: MeshHeader, frame: Uint8Array, info: LinkInfo): boolean {
+    const own = this.hooks.rloc16();
+    if (mesh.final.mode !== 'short' || own === undefined) return false;
+    if (mesh.final.short === own) return true;
+    this.forwardMesh(mesh, frame, info.secured);
+    return false;
   }
 
   /** Verifies and decrypts a secured frame, then applies the replay guard; undefined = dropped. */
@@ -520,13 +505,10 @@ export class ThreadLink implements ThreadNetwork {
       return;
     }
     this.counters.forwarded++;
-    const inner = payload.subarray(meshHeaderLength(mesh));
-    const header = emitMeshHeader({ ...mesh, hopsLeft: mesh.hopsLeft - 1 });
-    this.sendFrames([concat(header, inner)], { mode: 'short', short: hop }, true, undefined, hop !== mesh.final.short);
+    this.sendFrames([relayMeshFrame(mesh, payload)], { mode: 'short', short: hop }, true, undefined, hop !== mesh.final.short);
   }
 
-  private receiveDatagram(datagram: Uint8Array, info: LinkInfo | undefined, mesh: MeshHeader | undefined): void {
-    if (!info) return;
+  private receiveDatagram(datagram: Uint8Array, info: LinkInfo, mesh: MeshHeader | undefined): void {
     const ip = parseIpv6(datagram);
     if (!ip.ok) {
       this.counters.rxMalformed++;
