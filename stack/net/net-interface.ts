@@ -6,10 +6,9 @@
 import type { MacDataIndication, MacTxStatus } from '../mac/api.ts';
 import { BROADCAST_SHORT } from '../mac/api.ts';
 import type { Mac } from '../mac/mac.ts';
-import { fragmentDatagram } from '../lowpan/fragment.ts';
 import type { Rng, Timers } from '../runtime.ts';
 import { emitIcmpv6, parseIcmpv6, type Icmpv6Message } from '../wire/icmpv6.ts';
-import { compressDatagram, type LowpanContext } from '../wire/iphc.ts';
+import type { LowpanContext } from '../wire/iphc.ts';
 import {
   ALL_NODES,
   formatIpv6Address,
@@ -25,16 +24,13 @@ import {
   type LinkAddress,
 } from '../wire/ipv6-address.ts';
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
-import { MAX_PSDU_LENGTH } from '../wire/ieee802154.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled, type ReceivedDatagram } from './datagram.ts';
-import { LowpanAdaptation } from './lowpan-adaptation.ts';
+import { LowpanAdaptation, macPayloadRoom } from './lowpan-adaptation.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
 import { advanceSourceRoute, findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from './ext-headers.ts';
 
 export { DEFAULT_HOP_LIMIT };
-/** MAC header of a data frame: FCF 2, seq 1, dst PAN 2, FCS 2 (IEEE 802.15.4-2006 §7.2.2.2); addresses added per frame. */
-const MAC_FIXED_OVERHEAD = 2 + 1 + 2 + 2;
 /** Seeds remembered for multicast duplicate suppression (RFC 7731 §5.3 keeps a seed set). */
 const MPL_SEEN_MAX = 64;
 /**
@@ -183,7 +179,6 @@ export class NetInterface {
   private readonly sockets = new Map<number, UdpSocket>();
   private readonly icmpHandlers: IcmpHandler[] = [];
   private readonly adaptation: LowpanAdaptation<PacketMeta>;
-  private tag: number;
   private mplSequence: number;
   private readonly mplSeen = new Map<string, number[]>();
   private nextEphemeral = 49152;
@@ -199,12 +194,13 @@ export class NetInterface {
     this.linkLocal = linkLocalFromLinkAddress({ mode: 'ext', ext: opts.eui64 });
     this.addrs.push(this.linkLocal);
     this.rngNext = () => opts.rng.next();
-    this.tag = opts.rng.int(0x10000);
+    // The first datagram goes out with the tag after a random one.
+    const firstTag = opts.rng.int(0x10000) + 1;
     this.mplSequence = opts.rng.int(256);
     this.adaptation = new LowpanAdaptation<PacketMeta>({
       timers: this.timers,
       contexts: () => this.contexts,
-      firstTag: 0,
+      firstTag,
       onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame),
     });
     this.mac.onDataIndication((ind) => this.onMacData(ind));
@@ -383,15 +379,12 @@ export class NetInterface {
     }
     const datagram = emitIpv6(p);
     const linkDst: LinkAddress = link === 'broadcast' ? { mode: 'short', short: BROADCAST_SHORT } : link;
-    const c = compressDatagram(datagram, { src: { mode: 'ext', ext: this.mac.getExtAddress() }, dst: linkDst, contexts: this.contexts });
-    if (!c.ok) {
-      this.counters.malformed++;
-      return false;
-    }
     // The MAC's own frame security (a 6LoWPAN-ND PSK) adds its aux header and MIC to every frame.
-    const maxPayload = MAX_PSDU_LENGTH - MAC_FIXED_OVERHEAD - 8 - (linkDst.mode === 'ext' ? 8 : 2) - this.mac.securityOverhead;
-    this.tag = (this.tag + 1) & 0xffff;
-    const frames = fragmentDatagram(c.value, { maxPayload, tag: this.tag });
+    const frames = this.adaptation.frames(datagram, {
+      macSrc: { mode: 'ext', ext: this.mac.getExtAddress() },
+      macDst: linkDst,
+      maxPayload: macPayloadRoom(linkDst, 'ext', this.mac.securityOverhead),
+    });
     if (!frames.ok) {
       this.counters.malformed++;
       return false;

@@ -15,18 +15,17 @@
 import type { Mac, TxPolicy } from '../mac/mac.ts';
 import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
 import type { Rng, Timers } from '../runtime.ts';
-import { fragmentDatagram } from '../lowpan/fragment.ts';
-import { LowpanAdaptation, relayMeshFrame } from '../net/lowpan-adaptation.ts';
+import { LowpanAdaptation, macPayloadRoom, relayMeshFrame } from '../net/lowpan-adaptation.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled } from '../net/datagram.ts';
 import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from '../net/ext-headers.ts';
 import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplRetransmitter, MplSeedSet } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
-import { frameLayout, parseFrame, MAX_PSDU_LENGTH, FCS_LENGTH, type AuxSecurityHeader } from '../wire/ieee802154.ts';
-import { compressDatagram, type LowpanContext } from '../wire/iphc.ts';
+import { frameLayout, parseFrame, type AuxSecurityHeader } from '../wire/ieee802154.ts';
+import type { LowpanContext } from '../wire/iphc.ts';
 import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
 import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
 import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
-import { emitMeshHeader, type MeshHeader } from '../wire/sixlowpan.ts';
+import type { MeshHeader } from '../wire/sixlowpan.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
 import type { KeyManager } from './keys.ts';
@@ -144,6 +143,12 @@ export const NOISE_FLOOR_DBM = -100;
  */
 const MESH_HOPS = 19;
 /**
+ * What MAC security adds to a Thread data frame: the auxiliary security header of key ID
+ * mode 1 (security control 1, frame counter 4, key index 1) and the 4-byte MIC of level 5
+ * (IEEE 802.15.4-2006 §7.6.2; thread.md §3).
+ */
+const THREAD_MAC_SECURITY_OVERHEAD = 6 + 4;
+/**
  * OpenThread's MAC defaults (src/core/config/mac.h): 15 retries of a direct frame
  * (OPENTHREAD_CONFIG_MAC_DEFAULT_MAX_FRAME_RETRIES_DIRECT), a random delay before a
  * retransmission after a missing ACK with BE 0..5 (..._RETX_DELAY_MIN/MAX_BACKOFF_EXPONENT),
@@ -179,7 +184,6 @@ export class ThreadLink implements ThreadNetwork {
   };
   /** Our MAC frame counter; reset on a key sequence switch. */
   frameCounter = 0;
-  private tag = 0;
   private readonly handlers = new Map<number, (m: UdpReceive) => void>();
   private echoReplyHandler: ((r: EchoReplyReceive) => void) | undefined;
   private readonly adaptation: LowpanAdaptation<LinkInfo>;
@@ -358,32 +362,20 @@ export class ThreadLink implements ThreadNetwork {
       done?.(false);
       return;
     }
-    const ext = this.mac.getExtAddress();
     const macSrc = this.macSource(r.mac, secure);
-    // IPHC elides from the mesh header's addresses when there is one (RFC 4944 §5.2).
-    const src: LinkAddress = r.mesh ? r.mesh.originator : macSrc.mode === 'short' ? { mode: 'short', short: macSrc.short } : { mode: 'ext', ext };
-    const linkDst: LinkAddress = r.mesh ? r.mesh.final : r.mac;
-    const c = compressDatagram(datagram, { src, dst: linkDst, contexts: this.contexts() });
-    if (!c.ok) {
-      done?.(false);
-      return;
-    }
-    const meshBytes = r.mesh ? emitMeshHeader(r.mesh) : new Uint8Array(0);
-    const frames = fragmentDatagram(c.value, { maxPayload: this.room(r.mac, macSrc.mode, secure) - meshBytes.length, tag: this.tag++ & 0xffff });
+    const frames = this.adaptation.frames(datagram, {
+      macSrc: macSrc.mode === 'short' ? macSrc : { mode: 'ext', ext: this.mac.getExtAddress() },
+      macDst: r.mac,
+      ...(r.mesh ? { mesh: r.mesh } : {}),
+      maxPayload: macPayloadRoom(r.mac, macSrc.mode, secure ? THREAD_MAC_SECURITY_OVERHEAD : 0),
+    });
     if (!frames.ok) {
       done?.(false);
       return;
     }
-    this.sendFrames(
-      frames.value.map((f) => concat(meshBytes, f)),
-      r.mac,
-      secure,
-      done,
-      r.mesh !== undefined,
-    );
+    this.sendFrames(frames.value, r.mac, secure, done, r.mesh !== undefined);
   }
 
-  /** Room for the 6LoWPAN payload: 127 − FCS − MHR (PAN ID compressed, ext source) − aux header and MIC. */
   /**
    * Secured unicast to a neighbour's RLOC16 goes out from our RLOC16 once we have one,
    * as OpenThread sends data frames (6 bytes less header). Broadcasts keep the extended
@@ -394,11 +386,6 @@ export class ThreadLink implements ThreadNetwork {
     const own = this.hooks.rloc16();
     const unicast = dst.mode === 'short' && dst.short !== BROADCAST_SHORT;
     return secure && unicast && own !== undefined && this.hooks.extOfRloc16 ? { mode: 'short', short: own } : { mode: 'ext' };
-  }
-
-  private room(dst: LinkAddress, srcMode: 'short' | 'ext', secure: boolean): number {
-    const mhr = 3 + 2 + (dst.mode === 'ext' ? 8 : 2) + (srcMode === 'ext' ? 8 : 2);
-    return MAX_PSDU_LENGTH - FCS_LENGTH - mhr - (secure ? 6 + 4 : 0);
   }
 
   /** `relayed`: the MAC destination forwards these frames on (a mesh header names another final destination). */
@@ -606,12 +593,4 @@ export class ThreadLink implements ThreadNetwork {
       this.echoReplyHandler?.({ src: p.src, identifier: msg.identifier, sequence: msg.sequence, data: msg.data, hopLimit: p.hopLimit, legHops });
     }
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
