@@ -27,19 +27,20 @@ import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.t
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled, type ReceivedDatagram } from './datagram.ts';
 import { LowpanAdaptation, macPayloadRoom } from './lowpan-adaptation.ts';
+import { MplBufferedMessages, MplSeedSet, type MplTiming } from './mpl.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
 import { advanceSourceRoute, findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from './ext-headers.ts';
 
 export { DEFAULT_HOP_LIMIT };
-/** Seeds remembered for multicast duplicate suppression (RFC 7731 §5.3 keeps a seed set). */
-const MPL_SEEN_MAX = 64;
 /**
  * Retransmissions of a flooded multicast after the first copy, each at a random time in
  * [I/2, I) of its own interval and suppressed when a neighbour's copy was heard in it:
  * RFC 7731's Trickle with k = 1 (§5.4 DATA_MESSAGE_K default) and IMIN = IMAX.
  */
 const MPL_RETRANSMISSIONS = 3;
-const MPL_INTERVAL_US = 200_000;
+const MPL_TIMING: MplTiming = { interval: 200_000, window: 'secondHalf', redundancy: 1, drawAhead: false };
+/** Seeds remembered for multicast duplicate suppression, and sequences per seed (RFC 7731 §5.3 keeps a Seed Set). */
+const MPL_SEED_SET = { seeds: 64, sequencesPerSeed: 32 };
 
 export interface PacketMeta {
   /** Link-layer neighbour the packet came from (absent for our own loopback). */
@@ -180,9 +181,9 @@ export class NetInterface {
   private readonly icmpHandlers: IcmpHandler[] = [];
   private readonly adaptation: LowpanAdaptation<PacketMeta>;
   private mplSequence: number;
-  private readonly mplSeen = new Map<string, number[]>();
+  private readonly mplSeen = new MplSeedSet(MPL_SEED_SET);
+  private readonly mplBuffered: MplBufferedMessages;
   private nextEphemeral = 49152;
-  private readonly rngNext: () => number;
   /** Frames are handed to the MAC one datagram at a time, fragments in order. */
   private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast'; datagram: Uint8Array; done?: (sent: boolean) => void }> = [];
   private readonly dropObservers: DropObserver[] = [];
@@ -193,7 +194,7 @@ export class NetInterface {
     this.timers = opts.timers;
     this.linkLocal = linkLocalFromLinkAddress({ mode: 'ext', ext: opts.eui64 });
     this.addrs.push(this.linkLocal);
-    this.rngNext = () => opts.rng.next();
+    this.mplBuffered = new MplBufferedMessages(this.timers, opts.rng, MPL_TIMING);
     // The first datagram goes out with the tag after a random one.
     const firstTag = opts.rng.int(0x10000) + 1;
     this.mplSequence = opts.rng.int(256);
@@ -343,7 +344,7 @@ export class NetInterface {
         const tagged = withHopByHopOptions(p, [mplOption(seq)]);
         if (!tagged.ok) return false;
         pkt = tagged.value;
-        this.seenMpl(p.src, seq);
+        this.mplSeen.seen(p.src, seq);
         this.mplRetransmit(pkt, seq);
       }
       if (this.isMember(p.dst)) this.loopback(pkt);
@@ -471,10 +472,9 @@ export class NetInterface {
     if (isMulticast(p.dst)) {
       const seq = findMplSequence(chain.value.hopByHop);
       if (seq !== undefined && meta.linkSrc) {
-        if (this.seenMpl(p.src, seq)) {
+        if (this.mplSeen.seen(p.src, seq)) {
           this.counters.multicastDuplicates++;
-          const key = mplKey(p.src, seq);
-          this.mplHeard.set(key, (this.mplHeard.get(key) ?? 0) + 1);
+          this.mplBuffered.heard(p.src, seq);
           return;
         }
         if (this.hooks.isRouter() && p.hopLimit > 1 && (multicastScope(p.dst) ?? 0) >= Scope.realmLocal) {
@@ -567,40 +567,12 @@ export class NetInterface {
     this.counters.ipDropped++;
   }
 
-  private readonly mplHeard = new Map<string, number>();
-
-  private mplRetransmit(p: Ipv6Packet, seq: number, round = 1): void {
-    if (round > MPL_RETRANSMISSIONS) {
-      this.mplHeard.delete(mplKey(p.src, seq));
-      return;
-    }
-    const key = mplKey(p.src, seq);
-    this.mplHeard.set(key, 0);
-    const start = this.timers.now();
-    const t = MPL_INTERVAL_US / 2 + Math.floor((this.rngNext() * MPL_INTERVAL_US) / 2);
-    this.timers.at(start + t, () => {
-      if (!this.up) return;
-      if ((this.mplHeard.get(key) ?? 0) < 1) this.transmit(p);
+  /** Transmits a flooded multicast MPL_RETRANSMISSIONS more times while the interface is up. */
+  private mplRetransmit(p: Ipv6Packet, seq: number): void {
+    this.mplBuffered.buffer(p.src, seq, MPL_RETRANSMISSIONS, () => {
+      if (this.up) this.transmit(p);
     });
-    this.timers.at(start + MPL_INTERVAL_US, () => this.mplRetransmit(p, seq, round + 1));
   }
-
-  /** Records (seed, sequence); true if it was seen already. */
-  private seenMpl(seed: Ipv6Address, seq: number): boolean {
-    const key = formatIpv6Address(seed);
-    const list = this.mplSeen.get(key) ?? [];
-    if (list.includes(seq)) return true;
-    list.push(seq);
-    if (list.length > 32) list.shift();
-    this.mplSeen.delete(key);
-    this.mplSeen.set(key, list);
-    if (this.mplSeen.size > MPL_SEEN_MAX) this.mplSeen.delete(this.mplSeen.keys().next().value!);
-    return false;
-  }
-}
-
-function mplKey(seed: Ipv6Address, seq: number): string {
-  return `${formatIpv6Address(seed)}/${seq}`;
 }
 
 /**

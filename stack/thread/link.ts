@@ -18,7 +18,7 @@ import type { Rng, Timers } from '../runtime.ts';
 import { LowpanAdaptation, macPayloadRoom, relayMeshFrame } from '../net/lowpan-adaptation.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled } from '../net/datagram.ts';
 import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from '../net/ext-headers.ts';
-import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplRetransmitter, MplSeedSet } from '../net/mpl.ts';
+import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplBufferedMessages, MplSeedSet, OPENTHREAD_MPL_TIMING } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
 import { frameLayout, parseFrame, type AuxSecurityHeader } from '../wire/ieee802154.ts';
 import type { LowpanContext } from '../wire/iphc.ts';
@@ -189,7 +189,7 @@ export class ThreadLink implements ThreadNetwork {
   private readonly adaptation: LowpanAdaptation<LinkInfo>;
   private readonly groups: Ipv6Address[] = IMPLICIT_GROUPS.slice();
   private readonly seedSet = new MplSeedSet();
-  private readonly retransmitter: MplRetransmitter;
+  private readonly buffered: MplBufferedMessages;
   /** Our MPL sequence number; drawn at the first message so that a node without multicast uses no randomness for it. */
   private mplSequence: number | undefined;
 
@@ -206,7 +206,7 @@ export class ThreadLink implements ThreadNetwork {
       meshArrived: (mesh, frame, info) => this.meshArrived(mesh, frame, info),
       onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame, arrival.mesh),
     });
-    this.retransmitter = new MplRetransmitter(timers, rng);
+    this.buffered = new MplBufferedMessages(timers, rng, OPENTHREAD_MPL_TIMING);
     mac.setTxPolicy(OPENTHREAD_TX_POLICY);
     mac.onDataIndication((ind) => this.receiveFrame(ind));
   }
@@ -249,7 +249,7 @@ export class ThreadLink implements ThreadNetwork {
 
   /** Forgets buffered MPL messages and seen seeds (on disconnect). */
   reset(): void {
-    this.retransmitter.clear();
+    this.buffered.clear();
     this.seedSet.clear();
   }
 
@@ -297,13 +297,13 @@ export class ThreadLink implements ThreadNetwork {
     const bytes = emitIpv6(tagged.value);
     this.sendDatagram(bytes, tagged.value.dst, true, done);
     // Our own first copy counts as one of the buffered message's transmissions (ip6_mpl.cpp AddBufferedMessage).
-    if (this.hooks.forwarding()) this.bufferMpl(bytes, MPL_ROUTER_TRANSMISSIONS - 1, false);
+    if (this.hooks.forwarding()) this.bufferMpl(bytes, seed, sequence, MPL_ROUTER_TRANSMISSIONS - 1, false);
   }
 
   /** Transmits an MPL message `count` more times while we are a forwarder. */
-  private bufferMpl(datagram: Uint8Array, count: number, forwarded: boolean): void {
+  private bufferMpl(datagram: Uint8Array, seed: Ipv6Address, sequence: number, count: number, forwarded: boolean): void {
     const dst = datagram.slice(24, 40);
-    this.retransmitter.schedule(count, () => {
+    this.buffered.buffer(seed, sequence, count, () => {
       if (!this.hooks.forwarding()) return;
       if (forwarded) this.counters.mplForwarded++;
       this.sendDatagram(datagram, dst, true);
@@ -531,12 +531,13 @@ export class ThreadLink implements ThreadNetwork {
       }
       if (this.seedSet.seen(p.src, sequence)) {
         this.counters.mplDuplicates++;
+        this.buffered.heard(p.src, sequence);
         return;
       }
       if (this.hooks.forwarding() && p.hopLimit > 1) {
         const copy = datagram.slice();
         copy[7] = p.hopLimit - 1; // an MPL forwarder forwards at the IP layer (ip6_mpl.cpp: hopLimit--)
-        this.bufferMpl(copy, MPL_ROUTER_TRANSMISSIONS, true);
+        this.bufferMpl(copy, p.src, sequence, MPL_ROUTER_TRANSMISSIONS, true);
       }
       if (chain.value.upperType === NextHeader.ipv6 && ipv6Equal(p.dst, ALL_MPL_FORWARDERS)) {
         const inner = parseIpv6(p.payload.subarray(chain.value.upperOffset));
