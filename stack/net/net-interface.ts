@@ -1,8 +1,9 @@
-// The IPv6 layer of one node on a 6LoWPAN link (RFC 4944, RFC 6282), shared by the
-// 6LoWPAN-ND and Thread stacks: addresses, header compression with a context table,
-// fragmentation and reassembly, UDP sockets, ICMPv6 dispatch and echo, forwarding.
-// Routing is the protocol's: it supplies the link-layer next hop and may rewrite
-// packets it originates or forwards (RPL option, source route).
+// The route-over IPv6 layer of a 6LoWPAN-ND node: addresses and the context table, UDP
+// sockets, ICMPv6 dispatch and echo, forwarding, and realm-wide multicast flooded by MPL
+// (mpl.ts). Its frames go through the 6LoWPAN adaptation both stacks share
+// (lowpan-adaptation.ts: IPHC, fragmentation, reassembly). Routing is the protocol's
+// (RPL): it supplies the link-layer next hop and may rewrite packets it originates or
+// forwards (RPL option, source route).
 import type { MacDataIndication, MacTxStatus } from '../mac/api.ts';
 import { BROADCAST_SHORT } from '../mac/api.ts';
 import type { Mac } from '../mac/mac.ts';

@@ -1,9 +1,8 @@
-// What the Thread engine needs from the network layer, and a thin adapter that
-// provides it straight over the MAC and the 6LoWPAN wire codecs until the shared
-// network layer (stack/net) carries Thread: IPv6 datagrams compressed with IPHC
-// (context 0 = mesh-local prefix), fragmented when needed, sent through a
-// 6LoWPAN mesh header when the next hop is not the final destination, and MAC
-// frames secured at level 5 with key ID mode 1 (thread.md §3). MLE travels
+// What the Thread engine needs from the network layer, and Thread's link on the
+// shared 6LoWPAN adaptation (stack/net/lowpan-adaptation.ts: IPHC, fragmentation,
+// reassembly, mesh header): MLE routing supplies the next hop and, when that is not
+// the final destination, the mesh header; context 0 is the mesh-local prefix; MAC
+// frames are secured at level 5 with key ID mode 1 (thread.md §3). MLE travels
 // without MAC security (it has its own); anything else unsecured is dropped.
 //
 // Multicast wider than link-local floods the partition by MPL (RFC 7731) as
@@ -11,7 +10,7 @@
 // hop-by-hop header; a wider group (the light's ff15::810a:64d1) travels inside
 // an IPv6-in-IPv6 tunnel to ff03::fc whose outer header carries the option and
 // counts the hops down. Routers forward each new message; copies seen before are
-// dropped.
+// dropped (stack/net/mpl.ts, timed as OpenThread does).
 import type { Mac, TxPolicy } from '../mac/mac.ts';
 import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
 import type { Rng, Timers } from '../runtime.ts';
@@ -44,13 +43,17 @@ export interface LinkInfo {
   secured: boolean;
 }
 
-export interface UdpReceive {
+/** A UDP datagram: addresses, ports, payload and the hop limit it is sent with (or arrived with). */
+export interface UdpSend {
   src: Ipv6Address;
   dst: Ipv6Address;
   srcPort: number;
   dstPort: number;
   hopLimit: number;
   payload: Uint8Array;
+}
+
+export interface UdpReceive extends UdpSend {
   link: LinkInfo;
   /** Radio hops of the last IP-level leg: the mesh header's (RFC 4944 §5.2), the MPL tunnel's, or 1. */
   legHops: number;
@@ -76,14 +79,6 @@ export interface EchoReplyReceive {
   legHops: number;
 }
 
-export interface UdpSend {
-  src: Ipv6Address;
-  dst: Ipv6Address;
-  srcPort: number;
-  dstPort: number;
-  hopLimit: number;
-  payload: Uint8Array;
-}
 
 /** The network service the Thread engine sends MLE and TMF through. */
 export interface ThreadNetwork {
