@@ -450,6 +450,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
       let allGot = 0;
       const windowSent = [];
       while (judged < sent.length && sent[judged]!.t < cut) windowSent.push(sent[judged++]!);
+      // Judged datagrams are done with: what is kept does not grow with the run.
+      sent.splice(0, judged);
+      judged = 0;
       const latencies: number[] = [];
       let latencyErrorMaxUs: number | null = null;
       for (const s of windowSent) {

@@ -301,7 +301,7 @@ async function main(): Promise<void> {
       say(`soak ${boards}: ${benchHours} bench hour(s) of the default profile at max`);
       out.push(await measureSoak({ boards, benchHours, say }));
     }
-    result.soak = out.map((x) => ({ ...x, wallS: round(x.wallS, 1), wallSPerBenchHour: round(x.wallSPerBenchHour, 1), projectedDayWallMin: round(x.projectedDayWallMin, 1), rssGrowthPercent: round(x.rssGrowthPercent, 1), rssFirstMb: round(x.rssFirstMb, 1), rssLastMb: round(x.rssLastMb, 1), cpuSPerBenchHour: round(x.cpuSPerBenchHour, 1), bringUpWallS: round(x.bringUpWallS, 1), windowWallSPerBenchHour: x.windowWallSPerBenchHour.map((v) => round(v, 1)) }));
+    result.soak = out.map((x) => ({ ...x, wallS: round(x.wallS, 1), wallSPerBenchHour: round(x.wallSPerBenchHour, 1), projectedDayWallMin: round(x.projectedDayWallMin, 1), rssGrowthPercent: round(x.rssGrowthPercent, 1), rssFirstMb: round(x.rssFirstMb, 1), rssLastMb: round(x.rssLastMb, 1), cpuSPerBenchHour: round(x.cpuSPerBenchHour, 1), bringUpWallS: round(x.bringUpWallS, 1), windowWallSPerBenchHour: x.windowWallSPerBenchHour.map((v) => round(v, 1)), rssMbByWindow: x.rssMbByWindow.map((v) => round(v, 1)), heapUsedMbByWindow: x.heapUsedMbByWindow.map((v) => round(v, 1)) }));
     const five = out.find((x) => x.boards === 5);
     if (five) {
       checks['soak.5.dayWithin10WallMinutes'] = five.projectedDayWallMin <= 10;

@@ -33,6 +33,9 @@ export interface SoakBenchResult {
   rssGrowthPercent: number;
   rssFirstMb: number;
   rssLastMb: number;
+  /** The harness's RSS and used JS heap at each window's end, MiB: a leak climbs window after window, a heap filling up to its first major collections levels off. */
+  rssMbByWindow: number[];
+  heapUsedMbByWindow: number[];
   openFdsFirst: number;
   openFdsLast: number;
   failedChecks: number;
@@ -121,6 +124,8 @@ export async function measureSoak(opts: { boards: 5 | 16 | 64; benchHours: numbe
       rssGrowthPercent: ((last.rssBytes - first.rssBytes) / first.rssBytes) * 100,
       rssFirstMb: first.rssBytes / 2 ** 20,
       rssLastMb: last.rssBytes / 2 ** 20,
+      rssMbByWindow: r.windows.map((w) => w.harness.rssBytes / 2 ** 20),
+      heapUsedMbByWindow: r.windows.map((w) => w.harness.heapUsedBytes / 2 ** 20),
       openFdsFirst: first.openFds,
       openFdsLast: last.openFds,
       failedChecks: (junit.match(/<failure /g) ?? []).length,
