@@ -29,7 +29,7 @@ const PARTS = ['goodput', 'speed', 'rtt', 'openthread', 'rcp', 'loss', 'soak', '
 type Part = (typeof PARTS)[number];
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>] [--report-run <run dir>] [--out <file>] [--strict]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--only ${PARTS.join(',')}] [--nodes 4,16,64] [--window <wall s>] [--rtt-samples <n>] [--traffic burst|send] [--quick] [--profile-sim <dir>] [--report-run <run dir>] [--soak-hours <n>] [--soak-boards 5,16,64] [--out <file>] [--strict]\n`);
   process.exit(2);
 }
 
@@ -51,6 +51,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     strict: { type: 'boolean', default: false },
     'report-run': { type: 'string' },
+    'soak-hours': { type: 'string' },
+    'soak-boards': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -68,6 +70,11 @@ const nodeCounts = (values.nodes ?? (quick ? '4,16,64' : '4,16,64,256,1024')).sp
 const windowS = values.window ? positiveInt('window', values.window) : quick ? 5 : 20;
 const rttSamples = values['rtt-samples'] ? positiveInt('rtt-samples', values['rtt-samples']) : quick ? 100 : 500;
 const profileDir = values['profile-sim'];
+const soakHours = values['soak-hours'] ? positiveInt('soak-hours', values['soak-hours']) : undefined;
+const soakBoards = (values['soak-boards'] ?? (quick ? '5' : '5,16,64')).split(',').map((n) => {
+  if (n !== '5' && n !== '16' && n !== '64') usage(`--soak-boards: 5, 16 or 64, got '${n}'`);
+  return Number(n) as 5 | 16 | 64;
+});
 const traffic: TrafficMode = values.traffic === undefined || values.traffic === 'burst' ? 'burst' : values.traffic === 'send' ? 'send' : usage(`--traffic must be burst or send, got '${values.traffic}'`);
 
 const started = performance.now();
@@ -295,9 +302,8 @@ async function main(): Promise<void> {
   if (parts.has('soak')) {
     // The default soak profile, 5 boards (the default rig), 16 and 64 (4×4 and 8×8 grids): wall s per bench hour, RSS over it.
     const out: SoakBenchResult[] = [];
-    for (const boards of [5, 16, 64] as const) {
-      if (boards !== 5 && quick) continue;
-      const benchHours = quick ? 0.5 : boards === 64 ? 1 : 4;
+    for (const boards of soakBoards) {
+      const benchHours = soakHours ?? (quick ? 0.5 : boards === 64 ? 1 : 4);
       say(`soak ${boards}: ${benchHours} bench hour(s) of the default profile at max`);
       out.push(await measureSoak({ boards, benchHours, say }));
     }
