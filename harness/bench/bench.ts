@@ -23,9 +23,10 @@ import { simSpecOf } from '../sim/spec.ts';
 import { LockstepClock } from '../sim/lockstep.ts';
 import { SimClock, type BenchClock } from './clock.ts';
 import { SimControls, type ControlName, type RigControls } from './controls.ts';
+import { ErrorCode } from '../errors.ts';
 
 export class BenchUpError extends Error {
-  readonly code = 'ERR_BENCH_UP';
+  readonly code = ErrorCode.BENCH_UP;
 }
 
 export interface Bench {

@@ -2,6 +2,7 @@
 // The simulated bench implements them over its control channel; a lab rig maps
 // them to its own tools. Suites never see which.
 import type { ControlClient } from '../sim/control-client.ts';
+import { ErrorCode } from '../errors.ts';
 
 export type ControlName = 'reset' | 'power' | 'attenuate' | 'partition' | 'jam';
 
@@ -17,7 +18,7 @@ export interface RigControls {
 }
 
 export class UnsupportedControlError extends Error {
-  readonly code = 'ERR_CONTROL_UNSUPPORTED';
+  readonly code = ErrorCode.CONTROL_UNSUPPORTED;
   constructor(control: ControlName, rig: string) {
     super(`rig '${rig}' has no '${control}' control`);
   }

@@ -21,6 +21,7 @@ import type { LabBoard, LabRig } from '../rig/lab.ts';
 import { BenchUpError, boardConfigs, type Bench, type BringUpOptions } from './bench.ts';
 import { WallClock } from './clock.ts';
 import type { ControlName, RigControls } from './controls.ts';
+import { codeOf, ErrorCode } from '../errors.ts';
 
 export interface LabBringUpOptions {
   /** Wall seconds to wait for a board another run holds; 0 (default) fails at once. */
@@ -173,7 +174,7 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
         )),
       );
     } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_BOARD_LOCKED') throw new BenchUpError((e as Error).message);
+      if (codeOf(e) === ErrorCode.BOARD_LOCKED) throw new BenchUpError((e as Error).message);
       throw e;
     }
 

@@ -3,6 +3,7 @@
 // prints (boot noise, garbage, half lines) able to break the session.
 import { formatRequest, LineSplitter, type AgentLine, type Args } from '../../protocol/agent.ts';
 import type { Transport } from './transport.ts';
+import { ErrorCode } from '../errors.ts';
 
 export interface AgentEvent {
   /** Board time, µs (bench time on the simulated bench). */
@@ -27,7 +28,7 @@ export class AgentError extends Error {
 }
 
 export class AgentTimeoutError extends Error {
-  readonly code = 'ERR_AGENT_TIMEOUT';
+  readonly code = ErrorCode.AGENT_TIMEOUT;
   constructor(
     readonly command: string,
     ms: number,
@@ -38,7 +39,7 @@ export class AgentTimeoutError extends Error {
 }
 
 export class AgentGoneError extends Error {
-  readonly code = 'ERR_AGENT_GONE';
+  readonly code = ErrorCode.AGENT_GONE;
   constructor(
     readonly command: string,
     readonly why: string,

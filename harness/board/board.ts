@@ -5,6 +5,7 @@ import type { RigControls } from '../bench/controls.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Role, StackKind } from '../rig/schema.ts';
 import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, PingResult, Timed, UdpPayload, UdpStats } from './driver.ts';
+import { ErrorCode } from '../errors.ts';
 
 /** A board's clock against the bench clock: board t − offsetUs is bench time, within ± errorUs. */
 export interface ClockOffset {
@@ -30,7 +31,7 @@ export interface BoardSpec {
 }
 
 export class BoardTimeoutError extends Error {
-  readonly code = 'ERR_BENCH_TIMEOUT';
+  readonly code = ErrorCode.BENCH_TIMEOUT;
   constructor(
     message: string,
     readonly expected: string,

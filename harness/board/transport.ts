@@ -2,6 +2,7 @@
 // an in-memory fake (as node-serialport's bindings). The agent client and the
 // drivers above it do not know which they have.
 import { SerialPort } from 'serialport';
+import { ErrorCode } from '../errors.ts';
 
 export interface Transport {
   readonly path: string;
@@ -20,7 +21,7 @@ export interface Transport {
 
 export class PortError extends Error {
   constructor(
-    readonly code: 'ERR_PORT_OPEN' | 'ERR_PORT_CLOSED' | 'ERR_PORT_WRITE',
+    readonly code: typeof ErrorCode.PORT_OPEN | typeof ErrorCode.PORT_CLOSED | typeof ErrorCode.PORT_WRITE,
     message: string,
   ) {
     super(message);
@@ -54,7 +55,7 @@ export class SerialTransport implements Transport {
       });
       port.on('error', () => undefined);
       port.open((err) => {
-        if (err) reject(new PortError('ERR_PORT_OPEN', `cannot open ${this.path}: ${err.message}`));
+        if (err) reject(new PortError(ErrorCode.PORT_OPEN, `cannot open ${this.path}: ${err.message}`));
         else {
           this.port = port;
           resolve();
@@ -65,10 +66,10 @@ export class SerialTransport implements Transport {
 
   write(data: string | Uint8Array): Promise<void> {
     const port = this.port;
-    if (!port?.isOpen) return Promise.reject(new PortError('ERR_PORT_CLOSED', `${this.path} is not open`));
+    if (!port?.isOpen) return Promise.reject(new PortError(ErrorCode.PORT_CLOSED, `${this.path} is not open`));
     return new Promise((resolve, reject) => {
       port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data), (err) => {
-        if (err) reject(new PortError('ERR_PORT_WRITE', `write to ${this.path}: ${err.message}`));
+        if (err) reject(new PortError(ErrorCode.PORT_WRITE, `write to ${this.path}: ${err.message}`));
         else resolve();
       });
     });
@@ -84,7 +85,7 @@ export class SerialTransport implements Transport {
 
   async sendBreak(ms: number): Promise<void> {
     const port = this.port;
-    if (!port?.isOpen) throw new PortError('ERR_PORT_CLOSED', `${this.path} is not open`);
+    if (!port?.isOpen) throw new PortError(ErrorCode.PORT_CLOSED, `${this.path} is not open`);
     await new Promise<void>((res, rej) => port.set({ brk: true }, (e) => (e ? rej(e) : res())));
     await new Promise((r) => setTimeout(r, ms));
     await new Promise<void>((res, rej) => port.set({ brk: false }, (e) => (e ? rej(e) : res())));
@@ -119,7 +120,7 @@ export class FakeTransport implements Transport {
     return Promise.resolve();
   }
   write(data: string | Uint8Array): Promise<void> {
-    if (!this.open_) return Promise.reject(new PortError('ERR_PORT_CLOSED', `${this.path} is not open`));
+    if (!this.open_) return Promise.reject(new PortError(ErrorCode.PORT_CLOSED, `${this.path} is not open`));
     const text = typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
     this.written.push(text);
     queueMicrotask(() => this.onWrite?.(text));

@@ -10,6 +10,7 @@ import { resetMethodOf, type LabBoard } from '../rig/lab.ts';
 import { InfraError } from './errors.ts';
 import { fill, runTool, type ToolEnv } from './flash.ts';
 import { BoardLink } from './probe.ts';
+import { ErrorCode } from '../errors.ts';
 
 /** One lab board as the controls hold it: its rig entry and its current serial link. */
 export interface LabBoardHandle {
@@ -53,7 +54,7 @@ export class LabControls implements RigControls {
 
   private handle(id: string): LabBoardHandle {
     const h = this.boards.get(id);
-    if (!h) throw new InfraError('ERR_NO_BOARD', `rig '${this.opts.rigName}' has no board '${id}'`, id);
+    if (!h) throw new InfraError(ErrorCode.NO_BOARD, `rig '${this.opts.rigName}' has no board '${id}'`, id);
     return h;
   }
 
@@ -80,7 +81,7 @@ export class LabControls implements RigControls {
     } else if (method === 'flasher') {
       const f = h.board.flasher;
       const probe = f.kind === 'pyocd' ? (f.probe ?? h.serial) : undefined;
-      if (f.kind !== 'pyocd' || !probe) throw new InfraError('ERR_RESET', `${id}: reset by flasher needs pyocd with a probe uid`, id);
+      if (f.kind !== 'pyocd' || !probe) throw new InfraError(ErrorCode.RESET, `${id}: reset by flasher needs pyocd with a probe uid`, id);
       await runTool(id, 'pyocd reset', ['pyocd', 'reset', '-t', f.target, '-u', probe], { ...this.opts, timeoutS: 60 });
     } else {
       await this.power(id, false);
@@ -116,7 +117,7 @@ export class LabControls implements RigControls {
     const until = Date.now() + (this.opts.reappearMs ?? 10_000);
     const isPath = h.port.startsWith('/');
     while (isPath && !existsSync(h.port)) {
-      if (Date.now() > until) throw new InfraError('ERR_PORT_GONE', `${h.board.id}: ${h.port} did not come back within ${this.opts.reappearMs ?? 10_000} ms after power-on`, h.board.id);
+      if (Date.now() > until) throw new InfraError(ErrorCode.PORT_GONE, `${h.board.id}: ${h.port} did not come back within ${this.opts.reappearMs ?? 10_000} ms after power-on`, h.board.id);
       await new Promise((r) => setTimeout(r, 10));
     }
     if (h.link.transport.isOpen) await h.link.transport.close();
@@ -127,7 +128,7 @@ export class LabControls implements RigControls {
         break;
       } catch (e) {
         // A port that just appeared can refuse the first open while udev sets its permissions.
-        if (Date.now() > until) throw new InfraError('ERR_PORT_OPEN', `${h.board.id}: ${(e as Error).message}`, h.board.id);
+        if (Date.now() > until) throw new InfraError(ErrorCode.PORT_OPEN, `${h.board.id}: ${(e as Error).message}`, h.board.id);
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -9,6 +9,7 @@ import type { LabBoard } from '../rig/lab.ts';
 import { InfraError } from './errors.ts';
 import type { BoardLink } from './probe.ts';
 import { versionMatches } from './probe.ts';
+import { ErrorCode } from '../errors.ts';
 
 export interface ToolEnv {
   /** Environment for external tools (tests put the fakes first on PATH). */
@@ -30,7 +31,7 @@ export function fill(argv: string[], values: Record<string, string | undefined>,
   return argv.map((a) =>
     a.replace(/\{(image|port|serial|board)\}/g, (_m, k: string) => {
       const v = values[k];
-      if (v === undefined) throw new InfraError('ERR_TEMPLATE', `${board}: the command template uses {${k}}, but the board has no ${k} here`, board);
+      if (v === undefined) throw new InfraError(ErrorCode.TEMPLATE, `${board}: the command template uses {${k}}, but the board has no ${k} here`, board);
       return v;
     }),
   );
@@ -44,11 +45,11 @@ function tail(text: string, lines = 6): string {
 export async function runTool(board: string, what: string, argv: string[], opts: ToolEnv & { timeoutS?: number }): Promise<string> {
   const [file, ...args] = argv;
   const r = await execa(file!, args, { reject: false, all: true, timeout: (opts.timeoutS ?? 120) * 1000, env: opts.env, extendEnv: true, stdin: 'ignore' });
-  if ((r as { code?: string }).code === 'ENOENT') throw new InfraError('ERR_TOOL_MISSING', `${board}: ${what}: '${file}' is not installed or not on PATH (meshbench doctor lists what each method needs)`, board);
-  if (r.timedOut) throw new InfraError('ERR_TOOL_TIMEOUT', `${board}: ${what}: '${argv.join(' ')}' did not finish within ${opts.timeoutS ?? 120} s\n${tail(r.all ?? '')}`, board);
+  if ((r as { code?: string }).code === 'ENOENT') throw new InfraError(ErrorCode.TOOL_MISSING, `${board}: ${what}: '${file}' is not installed or not on PATH (meshbench doctor lists what each method needs)`, board);
+  if (r.timedOut) throw new InfraError(ErrorCode.TOOL_TIMEOUT, `${board}: ${what}: '${argv.join(' ')}' did not finish within ${opts.timeoutS ?? 120} s\n${tail(r.all ?? '')}`, board);
   if (r.failed) {
     const how = r.exitCode !== undefined ? `exit code ${r.exitCode}` : (r.signal ?? 'failed');
-    throw new InfraError('ERR_TOOL_FAILED', `${board}: ${what} failed (${argv.join(' ')}: ${how})\n${tail(r.all ?? r.message)}`, board);
+    throw new InfraError(ErrorCode.TOOL_FAILED, `${board}: ${what} failed (${argv.join(' ')}: ${how})\n${tail(r.all ?? r.message)}`, board);
   }
   return r.all ?? '';
 }
@@ -61,14 +62,14 @@ export interface FlashResult {
 export async function flash(t: FlashTarget): Promise<FlashResult> {
   const { board } = t;
   const image = resolve(t.image);
-  if (!existsSync(image)) throw new InfraError('ERR_IMAGE', `${board.id}: no image at ${image}`, board.id);
+  if (!existsSync(image)) throw new InfraError(ErrorCode.IMAGE, `${board.id}: no image at ${image}`, board.id);
   const f = board.flasher;
   switch (f.kind) {
     case 'none':
-      throw new InfraError('ERR_NO_FLASHER', `${board.id}: the rig names no flasher for this board`, board.id);
+      throw new InfraError(ErrorCode.NO_FLASHER, `${board.id}: the rig names no flasher for this board`, board.id);
     case 'pyocd': {
       const probe = f.probe ?? t.serial;
-      if (!probe) throw new InfraError('ERR_NO_PROBE', `${board.id}: pyocd needs a probe uid (flasher.probe, or a usb-serial port)`, board.id);
+      if (!probe) throw new InfraError(ErrorCode.NO_PROBE, `${board.id}: pyocd needs a probe uid (flasher.probe, or a usb-serial port)`, board.id);
       const argv = ['pyocd', 'flash', '-t', f.target, '-u', probe, ...f.extraArgs, image];
       return { tool: 'pyocd', output: await runTool(board.id, 'pyocd flash', argv, { ...t, timeoutS: 300 }) };
     }
@@ -173,13 +174,13 @@ async function daplinkCopy(c: DaplinkCopy): Promise<string> {
   const notes: string[] = [];
   for (let attempt = 1; attempt <= retries; attempt++) {
     const wrong = notTheDrive(mount, c.serial);
-    if (wrong) throw new InfraError('ERR_DAPLINK_MOUNT', `${board}: ${wrong}`, board);
+    if (wrong) throw new InfraError(ErrorCode.DAPLINK_MOUNT, `${board}: ${wrong}`, board);
     const before = remountCount(mount);
     try {
       copyDurably(image, join(mount, basename(image)), c.io);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      throw new InfraError('ERR_DAPLINK_COPY', `${board}: copying ${basename(image)} to ${mount} failed: ${err.code ?? ''} ${err.message}`.trim(), board);
+      throw new InfraError(ErrorCode.DAPLINK_COPY, `${board}: copying ${basename(image)} to ${mount} failed: ${err.code ?? ''} ${err.message}`.trim(), board);
     }
     // Wait for the drive to go and come back, or for the count to change under us.
     const until = Date.now() + timeoutS * 1000;
@@ -198,7 +199,7 @@ async function daplinkCopy(c: DaplinkCopy): Promise<string> {
       const why = left ? `the drive did not come back within ${timeoutS} s` : `the drive did not remount within ${timeoutS} s (remount count still ${before ?? 'unknown'})`;
       notes.push(`copy ${attempt}: ${why}`);
       if (!left) continue;
-      throw new InfraError('ERR_DAPLINK_REMOUNT', `${board}: DAPLink copy to ${mount} failed: ${notes.join('; ')}`, board);
+      throw new InfraError(ErrorCode.DAPLINK_REMOUNT, `${board}: DAPLink copy to ${mount} failed: ${notes.join('; ')}`, board);
     }
     await new Promise((r) => setTimeout(r, 50)); // let the remounted files settle
     // The interface firmware says why it refused an image in FAIL.TXT on the remounted drive (htrun reads it too).
@@ -214,17 +215,17 @@ async function daplinkCopy(c: DaplinkCopy): Promise<string> {
     }
     return `copied ${basename(image)} to ${mount}; remount count ${before ?? '?'} → ${after ?? '?'}`;
   }
-  throw new InfraError('ERR_DAPLINK_FAIL', `${board}: DAPLink copy to ${mount} failed after ${retries} attempt(s): ${notes.join('; ')}`, board);
+  throw new InfraError(ErrorCode.DAPLINK_FAIL, `${board}: DAPLink copy to ${mount} failed after ${retries} attempt(s): ${notes.join('; ')}`, board);
 }
 
 /** After a flash or reset: the board must answer, with the rig's version when it names one. */
 export async function expectBoot(board: LabBoard, link: BoardLink, withinMs: number, after: string): Promise<{ firmware: string; version: string }> {
   const answer = await link.identify(withinMs);
   if (!answer) {
-    throw new InfraError('ERR_NO_BOOT', `${board.id}: ${after}, but the board did not answer within ${withinMs} ms (${link.firmware === 'openthread-cli' ? 'no answer to `version`' : 'no boot banner, no answer to identify'}) on ${link.transport.path}`, board.id);
+    throw new InfraError(ErrorCode.NO_BOOT, `${board.id}: ${after}, but the board did not answer within ${withinMs} ms (${link.firmware === 'openthread-cli' ? 'no answer to `version`' : 'no boot banner, no answer to identify'}) on ${link.transport.path}`, board.id);
   }
   if (!versionMatches(answer, board.version)) {
-    throw new InfraError('ERR_VERSION', `${board.id}: ${after}, the board answers version '${answer.version}', the rig expects '${board.version}'`, board.id);
+    throw new InfraError(ErrorCode.VERSION, `${board.id}: ${after}, the board answers version '${answer.version}', the rig expects '${board.version}'`, board.id);
   }
   return answer;
 }

@@ -12,16 +12,17 @@ import { hopsFrom } from '../board/drivers/ot-hops.ts';
 import type { StackKind } from '../rig/schema.ts';
 import type { Health, LabControls } from './controls.ts';
 import type { BoardLink } from './probe.ts';
+import { codeOf, ErrorCode } from '../errors.ts';
 
 /** Errors that mean "the board does not answer", not "the board said no". */
-const NOT_ANSWERING = new Set(['ERR_OT_CLI_TIMEOUT', 'ERR_OT_CLI_GONE', 'ERR_AGENT_TIMEOUT', 'ERR_AGENT_GONE', 'ERR_PORT_CLOSED', 'ERR_PORT_WRITE']);
+const NOT_ANSWERING = new Set<string>([ErrorCode.OT_CLI_TIMEOUT, ErrorCode.OT_CLI_GONE, ErrorCode.AGENT_TIMEOUT, ErrorCode.AGENT_GONE, ErrorCode.PORT_CLOSED, ErrorCode.PORT_WRITE]);
 
 export class BoardUnhealthyError extends Error {
-  readonly code = 'ERR_BOARD_UNHEALTHY';
+  readonly code = ErrorCode.BOARD_UNHEALTHY;
 }
 
 export class BoardNotAnsweringError extends Error {
-  readonly code = 'ERR_BOARD_NOT_ANSWERING';
+  readonly code = ErrorCode.BOARD_NOT_ANSWERING;
   constructor(
     message: string,
     readonly health: Health,
@@ -120,7 +121,7 @@ export class LabBoardDriver implements BoardDriver {
     try {
       return await call(this.inner);
     } catch (e) {
-      const code = (e as { code?: string }).code;
+      const code = codeOf(e);
       if (this.poweredOff || this.closed || !code || !NOT_ANSWERING.has(code)) throw e;
       this.recovering ??= this.controls.ensureAnswering(this.id).finally(() => (this.recovering = undefined));
       const health = await this.recovering;

@@ -14,6 +14,7 @@ import { accessSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, ftr
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tryLock } from 'fs-native-extensions';
+import { ErrorCode } from '../errors.ts';
 
 export interface LockOwner {
   pid: number;
@@ -29,7 +30,7 @@ export interface LockOwner {
 }
 
 export class LockHeldError extends Error {
-  readonly code = 'ERR_BOARD_LOCKED';
+  readonly code = ErrorCode.BOARD_LOCKED;
   constructor(
     readonly board: string,
     readonly owner: LockOwner | undefined,
@@ -230,7 +231,7 @@ export async function lockBoards(boards: Array<{ id: string; key: string }>, opt
     for (const b of sorted) {
       // Two rig entries for one physical board: the second would wait for the first, which is ourselves.
       const twin = sorted.find((o) => o !== b && o.key === b.key);
-      if (twin) throw Object.assign(new Error(`boards '${b.id}' and '${twin.id}' are the same physical board (${b.key}); a rig names each board once`), { code: 'ERR_BOARD_LOCKED' });
+      if (twin) throw Object.assign(new Error(`boards '${b.id}' and '${twin.id}' are the same physical board (${b.key}); a rig names each board once`), { code: ErrorCode.BOARD_LOCKED });
       held.push(await BoardLock.acquire(b.id, b.key, opts));
     }
   } catch (e) {

@@ -13,6 +13,7 @@ import { defaultLockDir, PortOffset } from './lock.ts';
 import { BoardLink } from './probe.ts';
 import { PtyProcessTransport, type ProcessSpec } from './pty-process.ts';
 import { which } from './which.ts';
+import { ErrorCode } from '../errors.ts';
 
 /** Where a board is opened from: the rig file's directory and the run's own directory. */
 export interface OpenContext {
@@ -127,13 +128,13 @@ export async function openBoard(m: BoardMatch, ctx: OpenContext): Promise<LabBoa
     // A command that is not there would start and end at once, which reads as a dead board: say what it is.
     const file = spec.command[0]!;
     const found = file.includes('/') ? existsSync(resolve(spec.cwd ?? ctx.rigDir, file)) : which(file, { ...process.env, ...spec.env }) !== undefined;
-    if (!found) throw new InfraError('ERR_TOOL_MISSING', `${b.id}: '${file}' (port.command) is not ${file.includes('/') ? `at ${resolve(spec.cwd ?? ctx.rigDir, file)}` : 'on PATH'}; install it or fix the rig file`, b.id);
-    if (spec.cwd && !existsSync(spec.cwd)) throw new InfraError('ERR_PORT_OPEN', `${b.id}: port.cwd ${spec.cwd} does not exist`, b.id);
+    if (!found) throw new InfraError(ErrorCode.TOOL_MISSING, `${b.id}: '${file}' (port.command) is not ${file.includes('/') ? `at ${resolve(spec.cwd ?? ctx.rigDir, file)}` : 'on PATH'}; install it or fix the rig file`, b.id);
+    if (spec.cwd && !existsSync(spec.cwd)) throw new InfraError(ErrorCode.PORT_OPEN, `${b.id}: port.cwd ${spec.cwd} does not exist`, b.id);
     raw = () => new PtyProcessTransport(spec);
     port = `process:${spec.command.join(' ')}`;
   } else {
     const path = openPath(m);
-    if (!path) throw new InfraError('ERR_BOARD_MISSING', describeMatch(m), b.id);
+    if (!path) throw new InfraError(ErrorCode.BOARD_MISSING, describeMatch(m), b.id);
     raw = () => new SerialTransport(path, b.baudRate);
     port = path;
   }
@@ -142,7 +143,7 @@ export async function openBoard(m: BoardMatch, ctx: OpenContext): Promise<LabBoa
   try {
     await t.open();
   } catch (e) {
-    throw new InfraError('ERR_PORT_OPEN', `${b.id}: ${(e as Error).message}`, b.id);
+    throw new InfraError(ErrorCode.PORT_OPEN, `${b.id}: ${(e as Error).message}`, b.id);
   }
   const serial = b.port.kind === 'usb-serial' ? b.port.serial : m.devices[0]?.serialNumber;
   return { board: b, port, serial, link: new BoardLink(t, b.firmware), makeTransport: make };

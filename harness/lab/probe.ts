@@ -7,6 +7,7 @@ import { OtCli } from '../board/drivers/openthread-cli.ts';
 import type { Transport } from '../board/transport.ts';
 import { terminalSafe } from '../log/terminal.ts';
 import type { FirmwareKind } from '../rig/lab.ts';
+import { codeOf, ErrorCode } from '../errors.ts';
 
 export interface Answer {
   firmware: string;
@@ -49,7 +50,7 @@ export class BoardLink {
         const r = await this.agent!.request('identify', {}, Math.min(tryMs, Math.max(1, until - Date.now())));
         return { firmware: terminalSafe(r.args.firmware ?? 'unknown'), version: terminalSafe(r.args.version ?? 'unknown') };
       } catch (e) {
-        if ((e as { code?: string }).code === 'ERR_AGENT_GONE' || (e as { code?: string }).code === 'ERR_OT_CLI_GONE') return undefined;
+        if (codeOf(e) === ErrorCode.AGENT_GONE || codeOf(e) === ErrorCode.OT_CLI_GONE) return undefined;
         if (this.bootSeen && !opts.answerOnly && Date.now() >= until) return this.bootSeen;
       }
       if (Date.now() >= until) return undefined;

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { spawn, type IPty } from '@lydell/node-pty';
 import { PortError, type Transport } from '../board/transport.ts';
+import { ErrorCode } from '../errors.ts';
 
 export interface ProcessSpec {
   command: string[];
@@ -41,7 +42,7 @@ export class PtyProcessTransport implements Transport {
 
   open(): Promise<void> {
     const [file, ...args] = this.spec.command;
-    if (!file) return Promise.reject(new PortError('ERR_PORT_OPEN', 'empty command'));
+    if (!file) return Promise.reject(new PortError(ErrorCode.PORT_OPEN, 'empty command'));
     let pty: IPty;
     try {
       pty = spawn(file, args, {
@@ -54,7 +55,7 @@ export class PtyProcessTransport implements Transport {
         ...({ encoding: null } as object),
       });
     } catch (e) {
-      return Promise.reject(new PortError('ERR_PORT_OPEN', `cannot start ${file}: ${(e as Error).message}`));
+      return Promise.reject(new PortError(ErrorCode.PORT_OPEN, `cannot start ${file}: ${(e as Error).message}`));
     }
     this.pty = pty;
     // A new PTY echoes and maps CR/LF; host firmware that does not set raw mode itself gets it here.
@@ -87,7 +88,7 @@ export class PtyProcessTransport implements Transport {
   }
 
   write(data: string | Uint8Array): Promise<void> {
-    if (!this.pty) return Promise.reject(new PortError('ERR_PORT_CLOSED', `${this.path} is not running`));
+    if (!this.pty) return Promise.reject(new PortError(ErrorCode.PORT_CLOSED, `${this.path} is not running`));
     // The socket underneath takes bytes; the typings only say string.
     this.pty.write((typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data)) as unknown as string);
     return Promise.resolve();
@@ -102,7 +103,7 @@ export class PtyProcessTransport implements Transport {
   }
 
   sendBreak(): Promise<void> {
-    return Promise.reject(new PortError('ERR_PORT_WRITE', `${this.path}: a process board has no serial break; reset it by power`));
+    return Promise.reject(new PortError(ErrorCode.PORT_WRITE, `${this.path}: a process board has no serial break; reset it by power`));
   }
 
   /** Ends the process (SIGTERM, then SIGKILL after a grace period) and waits for it. */

@@ -3,9 +3,10 @@
 // bytes, so a wrong path cannot exhaust the machine. Errors carry no byte of the
 // file: the path, what is wrong and the errno.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { ErrorCode } from '../errors.ts';
 
 export class BoundedReadError extends Error {
-  readonly code = 'ERR_BOUNDED_READ';
+  readonly code = ErrorCode.BOUNDED_READ;
 }
 
 /** Caps from docs/rig-file.md: far above any real rig (the 64-board grid is 12 KB). */

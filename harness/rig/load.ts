@@ -10,9 +10,10 @@ import { BoundedReadError, readBounded, RIG_FILE_CAP_BYTES } from './bounded-rea
 import { MAX_BOARDS } from './common.ts';
 import { checkLabRig, type LabRig } from './lab.ts';
 import { RigSchema, type Rig, type SimRig } from './schema.ts';
+import { ErrorCode } from '../errors.ts';
 
 export class RigFileError extends Error {
-  readonly code = 'ERR_RIG_FILE';
+  readonly code = ErrorCode.RIG_FILE;
   constructor(
     readonly file: string,
     readonly problems: string[],

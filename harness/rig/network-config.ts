@@ -4,11 +4,12 @@
 // of the agent's `mesh.init`; other libraries' keys are ignored.
 import { resolve } from 'node:path';
 import { BoundedReadError, NETWORK_CONFIG_CAP_BYTES, readBounded } from './bounded-read.ts';
+import { ErrorCode } from '../errors.ts';
 
 const PREFIX = 'mbed-mesh-api.';
 
 export class NetworkConfigError extends Error {
-  readonly code = 'ERR_NETWORK_CONFIG';
+  readonly code = ErrorCode.NETWORK_CONFIG;
 }
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };

@@ -5,9 +5,10 @@
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { BoardLock, describeOwner, LockHeldError } from '../lab/lock.ts';
+import { ErrorCode } from '../errors.ts';
 
 export class OutDirError extends Error {
-  readonly code = 'ERR_OUT_DIR';
+  readonly code = ErrorCode.OUT_DIR;
 }
 
 /** Kernel pseudo-filesystems: not a place for files of ours. */

@@ -30,6 +30,7 @@ import type { Shard } from './shard.ts';
 import { keepShard, selectedTests } from './selection.ts';
 import { suiteFilesOf } from './suite-files.ts';
 import { TaskRunner } from './tasks.ts';
+import { codeOf, ErrorCode } from '../errors.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -112,7 +113,7 @@ function errorText(e: unknown): { message: string; type: string; details?: strin
 /** A failed assertion is a failure; anything else thrown (timeouts of the rig, port errors) is an error. */
 function isAssertion(e: unknown): boolean {
   const name = (e as { name?: string })?.name ?? '';
-  return name === 'AssertionError' || (e as { code?: string })?.code === 'ERR_BENCH_TIMEOUT';
+  return name === 'AssertionError' || codeOf(e) === ErrorCode.BENCH_TIMEOUT;
 }
 
 export async function runSuites(opts: RunOptions): Promise<RunOutcome> {

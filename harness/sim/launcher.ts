@@ -9,12 +9,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { controlSocketPath, devLink, type SimSpec } from '../../protocol/sim-control.ts';
 import { ControlClient } from './control-client.ts';
+import { ErrorCode } from '../errors.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SIM_MAIN = join(REPO, 'sim', 'main.ts');
 
 export class SimStartError extends Error {
-  readonly code = 'ERR_SIM_START';
+  readonly code = ErrorCode.SIM_START;
 }
 
 export interface RunningSim {

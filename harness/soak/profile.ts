@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { ErrorCode } from '../errors.ts';
 
 const seconds = z.number().positive();
 
@@ -64,7 +65,7 @@ export const SoakProfileSchema = z
 export type SoakProfile = z.infer<typeof SoakProfileSchema>;
 
 export class SoakProfileError extends Error {
-  readonly code = 'ERR_SOAK_PROFILE';
+  readonly code = ErrorCode.SOAK_PROFILE;
 }
 
 export function parseSoakProfile(text: string, where: string): SoakProfile {

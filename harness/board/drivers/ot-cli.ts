@@ -5,6 +5,7 @@
 // time: the CLI drops input while a command is pending.
 import type { Transport } from '../transport.ts';
 import { redactOtCommand } from './ot-secrets.ts';
+import { ErrorCode } from '../../errors.ts';
 
 /**
  * The longest command line the CLI takes: OPENTHREAD_CONFIG_CLI_MAX_LINE_LENGTH
@@ -25,7 +26,7 @@ export function cliArg(text: string): string {
 // PSKd): their messages reach notes, logs and JUnit reports.
 
 export class OtCliError extends Error {
-  readonly code = 'ERR_OT_CLI';
+  readonly code = ErrorCode.OT_CLI;
   /** The command, secrets redacted. */
   readonly command: string;
   constructor(
@@ -40,14 +41,14 @@ export class OtCliError extends Error {
 }
 
 export class OtCliTimeoutError extends Error {
-  readonly code = 'ERR_OT_CLI_TIMEOUT';
+  readonly code = ErrorCode.OT_CLI_TIMEOUT;
   constructor(command: string, ms: number, port: string) {
     super(`${redactOtCommand(command)}: no Done/Error from ${port} within ${ms} ms (wall clock)`);
   }
 }
 
 export class OtCliGoneError extends Error {
-  readonly code = 'ERR_OT_CLI_GONE';
+  readonly code = ErrorCode.OT_CLI_GONE;
   constructor(command: string, why: string) {
     super(`${redactOtCommand(command)}: the board's port went away (${why})`);
   }

@@ -5,6 +5,7 @@ import type { Transport } from '../../board/transport.ts';
 import { checkAgent, formatVerdicts, type CheckOptions } from '../../lab/check-agent.ts';
 import { InfraError } from '../../lab/errors.ts';
 import { consoleIo, guarded, LabUsageError, type Io, type LabCommand, type Values } from './shared.ts';
+import { ErrorCode } from '../../errors.ts';
 
 export async function checkAgentCommand(port: string | Transport, opts: CheckOptions = {}, io: Io = consoleIo): Promise<number> {
   return guarded(io, 'check-agent', async () => {
@@ -12,7 +13,7 @@ export async function checkAgentCommand(port: string | Transport, opts: CheckOpt
     try {
       await t.open();
     } catch (e) {
-      throw new InfraError('ERR_PORT_OPEN', (e as Error).message);
+      throw new InfraError(ErrorCode.PORT_OPEN, (e as Error).message);
     }
     try {
       const vs = await checkAgent(t, opts);

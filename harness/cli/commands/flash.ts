@@ -10,6 +10,7 @@ import { defaultLockDir, lockBoards } from '../../lab/lock.ts';
 import { lockKey, openBoard } from '../../lab/open.ts';
 import { loadLabRig } from '../../lab/rig-file.ts';
 import { consoleIo, guarded, LabUsageError, seconds, type Io, type LabCommand, type Values } from './shared.ts';
+import { ErrorCode } from '../../errors.ts';
 
 export interface FlashOptions extends DiscoveryOptions {
   rig: string;
@@ -26,7 +27,7 @@ export async function flashCommand(opts: FlashOptions, io: Io = consoleIo): Prom
   return guarded(io, 'flash', async () => {
     const loaded = loadLabRig(opts.rig);
     const chosen = loaded.rig.boards.filter((b) => (opts.board ? b.id === opts.board : b.flasher.kind !== 'none'));
-    if (!chosen.length) throw new InfraError('ERR_NO_BOARD', opts.board ? `rig '${loaded.rig.name}' has no board '${opts.board}'` : `no board of rig '${loaded.rig.name}' has a flasher`);
+    if (!chosen.length) throw new InfraError(ErrorCode.NO_BOARD, opts.board ? `rig '${loaded.rig.name}' has no board '${opts.board}'` : `no board of rig '${loaded.rig.name}' has a flasher`);
     const matching = matchBoards(chosen, (await discover(opts)).devices);
     const locks = await lockBoards(
       matching.boards.map((m) => ({ id: m.board.id, key: lockKey(m.board, { rigDir: loaded.dir, speed: loaded.rig.speed }, m) })),

@@ -3,6 +3,7 @@
 import { RigFileError } from '../../rig/load.ts';
 import { InfraError } from '../../lab/errors.ts';
 import { terminalSafe } from '../../log/terminal.ts';
+import { codeOf, ErrorCode } from '../../errors.ts';
 
 /** Option values as the parser gives them: camelCase names; a `--no-x` flag is `x: false`. */
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -38,7 +39,7 @@ export interface Io {
 export const consoleIo: Io = { out: (l) => console.log(terminalSafe(l)), err: (l) => console.error(terminalSafe(l)) };
 
 export class LabUsageError extends Error {
-  readonly code = 'ERR_PARSE_ARGS_LAB';
+  readonly code = ErrorCode.PARSE_ARGS_LAB;
 }
 
 /** Runs a command body; infrastructure errors → 3, rig-file errors → 2, with their message. */
@@ -54,7 +55,7 @@ export async function guarded(io: Io, name: string, body: () => Promise<number>)
       io.err(`meshbench ${name}: ${e.message}`);
       return 2;
     }
-    if ((e as { code?: string }).code === 'ERR_BOARD_LOCKED') {
+    if (codeOf(e) === ErrorCode.BOARD_LOCKED) {
       io.err(`meshbench ${name}: ${(e as Error).message}`);
       return 3;
     }
