@@ -50,6 +50,14 @@ export interface TxPolicy {
    */
   noAckRetxDelay?: { minBE: number; maxBE: number };
   /**
+   * After the n-th missing ACK, the retransmission's CSMA-CA starts at BE = min(macMinBE + n,
+   * macMaxBE) instead of macMinBE, as Nanostack's MAC does (mac_pd_sap.c mac_sap_no_ack_cb
+   * raises macCurrentBE once per retry made): two hidden senders whose frames met spread
+   * their retransmissions over 16, then 32 unit backoff periods, not 8. IEEE 802.15.4-2006
+   * §7.5.6.4 repeats CSMA-CA from its step (1). Undefined or false: the standard's.
+   */
+  noAckBackoffGrowth?: boolean;
+  /**
    * After a frame to a relay is acknowledged, the next frame waits this long, so the
    * relay forwards it before we talk over its next hop (OpenThread's collision-avoidance
    * delay, mesh_forwarder.cpp mDelayNextTx). 0: none.
@@ -87,6 +95,8 @@ interface Transmission {
   be: number;
   /** Retransmissions so far. */
   retries: number;
+  /** Of those, the ones after a missing ACK (Nanostack's mac_tx_retry). */
+  noAckRetries: number;
   /** BE of the delay before the next retransmission after a missing ACK (TxPolicy.noAckRetxDelay). */
   retxBE: number;
   timer: Timer | undefined;
@@ -133,6 +143,7 @@ export class Mac {
   /** No frame of ours may start before this either (the collision-avoidance delay after a frame to a relay). */
   private holdUntil: Micros = 0;
   private noAckRetxDelay: TxPolicy['noAckRetxDelay'];
+  private noAckBackoffGrowth = false;
   private collisionAvoidanceDelayUs = 0;
   /** An ACK of ours is on air; CSMA waits for it. */
   private sendingAck = false;
@@ -254,6 +265,7 @@ export class Mac {
   setTxPolicy(policy: TxPolicy): void {
     this.pib.macMaxFrameRetries = policy.maxFrameRetries;
     this.noAckRetxDelay = policy.noAckRetxDelay ? { ...policy.noAckRetxDelay } : undefined;
+    this.noAckBackoffGrowth = policy.noAckBackoffGrowth === true;
     this.collisionAvoidanceDelayUs = policy.collisionAvoidanceDelayUs;
   }
   /** Requests not finished yet, the one in flight included. */
@@ -353,7 +365,7 @@ export class Mac {
   // ---- CSMA-CA, ACK wait and retries ----
 
   private startTransmission(psdu: Uint8Array, seq: number, ackRequest: boolean, done: (status: MacTxStatus) => void): void {
-    const t: Transmission = { psdu, seq, ackRequest, nb: 0, be: 0, retries: 0, retxBE: this.noAckRetxDelay?.minBE ?? 0, timer: undefined, awaitingAck: false, done };
+    const t: Transmission = { psdu, seq, ackRequest, nb: 0, be: 0, retries: 0, noAckRetries: 0, retxBE: this.noAckRetxDelay?.minBE ?? 0, timer: undefined, awaitingAck: false, done };
     this.tx = t;
     // The IFS after our previous frame comes before the first backoff (§7.5.1.3).
     const start = Math.max(this.timers.now(), this.ifsUntil, this.holdUntil);
@@ -380,10 +392,10 @@ export class Mac {
     );
   }
 
-  /** §7.5.1.4 step (1): NB = 0, BE = macMinBE. */
-  private csmaStart(t: Transmission): void {
+  /** §7.5.1.4 step (1): NB = 0, BE = macMinBE (raised per retry after a missing ACK under `noAckBackoffGrowth`). */
+  private csmaStart(t: Transmission, afterNoAck = false): void {
     t.nb = 0;
-    t.be = this.pib.macMinBE;
+    t.be = afterNoAck && this.noAckBackoffGrowth ? Math.min(this.pib.macMinBE + t.noAckRetries, this.pib.macMaxBE) : this.pib.macMinBE;
     this.backoff(t);
   }
 
@@ -447,13 +459,14 @@ export class Mac {
           return this.finish(t, 'no_ack');
         }
         t.retries += 1;
+        t.noAckRetries += 1;
         const delay = this.noAckRetxDelay;
-        if (!delay) return this.csmaStart(t);
+        if (!delay) return this.csmaStart(t, true);
         const periods = this.rng.int(2 ** t.retxBE);
         t.retxBE = Math.min(t.retxBE + 1, delay.maxBE);
         t.timer = this.timers.at(this.timers.now() + periods * UNIT_BACKOFF_US, () => {
           t.timer = undefined;
-          this.csmaStart(t);
+          this.csmaStart(t, true);
         });
       });
     });

@@ -32,7 +32,7 @@ import { emitNdBeaconPayload, parseNdBeaconPayload, PROTOCOL_ID_6LOWPAN_ND } fro
 import { AroStatus, type NdOption } from '../wire/ndp.ts';
 import { Mop, type RplMessage, type RplOption } from '../wire/rpl.ts';
 import { INFINITE_RANK, OCP_OF0, of0Rank, stepOfRankFromLqi } from './of0.ts';
-import { ND_TUNING_DEFAULTS, type NdTuning } from './params.ts';
+import { NANOSTACK_TX_POLICY, ND_TUNING_DEFAULTS, type NdTuning } from './params.ts';
 import { RegistrationTable } from './registrations.ts';
 import { SourceRouteTable } from './source-routes.ts';
 import { Trickle } from '../net/trickle.ts';
@@ -167,6 +167,7 @@ export class NdTasklet implements MeshTasklet {
     this.daoSequence = this.rng.int(256);
     this.pathSequence = this.rng.int(256);
     this.registrations = new RegistrationTable(this.tuning.maxRegistrations);
+    this.mac.setTxPolicy(NANOSTACK_TX_POLICY);
     this.net.onIcmp((m, ctx) => this.onIcmp(m, ctx));
   }
 

@@ -4,7 +4,16 @@
 // rpl-imin 12, rpl-idoublings 9, rpl-k 10, rpl-max-rank-inc 2048,
 // rpl-min-hop-rank-inc 128, rpl-default-lifetime 64, rpl-lifetime-unit 60,
 // ra-router-lifetime 1024).
+import type { TxPolicy } from '../mac/mac.ts';
 import { MS, SECOND, type Micros } from '../runtime.ts';
+
+/**
+ * Nanostack's MAC transmit policy: macMaxFrameRetries 3 (mac_defines.h
+ * MAC_DEFAULT_MAX_FRAME_RETRIES), the backoff exponent raised once per retry after a missing
+ * ACK (mac_pd_sap.c mac_sap_no_ack_cb), no delay before a retransmission and no
+ * collision-avoidance pause of its own.
+ */
+export const NANOSTACK_TX_POLICY: TxPolicy = { maxFrameRetries: 3, noAckBackoffGrowth: true, collisionAvoidanceDelayUs: 0 };
 
 export interface NdTuning {
   // RPL DODAG configuration, set by the root (RFC 6550 §6.7.6)

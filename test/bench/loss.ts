@@ -23,6 +23,7 @@ import type { StackNode } from '../../stack/node.ts';
 import { SECOND } from '../../stack/runtime.ts';
 import { DEFAULT_PIB } from '../../stack/mac/constants.ts';
 import type { DropReason, UdpSocket } from '../../stack/net/net-interface.ts';
+import { NANOSTACK_TX_POLICY } from '../../stack/nd/params.ts';
 import { toHex } from '../../stack/wire/bytes.ts';
 import { parseFrame } from '../../stack/wire/ieee802154.ts';
 import { ipv6 } from '../../stack/wire/ipv6-address.ts';
@@ -37,12 +38,16 @@ const MARKER = new TextEncoder().encode('LOSS');
 const SENSITIVITY_DBM = -100;
 /** aUnitBackoffPeriod (IEEE 802.15.4-2006 Table 85). */
 const UNIT_BACKOFF_US = 320;
-/** Retransmissions of a frame: macMaxFrameRetries of the 6LoWPAN-ND stack's MAC. */
-const MAX_RETRIES = DEFAULT_PIB.macMaxFrameRetries;
+/** Retransmissions of a frame: macMaxFrameRetries of the 6LoWPAN-ND stack's MAC (Nanostack's). */
+const MAX_RETRIES = NANOSTACK_TX_POLICY.maxFrameRetries;
 
-/** Backoff exponent of the CSMA-CA that starts retransmission `retry` (1, 2, …): the standard restarts at macMinBE (§7.5.6.4). */
-export function retransmissionBE(_retry: number): number {
-  return DEFAULT_PIB.macMinBE;
+/**
+ * Backoff exponent of the CSMA-CA that starts retransmission `retry` (1, 2, …): macMinBE under
+ * the standard (§7.5.6.4), or, under Nanostack's policy, raised once per retry up to macMaxBE
+ * (stack/mac/mac.ts TxPolicy.noAckBackoffGrowth).
+ */
+export function retransmissionBE(retry: number): number {
+  return NANOSTACK_TX_POLICY.noAckBackoffGrowth ? Math.min(DEFAULT_PIB.macMinBE + retry, DEFAULT_PIB.macMaxBE) : DEFAULT_PIB.macMinBE;
 }
 
 /**
@@ -115,11 +120,15 @@ export interface LossResult {
    * Retransmission k (k = 1 … macMaxFrameRetries) that followed a failed attempt of the same
    * frame: the share that failed again (and how many there were), and the model's chance that
    * the two hidden senders meet again (`reCollisionChance` with the BE of retransmission k:
-   * 3, 3, 3: the standard's CSMA-CA restarts at macMinBE, §7.5.6.4).
+   * 3, 3, 3 under the standard, whose CSMA-CA restarts at macMinBE, §7.5.6.4; 4, 5, 5 under
+   * Nanostack's MAC).
    */
   failedAgainAfterFailure: Array<{ retry: number; backoffExponent: number; attempts: number; measured: number; model: number }>;
   /** A hop lost (all 1 + macMaxFrameRetries attempts failed), per hop a delivered or lost datagram took: measured, and first-attempt model × the re-collision models. */
   hopLoss: { measured: number; model: number };
+  /** The hops behind `hopLoss.measured`: lost (retries exhausted) and taken (a delivered datagram's hops, one per lost datagram). */
+  lostHops: number;
+  hopsTaken: number;
   /** Datagram loss the models predict over the mean hops: 1 − (1 − hop loss)^hops. */
   modelDatagramLoss: number;
   /** Mean radio hops of the delivered datagrams. */
@@ -424,6 +433,8 @@ export function measureLoss(opts: LossOptions): LossResult {
     firstAttemptFailed: { measured: firstAttempts ? firstFailed / firstAttempts : 0, model: firstModel },
     failedAgainAfterFailure: reCollision,
     hopLoss: { measured: hopsTaken ? lostHops / hopsTaken : 0, model: hopLossModel },
+    lostHops,
+    hopsTaken,
     modelDatagramLoss,
     meanHops,
   };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Mac, type MacFrameEvent } from '../../../stack/mac/mac.ts';
 import type { MacDataIndication, MacDataRequest, MacTxStatus, PanDescriptor } from '../../../stack/mac/api.ts';
 import { ACK_WAIT_US, LIFS_US, SIFS_US, TURNAROUND_US, UNIT_BACKOFF_US, scanDurationUs } from '../../../stack/mac/constants.ts';
+import { NANOSTACK_TX_POLICY } from '../../../stack/nd/params.ts';
 import { SeededRng } from '../../../stack/runtime.ts';
 import { hex } from '../../../stack/wire/bytes.ts';
 import { parseFrame } from '../../../stack/wire/ieee802154.ts';
@@ -88,6 +89,31 @@ describe('IEEE 802.15.4-2006 MAC', () => {
         expect(tx[i]!.t).to.equal(cca.t + CCA_US + TURNAROUND_US);
         expect(tx[i]!.psdu).to.deep.equal(tx[0]!.psdu); // same frame, same seq
       }
+    });
+
+    it("under Nanostack's policy a retransmission after the n-th missing ACK backs off at BE = min(macMinBE + n, macMaxBE): 0…15, then 0…31", () => {
+      const maxK = [0, 0, 0, 0];
+      for (let seed = 1; seed <= 64; seed++) {
+        const { q, node } = bench(seed);
+        const a = node('a', EXT_A, 1);
+        a.mac.setTxPolicy(NANOSTACK_TX_POLICY);
+        const status = request(a, toB()); // nobody is there
+        q.runFor(300_000);
+        expect(status).to.deep.equal(['no_ack']);
+        const tx = a.radio.txCalls;
+        expect(tx).to.have.length(4);
+        for (let i = 1; i < tx.length; i++) {
+          const cca = a.radio.ccaCalls.find((c) => c.t > tx[i - 1]!.end)!;
+          const k = (cca.t - (tx[i - 1]!.end + ACK_WAIT_US)) / UNIT_BACKOFF_US;
+          expect(Number.isInteger(k)).to.equal(true);
+          expect(k).to.be.within(0, 2 ** Math.min(3 + i, 5) - 1);
+          maxK[i] = Math.max(maxK[i]!, k);
+        }
+      }
+      // Over 64 runs the wider windows are used: the standard's retransmission never waits more than 7.
+      expect(maxK[1]).to.be.greaterThan(7);
+      expect(maxK[2]).to.be.greaterThan(15);
+      expect(maxK[3]).to.be.greaterThan(15);
     });
 
     it('retransmits over a lossy link until acknowledged, delivering once', () => {
