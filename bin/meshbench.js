@@ -43,14 +43,21 @@ process.on('exit', (code) => {
 });
 
 register();
-// `meshbench board` is a lab board's process, started on every power-on: it loads only
-// its launcher, not the whole CLI (seconds of start-up on a busy runner).
-const { main } =
-  process.argv[2] === 'board'
-    ? { main: async (argv) => (await import('../harness/cli/commands/board.ts')).boardCommand(argv.slice(1)) }
-    : await import('../harness/cli/main.ts');
-
-main(process.argv.slice(2)).then(finish, (err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  finish(BROKEN);
-});
+if (process.argv[2] === 'board' && process.argv.includes('--radio')) {
+  // `meshbench board --radio …` is a lab board's process, started on every power-on: it
+  // loads only the board (host/main.ts), in this process, so that it answers as soon as
+  // it can. It runs until it is stopped and ends the process with its own exit code.
+  // (Its help and usage errors go through the CLI below.)
+  settled = true;
+  const { main } = await import('../host/main.ts');
+  await main(process.argv.slice(3)).catch((err) => {
+    console.error(`meshbench board: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(BROKEN);
+  });
+} else {
+  const { main } = await import('../harness/cli/main.ts');
+  main(process.argv.slice(2)).then(finish, (err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    finish(BROKEN);
+  });
+}

@@ -69,10 +69,11 @@ export function parseHostArgs(argv: string[]): HostArgs {
   };
 }
 
-async function main(): Promise<void> {
+/** Runs the board, probe or sniffer of `argv` (the words after `board`); the process ends with its exit code. */
+export async function main(argv: string[]): Promise<void> {
   let args: HostArgs;
   try {
-    args = parseHostArgs(process.argv.slice(2));
+    args = parseHostArgs(argv);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(2);
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e: Error) => {
+  main(process.argv.slice(2)).catch((e: Error) => {
     process.stderr.write(`meshbench board: ${e.message}\n`);
     process.exit(3);
   });

@@ -226,11 +226,21 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
       });
       drivers.set(b.id, driver);
       const spec: BoardSpec = { id: b.id, firmware: b.firmware, stacks: configs.get(b.id) ?? {} };
-      const board = new Board(spec, driver, clock, bench.controls, log, () => {
-        // The controls reopened the port (power on); the driver followed, the Board registers again.
-        driver.forgetListeners();
-        return Promise.resolve(driver);
-      });
+      const board = new Board(
+        spec,
+        driver,
+        clock,
+        bench.controls,
+        log,
+        () => {
+          // The controls reopened the port (power on); the driver followed, the Board registers again.
+          driver.forgetListeners();
+          return Promise.resolve(driver);
+        },
+        // A reset board boots as a flashed one does: twice the rig's answer time (a process
+        // board such as `meshbench board` starts a runtime and sets up its radio first).
+        Math.max(10_000, 2 * answerMs),
+      );
       bench.boards.push(board);
       let id;
       try {

@@ -65,6 +65,8 @@ export class Board {
     readonly log: Logger,
     /** Opens the board's port again after a power cycle and returns a fresh driver. */
     private readonly reopen: () => Promise<BoardDriver>,
+    /** Wall ms a reset board gets to print its boot banner (a lab rig's boards: from its answerTimeoutS). */
+    private readonly bootWaitMs = 10_000,
   ) {
     this.attach(driver);
   }
@@ -307,7 +309,7 @@ export class Board {
   async reset(): Promise<void> {
     const boots = this.boots;
     await this.controls.reset(this.id);
-    await this.waitForBoot(boots);
+    await this.waitForBoot(boots, this.bootWaitMs);
   }
 
   async powerOff(): Promise<void> {
@@ -323,7 +325,7 @@ export class Board {
     await this.identify();
   }
 
-  private async waitForBoot(bootsBefore: number, wallMs = 10_000): Promise<void> {
+  private async waitForBoot(bootsBefore: number, wallMs: number): Promise<void> {
     const until = Date.now() + wallMs;
     while (this.boots <= bootsBefore) {
       if (this.stoppedBy) throw this.stoppedBy;
