@@ -1,9 +1,13 @@
 // Our stack on ot-rcp against references on the same machine:
 // - attach: connect → attached of our Thread node through ot-rcp, against an
-//   ot-cli-ftd child's on the same simulated radio, to the same ot-cli-ftd leader
-//   (OpenThread is the reference; the bound is ±25 %);
-// - agent no-op round trip on an RCP board against a simulated board's (≤ 2×).
-// Wall milliseconds, measured by the harness's own drivers over PTYs.
+//   ot-cli-ftd child's on the same simulated radio, to the same kind of ot-cli-ftd
+//   leader (OpenThread is the reference; the bound is ±25 %). Each on its own clock
+//   (the simulated radio's time, wall × speed): ours from the `mesh.connect` answer
+//   to the LOCAL_UP event (board timestamps), OpenThread's from its MLE counters
+//   (`Time Detached Milli` of a node detached once, from `thread start` to child).
+//   The harness's wall clock would add the OpenThread CLI driver's commands before
+//   `thread start` and its 50 ms state polling to OpenThread's figure only;
+// - agent no-op round trip on an RCP board against a simulated board's (≤ 2×), wall ms.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +19,20 @@ import { median } from './stats.ts';
 export interface RcpBenchResult {
   speed: number;
   trials: number;
-  /** connect → LOCAL_UP, wall ms, per trial. */
+  /** connect → attached, ms of the node's own (simulated) clock, per trial. */
   oursAttachMs: number[];
   otChildAttachMs: number[];
+  /** The same, wall ms as the harness saw them (connect called → LOCAL_UP reported). */
+  oursAttachWallMs: number[];
+  otChildAttachWallMs: number[];
+  /** Median of ours over median of OpenThread's, own clocks. */
   attachRatio: number;
   rcpNoopMedianMs: number;
   simNoopMedianMs: number;
   noopSamples: number;
 }
 
-async function attachOnce(kind: 'ours' | 'ot', bins: { rcp: string; ftd: string }, speed: number): Promise<number> {
+async function attachOnce(kind: 'ours' | 'ot', bins: { rcp: string; ftd: string }, speed: number): Promise<{ ownMs: number; wallMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'mb-rcp-bench-'));
   const offset = portOffset();
   const leader = await otBoard(bins.ftd, 1, { speed, cwd: dir, offset });
@@ -39,9 +47,9 @@ async function attachOnce(kind: 'ours' | 'ot', bins: { rcp: string; ftd: string 
         await b.driver.identify(); // started and set up before the clock starts
         await b.driver.meshInit('thread', THREAD);
         const t0 = performance.now();
-        await b.driver.connect();
-        await until('ours attached', () => b.events.find((e) => e.status === 'LOCAL_UP'), 120_000);
-        return performance.now() - t0;
+        const c = await b.driver.connect();
+        const up = await until('ours attached', () => b.events.find((e) => e.status === 'LOCAL_UP'), 120_000);
+        return { ownMs: (up.t - c.t) / 1000, wallMs: performance.now() - t0 };
       } finally {
         await b.driver.close();
       }
@@ -54,7 +62,13 @@ async function attachOnce(kind: 'ours' | 'ot', bins: { rcp: string; ftd: string 
       const t0 = performance.now();
       await c.driver.connect();
       await until('OpenThread child attached', () => c.events.find((e) => e.status === 'LOCAL_UP'), 120_000);
-      return performance.now() - t0;
+      const wallMs = performance.now() - t0;
+      // MLE counters (openthread-cli.md §4): detached once, from `thread start` until it became a child.
+      const counters = (await c.driver.cli.command('counters mle')).join('\n');
+      const detached = /^Time Detached Milli: (\d+)$/m.exec(counters);
+      const attempts = /^Attach Attempts: (\d+)$/m.exec(counters);
+      if (!detached || attempts?.[1] !== '1') throw new Error(`ot-cli-ftd: no single attach in its MLE counters:\n${counters}`);
+      return { ownMs: Number(detached[1]), wallMs };
     } finally {
       await c.driver.close();
     }
@@ -65,13 +79,15 @@ async function attachOnce(kind: 'ours' | 'ot', bins: { rcp: string; ftd: string 
 }
 
 export async function measureRcp(opts: { rcp: string; ftd: string; trials: number; samples: number; speed: number; progress: (t: string) => void }): Promise<RcpBenchResult> {
-  const oursAttachMs: number[] = [];
-  const otChildAttachMs: number[] = [];
+  const ours: Array<{ ownMs: number; wallMs: number }> = [];
+  const ot: Array<{ ownMs: number; wallMs: number }> = [];
   for (let i = 0; i < opts.trials; i++) {
-    oursAttachMs.push(await attachOnce('ours', opts, opts.speed));
-    otChildAttachMs.push(await attachOnce('ot', opts, opts.speed));
-    opts.progress(`rcp: attach trial ${i + 1}: ours ${oursAttachMs.at(-1)!.toFixed(0)} ms, ot-cli-ftd child ${otChildAttachMs.at(-1)!.toFixed(0)} ms`);
+    ours.push(await attachOnce('ours', opts, opts.speed));
+    ot.push(await attachOnce('ot', opts, opts.speed));
+    opts.progress(`rcp: attach trial ${i + 1}: ours ${ours.at(-1)!.ownMs.toFixed(0)} ms, ot-cli-ftd child ${ot.at(-1)!.ownMs.toFixed(0)} ms (own clocks; wall ${ours.at(-1)!.wallMs.toFixed(0)} / ${ot.at(-1)!.wallMs.toFixed(0)} ms)`);
   }
+  const oursAttachMs = ours.map((x) => x.ownMs);
+  const otChildAttachMs = ot.map((x) => x.ownMs);
   // No-op round trips: an RCP board (idle, set up) and a simulated board of a 4-board bench.
   const dir = mkdtempSync(join(tmpdir(), 'mb-rcp-bench-'));
   let rcpNoop: number[];
@@ -97,6 +113,8 @@ export async function measureRcp(opts: { rcp: string; ftd: string; trials: numbe
     trials: opts.trials,
     oursAttachMs,
     otChildAttachMs,
+    oursAttachWallMs: ours.map((x) => x.wallMs),
+    otChildAttachWallMs: ot.map((x) => x.wallMs),
     attachRatio: median(oursAttachMs) / median(otChildAttachMs),
     rcpNoopMedianMs: rcpS.medianMs,
     simNoopMedianMs: simS.medianMs,
