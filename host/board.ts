@@ -35,6 +35,7 @@ export async function runBoard(opts: BoardOptions): Promise<{ stop(): Promise<vo
   const spinel = new SpinelLink(byteLink, log);
   const radio = new RcpRadio(spinel, timers, out);
   const info = await radio.open();
+  out(`host: seed ${opts.seed} (--seed reproduces this board's random draws)`);
   out(`rcp: ${byteLink.description}: ${info.ncpVersion}; Spinel ${info.protocol.major}.${info.protocol.minor}; EUI-64 ${Buffer.from(info.eui64).toString('hex')}; radio caps 0x${info.radioCaps.toString(16)}`);
 
   const identity = rcpBoardIdentity(info.ncpVersion);

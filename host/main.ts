@@ -4,6 +4,7 @@
 //   board --radio <device | usb:SERIAL | spawn:COMMAND ARG...> [--time-speed N] [--id ID] [--seed N] [--baud N] [--no-spinel-log]
 //   board --probe --radio ...            prints the RCP's version, capabilities and channel as JSON, then exits
 //   board --sniff CHANNEL --radio ...    a promiscuous RCP: a pcap stream (LINKTYPE 283) on stdout
+import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -63,7 +64,10 @@ export function parseHostArgs(argv: string[]): HostArgs {
     radio,
     speed,
     id: values.id ?? 'host',
-    seed: num('seed', values.seed, 1, (n) => Number.isInteger(n) && n >= 0),
+    // A real board's random draws (attach start delay, response jitters, MLE challenges) differ
+    // from board to board and from boot to boot, as OpenThread's do; one fixed default seed
+    // gave every board the same attach delay each time. --seed reproduces a boot (logged).
+    seed: num('seed', values.seed, randomInt(2 ** 31), (n) => Number.isInteger(n) && n >= 0),
     spinelLog: !values['no-spinel-log'],
     mode: values.probe ? { kind: 'probe' } : sniff !== undefined ? { kind: 'sniff', channel: sniff } : { kind: 'board' },
   };
