@@ -3,9 +3,8 @@
 // addresses and result codes Mbed OS documents (reference mbed-mesh-api.md
 // §1–§3; Mbed docs "6LoWPAN Mesh Interfaces", "Thread").
 import { expect } from 'chai';
-import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
-import type { StackKind } from '../harness/suite-api/index.ts';
-import { Nsapi, benchSeconds, bringUp, needMultiHop, needTopology, expectConnectSequence, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
+import { bench, eventually, record, secondsBetween, skip, testCase, type Board, type StackKind } from '../harness/suite-api/index.ts';
+import { Nsapi, bringUp, needMultiHop, needTopology, expectConnectSequence, freshBoards, probeHops, roster, start, upStatuses, waitUp } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 /** A channel no board of the default networks uses. */
@@ -28,8 +27,8 @@ for (const stack of ['nd', 'thread'] as const) {
         await freshBoards([r.root]);
         const started = await start(r.root, stack);
         const up = await waitUp(r.root, started);
-        record('join.bench_s', benchSeconds(up.connectT, up.upT).toFixed(3));
-        expectConnectSequence(r.root.events.slice(started.since), 'GLOBAL_UP');
+        record('join.bench_s', secondsBetween(up.connectT, up.upT).toFixed(3));
+        expectConnectSequence(r.root.events.slice(started.fromIndex), 'GLOBAL_UP');
         const addrs = await r.root.ipAddresses();
         expect(addrs.some((a) => a.startsWith('fe80:')), 'link-local address').to.equal(true);
         expect(addrs.some((a) => !a.startsWith('fe80:')), 'global address').to.equal(true);
@@ -53,8 +52,8 @@ for (const stack of ['nd', 'thread'] as const) {
         for (const b of r.others) {
           const started = await start(b, stack);
           const up = await waitUp(b, started);
-          record(`${b.id}.join_bench_s`, benchSeconds(up.connectT, up.upT).toFixed(3));
-          expectConnectSequence(b.events.slice(started.since), up.status);
+          record(`${b.id}.join_bench_s`, secondsBetween(up.connectT, up.upT).toFixed(3));
+          expectConnectSequence(b.events.slice(started.fromIndex), up.status);
           const addrs = await b.ipAddresses();
           expect(addrs.some((a) => a.startsWith('fe80:')), `${b.id} link-local address`).to.equal(true);
           expect((await b.status()).status, `${b.id} status`).to.equal(up.status);
@@ -71,18 +70,18 @@ for (const stack of ['nd', 'thread'] as const) {
         needs: { stack, boards: 3 },
       },
       async function () {
-        needTopology(this);
+        needTopology();
         const r = roster(stack);
         const joined = await bringUp(r);
         let far = { id: '', hops: 0 };
         for (const j of joined.slice(1)) {
-          record(`${j.board.id}.join_bench_s`, benchSeconds(j.connectT, j.upT).toFixed(3));
+          record(`${j.board.id}.join_bench_s`, secondsBetween(j.connectT, j.upT).toFixed(3));
           const hops = await probeHops(j.board, r.root);
           record(`${j.board.id}.hops_to_root`, hops);
           if (hops > far.hops) far = { id: j.board.id, hops };
         }
         record('farthest', `${far.id} ${far.hops}`);
-        needMultiHop(this, far.hops);
+        needMultiHop(far.hops);
         // And back down: the root reaches the far board.
         expect(await probeHops(r.root, bench().board(far.id)), `root → ${far.id} hops`).to.be.at.least(2);
       },
@@ -103,19 +102,15 @@ for (const stack of ['nd', 'thread'] as const) {
         // All at once: contention, and on Thread several singleton partitions that must merge
         // (each merge waits for an Advertisement, trickle Imax 32 s): three times the join bound.
         for (const { b, s } of started) {
-          const up = await b.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS * 3, since: s.since }).then((e) => ({ connectT: s.t, upT: e.t }));
-          record(`${b.id}.join_bench_s`, benchSeconds(up.connectT, up.upT).toFixed(3));
+          const up = await b.waitForStatus('GLOBAL_UP', { withinS: bench().bounds.joinWithinS * 3, fromIndex: s.fromIndex }).then((e) => ({ connectT: s.t, upT: e.t }));
+          record(`${b.id}.join_bench_s`, secondsBetween(up.connectT, up.upT).toFixed(3));
         }
         if (stack === 'thread') {
           // Several routers may each form a partition; they must merge into one (Thread 1.1 §5.16).
-          const until = (await bench().clock.now()) + bench().bounds.joinWithinS * 1e6;
-          let ids: string[] = [];
-          while ((await bench().clock.now()) < until) {
-            ids = [...new Set(await Promise.all(r.all.map(async (b) => (await b.status()).details.partition_id ?? '?')))];
-            if (ids.length === 1) break;
-            await bench().clock.sleepUntil((await bench().clock.now()) + 2e6);
-          }
-          expect(ids, 'partition ids after merging').to.have.length(1);
+          await eventually('one partition after merging', { withinS: bench().bounds.joinWithinS }, async () => {
+            const ids = [...new Set(await Promise.all(r.all.map(async (b) => (await b.status()).details.partition_id ?? '?')))];
+            return ids.length === 1 || `partition ids ${ids.join(', ')}`;
+          });
         }
         await probeHops(r.others[r.others.length - 1]!, r.root);
       },
@@ -161,21 +156,21 @@ for (const stack of ['nd', 'thread'] as const) {
         await waitUp(r.root, await start(r.root, stack));
         const wrongStart = await start(stray, stack, channelKeys(stack, WRONG_CHANNEL));
         const bound = bench().bounds.bootstrapFailedWithinS;
-        const failed = await stray.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bound, since: wrongStart.since });
-        record('bootstrap_failed.bench_s', benchSeconds(wrongStart.t, failed.t).toFixed(3));
+        const failed = await stray.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bound, fromIndex: wrongStart.fromIndex });
+        record('bootstrap_failed.bench_s', secondsBetween(wrongStart.t, failed.t).toFixed(3));
         expect(failed.status, 'status after MESH_BOOTSTRAP_FAILED').to.equal('CONNECTING');
         // It keeps retrying: another attempt fails too.
         const again = stray.mark();
-        const second = await stray.waitForEvent('a second MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bound, since: again });
-        expectRetryPeriod(benchSeconds(wrongStart.t, failed.t), benchSeconds(failed.t, second.t), laterAttemptS(stray, benchSeconds(wrongStart.t, failed.t)));
+        const second = await stray.waitForEvent('a second MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bound, fromIndex: again });
+        expectRetryPeriod(secondsBetween(wrongStart.t, failed.t), secondsBetween(failed.t, second.t), laterAttemptS(stray, secondsBetween(wrongStart.t, failed.t)));
         expect((await stray.status()).status).to.equal('CONNECTING');
         // Move it onto the network's channel; no disconnect.
         const right = (roster(stack).root.spec.stacks[stack]?.config ?? {})[stack === 'nd' ? '6lowpan-nd-channel' : 'thread-config-channel'];
         expect(right, 'the network config names a channel').to.be.a('string');
         await stray.configure(channelKeys(stack, right!));
         const moved = stray.mark();
-        const up = await stray.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: moved });
-        expect(stray.events.slice(wrongStart.since).some((e) => e.event === 'MESH_DISCONNECTED'), 'no MESH_DISCONNECTED on the way').to.equal(false);
+        const up = await stray.waitForStatus('GLOBAL_UP', { withinS: bench().bounds.joinWithinS, fromIndex: moved });
+        expect(stray.events.slice(wrongStart.fromIndex).some((e) => e.event === 'MESH_DISCONNECTED'), 'no MESH_DISCONNECTED on the way').to.equal(false);
         expect((await stray.status()).status).to.equal(up.status);
       },
     );
@@ -196,14 +191,11 @@ describe('join (Thread): wrong network key', function () {
       const r = roster('thread');
       // Any router-eligible board but the leader (a rig's leader may serve as router too).
       const intruder = bench().select('thread', 'router').find((b) => b !== r.root);
-      if (!intruder) {
-        (this.test as unknown as { skipReason: string }).skipReason = `rig '${bench().rig}' has no router-eligible board besides the leader ${r.root.id}`;
-        this.skip();
-      }
+      if (!intruder) skip(`rig '${bench().rig}' has no router-eligible board besides the leader ${r.root.id}`);
       await freshBoards([r.root, intruder]);
       await waitUp(r.root, await start(r.root, 'thread'));
       const s = await start(intruder, 'thread', wrongKey);
-      await intruder.waitForStatus(upStatuses, { within: bench().bounds.joinWithinS, since: s.since });
+      await intruder.waitForStatus(upStatuses, { withinS: bench().bounds.joinWithinS, fromIndex: s.fromIndex });
       const mine = await intruder.status();
       const theirs = await r.root.status();
       record('intruder.partition_id', mine.details.partition_id ?? '?');
@@ -227,12 +219,12 @@ describe('join (Thread): wrong network key', function () {
       await freshBoards([r.root, ed]);
       await waitUp(r.root, await start(r.root, 'thread'));
       const s = await start(ed, 'thread', wrongKey);
-      const failed = await ed.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.joinWithinS, since: s.since });
-      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      const failed = await ed.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bench().bounds.joinWithinS, fromIndex: s.fromIndex });
+      record('bootstrap_failed.bench_s', secondsBetween(s.t, failed.t).toFixed(3));
       const st = await ed.status();
       expect(st.status).to.equal('CONNECTING');
       expect(st.details.role, 'detached, not attached anywhere').to.be.oneOf(['detached', 'disabled']);
-      expect(ed.events.slice(s.since).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
+      expect(ed.events.slice(s.fromIndex).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
     },
   );
 });
@@ -251,12 +243,12 @@ describe('join (6LoWPAN-ND): no network to join', function () {
       await freshBoards([r.root, b]);
       await waitUp(r.root, await start(r.root, 'nd'));
       const s = await start(b, 'nd', { '6lowpan-nd-panid-filter': '0x0bad' });
-      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.bootstrapFailedWithinS, since: s.since });
-      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bench().bounds.bootstrapFailedWithinS, fromIndex: s.fromIndex });
+      record('bootstrap_failed.bench_s', secondsBetween(s.t, failed.t).toFixed(3));
       const st = await b.status();
       record('last_failure', st.details.last_failure ?? '?');
       expect(st.status).to.equal('CONNECTING');
-      expect(b.events.slice(s.since).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
+      expect(b.events.slice(s.fromIndex).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
     },
   );
 
@@ -272,16 +264,16 @@ describe('join (6LoWPAN-ND): no network to join', function () {
       const b = r.others[0]!;
       await freshBoards([r.root, b]);
       const s = await start(b, 'nd');
-      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.bootstrapFailedWithinS, since: s.since });
-      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bench().bounds.bootstrapFailedWithinS, fromIndex: s.fromIndex });
+      record('bootstrap_failed.bench_s', secondsBetween(s.t, failed.t).toFixed(3));
       record('last_failure', (await b.status()).details.last_failure ?? '?');
       const again = b.mark();
-      const second = await b.waitForEvent('a second MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.bootstrapFailedWithinS, since: again });
-      expectRetryPeriod(benchSeconds(s.t, failed.t), benchSeconds(failed.t, second.t));
+      const second = await b.waitForEvent('a second MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bench().bounds.bootstrapFailedWithinS, fromIndex: again });
+      expectRetryPeriod(secondsBetween(s.t, failed.t), secondsBetween(failed.t, second.t));
       await waitUp(r.root, await start(r.root, 'nd'));
-      const up = await b.waitForStatus('GLOBAL_UP', { within: bench().bounds.joinWithinS, since: b.mark() });
-      record('up_after_root.bench_s', benchSeconds(failed.t, up.t).toFixed(3));
-      expect(b.events.slice(s.since).some((e) => e.event === 'MESH_DISCONNECTED'), 'no MESH_DISCONNECTED on the way').to.equal(false);
+      const up = await b.waitForStatus('GLOBAL_UP', { withinS: bench().bounds.joinWithinS, fromIndex: b.mark() });
+      record('up_after_root.bench_s', secondsBetween(failed.t, up.t).toFixed(3));
+      expect(b.events.slice(s.fromIndex).some((e) => e.event === 'MESH_DISCONNECTED'), 'no MESH_DISCONNECTED on the way').to.equal(false);
     },
   );
 });
@@ -336,7 +328,7 @@ describe('join (6LoWPAN-ND): PSK link security', function () {
     async function () {
       const { root, b, s } = await securedPair(KEY);
       const up = await waitUp(b, s);
-      record('join.bench_s', benchSeconds(up.connectT, up.upT).toFixed(3));
+      record('join.bench_s', secondsBetween(up.connectT, up.upT).toFixed(3));
       expect(await probeHops(b, root), 'a datagram to the border router').to.equal(1);
       for (const x of [root, b]) {
         const d = (await x.status()).details;
@@ -356,14 +348,14 @@ describe('join (6LoWPAN-ND): PSK link security', function () {
     async function () {
       const { root, b, s } = await securedPair(OTHER);
       // Beacons are not secured, so it finds the PAN; its secured RS then go unanswered (3 × 10 s, RFC 6775 §5.3).
-      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.joinWithinS, since: s.since });
-      record('bootstrap_failed.bench_s', benchSeconds(s.t, failed.t).toFixed(3));
+      const failed = await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bench().bounds.joinWithinS, fromIndex: s.fromIndex });
+      record('bootstrap_failed.bench_s', secondsBetween(s.t, failed.t).toFixed(3));
       // The retry fails the same way.
       const again = b.mark();
-      const second = await b.waitForEvent('a second MESH_BOOTSTRAP_FAILED (the retry)', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.joinWithinS, since: again });
-      expectRetryPeriod(benchSeconds(s.t, failed.t), benchSeconds(failed.t, second.t));
+      const second = await b.waitForEvent('a second MESH_BOOTSTRAP_FAILED (the retry)', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bench().bounds.joinWithinS, fromIndex: again });
+      expectRetryPeriod(secondsBetween(s.t, failed.t), secondsBetween(failed.t, second.t));
       expect((await b.status()).status).to.equal('CONNECTING');
-      expect(b.events.slice(s.since).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
+      expect(b.events.slice(s.fromIndex).some((e) => upStatuses.includes(e.status)), 'never up').to.equal(false);
       const refused = Number((await root.status()).details.rx_sec_errors ?? '0');
       record('root.rx_sec_errors', refused);
       expect(refused, 'frames the border router refused').to.be.greaterThan(0);

@@ -1,9 +1,9 @@
 // Light control: the mbed-os-example-mesh-minimal application. A button
-// press toggles the light and multicasts `t:lights;g:000;s:<0|1>;` to
+// press toggles the light and multicasts `t:lights;g:001;s:<0|1>;` to
 // ff15::810a:64d1 port 1234; every board on the mesh follows (reference
 // mbed-mesh-api.md §5). Forwarded across hops by the network, never by us.
 import { expect } from 'chai';
-import { bench, record, testCase, type Board, type ClockOffset } from '../harness/suite-api/index.ts';
+import { bench, record, testCase, usOfSeconds, type Board, type ClockOffset } from '../harness/suite-api/index.ts';
 import { Nsapi, bringUp, freshBoards, probeHops, roster, start, waitUp } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
@@ -21,24 +21,24 @@ async function toggleReaches(at: Board, followers: Board[]): Promise<boolean> {
   const press = await at.lightPress();
   expect(press.value.result, `${at.id} sendto() of the light message`).to.be.at.least(0);
   const state = press.value.state;
-  const within = bench().bounds.lightWithinS;
+  const withinS = bench().bounds.lightWithinS;
   const from = offsets.get(at)!;
   for (const b of followers) {
     // The harness's wait is generous; the verdict is the delivery time the boards' clocks measured.
-    const ev = await b.waitForApp(`the light turning ${state ? 'on' : 'off'} (pressed on ${at.id})`, 'light', (e) => e.led === state, { within: 3 * within + 2, since: marks.get(b)! });
+    const ev = await b.waitForApp(`the light turning ${state ? 'on' : 'off'} (pressed on ${at.id})`, 'light', (e) => e.led === state, { withinS: 3 * withinS + 2, fromIndex: marks.get(b)! });
     const to = offsets.get(b)!;
     const deliveredMs = (ev.t - to.offsetUs - (press.t - from.offsetUs)) / 1000;
     const errorMs = (to.errorUs + from.errorUs) / 1000;
     record(`${at.id}→${b.id}.delivery_ms`, deliveredMs.toFixed(1));
     record(`${at.id}→${b.id}.delivery_error_ms`, errorMs.toFixed(1));
     record(`${at.id}→${b.id}.hops`, ev.hops);
-    expect(deliveredMs - errorMs, `${b.id}: toggle delivery (ms, bench clock, less the clock error) vs ${within} s`).to.be.at.most(within * 1000);
+    expect(deliveredMs - errorMs, `${b.id}: toggle delivery (ms, bench clock, less the clock error) vs ${withinS} s`).to.be.at.most(withinS * 1000);
     expect((await b.lightGet()).led, `${b.id} LED`).to.equal(state);
   }
   // Forwarders go on repeating the message after the last board showed it (MPL, RFC 7731).
   // A press into that flood meets it at hidden terminals, where neither copy arrives, and
   // MPL promises no delivery then; so presses are spaced as a person's are, a bound apart.
-  await bench().clock.sleepUntil((await bench().clock.now()) + within * 1e6);
+  await bench().clock.sleepUntil((await bench().clock.now()) + usOfSeconds(withinS));
   return state;
 }
 

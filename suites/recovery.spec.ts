@@ -4,9 +4,8 @@
 // mid-join (reference mbed-mesh-api.md §3; RFC 6550 §8.2 local repair;
 // Thread 1.1 §5.16 re-attach).
 import { expect } from 'chai';
-import { bench, record, testCase, type Board } from '../harness/suite-api/index.ts';
-import type { StackKind } from '../harness/suite-api/index.ts';
-import { Nsapi, benchSeconds, bringUp, fade, needMultiHop, needTopology, freshBoards, partition, probeHops, roster, start, upStatuses, waitUp, type Roster } from './support/mesh.ts';
+import { bench, eventually, record, secondsBetween, testCase, type Board, type StackKind } from '../harness/suite-api/index.ts';
+import { Nsapi, bringUp, needMultiHop, needTopology, freshBoards, probeHops, roster, start, upStatuses, waitUp, type Roster } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
 const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
@@ -17,27 +16,16 @@ const channelKeys = (stack: StackKind, ch: string): Record<string, string> =>
  * a board one hop nearer, which it hears (on a line, the only one). Skips the
  * case when the rig has no multi-hop path.
  */
-async function farthestAndParent(ctx: Mocha.Context, r: Roster): Promise<{ far: Board; parent: Board }> {
-  needTopology(ctx);
+async function farthestAndParent(r: Roster): Promise<{ far: Board; parent: Board }> {
+  needTopology();
   await bringUp(r);
   const ranked: Array<{ board: Board; hops: number }> = [];
   for (const b of r.others) ranked.push({ board: b, hops: await probeHops(b, r.root) });
   ranked.sort((a, b) => a.hops - b.hops);
   const far = ranked[ranked.length - 1]!;
-  needMultiHop(ctx, far.hops);
+  needMultiHop(far.hops);
   const parent = ranked.find((x) => x.hops === far.hops - 1)!.board;
   return { far: far.board, parent };
-}
-
-/** Waits, in bench time, until `check` holds (polled every 2 bench seconds). */
-async function eventually(what: string, withinS: number, check: () => Promise<boolean>): Promise<number> {
-  const clock = bench().clock;
-  const t0 = await clock.now();
-  for (;;) {
-    if (await check()) return (await clock.now()) - t0;
-    if ((await clock.now()) - t0 > withinS * 1e6) throw new Error(`${what}: not within ${withinS} s of bench time`);
-    await clock.sleepUntil((await clock.now()) + 2e6);
-  }
 }
 
 /**
@@ -48,15 +36,15 @@ async function eventually(what: string, withinS: number, check: () => Promise<bo
  * partition it reports.
  */
 async function lossAndRecovery(stack: StackKind, root: Board, b: Board, cut: () => Promise<void>, restore: () => Promise<void>): Promise<void> {
-  const within = bench().bounds.joinWithinS * 5;
+  const withinS = bench().bounds.joinWithinS * 5;
   if (stack === 'nd') {
     const mark = b.mark();
     await cut();
-    const lost = await b.waitForEvent('a status change after losing the way to the root', (e) => e.status !== 'GLOBAL_UP', { within, since: mark });
+    const lost = await b.waitForEvent('a status change after losing the way to the root', (e) => e.status !== 'GLOBAL_UP', { withinS, fromIndex: mark });
     record('loss_reported', `${lost.event}→${lost.status}`);
     await restore();
-    const up = await b.waitForStatus('GLOBAL_UP', { within, since: b.events.indexOf(lost) + 1 });
-    record('recovered.bench_s', benchSeconds(lost.t, up.t).toFixed(1));
+    const up = await b.waitForStatus('GLOBAL_UP', { withinS, fromIndex: b.events.indexOf(lost) + 1 });
+    record('recovered.bench_s', secondsBetween(lost.t, up.t).toFixed(1));
     return;
   }
   const rootPartition = (await root.status()).details.partition_id;
@@ -65,12 +53,12 @@ async function lossAndRecovery(stack: StackKind, root: Board, b: Board, cut: () 
     return d.role === 'detached' ? 'detached' : (d.partition_id ?? '?');
   };
   await cut();
-  const lostAfter = await eventually(`${b.id} leaving the root's partition`, within, async () => (await partitionOf()) !== rootPartition);
-  record('loss_noticed.bench_s', (lostAfter / 1e6).toFixed(1));
+  const lost = await eventually(`${b.id} leaving the root's partition`, { withinS }, async () => (await partitionOf()) !== rootPartition);
+  record('loss_noticed.bench_s', lost.afterS.toFixed(1));
   record('while_cut', `${(await b.status()).details.role} ${await partitionOf()}`);
   await restore();
-  const back = await eventually(`${b.id} merging back into the root's partition`, within, async () => (await partitionOf()) === (await root.status()).details.partition_id && (await b.status()).status === 'GLOBAL_UP');
-  record('recovered.bench_s', (back / 1e6).toFixed(1));
+  const back = await eventually(`${b.id} merging back into the root's partition`, { withinS }, async () => (await partitionOf()) === (await root.status()).details.partition_id && (await b.status()).status === 'GLOBAL_UP');
+  record('recovered.bench_s', back.afterS.toFixed(1));
 }
 
 for (const stack of ['nd', 'thread'] as const) {
@@ -90,7 +78,7 @@ for (const stack of ['nd', 'thread'] as const) {
         await waitUp(r.root, await start(r.root, stack));
         const right = r.root.spec.stacks[stack]!.config[stack === 'nd' ? '6lowpan-nd-channel' : 'thread-config-channel']!;
         const s = await start(b, stack, channelKeys(stack, '15'));
-        await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { within: bench().bounds.bootstrapFailedWithinS, since: s.since });
+        await b.waitForEvent('MESH_BOOTSTRAP_FAILED', (e) => e.event === 'MESH_BOOTSTRAP_FAILED', { withinS: bench().bounds.bootstrapFailedWithinS, fromIndex: s.fromIndex });
         await b.configure(channelKeys(stack, right));
         const since = b.mark();
         const again = await b.connect();
@@ -102,11 +90,11 @@ for (const stack of ['nd', 'thread'] as const) {
         expect(again.value, 'connect() from the error state').to.be.oneOf([Nsapi.OK, mbedCode]);
         record('connect.from_error.behaviour', again.value === Nsapi.OK ? 'accepted: bootstrap restarted at once' : 'refused as Mbed OS does: the tasklet retries by itself');
         if (again.value === Nsapi.OK) {
-          const started = await b.waitForEvent('MESH_BOOTSTRAP_STARTED', (e) => e.event === 'MESH_BOOTSTRAP_STARTED', { within: 5, since });
-          record('restart.bench_s', benchSeconds(again.t, started.t).toFixed(3));
+          const started = await b.waitForEvent('MESH_BOOTSTRAP_STARTED', (e) => e.event === 'MESH_BOOTSTRAP_STARTED', { withinS: 5, fromIndex: since });
+          record('restart.bench_s', secondsBetween(again.t, started.t).toFixed(3));
         }
-        await waitUp(b, { since, t: again.t });
-        expect(b.events.slice(s.since).some((e) => e.event === 'MESH_DISCONNECTED'), 'no disconnect on the way').to.equal(false);
+        await waitUp(b, { fromIndex: since, t: again.t });
+        expect(b.events.slice(s.fromIndex).some((e) => e.event === 'MESH_DISCONNECTED'), 'no disconnect on the way').to.equal(false);
       },
     );
 
@@ -130,22 +118,22 @@ for (const stack of ['nd', 'thread'] as const) {
         if (stack === 'nd') {
           // With the root gone the DODAG has no root: the boards leave GLOBAL_UP in time.
           const marks = new Map(others.map((b) => [b, b.mark()]));
-          const noticed = await eventually('every router noticing the border router is gone', bench().bounds.joinWithinS * 5, async () =>
+          const noticed = await eventually('every router noticing the border router is gone', { withinS: bench().bounds.joinWithinS * 5 }, async () =>
             others.every((b) => b.events.slice(marks.get(b)).some((e) => e.status !== 'GLOBAL_UP')),
           );
-          record('noticed.bench_s', (noticed / 1e6).toFixed(1));
+          record('noticed.bench_s', noticed.afterS.toFixed(1));
         } else {
-          const took = await eventually('a new leader', bench().bounds.joinWithinS * 3, async () => {
+          const took = await eventually('a new leader', { withinS: bench().bounds.joinWithinS * 3 }, async () => {
             for (const b of others) if ((await b.status()).details.role === 'leader') return true;
             return false;
           });
-          record('new_leader.bench_s', (took / 1e6).toFixed(1));
+          record('new_leader.bench_s', took.afterS.toFixed(1));
         }
         await r.root.powerOn();
         await waitUp(r.root, await start(r.root, stack), stack === 'nd' ? ['GLOBAL_UP'] : upStatuses);
         // Healed: every board up again and, on Thread, attached in the root's partition
         // (a status can stay GLOBAL_UP through a re-attach, so the partition tells).
-        await eventually('every board up again, in one network', bench().bounds.joinWithinS * 3, async () => {
+        await eventually('every board up again, in one network', { withinS: bench().bounds.joinWithinS * 3 }, async () => {
           const rootPartition = (await r.root.status()).details.partition_id;
           for (const b of others) {
             const st = await b.status();
@@ -170,7 +158,7 @@ for (const stack of ['nd', 'thread'] as const) {
       },
       async function () {
         const r = roster(stack);
-        const { far, parent } = await farthestAndParent(this, r);
+        const { far, parent } = await farthestAndParent(r);
         record('parent', parent.id);
         record('child', far.id);
         await lossAndRecovery(
@@ -196,14 +184,15 @@ for (const stack of ['nd', 'thread'] as const) {
       },
       async function () {
         const r = roster(stack);
-        const { far, parent } = await farthestAndParent(this, r);
+        const { far, parent } = await farthestAndParent(r);
         record('faded_link', `${parent.id}~${far.id}`);
         await lossAndRecovery(
           stack,
           r.root,
           far,
-          () => fade(parent, far, 80),
-          () => fade(parent, far, 0),
+          // The harness restores the link after the case too, should the case fail with it faded.
+          () => bench().controls.attenuate(parent.id, far.id, 80),
+          () => bench().controls.attenuate(parent.id, far.id, 0),
         );
         await probeHops(far, r.root);
       },
@@ -221,14 +210,14 @@ for (const stack of ['nd', 'thread'] as const) {
       },
       async function () {
         const r = roster(stack);
-        const { far, parent } = await farthestAndParent(this, r);
+        const { far, parent } = await farthestAndParent(r);
         record('cut_off', far.id);
         await lossAndRecovery(
           stack,
           r.root,
           far,
-          () => partition(far, true),
-          () => partition(far, false),
+          () => bench().controls.partition(far.id, true),
+          () => bench().controls.partition(far.id, false),
         );
         // A datagram reaches the root again (probeHops fails the case if none does).
         expect(await probeHops(far, r.root), `${far.id} → ${r.root.id} hops after the cut`).to.be.greaterThan(0);
@@ -249,12 +238,12 @@ for (const stack of ['nd', 'thread'] as const) {
         await freshBoards([r.root, b]);
         await waitUp(r.root, await start(r.root, stack));
         const s = await start(b, stack);
-        await b.waitForStatus('CONNECTING', { within: 5, since: s.since });
+        await b.waitForStatus('CONNECTING', { withinS: 5, fromIndex: s.fromIndex });
         await b.reset();
         expect((await b.status()).status, 'after reset').to.equal('DISCONNECTED');
         const again = await start(b, stack);
         const up = await waitUp(b, again);
-        record('join_after_reset.bench_s', benchSeconds(up.connectT, up.upT).toFixed(3));
+        record('join_after_reset.bench_s', secondsBetween(up.connectT, up.upT).toFixed(3));
         await probeHops(b, r.root);
       },
     );

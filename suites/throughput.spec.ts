@@ -38,7 +38,7 @@ async function stream(from: Board, to: Board, len: number, count: number, interv
   // On an air with no airtime the host paces the stream (a CLI board takes one serial command per
   // datagram): a backstop of half a wall second per datagram, at the bench's speed.
   const withinS = Math.max(60, (count * len * 8) / 10_000 + (count * intervalUs) / 1e6 + 30, hostBound ? count * 0.5 * bench().clock.speed : 0);
-  const done = await from.waitForApp('the end of the burst', 'udp.burst', (e) => e.socket === tx.socket, { within: withinS, since: mark });
+  const done = await from.waitForApp('the end of the burst', 'udp.burst', (e) => e.socket === tx.socket, { withinS, fromIndex: mark });
   // Let the last datagrams drain through the mesh (bench time; the sender's `t` is not the bench clock).
   await bench().clock.sleepUntil((await bench().clock.now()) + 2e6);
   void done;
@@ -70,8 +70,8 @@ function recordMeasured(prefix: string, m: Measured): void {
 async function latency(from: Board, to: Board, len: number, count: number, intervalUs: number): Promise<{ p50Ms: number; p99Ms: number; received: number; maxHops: number }> {
   const dst = await addressOf(to);
   // One echo first, as labs do: the reply's first trip may wait for address resolution (Thread's Address Query, ND's NS).
-  await from.ping(dst, { length: len, count: 1, intervalUs }, { within: 30 });
-  const r = await from.ping(dst, { length: len, count, intervalUs }, { within: (count * intervalUs) / 1e6 + 30 });
+  await from.ping(dst, { length: len, count: 1, intervalUs }, { withinS: 30 });
+  const r = await from.ping(dst, { length: len, count, intervalUs }, { withinS: (count * intervalUs) / 1e6 + 30 });
   return { p50Ms: r.rttP50Us / 2000, p99Ms: r.rttP99Us / 2000, received: r.received, maxHops: r.maxHops };
 }
 
@@ -151,14 +151,14 @@ for (const stack of ['nd', 'thread'] as const) {
         needs: { stack, boards: 3 },
       },
       async function () {
-        needTopology(this);
+        needTopology();
         const r = roster(stack);
         await bringUp(r);
         const b = bench().bounds;
         const ranked: Array<{ peer: Board; hops: number }> = [];
         for (const peer of r.others) ranked.push({ peer, hops: await probeHops(r.root, peer) });
         ranked.sort((x, y) => x.hops - y.hops);
-        needMultiHop(this, ranked[ranked.length - 1]!.hops);
+        needMultiHop(ranked[ranked.length - 1]!.hops);
         // One board per hop count (the first measured at it), so each figure has one path.
         const perHop = ranked.filter((x, i) => x.hops > 0 && ranked.findIndex((y) => y.hops === x.hops) === i);
         const oneFrame = largestSingleFramePayload(encapsulation);
@@ -225,7 +225,7 @@ for (const stack of ['nd', 'thread'] as const) {
         const nobody = mine.replace(/:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}$/, ':dead:beef:dead:beef');
         const mark = from.markApp();
         expect((await from.udpBurst(tx.socket!, nobody, THRU_PORT, 50, 10, 100_000)).value).to.equal(Nsapi.OK);
-        const done = await from.waitForApp('the end of the burst', 'udp.burst', (e) => e.socket === tx.socket, { within: 60, since: mark });
+        const done = await from.waitForApp('the end of the burst', 'udp.burst', (e) => e.socket === tx.socket, { withinS: 60, fromIndex: mark });
         record('sent', done.sent);
         record('failed', done.failed);
         expect(done.sent + done.failed, 'every datagram of the stream ends sent or failed').to.equal(10);

@@ -30,6 +30,12 @@ export interface BoardSpec {
   stacks: Partial<Record<StackKind, StackPart>>;
 }
 
+/** A wait's bound, in bench seconds, and where in the board's event list it starts (an index from mark() or markApp()). */
+export interface WaitOptions {
+  withinS: number;
+  fromIndex?: number;
+}
+
 export class BoardTimeoutError extends Error {
   readonly code = ErrorCode.BENCH_TIMEOUT;
   constructor(
@@ -52,6 +58,11 @@ export class Board {
   waitingFor: string | undefined;
   /** The network kind the board was last initialised for. */
   stack: StackKind | undefined;
+  /**
+   * True from an initialise() with overrides or a configure() until the board boots
+   * again: it may be on another channel or key than the rig's network config says.
+   */
+  configuredAway = false;
   boots = 0;
   private waiters = new Set<() => void>();
   /** Set when the run stops (a signal, the bench gone): every wait ends at once with it. */
@@ -88,6 +99,7 @@ export class Board {
     });
     driver.onBoot(() => {
       this.boots++;
+      this.configuredAway = false;
       for (const w of this.waiters) w();
     });
   }
@@ -111,6 +123,7 @@ export class Board {
     const part = this.spec.stacks[stack];
     if (!part) throw new Error(`board ${this.id} takes no part in '${stack}' on this rig`);
     this.stack = stack;
+    if (Object.keys(overrides).length > 0) this.configuredAway = true;
     return (await this.driver.meshInit(stack, { ...part.config, ...overrides })).value;
   }
 
@@ -121,6 +134,7 @@ export class Board {
   }
 
   async configure(keys: Record<string, string>): Promise<void> {
+    this.configuredAway = true;
     await this.driver.meshConfig(keys);
   }
 
@@ -141,25 +155,25 @@ export class Board {
     return this.driver.ipAddresses();
   }
 
-  /** Index into `events` to wait from ("after this point"). */
+  /** Index into `events` to wait from ("after this point"): a `fromIndex` of the waits below. */
   mark(): number {
     return this.events.length;
   }
 
   /**
-   * Waits, in bench time, for a mesh event matching `pred` at or after `since`.
-   * Fails with what was seen instead.
+   * Waits up to `withinS` bench seconds for a mesh event matching `pred` at or after
+   * index `fromIndex` of `events` (see mark()). Fails with what was seen instead.
    */
-  waitForEvent(what: string, pred: (e: MeshEventRecord) => boolean, opts: { within: number; since?: number }): Promise<MeshEventRecord> {
+  waitForEvent(what: string, pred: (e: MeshEventRecord) => boolean, opts: WaitOptions): Promise<MeshEventRecord> {
     return this.waitIn(this.events, what, pred, opts, (seen) => (seen.length ? seen.map((x) => `${x.event}→${x.status}`).join(', ') : '(no mesh events)'));
   }
 
-  /** Like waitForEvent, for application events (`since` indexes `appEvents`; see markApp()). */
+  /** Like waitForEvent, for application events (`fromIndex` indexes `appEvents`; see markApp()). */
   waitForApp<K extends AppEvent['kind']>(
     what: string,
     kind: K,
     pred: (e: Extract<AppEvent, { kind: K }>) => boolean,
-    opts: { within: number; since?: number },
+    opts: WaitOptions,
   ): Promise<Extract<AppEvent, { kind: K }>> {
     const match = (e: AppEvent): e is Extract<AppEvent, { kind: K }> => e.kind === kind && pred(e as Extract<AppEvent, { kind: K }>);
     return this.waitIn(this.appEvents, what, match, opts, (seen) => (seen.length ? `${seen.length} application event(s): ${seen.slice(-5).map((e) => e.kind).join(', ')}` : '(no application events)')) as Promise<
@@ -167,15 +181,15 @@ export class Board {
     >;
   }
 
-  private async waitIn<E>(list: E[], what: string, pred: (e: E) => boolean, opts: { within: number; since?: number }, describe: (seen: E[]) => string): Promise<E> {
-    const since = opts.since ?? 0;
+  private async waitIn<E>(list: E[], what: string, pred: (e: E) => boolean, opts: WaitOptions, describe: (seen: E[]) => string): Promise<E> {
+    const since = opts.fromIndex ?? 0;
     const found = () => list.slice(since).find(pred);
     const hit = found();
     if (hit) return hit;
     if (this.stoppedBy) throw this.stoppedBy;
     const start = await this.clock.now();
-    const deadline = start + opts.within * 1e6;
-    this.waitingFor = `${this.id}: ${what} (within ${opts.within} s of bench time)`;
+    const deadline = start + opts.withinS * 1e6;
+    this.waitingFor = `${this.id}: ${what} (within ${opts.withinS} s of bench time)`;
     let timedOut = false;
     // The clock itself can fail (the sim's control channel closed): that ends the wait too.
     let clockFailed: Error | undefined;
@@ -209,7 +223,7 @@ export class Board {
           await this.driver.boardTime().catch(() => undefined);
           const late = found();
           if (late) return late;
-          throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.within} s of bench time`, what, describe(list.slice(since)));
+          throw new BoardTimeoutError(`${this.id}: no ${what} within ${opts.withinS} s of bench time`, what, describe(list.slice(since)));
         }
         await new Promise<void>((r) => (wake = r));
       }
@@ -226,13 +240,13 @@ export class Board {
   }
 
   /**
-   * The datagrams this board received since `since`: how many, and the most radio
+   * The datagrams this board received from index `fromIndex` of `appEvents`: how many, and the most radio
    * hops one travelled among those whose firmware could count them (-1: none could).
    */
-  hopsSince(since = 0): { datagrams: number; maxHops: number } {
+  hopsSince(fromIndex = 0): { datagrams: number; maxHops: number } {
     let datagrams = 0;
     let maxHops = -1;
-    for (const e of this.appEvents.slice(since)) {
+    for (const e of this.appEvents.slice(fromIndex)) {
       if (e.kind !== 'udp' && e.kind !== 'light') continue;
       datagrams++;
       if (e.hops > maxHops) maxHops = e.hops;
@@ -275,11 +289,11 @@ export class Board {
    * Pings `addr` from this board and waits for the result: round trips on this board's
    * own clock, so no other board's clock enters the figure. Throws if the board refuses.
    */
-  async ping(addr: string, req: PingRequest, opts: { within: number }): Promise<PingResult> {
+  async ping(addr: string, req: PingRequest, opts: { withinS: number }): Promise<PingResult> {
     const mark = this.markApp();
     const started = await this.driver.ping(addr, req);
     if (started.value !== 0) throw new Error(`${this.id}: ping ${addr} refused (nsapi ${started.value})`);
-    const { kind: _kind, t: _t, ...result } = await this.waitForApp(`the end of a ping to ${addr}`, 'ping', () => true, { ...opts, since: mark });
+    const { kind: _kind, t: _t, ...result } = await this.waitForApp(`the end of a ping to ${addr}`, 'ping', () => true, { ...opts, fromIndex: mark });
     return result;
   }
 
@@ -300,7 +314,7 @@ export class Board {
     return best!;
   }
 
-  waitForStatus(status: string | string[], opts: { within: number; since?: number }): Promise<MeshEventRecord> {
+  waitForStatus(status: string | string[], opts: WaitOptions): Promise<MeshEventRecord> {
     const want = Array.isArray(status) ? status : [status];
     return this.waitForEvent(`status ${want.join(' or ')}`, (e) => want.includes(e.status), opts);
   }

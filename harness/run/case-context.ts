@@ -8,13 +8,11 @@ import type { Bench } from '../bench/bench.ts';
 import type { Property } from '../report/model.ts';
 import { LockstepClock } from '../sim/lockstep.ts';
 import type { Series } from '../report/results.ts';
-import type { SuiteBench } from '../suite-api/index.ts';
+import type { CaseControls, SuiteBench } from '../suite-api/index.ts';
 
-export const CASE_ID_RE = /^([A-Z]{2,8}-(?:[A-Z]{2,8}-)?\d{3})\b/;
-
-export function caseSlug(title: string): string {
-  const id = CASE_ID_RE.exec(title)?.[1];
-  return (id ?? title).replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 80);
+/** A case's evidence directory name: its id, or its title when it has none. */
+export function caseSlug(idOrTitle: string): string {
+  return idOrTitle.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 80);
 }
 
 /**
@@ -29,12 +27,13 @@ export function rerunCommand(bench: Pick<Bench, 'rigFile' | 'seed'>, caseId: str
   return ['meshbench', 'run', '--rig', rig, '--seed', String(bench.seed), '--grep', caseId].map(quote).join(' ');
 }
 
-export function suiteBenchOf(bench: Bench): SuiteBench {
+/** The bench as one case sees it: its rig controls are the case's own (undone after it). */
+export function suiteBenchOf(bench: Bench, controls: CaseControls): SuiteBench {
   return {
     rig: bench.rigName,
     seed: bench.seed,
     clock: bench.clock,
-    controls: bench.controls,
+    controls,
     bounds: bench.bounds,
     boards: bench.boards,
     board(id) {
@@ -61,15 +60,18 @@ export class CaseRecorder {
   private readonly appStart = new Map<string, number>();
   /** Hops a suite measured itself (e.g. from a route table), beside those seen on datagrams. */
   notedHops = -1;
+  /** The reason the case gave when it skipped itself. */
+  skipReason: string | undefined;
   readonly dir: string;
   private capturing = false;
 
   constructor(
     private readonly bench: Bench,
-    readonly title: string,
+    /** The case's id, or its title when it has none. */
+    private readonly key: string,
     private readonly attempt: number,
   ) {
-    this.dir = join(bench.runDir, 'cases', caseSlug(title) + (attempt > 0 ? `.retry${attempt}` : ''));
+    this.dir = join(bench.runDir, 'cases', caseSlug(key) + (attempt > 0 ? `.retry${attempt}` : ''));
     for (const [id, log] of bench.serialLogs) this.logStart.set(id, log.offset);
     for (const b of bench.boards) this.appStart.set(b.id, b.markApp());
   }
@@ -105,7 +107,7 @@ export class CaseRecorder {
     if (this.bench.sim) {
       // The case's own random draws and time grid: run alone (--grep) it runs as it did here.
       // A retry draws afresh; on a bench in lockstep the same draws would fail the same way.
-      const key = (CASE_ID_RE.exec(this.title)?.[1] ?? this.title) + (this.attempt > 0 ? `#retry${this.attempt}` : '');
+      const key = this.key + (this.attempt > 0 ? `#retry${this.attempt}` : '');
       if (this.bench.clock instanceof LockstepClock) await this.bench.sim.control.call({ op: 'epoch', key });
       await this.bench.sim.control.call({ op: 'captureStart', path: join(this.dir, 'capture.pcap') });
       this.capturing = true;

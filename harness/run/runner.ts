@@ -19,9 +19,10 @@ import type { Attempt, Run, Suite, TestCase } from '../report/model.ts';
 import { INTERRUPTED, interruptedOutcome, recordUnhealthy, runProperties } from '../report/model.ts';
 import { redactor, xmlSafe } from '../report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../rig/load.ts';
-import { declaredCases, installCaseContext } from '../suite-api/index.ts';
+import { caseOf, installCaseContext } from '../suite-api/index.ts';
 import { needsText } from './catalogue.ts';
-import { CASE_ID_RE, CaseRecorder, rerunCommand, suiteBenchOf } from './case-context.ts';
+import { CaseRecorder, rerunCommand, suiteBenchOf } from './case-context.ts';
+import { CaseFixtures } from './case-fixtures.ts';
 import { EXIT_CODES, type RunEndInfo, type RunListener, type RunResult } from './events.ts';
 import { meshSnapshot } from './mesh-snapshot.ts';
 import { checkOutDir, lockOutDir } from './out-dir.ts';
@@ -435,9 +436,10 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
   const key = keyOf;
   const attempts = new Map<string, Attempt[]>();
   const recorders = new Map<string, CaseRecorder>();
+  /** The running attempt's fixtures: what it changed on the rig, undone after it. */
+  let fixtures: CaseFixtures | undefined;
   const done = state.done;
   let anyFailed = false;
-  const suiteBench = suiteBenchOf(bench);
   let begun = 0;
 
   // The mesh as the case's boards report it when it ends: drawn in the HTML report, kept in results.json and mesh.json.
@@ -481,9 +483,16 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
     return { verdict: 'skipped', type: INTERRUPTED, message: `interrupted: ${stop.reason}` };
   };
 
-  const finalize = async (test: Mocha.Test, given: TestCase['outcome']) => {
+  const finalize = async (test: Mocha.Test, given: TestCase['outcome'], cleanupErrors: Error[] = []) => {
     if (done.has(key(test))) return;
-    const outcome = unlessInterrupted(given);
+    let outcome = unlessInterrupted(given);
+    if (cleanupErrors.length > 0) {
+      const message = `the harness could not undo what the case changed on the rig: ${cleanupErrors.map((e) => xmlSafe(e.message)).join('; ')}`;
+      h.log.error({ case: test.title, errors: cleanupErrors.map((e) => e.message) }, 'case cleanup failed');
+      h.emit('problem', `${test.title}: ${message}`);
+      // A pass that left the rig changed is no pass; a failure keeps its own reason.
+      if (outcome.verdict === 'passed') outcome = { verdict: 'error', type: 'CleanupError', message };
+    }
     done.add(key(test));
     const rec = recorders.get(key(test));
     let attachments: string[] = [];
@@ -495,9 +504,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
       h.emit('problem', `${test.title}: evidence not written: ${xmlSafe((e as Error).message)}`);
     }
     const title = test.title;
-    const id = CASE_ID_RE.exec(title)?.[1];
-    const stack = id?.includes('-ND-') ? 'nd' : id?.includes('-TH-') ? 'thread' : undefined;
-    const meta = declaredCases().find((c) => c.id === id);
+    const { id, stack, meta } = caseOf(test);
     const quarantined = id ? h.quarantine?.active.get(id) : undefined;
     const extras: CaseExtras = h.caseExtras.get(title) ?? {};
     if (quarantined) extras.quarantine = { reason: quarantined.reason, expires: quarantined.expires };
@@ -536,9 +543,21 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
     beforeEach: async function (this: Mocha.Context) {
       const test = this.currentTest as Mocha.Test;
       const attempt = (test as unknown as { currentRetry(): number }).currentRetry();
-      const rec = new CaseRecorder(bench, test.title, attempt);
+      const rec = new CaseRecorder(bench, caseOf(test).id ?? test.title, attempt);
       recorders.set(key(test), rec);
-      installCaseContext({ bench: suiteBench, record: (n, v) => rec.record(n, v), use: (b) => rec.used.add(b), noteHops: (n) => (rec.notedHops = Math.max(rec.notedHops, n)), sample: (n, t, v, u) => rec.sample(n, t, v, u) });
+      const f = (fixtures = new CaseFixtures(bench.controls, bench.boards, (undone) => rec.record('cleanup', undone)));
+      installCaseContext({
+        bench: suiteBenchOf(bench, f.controls),
+        record: (n, v) => rec.record(n, v),
+        use: (b) => rec.used.add(b),
+        noteHops: (n) => (rec.notedHops = Math.max(rec.notedHops, n)),
+        sample: (n, t, v, u) => rec.sample(n, t, v, u),
+        skip: (reason) => {
+          rec.skipReason = reason;
+          return test.skip() as never;
+        },
+        cleanup: (what, undo) => f.stack(what, undo),
+      });
       await rec.start();
     },
     afterEach: async function (this: Mocha.Context) {
@@ -547,12 +566,21 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
       // Cut by its timeout, the case's code may still be asleep on the bench clock: wake it with an error.
       if (test.timedOut) await bench.clock.cancelSleeps(new Error(`${test.title}: the case timed out`));
       const retrying = test.state === undefined && !test.isPending();
+      // The mesh as the case left it, then the rig as the case found it.
       if (!retrying && !test.isPending() && h.stop() === undefined) await snapshotMesh(test);
-      if (test.state === 'passed') await finalize(test, { verdict: 'passed' });
+      const f = fixtures;
+      fixtures = undefined;
+      // A stopping run takes the whole bench down: nothing to undo.
+      const cleanupErrors = f && h.stop() === undefined ? await f.unwind() : [];
+      if (retrying && cleanupErrors.length > 0) {
+        h.log.error({ case: test.title, errors: cleanupErrors.map((e) => e.message) }, 'case cleanup failed before a retry');
+        h.emit('problem', `${test.title}: the harness could not undo what the attempt changed on the rig: ${cleanupErrors.map((e) => xmlSafe(e.message)).join('; ')}`);
+      }
+      if (test.state === 'passed') await finalize(test, { verdict: 'passed' }, cleanupErrors);
       else if (test.state === 'failed') {
         const e = errorText(test.err);
-        await finalize(test, isAssertion(test.err) ? { verdict: 'failed', ...e } : { verdict: 'error', ...e });
-      } else if (test.isPending()) await finalize(test, { verdict: 'skipped', message: skipReason(test) });
+        await finalize(test, isAssertion(test.err) ? { verdict: 'failed', ...e } : { verdict: 'error', ...e }, cleanupErrors);
+      } else if (test.isPending()) await finalize(test, { verdict: 'skipped', message: recorders.get(key(test))?.skipReason ?? 'skipped' }, cleanupErrors);
       else if (retrying) {
         // A failed attempt that mocha will retry: its evidence stays in its own directory.
         await recorders.get(key(test))?.finish();
@@ -578,7 +606,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
     });
     runner.on(Mocha.Runner.constants.EVENT_TEST_PENDING, (test: Mocha.Test) => {
       // it.skip / xit never run hooks; this.skip() inside a case does (finalized in afterEach).
-      if (!recorders.has(key(test))) void finalize(test, { verdict: 'skipped', message: skipReason(test) });
+      if (!recorders.has(key(test))) void finalize(test, { verdict: 'skipped', message: 'skipped' });
     });
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test: Mocha.Runnable, err: unknown) => {
       // A hook that failed because the run is stopping is no finding: its cases are reported as not run.
@@ -593,9 +621,4 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
       }
     });
   });
-}
-
-/** The reason a case gave with `this.skip()` is kept on the test by suites (see suite-api `skip`). */
-function skipReason(test: Mocha.Test): string {
-  return (test as unknown as { skipReason?: string }).skipReason ?? 'skipped';
 }

@@ -2,7 +2,7 @@
 // shard's part. `run` and `list-cases` select through here, so a shard lists
 // exactly what it runs.
 import type Mocha from 'mocha';
-import { CASE_ID_RE } from './case-context.ts';
+import { caseOf } from '../suite-api/index.ts';
 import { shardCases, type Shard } from './shard.ts';
 
 /** The tests mocha will run, in order: those grep selects (or, inverted, those it does not). */
@@ -20,7 +20,7 @@ export function selectedTests(mocha: Mocha): Mocha.Test[] {
 
 /** The key a case is sharded by: its stable id, or its full title when it has none. */
 export function shardKey(t: Mocha.Test): string {
-  return CASE_ID_RE.exec(t.title)?.[1] ?? t.fullTitle();
+  return caseOf(t).id ?? t.fullTitle();
 }
 
 /** Drops the selected tests that are not this shard's from mocha's tree. */

@@ -25,6 +25,12 @@ export class TaskRunner<C> {
     }
   }
 
+  /** Stacks a teardown whose setup happens elsewhere (a change a case makes as it goes): it unwinds with the others. */
+  defer(task: Omit<Task<C>, 'setup'>): this {
+    this.teardowns.push(task);
+    return this;
+  }
+
   /** Runs every pending teardown, newest first; errors are collected, not thrown mid-way. */
   async tearDown(ctx: C): Promise<Error[]> {
     const errors: Error[] = [];

@@ -233,7 +233,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
     // Up: every board fresh, the root first, then the others.
     for (const x of b.boards) if (!x.powered) await x.powerOn();
     for (const x of b.boards) await x.reset();
-    const upWait = async (x: Board, since: number) => x.waitForStatus(profile.stack === 'thread' && !x.serves('thread', ['router', 'border-router', 'leader']) ? UP : ['GLOBAL_UP', ...(profile.stack === 'thread' ? ['LOCAL_UP'] : [])], { within: joinWithinS, since });
+    const upWait = async (x: Board, since: number) => x.waitForStatus(profile.stack === 'thread' && !x.serves('thread', ['router', 'border-router', 'leader']) ? UP : ['GLOBAL_UP', ...(profile.stack === 'thread' ? ['LOCAL_UP'] : [])], { withinS: joinWithinS, fromIndex: since });
     const start = async (x: Board) => {
       const since = x.mark();
       await x.init(profile.stack);

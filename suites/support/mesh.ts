@@ -1,10 +1,11 @@
-// Helpers shared by the suites: Mbed's expected event sequences, bringing a
-// network up from fresh boards, and measuring the hops a datagram travels.
+// What the suites share about meshes: Mbed's expected event sequences, bringing
+// a network up from fresh boards, measuring the hops a datagram travels, and
+// skipping what a rig's topology or firmware cannot show. Rig state a case
+// changes is undone by the harness (suite-api), not here.
 import { expect } from 'chai';
-import { bench, noteHops, Nsapi, record, use, type Board, type MeshEventRecord } from '../../harness/suite-api/index.ts';
+import { bench, eventually, noteHops, Nsapi, record, skip, use, type Board, type MeshEventRecord, type StackKind } from '../../harness/suite-api/index.ts';
 
 export { Nsapi };
-import type { StackKind } from '../../harness/suite-api/index.ts';
 
 export const NSAPI_OK = 0;
 
@@ -39,33 +40,11 @@ export function roster(stack: StackKind): Roster {
  * Resets every board of the bench through the rig, not only `boards`: a board
  * left running by the previous case would still be on the air (as a lab resets
  * all its DUTs between cases). `boards` are the ones the case goes on to use.
+ * (Links, cuts, jamming and power the previous case changed the harness undid after it.)
  */
 export async function freshBoards(boards: Board[]): Promise<void> {
   use(...boards);
-  // What an earlier case may have left behind, even when it failed half way.
-  for (const [a, b] of faded) await bench().controls.attenuate(a, b, 0);
-  faded.clear();
-  for (const id of cutOff) await bench().controls.partition(id, false);
-  cutOff.clear();
-  for (const b of bench().boards) if (!b.powered) await b.powerOn();
   await Promise.all(bench().boards.map((b) => b.reset()));
-}
-
-const faded = new Set<[string, string]>();
-const cutOff = new Set<string>();
-
-/** Cuts a board off from every other radio (true) or ends the cut; undone by the next freshBoards() too. */
-export async function partition(board: Board, cut: boolean): Promise<void> {
-  await bench().controls.partition(board.id, cut);
-  if (cut) cutOff.add(board.id);
-  else cutOff.delete(board.id);
-}
-
-/** Extra attenuation on a link (0 restores it); undone by the next freshBoards() if a case fails first. */
-export async function fade(a: Board, b: Board, db: number): Promise<void> {
-  await bench().controls.attenuate(a.id, b.id, db);
-  for (const f of faded) if (f[0] === a.id && f[1] === b.id) faded.delete(f);
-  if (db !== 0) faded.add([a.id, b.id]);
 }
 
 /**
@@ -80,6 +59,12 @@ export function expectConnectSequence(events: MeshEventRecord[], finalStatus: st
   expect(events[0]?.event, 'first mesh event').to.equal('MESH_BOOTSTRAP_STARTED');
 }
 
+/** A board's connect(): where its events start (an index for waits) and the board time connect() answered (µs). */
+export interface Started {
+  fromIndex: number;
+  t: number;
+}
+
 export interface Joined {
   board: Board;
   /** Board time connect() answered, and when the board was up (µs). */
@@ -89,21 +74,21 @@ export interface Joined {
 }
 
 /** init() + connect() on one board; the result codes are checked. */
-export async function start(board: Board, stack: StackKind, overrides: Record<string, string> = {}): Promise<{ since: number; t: number }> {
+export async function start(board: Board, stack: StackKind, overrides: Record<string, string> = {}): Promise<Started> {
   use(board);
   expect(await board.init(stack, overrides), `${board.id} initialize()`).to.equal(NSAPI_OK);
-  const since = board.mark();
+  const fromIndex = board.mark();
   const { value, t } = await board.connect();
   expect(value, `${board.id} connect()`).to.equal(NSAPI_OK);
-  return { since, t };
+  return { fromIndex, t };
 }
 
 /**
  * Waits until the board is up. The root offers a global prefix on both kinds,
  * so a joined board ends at GLOBAL_UP (Thread passes LOCAL_UP on the way).
  */
-export async function waitUp(board: Board, started: { since: number; t: number }, want: string[] = ['GLOBAL_UP']): Promise<Joined> {
-  const up = await board.waitForStatus(want, { within: bench().bounds.joinWithinS, since: started.since });
+export async function waitUp(board: Board, started: Started, want: string[] = ['GLOBAL_UP']): Promise<Joined> {
+  const up = await board.waitForStatus(want, { withinS: bench().bounds.joinWithinS, fromIndex: started.fromIndex });
   return { board, connectT: started.t, upT: up.t, status: up.status };
 }
 
@@ -114,7 +99,7 @@ export async function waitUp(board: Board, started: { since: number; t: number }
 export async function bringUp(r: Roster, boards: Board[] = r.others): Promise<Joined[]> {
   await freshBoards([r.root, ...boards]);
   const root = await waitUp(r.root, await start(r.root, r.stack));
-  const started = new Map<Board, { since: number; t: number }>();
+  const started = new Map<Board, Started>();
   for (const b of boards) started.set(b, await start(b, r.stack));
   const joined = [root];
   for (const b of boards) joined.push(await waitUp(b, started.get(b)!));
@@ -129,23 +114,18 @@ export async function bringUp(r: Roster, boards: Board[] = r.others): Promise<Jo
  * network a lab would, not its upgrade.
  */
 export async function settled(boards: Board[]): Promise<void> {
-  const clock = bench().clock;
-  const until = (await clock.now()) + bench().bounds.joinWithinS * 1e6;
-  const pending = async (): Promise<string[]> => {
-    const out: string[] = [];
+  const withinS = bench().bounds.joinWithinS;
+  await eventually('Thread routers settled', { withinS, everyS: 1 }, async () => {
+    const left: string[] = [];
     for (const b of boards) {
       if (b.serves('thread', ['end-device'])) continue;
       const d = (await b.status()).details;
       // A REED stays a child once its partition has ROUTER_UPGRADE_THRESHOLD (16) routers (Thread 1.1 §5.9.9).
       if (d.role === 'child' && Number(d.routers ?? 0) >= 16) continue;
-      if (d.role !== 'router' && d.role !== 'leader') out.push(`${b.id}: ${d.role ?? '?'}`);
+      if (d.role !== 'router' && d.role !== 'leader') left.push(`${b.id}: ${d.role ?? '?'}`);
     }
-    return out;
-  };
-  for (let left = await pending(); left.length > 0; left = await pending()) {
-    if ((await clock.now()) > until) throw new Error(`Thread routers not settled within ${bench().bounds.joinWithinS} s: ${left.join(', ')}`);
-    await clock.sleepUntil((await clock.now()) + 1e6);
-  }
+    return left.length === 0 || `not yet routers: ${left.join(', ')}`;
+  });
 }
 
 /** A routable address of the board (not link-local, not a Thread RLOC). */
@@ -206,7 +186,7 @@ export async function probeHops(from: Board, to: Board): Promise<number> {
           `the probe ${new TextDecoder().decode(payload)} from ${from.id}`,
           'udp',
           (e) => e.socket === rx.socket && e.length === payload.length && heads.has(e.head) && sources.has(canonicalIpv6(e.src)),
-          { within: withinS, since: mark },
+          { withinS, fromIndex: mark },
         );
         // A figure the firmware inferred rather than measured says so in its name.
         if (got.kind === 'udp' && got.hopsInferred) record(`${from.id}_to_${to.id}.hops_inferred`, got.hops);
@@ -227,13 +207,14 @@ export async function probeHops(from: Board, to: Board): Promise<number> {
  * hops (measured, not read from the topology): a single radio cell cannot show
  * forwarding.
  */
-export function needMultiHop(ctx: Mocha.Context, farthestHops: number): void {
+export function needMultiHop(farthestHops: number): void {
   if (farthestHops >= 2) return;
   const air = withoutAirtime(bench().boards);
-  (ctx.test as unknown as { skipReason: string }).skipReason = air
-    ? `not applicable to this firmware: ${air.id} reports ${air.version}, a simulated radio that is one broadcast domain (every node hears every other), so no board is more than one hop from the root (measured: ${farthestHops})`
-    : `rig '${bench().rig}' has no board more than one hop from the root (measured: ${farthestHops})`;
-  ctx.skip();
+  skip(
+    air
+      ? `not applicable to this firmware: ${air.id} reports ${air.version}, a simulated radio that is one broadcast domain (every node hears every other), so no board is more than one hop from the root (measured: ${farthestHops})`
+      : `rig '${bench().rig}' has no board more than one hop from the root (measured: ${farthestHops})`,
+  );
 }
 
 /**
@@ -243,11 +224,10 @@ export function needMultiHop(ctx: Mocha.Context, farthestHops: number): void {
  * board behind another; only which parent an end device happens to pick would
  * add a hop). Decided from the boards' identity, before any time is spent.
  */
-export function needTopology(ctx: Mocha.Context): void {
+export function needTopology(): void {
   const air = withoutAirtime(bench().boards);
   if (!air) return;
-  (ctx.test as unknown as { skipReason: string }).skipReason = `not applicable to this firmware: ${air.id} reports ${air.version}, a simulated radio that is one broadcast domain (every node hears every other), so no rig of it can place a board several radio hops from the root`;
-  ctx.skip();
+  skip(`not applicable to this firmware: ${air.id} reports ${air.version}, a simulated radio that is one broadcast domain (every node hears every other), so no rig of it can place a board several radio hops from the root`);
 }
 
 /**
@@ -259,6 +239,3 @@ export function withoutAirtime(boards: Board[]): { id: string; version: string }
   const b = boards.find((x) => x.identity?.air === 'no-airtime');
   return b ? { id: b.id, version: `${b.identity!.firmware} ${b.identity!.version}` } : undefined;
 }
-
-/** Seconds between two board timestamps (µs). */
-export const benchSeconds = (fromT: number, toT: number): number => (toT - fromT) / 1e6;

@@ -81,6 +81,26 @@ describe('suite machinery (through the CLI)', function () {
     expect(byId(cases, 'JOIN-ND-901').failure).to.have.length(1);
   });
 
+  it('undoes what a failed case changed on the rig, so the next case finds the rig as the topology and network config say', async () => {
+    const r = await meshbench(['run', '--rig', RIG, '--suite', 'fixtures/suites/cleanup.spec.ts', '--out', out]);
+    expect(r.code, 'the first case fails on purpose').to.equal(1);
+    const xml = (await parseStringPromise(readFileSync(join(out, 'junit.xml'), 'utf8'))) as Report;
+    const cases = xml.testsuites.testsuite.flatMap((s) => s.testcase);
+    expect(byId(cases, 'JOIN-ND-904').failure, 'the case that pulled the controls').to.have.length(1);
+    // Newest first: the suite's own undo, the controls in reverse, then the standing fixtures.
+    expect(propertiesOf(byId(cases, 'JOIN-ND-904')).get('cleanup')).to.deep.equal([
+      "the suite's own undo",
+      'channel 12 unjammed',
+      'r1 back on the air',
+      'the link br~r1 back to its topology',
+      'r1 powered on',
+      'br reset: it was configured away from the network config',
+    ]);
+    const next = byId(cases, 'JOIN-ND-905');
+    expect(next.failure ?? next.error, JSON.stringify(next.failure ?? next.error)).to.equal(undefined);
+    expect(next.skipped).to.equal(undefined);
+  });
+
   it('list-cases shows every declared case and whether the rig can serve it', async () => {
     const r = await meshbench(['list-cases', '--rig', RIG, '--suite', SUITE]);
     expect(r.code, r.stderr).to.equal(0);
