@@ -345,7 +345,9 @@ async function runLocked(opts: RunOptions, loaded: LoadedRig, ids: { runId: stri
     for (const e of errors) log.error({ err: e.message }, 'teardown');
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     if (forced) clearTimeout(forced);
-    completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'its suite stopped before it (a hook failed)'}`, stop ? runningOutcome(stop) : undefined, mocha);
+    const stopped = completeReport(mochaState, run, `not run: ${stop ? stopText(stop) : 'its suite stopped before it (a hook failed)'}`, stop ? runningOutcome(stop) : undefined, mocha);
+    // A case stopped in its hooks (its evidence being set up) is shown as one stopped in its body is.
+    if (stopped) emit('caseEnd', stopped.tc, stopped.suite, run);
     if (stop) result = runOutcomeOfStop(stop);
     writeReport(result, true);
   }
@@ -390,7 +392,8 @@ function runningOutcome(stop: Stop): TestCase['outcome'] {
   return { verdict: 'skipped', type: INTERRUPTED, message: `interrupted: ${stop.reason}` };
 }
 
-function completeReport(state: MochaState, run: Run, reason: string, running: TestCase['outcome'] | undefined, mocha?: Mocha): void {
+/** Returns the case that was running, when it is added here. */
+function completeReport(state: MochaState, run: Run, reason: string, running: TestCase['outcome'] | undefined, mocha?: Mocha): { tc: TestCase; suite: Suite } | undefined {
   const suiteOf =
     state.suiteOf ??
     ((test: Mocha.Runnable): Suite => {
@@ -404,12 +407,15 @@ function completeReport(state: MochaState, run: Run, reason: string, running: Te
     });
   const add = (t: Mocha.Test, outcome: TestCase['outcome']) => {
     state.done.add(keyOf(t));
-    suiteOf(t).cases.push({ name: t.title, classname: t.parent?.fullTitle() || basename(t.file ?? 'suite'), file: t.file ? relative(REPO_ROOT, t.file) : undefined, time: 0, outcome, attempts: [], properties: [], attachments: [] });
+    const tc: TestCase = { name: t.title, classname: t.parent?.fullTitle() || basename(t.file ?? 'suite'), file: t.file ? relative(REPO_ROOT, t.file) : undefined, time: 0, outcome, attempts: [], properties: [], attachments: [] };
+    const suite = suiteOf(t);
+    suite.cases.push(tc);
+    return { tc, suite };
   };
   const cur = state.current;
-  if (running && cur && !state.done.has(keyOf(cur))) add(cur, running);
-  if (!mocha) return;
-  for (const t of selectedTests(mocha)) if (!state.done.has(keyOf(t))) add(t, { verdict: 'skipped', message: reason });
+  const stopped = running && cur && !state.done.has(keyOf(cur)) ? add(cur, running) : undefined;
+  if (mocha) for (const t of selectedTests(mocha)) if (!state.done.has(keyOf(t))) add(t, { verdict: 'skipped', message: reason });
+  return stopped;
 }
 
 class NullReporter extends Mocha.reporters.Base {}
