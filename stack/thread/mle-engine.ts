@@ -25,28 +25,29 @@ import {
   type Route64,
 } from '../wire/mle.ts';
 import * as C from './constants.ts';
-import { routerIdOf, type Neighbour, type NeighbourKind } from './neighbour.ts';
+import type { Neighbour, NeighbourKind } from './neighbour.ts';
+import { isRouterRloc16, rloc16OfRouter, routerIdOf, rlocIid } from './rloc.ts';
+import { comparePartitions, seqNewer } from './partition.ts';
+import { Leader } from './leader.ts';
+import { NetworkDataNotifier } from './network-data-notifier.ts';
 import { RouterTable } from './router-table.ts';
 import { Trickle } from '../net/trickle.ts';
 import { KeyManager } from './keys.ts';
 import type { ThreadNetwork, UdpReceive } from './link.ts';
 import { rloc16FromIid } from './link.ts';
 import { secureMle, unsecureMle } from './mle-security.ts';
-import { emitNetworkData, parseNetworkData, slaacPrefixes, BR_FLAGS, type NetworkDataTlv } from './network-data.ts';
+import { emitNetworkData, parseNetworkData, slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
 import { ReplayGuard } from '../mac/replay.ts';
 import {
   ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS,
   ADDRESS_SOLICIT_STATUS,
   ADDRESS_SOLICIT_URI,
-  ADDRESS_TLVS,
-  SERVER_DATA_URI,
-  CoapCode,
   emitAddressTlvs,
   parseAddressTlvs,
   TMF_UDP_PORT,
   type CoapMessage,
 } from './tmf.ts';
-import { TmfAgent, type TmfAnswer, type TmfExchange } from './tmf-agent.ts';
+import { TmfAgent, type TmfExchange } from './tmf-agent.ts';
 import { AddressResolver, type ChildClaim } from './address-resolver.ts';
 
 export type ThreadRole = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
@@ -124,27 +125,7 @@ interface Attach {
 
 const HOP_LIMIT_MLE = 255;
 
-export { routerIdOf };
-export function rloc16OfRouter(id: number): number {
-  return id << 10;
-}
-export function isRouterRloc16(rloc16: number): boolean {
-  return (rloc16 & 0x1ff) === 0;
-}
-
-/** Partition comparison (`MleRouter::ComparePartitions`): weighting, then non-singleton, then partition ID. > 0: a better. */
-export function comparePartitions(aSingleton: boolean, a: LeaderData, bSingleton: boolean, b: LeaderData): number {
-  if (a.weighting !== b.weighting) return a.weighting > b.weighting ? 1 : -1;
-  if (aSingleton !== bSingleton) return bSingleton ? 1 : -1;
-  if (a.partitionId !== b.partitionId) return a.partitionId > b.partitionId ? 1 : -1;
-  return 0;
-}
-
-/** 8-bit sequence comparison (serial number arithmetic): a newer than b. */
-function seqNewer(a: number, b: number): boolean {
-  const d = (a - b) & 0xff;
-  return d !== 0 && d < 128;
-}
+export { comparePartitions, routerIdOf, rloc16OfRouter, isRouterRloc16 };
 
 export class ThreadMle {
   readonly counters: ThreadCounters = {
@@ -165,12 +146,19 @@ export class ThreadMle {
   readonly replay = new ReplayGuard<string>();
   readonly mlEid: Ipv6Address;
   private roleValue: ThreadRole = 'disabled';
-  private rloc: number | undefined;
-  private leaderData: LeaderData | undefined;
+
+  // State the MLE parts share (leader.ts, network-data-notifier.ts): not for use outside stack/thread.
+  rloc: number | undefined;
+  leaderData: LeaderData | undefined;
   /** The partition's router IDs and our routes to them. */
-  private readonly routerTable: RouterTable;
-  private readonly neighbours = new Map<string, Neighbour>();
-  private networkData: NetworkDataTlv[] = [];
+  readonly routerTable: RouterTable;
+  readonly neighbours = new Map<string, Neighbour>();
+  networkData: NetworkDataTlv[] = [];
+  /** The leader's job: router IDs, network data. */
+  readonly leader: Leader;
+  /** A border router's registration of its prefix with the leader. */
+  readonly notifier: NetworkDataNotifier;
+
   /** Thread Management Framework: CoAP with retransmission (a/as, a/sd, a/an, a/ae, a/aq). */
   readonly tmf: TmfAgent;
   /** EID → RLOC16: the address cache and its queries. */
@@ -179,23 +167,16 @@ export class ThreadMle {
   private readonly refusedAddresses: Ipv6Address[] = [];
   /** Unicast addresses added beyond those Thread derives (addAddress). */
   private addedAddresses: Ipv6Address[] = [];
-  /** Border router: the Server Data notification in flight. */
-  private serverDataExchange: TmfExchange | undefined;
-  /** Border router, not leader: the RLOC16 we last registered our prefix under, and when to check again. */
-  private registeredAs: number | undefined;
-  private nextRegistrationAt: Micros = 0;
   private globals: Ipv6Address[] = [];
   private mleFrameCounter = 0;
   private attach: Attach | undefined;
-  private backoff: Micros = C.ATTACH_BACKOFF_MIN;
-  private attachedOnce = false;
+  backoff: Micros = C.ATTACH_BACKOFF_MIN;
+  attachedOnce = false;
   private lastParent: Uint8Array | undefined;
   /** Bumped on stop and on every role reset, so stale timers do nothing. */
   private epoch = 0;
   private timers: Timer[] = [];
   private upgradeTimer: Timer | undefined;
-  /** Leader: which node (extended address, hex) each router ID went to. */
-  private readonly routerIdOwners = new Map<string, number>();
   private keepAlive: { attempts: number; challenge: Uint8Array; timer?: Timer } | undefined;
   /** Challenges we sent in Parent Responses, by requester. */
   private readonly parentResponses = new Map<string, { challenge: Uint8Array; at: Micros }>();
@@ -207,15 +188,13 @@ export class ThreadMle {
   private solicit: TmfExchange | undefined;
   /** Advertisements on a Trickle timer (RFC 6206, no suppression), Imin 1 s, Imax by router neighbours. */
   private readonly advertiser: Trickle;
-  /** Leader: when each router ID was last reachable. */
-  private readonly lastReachable = new Map<number, Micros>();
   private housekeeping: Timer | undefined;
 
   constructor(
-    private readonly cfg: ThreadEngineConfig,
-    private readonly env: { timers: Timers; rng: Rng; extAddress: Uint8Array; linkFrameCounter: () => number },
+    readonly cfg: ThreadEngineConfig,
+    readonly env: { timers: Timers; rng: Rng; extAddress: Uint8Array; linkFrameCounter: () => number },
     private readonly net: ThreadNetwork,
-    private readonly setShortAddress: (rloc16: number | undefined) => void,
+    readonly setShortAddress: (rloc16: number | undefined) => void,
     private readonly observer: ThreadEngineObserver,
   ) {
     this.keys = new KeyManager(cfg.networkKey, cfg.keySequence);
@@ -242,8 +221,8 @@ export class ThreadMle {
       this.tmf,
       env.timers,
     );
-    this.tmf.handle(ADDRESS_SOLICIT_URI, (m) => this.handleAddressSolicit(m));
-    this.tmf.handle(SERVER_DATA_URI, (m, rx) => this.handleServerData(m, rx));
+    this.leader = new Leader(this);
+    this.notifier = new NetworkDataNotifier(this);
     net.onUdp(MLE_UDP_PORT, (m) => this.receiveMle(m));
     net.onUdp(TMF_UDP_PORT, (m) => {
       if (this.roleValue !== 'disabled') this.tmf.receive(m);
@@ -369,7 +348,7 @@ export class ThreadMle {
     this.upgradeTimer = undefined;
     this.keepAlive = undefined;
     this.solicit = undefined;
-    this.serverDataExchange = undefined;
+    this.notifier.cancel();
     this.tmf.abortAll();
     this.advertiser.stop();
   }
@@ -464,7 +443,7 @@ export class ThreadMle {
 
   // ---- roles ----
 
-  private setRole(role: ThreadRole): void {
+  setRole(role: ThreadRole): void {
     const previous = this.roleValue;
     if (previous === role) return;
     this.roleValue = role;
@@ -472,7 +451,7 @@ export class ThreadMle {
   }
 
   /** Drops every link and timer of the current attachment, keeping the node running. */
-  private resetAttachment(): void {
+  resetAttachment(): void {
     this.epoch++;
     this.cancelAll();
     this.neighbours.clear();
@@ -492,46 +471,7 @@ export class ThreadMle {
     this.startAttach('any', false);
   }
 
-  private becomeLeader(): void {
-    const previousPartition = this.leaderData?.partitionId;
-    this.resetAttachment();
-    const id = this.env.rng.int(C.MAX_ROUTER_ID + 1);
-    this.leaderData = {
-      partitionId: (this.env.rng.int(0x10000) * 0x10000 + this.env.rng.int(0x10000)) >>> 0,
-      weighting: C.LEADER_WEIGHT,
-      dataVersion: this.env.rng.int(256),
-      stableDataVersion: this.env.rng.int(256),
-      leaderRouterId: id,
-    };
-    if (previousPartition !== this.leaderData.partitionId) this.counters.partitionIdChanges++;
-    this.routerTable.set([id], this.env.rng.int(256), this.env.timers.now());
-    this.lastReachable.clear();
-    this.rloc = rloc16OfRouter(id);
-    this.setShortAddress(this.rloc);
-    this.networkData = this.ownNetworkData();
-    this.attachedOnce = true;
-    this.backoff = C.ATTACH_BACKOFF_MIN;
-    this.setRole('leader');
-    this.refreshGlobals();
-    this.startTrickle();
-  }
-
-  private ownNetworkData(): NetworkDataTlv[] {
-    const prefix = this.cfg.borderRouterPrefix;
-    if (!prefix || this.rloc === undefined) return [];
-    return [
-      {
-        type: 'prefix',
-        stable: true,
-        domainId: 0,
-        prefixLength: 64,
-        prefix: prefix.slice(0, 8),
-        subTlvs: [{ type: 'borderRouter', stable: true, entries: [{ rloc16: this.rloc, flags: BR_FLAGS.preferred | BR_FLAGS.slaac | BR_FLAGS.onMesh | BR_FLAGS.defaultRoute }] }],
-      },
-    ];
-  }
-
-  private refreshGlobals(): void {
+  refreshGlobals(): void {
     const iid = this.mlEid.subarray(8, 16);
     const slaac = slaacPrefixes(this.networkData).map((p) => this.withPrefix(p, iid));
     this.updateGlobals(slaac.filter((a) => !this.refusedAddresses.some((r) => ipv6Equal(r, a))));
@@ -590,7 +530,7 @@ export class ThreadMle {
   private attachCycleFailed(a: Attach): void {
     this.attach = undefined;
     if (a.mode === 'better') return; // stay in our partition
-    if (this.routerEligible()) return this.becomeLeader();
+    if (this.routerEligible()) return this.leader.becomeLeader();
     this.observer.attachFailed();
     // OpenThread's backoff doubles up to 20 min; the Mesh API's tasklet restarts a failed
     // bootstrap after 5 s (mbed-mesh-api.md §3), so a detached board never waits longer.
@@ -947,118 +887,6 @@ export class ThreadMle {
     this.becomeRouter(res.value.rloc16, res.value.routerMask.idSequence, res.value.routerMask.routerIds);
   }
 
-  /** Leader: a/as, answered in the ACK with a router ID (or none free). */
-  private handleAddressSolicit(m: CoapMessage): TmfAnswer | undefined {
-    if (m.type !== 'confirmable' || this.roleValue !== 'leader') return undefined;
-    const req = parseAddressTlvs(m.payload);
-    if (!req.ok || !req.value.extMacAddress) return undefined;
-    const id = this.allocateRouterId(req.value.rloc16, req.value.extMacAddress);
-    const payload =
-      id === undefined
-        ? emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.noAddressAvailable, unknown: [] })
-        : emitAddressTlvs({ status: ADDRESS_SOLICIT_STATUS.success, rloc16: rloc16OfRouter(id), routerMask: { idSequence: this.routerTable.idSequence, routerIds: this.routerIdSet }, unknown: [] });
-    return { code: CoapCode.changed, payload };
-  }
-
-  /** Leader: a/sd, a border router's network data. */
-  private handleServerData(m: CoapMessage, rx: UdpReceive): TmfAnswer | undefined {
-    if (m.type !== 'confirmable' || this.roleValue !== 'leader') return undefined;
-    this.registerServerData(rx, m.payload);
-    return { code: CoapCode.changed };
-  }
-
-  /**
-   * Border router that is not the leader: register our prefix with the leader
-   * (SRV_DATA.ntf, CoAP POST a/sd with the Thread Network Data TLV, and the
-   * RLOC16 TLV naming an old registration to drop), until the leader's network
-   * data shows it. Checked once a second; a try every 5 s.
-   */
-  private maintainServerData(now: Micros): void {
-    if (!this.cfg.borderRouterPrefix || this.roleValue === 'leader' || !this.isAttached() || !this.leaderData || this.rloc === undefined) return;
-    if (this.networkDataNames(this.rloc) || this.serverDataExchange || now < this.nextRegistrationAt) return;
-    this.nextRegistrationAt = now + 5 * SECOND;
-    const unknown = [{ code: ADDRESS_TLVS.threadNetworkData, value: emitNetworkData(this.ownNetworkData()) }];
-    const payload = emitAddressTlvs({ ...(this.registeredAs !== undefined && this.registeredAs !== this.rloc ? { rloc16: this.registeredAs } : {}), unknown });
-    const leader = this.meshLocal(rlocIid(rloc16OfRouter(this.leaderData.leaderRouterId)));
-    // Confirmable and retransmitted; once answered (or given up) the check above runs again.
-    const exchange = this.tmf.post({
-      src: this.rlocAddress!,
-      dst: leader,
-      uri: SERVER_DATA_URI,
-      payload,
-      confirmable: true,
-      answered: () => {
-        if (this.serverDataExchange === exchange) this.serverDataExchange = undefined;
-      },
-    });
-    this.serverDataExchange = exchange;
-    this.registeredAs = this.rloc;
-  }
-
-  /** Whether the network data has a border router entry of ours (under `rloc16`). */
-  private networkDataNames(rloc16: number): boolean {
-    return this.networkData.some((t) => t.type === 'prefix' && t.subTlvs.some((st) => st.type === 'borderRouter' && st.entries.some((e) => e.rloc16 === rloc16)));
-  }
-
-  /** Leader: drop the sender's old entries, merge its prefixes, publish a new version. */
-  private registerServerData(rx: UdpReceive, payload: Uint8Array): void {
-    const req = parseAddressTlvs(payload);
-    if (!req.ok) return;
-    const sender = ((rx.src[14] ?? 0) << 8) | (rx.src[15] ?? 0);
-    const drop = new Set([sender, ...(req.value.rloc16 !== undefined ? [req.value.rloc16] : [])]);
-    const raw = req.value.unknown.find((u) => u.code === ADDRESS_TLVS.threadNetworkData);
-    const offered = raw ? parseNetworkData(raw.value) : undefined;
-    if (offered && !offered.ok) return;
-    const next: NetworkDataTlv[] = [];
-    for (const t of this.networkData) {
-      if (t.type !== 'prefix') {
-        next.push(t);
-        continue;
-      }
-      const subTlvs = t.subTlvs
-        .map((st) => (st.type === 'borderRouter' ? { ...st, entries: st.entries.filter((e) => !drop.has(e.rloc16)) } : st))
-        .filter((st) => st.type !== 'borderRouter' || st.entries.length > 0);
-      if (subTlvs.some((st) => st.type === 'borderRouter')) next.push({ ...t, subTlvs });
-    }
-    for (const t of offered?.value ?? []) {
-      if (t.type !== 'prefix') continue;
-      const same = next.find((x) => x.type === 'prefix' && x.prefixLength === t.prefixLength && bytesEqual(x.prefix, t.prefix));
-      if (same && same.type === 'prefix') same.subTlvs.push(...t.subTlvs.filter((st) => st.type === 'borderRouter'));
-      else next.push(t);
-    }
-    this.networkData = next;
-    this.leaderData = { ...this.leaderData!, dataVersion: (this.leaderData!.dataVersion + 1) & 0xff, stableDataVersion: (this.leaderData!.stableDataVersion + 1) & 0xff };
-    this.refreshGlobals();
-    // Thread's leader multicasts a Data Response on a change rather than wait for its trickle.
-    this.sendMle(ALL_NODES, 'dataResponse', [mleTlv('sourceAddress', this.rloc!), mleTlv('leaderData', this.leaderData), mleTlv('networkData', emitNetworkData(this.networkData))]);
-  }
-
-  /** Leader: the requested ID if free, else the lowest free one. */
-  private allocateRouterId(requested: number | undefined, ext: Uint8Array): number | undefined {
-    // A node asking again (its ACK was late or lost) keeps the ID it holds, as OpenThread's
-    // leader finds it by extended address; else one node would hold two router IDs.
-    const held = this.routerIdOwners.get(toHex(ext));
-    if (held !== undefined && this.routerTable.ids.has(held)) return held;
-    if (this.routerTable.ids.size > C.MAX_ROUTER_ID) return undefined;
-    let id = requested !== undefined && isRouterRloc16(requested) ? routerIdOf(requested) : undefined;
-    if (id === undefined || this.routerTable.ids.has(id)) {
-      id = undefined;
-      for (let i = 0; i <= C.MAX_ROUTER_ID; i++) if (!this.routerTable.ids.has(i)) {
-        id = i;
-        break;
-      }
-    }
-    if (id === undefined) return undefined;
-    this.routerTable.ids.add(id);
-    for (const [owner, owned] of this.routerIdOwners) if (owned === id) this.routerIdOwners.delete(owner);
-    this.routerIdOwners.set(toHex(ext), id);
-    this.lastReachable.set(id, this.env.timers.now());
-    this.routerTable.bump(this.env.timers.now());
-    this.counters.routerIdsAssigned++;
-    this.resetTrickle();
-    return id;
-  }
-
   private becomeRouter(rloc16: number, idSequence: number, routerIds: number[]): void {
     if (!this.isReed()) return;
     // The former parent becomes a router neighbour once the Link Accept comes back.
@@ -1182,13 +1010,13 @@ export class ThreadMle {
   // ---- advertisements and routes ----
 
   /** Advertising from Imin again (a new role). */
-  private startTrickle(): void {
+  startTrickle(): void {
     this.advertiser.stop();
     this.advertiser.reset();
   }
 
   /** Something to advertise changed: back to Imin unless already there (RFC 6206 §4.2 step 6). */
-  private resetTrickle(): void {
+  resetTrickle(): void {
     if (!this.isRouterRole()) return;
     this.advertiser.reset();
   }
@@ -1312,7 +1140,7 @@ export class ThreadMle {
 
   private tick(): void {
     const now = this.env.timers.now();
-    this.maintainServerData(now);
+    this.notifier.maintainServerData(now);
     for (const [k, n] of this.neighbours) {
       if (n.kind === 'router' && now - n.lastHeard > C.MAX_NEIGHBOR_AGE) {
         this.neighbours.delete(k);
@@ -1324,30 +1152,10 @@ export class ThreadMle {
       }
     }
     for (const [k, p] of this.parentResponses) if (now - p.at > C.CHILD_ID_REQUEST_TIMEOUT) this.parentResponses.delete(k);
-    if (this.roleValue === 'leader') {
-      const myId = routerIdOf(this.rloc!);
-      let changed = false;
-      for (const id of [...this.routerTable.ids]) {
-        if (id === myId) continue;
-        if (this.routeCost(id) !== undefined) this.lastReachable.set(id, now);
-        else if (now - (this.lastReachable.get(id) ?? now) > C.MAX_NEIGHBOR_AGE) {
-          this.routerTable.ids.delete(id);
-          this.lastReachable.delete(id);
-          this.resolver.forgetRouter(id);
-          changed = true;
-        }
-      }
-      if (changed) {
-        this.routerTable.bump(now);
-        this.resetTrickle();
-      } else if (now - this.routerTable.updatedAt >= C.ID_SEQUENCE_PERIOD) {
-        // The heartbeat routers judge the leader by (router_table.cpp HandleTimeTick).
-        this.routerTable.bump(now);
-      }
-    }
+    if (this.roleValue === 'leader') this.leader.ageRouterIds(now);
     // Leader age (mle_router.cpp HandleStateUpdateTimer): no new ID sequence for NETWORK_ID_TIMEOUT
     // means the leader is gone, whatever stale routes to it the routers still tell each other.
-    if (this.roleValue === 'router' && this.leaderData && now - this.routerTable.updatedAt >= C.NETWORK_ID_TIMEOUT) this.becomeLeader();
+    if (this.roleValue === 'router' && this.leaderData && now - this.routerTable.updatedAt >= C.NETWORK_ID_TIMEOUT) this.leader.becomeLeader();
   }
 
   // ---- MLE send / receive ----
@@ -1358,7 +1166,7 @@ export class ThreadMle {
     return this.withPrefix(ipv6('fe80::'), iid);
   }
 
-  private sendMle(dst: Ipv6Address, command: MleCommandName, tlvs: MleTlv[]): void {
+  sendMle(dst: Ipv6Address, command: MleCommandName, tlvs: MleTlv[]): void {
     const fc = this.mleFrameCounter;
     this.mleFrameCounter = (this.mleFrameCounter + 1) >>> 0;
     const src = this.linkLocal;
@@ -1421,10 +1229,6 @@ export class ThreadMle {
         return;
     }
   }
-}
-
-function rlocIid(rloc16: number): Uint8Array {
-  return Uint8Array.of(0, 0, 0, 0xff, 0xfe, 0, (rloc16 >> 8) & 0xff, rloc16 & 0xff);
 }
 
 function compareLex(a: number[], b: number[]): number {

@@ -24,7 +24,3 @@ export interface Neighbour {
   /** Its advertised route costs by router ID (routers). */
   routes: Map<number, number>;
 }
-
-export function routerIdOf(rloc16: number): number {
-  return rloc16 >> 10;
-}

@@ -4,7 +4,8 @@
 import type { Micros } from '../runtime.ts';
 import type { Route64 } from '../wire/mle.ts';
 import * as C from './constants.ts';
-import { routerIdOf, type Neighbour } from './neighbour.ts';
+import type { Neighbour } from './neighbour.ts';
+import { routerIdOf } from './rloc.ts';
 
 export class RouterTable {
   /** Router IDs in use in the partition. */
