@@ -44,8 +44,7 @@ export class Leader {
     this.mle.rloc = rloc16OfRouter(id);
     this.mle.setShortAddress(this.mle.rloc);
     this.mle.networkData = this.mle.notifier.ownNetworkData();
-    this.mle.attachedOnce = true;
-    this.mle.backoff = C.ATTACH_BACKOFF_MIN;
+    this.mle.attacher.attached();
     this.mle.setRole('leader');
     this.mle.refreshGlobals();
     this.mle.startTrickle();

@@ -17,7 +17,6 @@ import {
   mleTlv,
   type AddressRegistrationEntry,
   type Connectivity,
-  type DeviceMode,
   type LeaderData,
   type MleCommandName,
   type MleMessage,
@@ -28,6 +27,7 @@ import * as C from './constants.ts';
 import type { Neighbour, NeighbourKind } from './neighbour.ts';
 import { isRouterRloc16, rloc16OfRouter, routerIdOf, rlocIid } from './rloc.ts';
 import { comparePartitions, seqNewer } from './partition.ts';
+import { Attacher } from './attach.ts';
 import { Leader } from './leader.ts';
 import { NetworkDataNotifier } from './network-data-notifier.ts';
 import { RouterTable } from './router-table.ts';
@@ -96,33 +96,6 @@ export interface ThreadCounters {
   routerIdsAssigned: number;
 }
 
-interface ParentCandidate {
-  ext: Uint8Array;
-  src: Ipv6Address;
-  rloc16: number;
-  leaderData: LeaderData;
-  linkFrameCounter: number;
-  challenge: Uint8Array;
-  ourMarginDb: number;
-  theirMarginDb: number;
-  connectivity: Connectivity;
-  keySequence: number;
-  mleFrameCounter: number;
-}
-
-interface Attach {
-  mode: 'any' | 'better';
-  /** Index of the next Parent Request in this cycle. */
-  index: number;
-  routerRequests: number;
-  totalRequests: number;
-  challenge: Uint8Array;
-  candidates: ParentCandidate[];
-  /** Chosen parent while a Child ID Request is out. */
-  chosen?: ParentCandidate;
-  timer?: Timer;
-}
-
 const HOP_LIMIT_MLE = 255;
 
 export { comparePartitions, routerIdOf, rloc16OfRouter, isRouterRloc16 };
@@ -147,7 +120,7 @@ export class ThreadMle {
   readonly mlEid: Ipv6Address;
   private roleValue: ThreadRole = 'disabled';
 
-  // State the MLE parts share (leader.ts, network-data-notifier.ts): not for use outside stack/thread.
+  // State the MLE parts share (attach.ts, leader.ts, network-data-notifier.ts): not for use outside stack/thread.
   rloc: number | undefined;
   leaderData: LeaderData | undefined;
   /** The partition's router IDs and our routes to them. */
@@ -158,6 +131,8 @@ export class ThreadMle {
   readonly leader: Leader;
   /** A border router's registration of its prefix with the leader. */
   readonly notifier: NetworkDataNotifier;
+  /** Attach and keep-alive (the child's side). */
+  readonly attacher: Attacher;
 
   /** Thread Management Framework: CoAP with retransmission (a/as, a/sd, a/an, a/ae, a/aq). */
   readonly tmf: TmfAgent;
@@ -168,16 +143,11 @@ export class ThreadMle {
   /** Unicast addresses added beyond those Thread derives (addAddress). */
   private addedAddresses: Ipv6Address[] = [];
   private globals: Ipv6Address[] = [];
-  private mleFrameCounter = 0;
-  private attach: Attach | undefined;
-  backoff: Micros = C.ATTACH_BACKOFF_MIN;
-  attachedOnce = false;
-  private lastParent: Uint8Array | undefined;
+  mleFrameCounter = 0;
   /** Bumped on stop and on every role reset, so stale timers do nothing. */
   private epoch = 0;
   private timers: Timer[] = [];
   private upgradeTimer: Timer | undefined;
-  private keepAlive: { attempts: number; challenge: Uint8Array; timer?: Timer } | undefined;
   /** Challenges we sent in Parent Responses, by requester. */
   private readonly parentResponses = new Map<string, { challenge: Uint8Array; at: Micros }>();
   /** Challenges we sent in Link Requests / Accept-and-Requests, by peer ('*' for a multicast request). */
@@ -195,7 +165,7 @@ export class ThreadMle {
     readonly env: { timers: Timers; rng: Rng; extAddress: Uint8Array; linkFrameCounter: () => number },
     private readonly net: ThreadNetwork,
     readonly setShortAddress: (rloc16: number | undefined) => void,
-    private readonly observer: ThreadEngineObserver,
+    readonly observer: ThreadEngineObserver,
   ) {
     this.keys = new KeyManager(cfg.networkKey, cfg.keySequence);
     const iid = new Uint8Array(8);
@@ -221,6 +191,7 @@ export class ThreadMle {
       this.tmf,
       env.timers,
     );
+    this.attacher = new Attacher(this);
     this.leader = new Leader(this);
     this.notifier = new NetworkDataNotifier(this);
     net.onUdp(MLE_UDP_PORT, (m) => this.receiveMle(m));
@@ -298,7 +269,7 @@ export class ThreadMle {
   start(): void {
     if (this.roleValue !== 'disabled') return;
     this.setRole('detached');
-    this.startAttach('any', true);
+    this.attacher.startAttach('any', true);
     this.housekeeping = this.every(SECOND, () => this.tick());
   }
 
@@ -309,7 +280,7 @@ export class ThreadMle {
     this.housekeeping = undefined;
     this.neighbours.clear();
     this.resolver.clear();
-    this.attach = undefined;
+    this.attacher.stop();
     this.rloc = undefined;
     this.setShortAddress(undefined);
     this.leaderData = undefined;
@@ -320,7 +291,7 @@ export class ThreadMle {
 
   // ---- timers ----
 
-  private later(delay: Micros, fn: () => void): Timer {
+  later(delay: Micros, fn: () => void): Timer {
     const epoch = this.epoch;
     const t = after(this.env.timers, Math.max(0, delay), () => {
       this.timers = this.timers.filter((x) => x !== t);
@@ -346,18 +317,18 @@ export class ThreadMle {
     for (const t of this.timers) t.cancel();
     this.timers = [];
     this.upgradeTimer = undefined;
-    this.keepAlive = undefined;
+    this.attacher.cancel();
     this.solicit = undefined;
     this.notifier.cancel();
     this.tmf.abortAll();
     this.advertiser.stop();
   }
 
-  private jitter(max: Micros): Micros {
+  jitter(max: Micros): Micros {
     return Math.floor(this.env.rng.next() * max);
   }
 
-  private randomBytes(n: number): Uint8Array {
+  randomBytes(n: number): Uint8Array {
     const b = new Uint8Array(n);
     for (let i = 0; i < n; i++) b[i] = this.env.rng.int(256);
     return b;
@@ -463,12 +434,12 @@ export class ThreadMle {
     this.routerTable.ids.clear();
   }
 
-  private detach(): void {
+  detach(): void {
     this.resetAttachment();
     this.leaderData = undefined;
     this.updateGlobals([]);
     this.setRole('detached');
-    this.startAttach('any', false);
+    this.attacher.startAttach('any', false);
   }
 
   refreshGlobals(): void {
@@ -486,228 +457,7 @@ export class ThreadMle {
 
   // ---- attach (child side) ----
 
-  private startAttach(mode: 'any' | 'better', first: boolean): void {
-    if (this.attach?.timer) this.attach.timer.cancel();
-    const firstCycle = first || !this.attachedOnce;
-    this.attach = {
-      mode,
-      index: 0,
-      routerRequests: firstCycle ? C.FIRST_CYCLE_ROUTER_REQUESTS : C.LATER_CYCLE_ROUTER_REQUESTS,
-      totalRequests: firstCycle ? C.FIRST_CYCLE_TOTAL_REQUESTS : C.LATER_CYCLE_TOTAL_REQUESTS,
-      challenge: this.randomBytes(8),
-      candidates: [],
-    };
-    this.counters.attachAttempts++;
-    if (mode === 'better') this.counters.betterPartitionAttachAttempts++;
-    const delay = first ? C.ATTACH_START_MIN + this.jitter(C.ATTACH_START_JITTER) : this.jitter(C.ATTACH_RETRY_JITTER);
-    const a = this.attach;
-    a.timer = this.later(delay, () => this.sendParentRequest(a));
-  }
-
-  private sendParentRequest(a: Attach): void {
-    if (this.attach !== a) return;
-    const routersOnly = a.index < a.routerRequests;
-    a.index++;
-    a.challenge = this.randomBytes(8);
-    this.counters.parentRequests++;
-    this.sendMle(ALL_ROUTERS, 'parentRequest', [
-      mleTlv('mode', this.mode()),
-      mleTlv('challenge', a.challenge),
-      mleTlv('scanMask', { routers: true, endDevices: !routersOnly, reserved: 0 }),
-      mleTlv('version', C.THREAD_VERSION_1_3),
-    ]);
-    a.timer = this.later(routersOnly ? C.PARENT_REQUEST_ROUTER_TIMEOUT : C.PARENT_REQUEST_REED_TIMEOUT, () => this.parentWindowEnded(a));
-  }
-
-  private parentWindowEnded(a: Attach): void {
-    if (this.attach !== a) return;
-    const best = this.bestCandidate(a.candidates);
-    if (best) return this.sendChildIdRequest(a, best);
-    if (a.index < a.totalRequests) return this.sendParentRequest(a);
-    this.attachCycleFailed(a);
-  }
-
-  private attachCycleFailed(a: Attach): void {
-    this.attach = undefined;
-    if (a.mode === 'better') return; // stay in our partition
-    if (this.routerEligible()) return this.leader.becomeLeader();
-    this.observer.attachFailed();
-    // OpenThread's backoff doubles up to 20 min; the Mesh API's tasklet restarts a failed
-    // bootstrap after 5 s (mbed-mesh-api.md §3), so a detached board never waits longer.
-    const wait = Math.min(this.backoff, C.BOOTSTRAP_RETRY) + this.jitter(C.ATTACH_RETRY_JITTER);
-    this.backoff = Math.min(this.backoff * 2, C.ATTACH_BACKOFF_MAX);
-    this.later(wait, () => {
-      if (this.roleValue === 'detached' && !this.attach) this.startAttach('any', false);
-    });
-  }
-
-  private bestCandidate(cands: ParentCandidate[]): ParentCandidate | undefined {
-    const score = (c: ParentCandidate): number[] => {
-      const lq = Math.min(C.linkQualityFromMargin(c.ourMarginDb), C.linkQualityFromMargin(c.theirMarginDb));
-      return [lq, isRouterRloc16(c.rloc16) ? 1 : 0, c.connectivity.parentPriority, c.connectivity.linkQuality3, c.connectivity.linkQuality2, c.connectivity.linkQuality1, c.ourMarginDb];
-    };
-    let best: ParentCandidate | undefined;
-    let bestScore: number[] = [];
-    for (const c of cands) {
-      const s = score(c);
-      if (!best || compareLex(s, bestScore) > 0) {
-        best = c;
-        bestScore = s;
-      }
-    }
-    return best;
-  }
-
-  private sendChildIdRequest(a: Attach, parent: ParentCandidate): void {
-    a.chosen = parent;
-    a.candidates = a.candidates.filter((c) => c !== parent);
-    const tlvs: MleTlv[] = [
-      mleTlv('response', parent.challenge),
-      mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
-      mleTlv('mleFrameCounter', this.mleFrameCounter),
-      mleTlv('mode', this.mode()),
-      mleTlv('timeout', this.cfg.childTimeoutS),
-      mleTlv('version', C.THREAD_VERSION_1_3),
-      // Registered by every child here, so a parent can route to its children's ML-EIDs.
-      mleTlv('addressRegistration', [{ compressed: true, contextId: 0, iid: this.mlEid.slice(8, 16) }]),
-      mleTlv('tlvRequest', [MLE_TLVS.address16.code, MLE_TLVS.networkData.code, MLE_TLVS.route64.code]),
-      mleTlv('activeTimestamp', { seconds: 1, ticks: 0, authoritative: false }),
-    ];
-    this.sendMle(parent.src, 'childIdRequest', tlvs);
-    a.timer = this.later(C.CHILD_ID_RESPONSE_TIMEOUT, () => {
-      if (this.attach !== a) return;
-      a.chosen = undefined;
-      const next = this.bestCandidate(a.candidates);
-      if (next) return this.sendChildIdRequest(a, next);
-      if (a.index < a.totalRequests) return this.sendParentRequest(a);
-      this.attachCycleFailed(a);
-    });
-  }
-
-  private mode(): DeviceMode {
-    const ftd = this.cfg.deviceType === 'router';
-    // Sleepy end devices poll their parent; without indirect transmission in the MAC they stay rx-on here.
-    return { rxOnWhenIdle: true, secureDataRequests: false, fullThreadDevice: ftd, fullNetworkData: ftd, reserved: 0 };
-  }
-
-  private handleParentResponse(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number): void {
-    const a = this.attach;
-    if (!a || a.chosen) return;
-    const response = getMleTlv(m, 'response');
-    const rloc16 = getMleTlv(m, 'sourceAddress');
-    const leaderData = getMleTlv(m, 'leaderData');
-    const challenge = getMleTlv(m, 'challenge');
-    const connectivity = getMleTlv(m, 'connectivity');
-    const linkMargin = getMleTlv(m, 'linkMargin');
-    const linkFc = getMleTlv(m, 'linkFrameCounter');
-    if (!response || !bytesEqual(response, a.challenge) || rloc16 === undefined || !leaderData || !challenge || !connectivity) return;
-    if (a.mode === 'better' && this.leaderData) {
-      const theirs = connectivity.activeRouters <= 1;
-      if (comparePartitions(theirs, leaderData, this.routerTable.ids.size <= 1, this.leaderData) <= 0) return;
-    }
-    a.candidates.push({
-      ext,
-      src: rx.src,
-      rloc16,
-      leaderData,
-      linkFrameCounter: linkFc ?? 0,
-      challenge,
-      ourMarginDb: rx.link.linkMarginDb,
-      theirMarginDb: linkMargin ?? 0,
-      connectivity,
-      keySequence,
-      mleFrameCounter: fc,
-    });
-  }
-
-  private handleChildIdResponse(m: MleMessage, ext: Uint8Array, keySequence: number, fc: number): void {
-    const a = this.attach;
-    const parent = a?.chosen;
-    if (!a || !parent || !bytesEqual(parent.ext, ext)) return;
-    const address16 = getMleTlv(m, 'address16');
-    const leaderData = getMleTlv(m, 'leaderData');
-    if (address16 === undefined || !leaderData) return;
-    // Looking for a better partition, the parent may have moved since its Parent Response, even
-    // into ours: a leader would then become a child of its own partition and leave it leaderless.
-    if (a.mode === 'better' && this.leaderData) {
-      const offered = getMleTlv(m, 'route64');
-      if (comparePartitions((offered?.routes.length ?? 2) <= 1, leaderData, this.routerTable.ids.size <= 1, this.leaderData) <= 0) return;
-    }
-    const previousPartition = this.leaderData?.partitionId;
-    this.resetAttachment();
-    this.attach = undefined;
-    this.rloc = address16;
-    this.setShortAddress(address16);
-    this.leaderData = leaderData;
-    if (previousPartition !== leaderData.partitionId) this.counters.partitionIdChanges++;
-    if (this.lastParent !== undefined && !bytesEqual(this.lastParent, ext)) this.counters.parentChanges++;
-    this.lastParent = ext;
-    const route = getMleTlv(m, 'route64');
-    if (route) this.adoptRouterSet(route);
-    const nd = getMleTlv(m, 'networkData');
-    this.networkData = nd ? unwrapNd(nd) : [];
-    this.neighbours.set(toHex(ext), {
-      ext,
-      // A REED parent answered with its child RLOC16 and took a router ID since.
-      rloc16: getMleTlv(m, 'sourceAddress') ?? parent.rloc16,
-      kind: 'parent',
-      lastHeard: this.env.timers.now(),
-      linkMarginDb: parent.ourMarginDb,
-      mlEids: [],
-      routes: new Map(),
-    });
-    this.replay.establish(toHex(ext), { keySequence, mleFrameCounter: fc + 1, linkFrameCounter: parent.linkFrameCounter });
-    this.attachedOnce = true;
-    this.backoff = C.ATTACH_BACKOFF_MIN;
-    this.setRole('child');
-    this.refreshGlobals();
-    this.scheduleKeepAlive();
-    this.scheduleRouterUpgrade();
-  }
-
   // ---- child keep-alive ----
-
-  private keepAlivePeriod(): Micros {
-    return Math.max(SECOND, (this.cfg.childTimeoutS * SECOND) / 2);
-  }
-
-  private scheduleKeepAlive(): void {
-    this.later(this.keepAlivePeriod(), () => this.sendKeepAlive(0));
-  }
-
-  private sendKeepAlive(attempt: number): void {
-    if (this.roleValue !== 'child') return;
-    const parent = [...this.neighbours.values()].find((n) => n.kind === 'parent');
-    if (!parent) return this.detach();
-    if (attempt >= C.MAX_CHILD_KEEP_ALIVE_ATTEMPTS) return this.detach();
-    const challenge = this.randomBytes(8);
-    this.keepAlive = { attempts: attempt + 1, challenge };
-    this.sendMle(this.linkLocalOf(parent.ext), 'childUpdateRequest', [
-      mleTlv('sourceAddress', this.rloc ?? 0xfffe),
-      mleTlv('mode', this.mode()),
-      mleTlv('challenge', challenge),
-      mleTlv('timeout', this.cfg.childTimeoutS),
-      mleTlv('addressRegistration', [{ compressed: true, contextId: 0, iid: this.mlEid.slice(8, 16) }]),
-      ...(this.leaderData ? [mleTlv('leaderData', this.leaderData)] : []),
-    ]);
-    const ka = this.keepAlive;
-    ka.timer = this.later(C.UNICAST_RETX_DELAY, () => {
-      if (this.keepAlive === ka) this.sendKeepAlive(attempt + 1);
-    });
-  }
-
-  private handleChildUpdateResponse(m: MleMessage, ext: Uint8Array): void {
-    const n = this.neighbours.get(toHex(ext));
-    if (this.roleValue !== 'child' || n?.kind !== 'parent') return;
-    const status = getMleTlv(m, 'status');
-    if (status === 1) return this.detach(); // the parent no longer knows us
-    const response = getMleTlv(m, 'response');
-    if (!this.keepAlive || !response || !bytesEqual(response, this.keepAlive.challenge)) return;
-    this.keepAlive.timer?.cancel();
-    this.keepAlive = undefined;
-    n.lastHeard = this.env.timers.now();
-    this.scheduleKeepAlive();
-  }
 
   private handleChildUpdateRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
     if (!this.isRouterRole()) return;
@@ -844,7 +594,7 @@ export class ThreadMle {
 
   // ---- router upgrade ----
 
-  private scheduleRouterUpgrade(): void {
+  scheduleRouterUpgrade(): void {
     if (!this.isReed()) return;
     this.upgradeTimer?.cancel();
     this.upgradeTimer = this.later(this.jitter(this.cfg.routerSelectionJitter) + 1, () => {
@@ -891,8 +641,7 @@ export class ThreadMle {
     if (!this.isReed()) return;
     // The former parent becomes a router neighbour once the Link Accept comes back.
     for (const [k, n] of this.neighbours) if (n.kind === 'parent') this.neighbours.delete(k);
-    this.keepAlive?.timer?.cancel();
-    this.keepAlive = undefined;
+    this.attacher.stopKeepAlive();
     this.rloc = rloc16;
     this.setShortAddress(rloc16);
     this.routerTable.set(routerIds, idSequence, this.env.timers.now());
@@ -1066,7 +815,7 @@ export class ThreadMle {
   }
 
   /** Takes the leader's newer router ID set; true when its members changed (not just its sequence). */
-  private adoptRouterSet(route: Route64): boolean {
+  adoptRouterSet(route: Route64): boolean {
     const { changed, released } = this.routerTable.adopt(route, this.env.timers.now());
     // A released router ID takes its cached EIDs with it (OpenThread AddressResolver::Remove(routerId)).
     for (const id of released) this.resolver.forgetRouter(id);
@@ -1084,10 +833,10 @@ export class ThreadMle {
       // Our parent moved to another partition: it dropped us, so attach again.
       if (n?.kind === 'parent') return this.detach();
       // An end device follows its parent; routers and REEDs look for the better partition.
-      if ((this.roleValue === 'child' && !this.routerEligible()) || this.attach) return;
+      if ((this.roleValue === 'child' && !this.routerEligible()) || this.attacher.attaching) return;
       const theirsSingleton = route.routes.length <= 1;
       const oursSingleton = this.routerTable.ids.size <= 1;
-      if (comparePartitions(theirsSingleton, leaderData, oursSingleton, this.leaderData) > 0) this.startAttach('better', false);
+      if (comparePartitions(theirsSingleton, leaderData, oursSingleton, this.leaderData) > 0) this.attacher.startAttach('better', false);
       return;
     }
     if (n) {
@@ -1160,7 +909,7 @@ export class ThreadMle {
 
   // ---- MLE send / receive ----
 
-  private linkLocalOf(ext: Uint8Array): Ipv6Address {
+  linkLocalOf(ext: Uint8Array): Ipv6Address {
     const iid = ext.slice();
     iid[0] = iid[0]! ^ 0x02;
     return this.withPrefix(ipv6('fe80::'), iid);
@@ -1204,15 +953,15 @@ export class ThreadMle {
       case 'parentRequest':
         return this.handleParentRequest(m, rx, ext);
       case 'parentResponse':
-        return this.handleParentResponse(m, rx, ext, u.keySequence, u.frameCounter);
+        return this.attacher.handleParentResponse(m, rx, ext, u.keySequence, u.frameCounter);
       case 'childIdRequest':
         return this.handleChildIdRequest(m, rx, ext, u.keySequence, u.frameCounter);
       case 'childIdResponse':
-        return this.handleChildIdResponse(m, ext, u.keySequence, u.frameCounter);
+        return this.attacher.handleChildIdResponse(m, ext, u.keySequence, u.frameCounter);
       case 'childUpdateRequest':
         return this.handleChildUpdateRequest(m, rx, ext);
       case 'childUpdateResponse':
-        return this.handleChildUpdateResponse(m, ext);
+        return this.attacher.handleChildUpdateResponse(m, ext);
       case 'linkRequest':
         return this.handleLinkRequest(m, rx, ext);
       case 'linkAccept':
@@ -1229,17 +978,4 @@ export class ThreadMle {
         return;
     }
   }
-}
-
-function compareLex(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-function unwrapNd(bytes: Uint8Array): NetworkDataTlv[] {
-  const r = parseNetworkData(bytes);
-  return r.ok ? r.value : [];
 }
