@@ -235,7 +235,7 @@ export class Attacher {
     if (this.lastParent !== undefined && !bytesEqual(this.lastParent, ext)) this.mle.counters.parentChanges++;
     this.lastParent = ext;
     const route = getMleTlv(m, 'route64');
-    if (route) this.mle.adoptRouterSet(route);
+    if (route) this.mle.links.adoptRouterSet(route);
     const nd = getMleTlv(m, 'networkData');
     this.mle.networkData = nd ? unwrapNd(nd) : [];
     this.mle.neighbours.set(toHex(ext), {

@@ -47,7 +47,7 @@ export class Leader {
     this.mle.attacher.attached();
     this.mle.setRole('leader');
     this.mle.refreshGlobals();
-    this.mle.startTrickle();
+    this.mle.links.startTrickle();
   }
 
   /** Leader: a/as, answered in the ACK with a router ID (or none free). */
@@ -125,7 +125,7 @@ export class Leader {
     this.lastReachable.set(id, this.mle.env.timers.now());
     this.mle.routerTable.bump(this.mle.env.timers.now());
     this.mle.counters.routerIdsAssigned++;
-    this.mle.resetTrickle();
+    this.mle.links.resetTrickle();
     return id;
   }
 
@@ -145,7 +145,7 @@ export class Leader {
     }
     if (changed) {
       this.mle.routerTable.bump(now);
-      this.mle.resetTrickle();
+      this.mle.links.resetTrickle();
     } else if (now - this.mle.routerTable.updatedAt >= C.ID_SEQUENCE_PERIOD) {
       // The heartbeat routers judge the leader by (router_table.cpp HandleTimeTick).
       this.mle.routerTable.bump(now);

@@ -9,7 +9,7 @@
 import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
 import { after, SECOND } from '../runtime.ts';
 import { bytesEqual, toHex } from '../wire/bytes.ts';
-import { ALL_NODES, ALL_ROUTERS, ipv6, isMulticast, ipv6Equal, prefixMatches, type Ipv6Address } from '../wire/ipv6-address.ts';
+import { ipv6, ipv6Equal, prefixMatches, type Ipv6Address } from '../wire/ipv6-address.ts';
 import {
   MLE_TLVS,
   MLE_UDP_PORT,
@@ -26,17 +26,17 @@ import {
 import * as C from './constants.ts';
 import type { Neighbour, NeighbourKind } from './neighbour.ts';
 import { isRouterRloc16, rloc16OfRouter, routerIdOf, rlocIid } from './rloc.ts';
-import { comparePartitions, seqNewer } from './partition.ts';
+import { comparePartitions } from './partition.ts';
 import { Attacher } from './attach.ts';
 import { Leader } from './leader.ts';
+import { RouterLinks } from './router-links.ts';
 import { NetworkDataNotifier } from './network-data-notifier.ts';
 import { RouterTable } from './router-table.ts';
-import { Trickle } from '../net/trickle.ts';
 import { KeyManager } from './keys.ts';
 import type { ThreadNetwork, UdpReceive } from './link.ts';
 import { rloc16FromIid } from './link.ts';
 import { secureMle, unsecureMle } from './mle-security.ts';
-import { emitNetworkData, parseNetworkData, slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
+import { emitNetworkData, slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
 import { ReplayGuard } from '../mac/replay.ts';
 import {
   ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS,
@@ -120,7 +120,7 @@ export class ThreadMle {
   readonly mlEid: Ipv6Address;
   private roleValue: ThreadRole = 'disabled';
 
-  // State the MLE parts share (attach.ts, leader.ts, network-data-notifier.ts): not for use outside stack/thread.
+  // State the MLE parts share (attach.ts, router-links.ts, leader.ts, network-data-notifier.ts): not for use outside stack/thread.
   rloc: number | undefined;
   leaderData: LeaderData | undefined;
   /** The partition's router IDs and our routes to them. */
@@ -133,6 +133,8 @@ export class ThreadMle {
   readonly notifier: NetworkDataNotifier;
   /** Attach and keep-alive (the child's side). */
   readonly attacher: Attacher;
+  /** Links between routers, advertisements, the router set and network data they carry. */
+  readonly links: RouterLinks;
 
   /** Thread Management Framework: CoAP with retransmission (a/as, a/sd, a/an, a/ae, a/aq). */
   readonly tmf: TmfAgent;
@@ -147,17 +149,12 @@ export class ThreadMle {
   /** Bumped on stop and on every role reset, so stale timers do nothing. */
   private epoch = 0;
   private timers: Timer[] = [];
-  private upgradeTimer: Timer | undefined;
+  upgradeTimer: Timer | undefined;
   /** Challenges we sent in Parent Responses, by requester. */
   private readonly parentResponses = new Map<string, { challenge: Uint8Array; at: Micros }>();
-  /** Challenges we sent in Link Requests / Accept-and-Requests, by peer ('*' for a multicast request). */
-  private readonly linkChallenges = new Map<string, { challenge: Uint8Array; at: Micros }>();
-  private readonly linkRequestSentAt = new Map<string, Micros>();
   /** Child ID Requests a REED holds while it becomes a router. */
   private pendingChildRequests: Array<{ m: MleMessage; rx: UdpReceive; ext: Uint8Array; keySequence: number; fc: number }> = [];
-  private solicit: TmfExchange | undefined;
-  /** Advertisements on a Trickle timer (RFC 6206, no suppression), Imin 1 s, Imax by router neighbours. */
-  private readonly advertiser: Trickle;
+  solicit: TmfExchange | undefined;
   private housekeeping: Timer | undefined;
 
   constructor(
@@ -172,7 +169,7 @@ export class ThreadMle {
     for (let i = 0; i < 8; i++) iid[i] = env.rng.int(256);
     this.mlEid = this.meshLocal(iid);
     this.routerTable = new RouterTable(() => this.neighbours.values());
-    this.advertiser = new Trickle(env.timers, env.rng, { imin: C.ADV_IMIN, doublings: 0, k: 0, imax: () => this.advImax() }, () => this.sendAdvertisement());
+    this.links = new RouterLinks(this);
     this.tmf = new TmfAgent(net, env.timers, env.rng);
     this.resolver = new AddressResolver(
       {
@@ -321,7 +318,7 @@ export class ThreadMle {
     this.solicit = undefined;
     this.notifier.cancel();
     this.tmf.abortAll();
-    this.advertiser.stop();
+    this.links.cancel();
   }
 
   jitter(max: Micros): Micros {
@@ -484,11 +481,11 @@ export class ThreadMle {
 
   // ---- parent side ----
 
-  private isRouterRole(): boolean {
+  isRouterRole(): boolean {
     return this.roleValue === 'router' || this.roleValue === 'leader';
   }
 
-  private isReed(): boolean {
+  isReed(): boolean {
     return this.roleValue === 'child' && this.routerEligible();
   }
 
@@ -646,16 +643,8 @@ export class ThreadMle {
     this.setShortAddress(rloc16);
     this.routerTable.set(routerIds, idSequence, this.env.timers.now());
     this.setRole('router');
-    const challenge = this.randomBytes(8);
-    this.linkChallenges.set('*', { challenge, at: this.env.timers.now() });
-    this.sendMle(ALL_ROUTERS, 'linkRequest', [
-      mleTlv('sourceAddress', rloc16),
-      mleTlv('leaderData', this.leaderData!),
-      mleTlv('challenge', challenge),
-      mleTlv('version', C.THREAD_VERSION_1_3),
-      mleTlv('tlvRequest', [MLE_TLVS.linkMargin.code, MLE_TLVS.route64.code]),
-    ]);
-    this.startTrickle();
+    this.links.requestLinks(rloc16);
+    this.links.startTrickle();
     const held = this.pendingChildRequests;
     this.pendingChildRequests = [];
     for (const p of held) this.acceptChild(p.m, p.rx, p.ext, p.keySequence, p.fc);
@@ -663,122 +652,7 @@ export class ThreadMle {
 
   // ---- links between routers ----
 
-  private sendLinkRequest(to: Ipv6Address, ext: Uint8Array): void {
-    const key = toHex(ext);
-    const now = this.env.timers.now();
-    const last = this.linkRequestSentAt.get(key);
-    if (last !== undefined && now - last < C.LINK_REQUEST_TIMEOUT * 2) return;
-    this.linkRequestSentAt.set(key, now);
-    const challenge = this.randomBytes(8);
-    this.linkChallenges.set(key, { challenge, at: now });
-    this.sendMle(to, 'linkRequest', [
-      mleTlv('sourceAddress', this.rloc!),
-      mleTlv('leaderData', this.leaderData!),
-      mleTlv('challenge', challenge),
-      mleTlv('version', C.THREAD_VERSION_1_3),
-      mleTlv('tlvRequest', [MLE_TLVS.linkMargin.code, MLE_TLVS.route64.code]),
-    ]);
-  }
-
-  private handleLinkRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
-    if (!this.isRouterRole() || !this.leaderData) return;
-    const leaderData = getMleTlv(m, 'leaderData');
-    const challenge = getMleTlv(m, 'challenge');
-    const src = getMleTlv(m, 'sourceAddress');
-    if (!leaderData || !challenge || src === undefined || leaderData.partitionId !== this.leaderData.partitionId) return;
-    const multicast = isMulticast(rx.dst);
-    const margin = rx.link.linkMarginDb;
-    const known = this.neighbours.get(toHex(ext))?.kind === 'router';
-    this.later(multicast ? this.jitter(C.LINK_ACCEPT_MAX_DELAY) : 0, () => {
-      if (!this.isRouterRole() || !this.leaderData || this.rloc === undefined) return;
-      const tlvs: MleTlv[] = [
-        mleTlv('sourceAddress', this.rloc),
-        mleTlv('leaderData', this.leaderData),
-        mleTlv('response', challenge),
-        mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
-        mleTlv('mleFrameCounter', this.mleFrameCounter),
-        mleTlv('linkMargin', Math.max(0, Math.min(255, Math.round(margin)))),
-        mleTlv('version', C.THREAD_VERSION_1_3),
-        mleTlv('route64', this.route64()),
-      ];
-      if (!known) {
-        const ours = this.randomBytes(8);
-        this.linkChallenges.set(toHex(ext), { challenge: ours, at: this.env.timers.now() });
-        tlvs.push(mleTlv('challenge', ours));
-      }
-      this.sendMle(rx.src, known ? 'linkAccept' : 'linkAcceptAndRequest', tlvs);
-    });
-  }
-
-  private handleLinkAccept(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number, andRequest: boolean): void {
-    if (!this.isRouterRole()) return;
-    const response = getMleTlv(m, 'response');
-    const src = getMleTlv(m, 'sourceAddress');
-    const leaderData = getMleTlv(m, 'leaderData');
-    if (!response || src === undefined || !leaderData || !isRouterRloc16(src)) return;
-    const key = toHex(ext);
-    const now = this.env.timers.now();
-    const match = [this.linkChallenges.get(key), this.linkChallenges.get('*')].some(
-      (c) => c !== undefined && now - c.at <= C.LINK_REQUEST_TIMEOUT + C.LINK_ACCEPT_MAX_DELAY && bytesEqual(c.challenge, response),
-    );
-    if (!match || leaderData.partitionId !== this.leaderData?.partitionId) return;
-    this.linkChallenges.delete(key);
-    this.addRouterNeighbour(ext, src, rx.link.linkMarginDb, keySequence, fc, getMleTlv(m, 'linkFrameCounter') ?? 0);
-    const route = getMleTlv(m, 'route64');
-    if (route) this.takeRoutes(ext, route);
-    const challenge = getMleTlv(m, 'challenge');
-    if (andRequest && challenge) {
-      this.sendMle(rx.src, 'linkAccept', [
-        mleTlv('sourceAddress', this.rloc!),
-        mleTlv('leaderData', this.leaderData),
-        mleTlv('response', challenge),
-        mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
-        mleTlv('mleFrameCounter', this.mleFrameCounter),
-        mleTlv('linkMargin', Math.max(0, Math.min(255, Math.round(rx.link.linkMarginDb)))),
-        mleTlv('version', C.THREAD_VERSION_1_3),
-      ]);
-    }
-  }
-
-  private addRouterNeighbour(ext: Uint8Array, rloc16: number, marginDb: number, keySequence: number, fc: number, linkFc: number): void {
-    const key = toHex(ext);
-    const existing = this.neighbours.get(key);
-    this.neighbours.set(key, {
-      ext,
-      rloc16,
-      kind: 'router',
-      lastHeard: this.env.timers.now(),
-      linkMarginDb: marginDb,
-      mlEids: [],
-      routes: existing?.routes ?? new Map(),
-    });
-    this.replay.establish(key, { keySequence, mleFrameCounter: fc + 1, linkFrameCounter: linkFc });
-    this.resetTrickle();
-  }
-
   // ---- advertisements and routes ----
-
-  /** Advertising from Imin again (a new role). */
-  startTrickle(): void {
-    this.advertiser.stop();
-    this.advertiser.reset();
-  }
-
-  /** Something to advertise changed: back to Imin unless already there (RFC 6206 §4.2 step 6). */
-  resetTrickle(): void {
-    if (!this.isRouterRole()) return;
-    this.advertiser.reset();
-  }
-
-  private advImax(): Micros {
-    const routers = [...this.neighbours.values()].filter((n) => n.kind === 'router' && C.linkQualityFromMargin(n.linkMarginDb) >= 2).length;
-    return Math.max(C.ADV_IMAX_MIN, Math.min(C.ADV_IMAX_MAX, (routers + 1) * C.ADV_IMAX_PER_ROUTER));
-  }
-
-  private sendAdvertisement(): void {
-    if (!this.isRouterRole() || !this.leaderData || this.rloc === undefined) return;
-    this.sendMle(ALL_NODES, 'advertisement', [mleTlv('sourceAddress', this.rloc), mleTlv('leaderData', this.leaderData), mleTlv('route64', this.route64())]);
-  }
 
   route64(): Route64 {
     return this.routerTable.route64(this.ownRouterId());
@@ -806,83 +680,6 @@ export class ThreadMle {
       return undefined;
     }
     return this.routerTable.bestRoute(targetId, this.ownRouterId())?.via.rloc16;
-  }
-
-  private takeRoutes(ext: Uint8Array, route: Route64): void {
-    const n = this.neighbours.get(toHex(ext));
-    if (!n || n.kind !== 'router') return;
-    this.routerTable.takeRoutes(n, route, this.rloc !== undefined ? routerIdOf(this.rloc) : undefined);
-  }
-
-  /** Takes the leader's newer router ID set; true when its members changed (not just its sequence). */
-  adoptRouterSet(route: Route64): boolean {
-    const { changed, released } = this.routerTable.adopt(route, this.env.timers.now());
-    // A released router ID takes its cached EIDs with it (OpenThread AddressResolver::Remove(routerId)).
-    for (const id of released) this.resolver.forgetRouter(id);
-    return changed;
-  }
-
-  private handleAdvertisement(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
-    const src = getMleTlv(m, 'sourceAddress');
-    const leaderData = getMleTlv(m, 'leaderData');
-    const route = getMleTlv(m, 'route64');
-    if (src === undefined || !leaderData || !route || !this.leaderData || !this.isAttached()) return;
-    const key = toHex(ext);
-    const n = this.neighbours.get(key);
-    if (leaderData.partitionId !== this.leaderData.partitionId) {
-      // Our parent moved to another partition: it dropped us, so attach again.
-      if (n?.kind === 'parent') return this.detach();
-      // An end device follows its parent; routers and REEDs look for the better partition.
-      if ((this.roleValue === 'child' && !this.routerEligible()) || this.attacher.attaching) return;
-      const theirsSingleton = route.routes.length <= 1;
-      const oursSingleton = this.routerTable.ids.size <= 1;
-      if (comparePartitions(theirsSingleton, leaderData, oursSingleton, this.leaderData) > 0) this.attacher.startAttach('better', false);
-      return;
-    }
-    if (n) {
-      n.lastHeard = this.env.timers.now();
-      n.linkMarginDb = rx.link.linkMarginDb;
-    }
-    if (seqNewer(route.idSequence, this.routerTable.idSequence) && this.roleValue !== 'leader') {
-      const changed = this.adoptRouterSet(route);
-      if (this.roleValue === 'router' && this.rloc !== undefined && !this.routerTable.ids.has(routerIdOf(this.rloc))) return this.detach();
-      // The leader's periodic bump alone changes nothing to advertise about.
-      if (changed) this.resetTrickle();
-      // A REED that found the partition full looks again once routers have gone (OpenThread
-      // re-arms the router selection jitter from the advertisements it hears).
-      if (changed && this.isReed() && !this.upgradeTimer && !this.solicit && this.routerTable.ids.size < C.ROUTER_UPGRADE_THRESHOLD) this.scheduleRouterUpgrade();
-    }
-    if (this.roleValue === 'child') {
-      if (n?.kind === 'parent') {
-        if (seqNewer(leaderData.dataVersion, this.leaderData.dataVersion)) this.sendMle(rx.src, 'dataRequest', [mleTlv('tlvRequest', [MLE_TLVS.networkData.code])]);
-        this.leaderData = { ...this.leaderData, weighting: leaderData.weighting, leaderRouterId: leaderData.leaderRouterId };
-      }
-      return;
-    }
-    if (!isRouterRloc16(src)) return;
-    // Our child advertising a router RLOC16 has become a router: its child entry (old RLOC16) is stale.
-    if (n?.kind === 'child') this.neighbours.delete(key);
-    if (n?.kind === 'router') this.takeRoutes(ext, route);
-    else if (this.roleValue === 'router' || this.roleValue === 'leader') this.sendLinkRequest(rx.src, ext);
-    if (this.roleValue !== 'leader' && seqNewer(leaderData.dataVersion, this.leaderData.dataVersion)) {
-      this.sendMle(rx.src, 'dataRequest', [mleTlv('tlvRequest', [MLE_TLVS.networkData.code])]);
-    }
-  }
-
-  private handleDataRequest(rx: UdpReceive): void {
-    if (!this.isAttached() || !this.leaderData || this.rloc === undefined) return;
-    this.sendMle(rx.src, 'dataResponse', [mleTlv('sourceAddress', this.rloc), mleTlv('leaderData', this.leaderData), mleTlv('networkData', emitNetworkData(this.networkData))]);
-  }
-
-  private handleDataResponse(m: MleMessage): void {
-    const leaderData = getMleTlv(m, 'leaderData');
-    const nd = getMleTlv(m, 'networkData');
-    if (!leaderData || !nd || !this.leaderData || leaderData.partitionId !== this.leaderData.partitionId) return;
-    const parsed = parseNetworkData(nd);
-    if (!parsed.ok) return;
-    this.networkData = parsed.value;
-    this.leaderData = { ...this.leaderData, dataVersion: leaderData.dataVersion, stableDataVersion: leaderData.stableDataVersion };
-    this.refreshGlobals();
   }
 
   // ---- housekeeping (once a second) ----
@@ -963,17 +760,17 @@ export class ThreadMle {
       case 'childUpdateResponse':
         return this.attacher.handleChildUpdateResponse(m, ext);
       case 'linkRequest':
-        return this.handleLinkRequest(m, rx, ext);
+        return this.links.handleLinkRequest(m, rx, ext);
       case 'linkAccept':
-        return this.handleLinkAccept(m, rx, ext, u.keySequence, u.frameCounter, false);
+        return this.links.handleLinkAccept(m, rx, ext, u.keySequence, u.frameCounter, false);
       case 'linkAcceptAndRequest':
-        return this.handleLinkAccept(m, rx, ext, u.keySequence, u.frameCounter, true);
+        return this.links.handleLinkAccept(m, rx, ext, u.keySequence, u.frameCounter, true);
       case 'advertisement':
-        return this.handleAdvertisement(m, rx, ext);
+        return this.links.handleAdvertisement(m, rx, ext);
       case 'dataRequest':
-        return this.handleDataRequest(rx);
+        return this.links.handleDataRequest(rx);
       case 'dataResponse':
-        return this.handleDataResponse(m);
+        return this.links.handleDataResponse(m);
       default:
         return;
     }
