@@ -253,7 +253,7 @@ export class Attacher {
     this.mle.setRole('child');
     this.mle.refreshGlobals();
     this.scheduleKeepAlive();
-    this.mle.scheduleRouterUpgrade();
+    this.mle.router.scheduleRouterUpgrade();
   }
 
   private keepAlivePeriod(): Micros {

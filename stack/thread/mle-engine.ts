@@ -1,8 +1,15 @@
-// The Thread node: Mesh Link Establishment (attach, keep-alive, router upgrade,
-// link establishment, advertisements), the leader's router ID assignment, and the
-// distance-vector routes Route64 carries. Behaviour and timings follow OpenThread's
-// `mle.cpp` / `mle_router.cpp` as summarised in reference thread.md §1 and
-// openthread-cli.md §6; constants are in constants.ts.
+// The Thread node's MLE (OpenThread mle.cpp / mle_router.cpp as summarised in
+// reference thread.md §1 and openthread-cli.md §6; constants in constants.ts): the
+// state its parts share (role, RLOC16, leader data, neighbours, router table,
+// network data), our addresses, the MLE messages in and out (secured, replay
+// checked) and the once-a-second housekeeping. The work is done by its parts, each
+// with one job, as OpenThread splits it:
+//   attach.ts                 attach and keep-alive (the child's side)
+//   router-role.ts            the parent side and a REED's upgrade to router
+//   router-links.ts           links between routers, advertisements, routes, network data
+//   leader.ts                 the leader: partition, router IDs, network data registry
+//   network-data-notifier.ts  a border router's registration with the leader
+//   router-table.ts, address-resolver.ts, tmf-agent.ts
 //
 // Everything runs on injected timers and randomness, through a ThreadNetwork
 // (UDP over 6LoWPAN) for its messages.
@@ -10,19 +17,7 @@ import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
 import { after, SECOND } from '../runtime.ts';
 import { bytesEqual, toHex } from '../wire/bytes.ts';
 import { ipv6, ipv6Equal, prefixMatches, type Ipv6Address } from '../wire/ipv6-address.ts';
-import {
-  MLE_TLVS,
-  MLE_UDP_PORT,
-  getMleTlv,
-  mleTlv,
-  type AddressRegistrationEntry,
-  type Connectivity,
-  type LeaderData,
-  type MleCommandName,
-  type MleMessage,
-  type MleTlv,
-  type Route64,
-} from '../wire/mle.ts';
+import { MLE_UDP_PORT, type LeaderData, type MleCommandName, type MleTlv, type Route64 } from '../wire/mle.ts';
 import * as C from './constants.ts';
 import type { Neighbour, NeighbourKind } from './neighbour.ts';
 import { isRouterRloc16, rloc16OfRouter, routerIdOf, rlocIid } from './rloc.ts';
@@ -30,24 +25,17 @@ import { comparePartitions } from './partition.ts';
 import { Attacher } from './attach.ts';
 import { Leader } from './leader.ts';
 import { RouterLinks } from './router-links.ts';
+import { RouterRole } from './router-role.ts';
 import { NetworkDataNotifier } from './network-data-notifier.ts';
 import { RouterTable } from './router-table.ts';
 import { KeyManager } from './keys.ts';
 import type { ThreadNetwork, UdpReceive } from './link.ts';
 import { rloc16FromIid } from './link.ts';
 import { secureMle, unsecureMle } from './mle-security.ts';
-import { emitNetworkData, slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
+import { slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
 import { ReplayGuard } from '../mac/replay.ts';
-import {
-  ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS,
-  ADDRESS_SOLICIT_STATUS,
-  ADDRESS_SOLICIT_URI,
-  emitAddressTlvs,
-  parseAddressTlvs,
-  TMF_UDP_PORT,
-  type CoapMessage,
-} from './tmf.ts';
-import { TmfAgent, type TmfExchange } from './tmf-agent.ts';
+import { TMF_UDP_PORT } from './tmf.ts';
+import { TmfAgent } from './tmf-agent.ts';
 import { AddressResolver, type ChildClaim } from './address-resolver.ts';
 
 export type ThreadRole = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
@@ -120,22 +108,26 @@ export class ThreadMle {
   readonly mlEid: Ipv6Address;
   private roleValue: ThreadRole = 'disabled';
 
-  // State the MLE parts share (attach.ts, router-links.ts, leader.ts, network-data-notifier.ts): not for use outside stack/thread.
+  // The state MLE's parts share; read and written by them, not outside stack/thread.
   rloc: number | undefined;
   leaderData: LeaderData | undefined;
   /** The partition's router IDs and our routes to them. */
   readonly routerTable: RouterTable;
   readonly neighbours = new Map<string, Neighbour>();
   networkData: NetworkDataTlv[] = [];
-  /** The leader's job: router IDs, network data. */
+  mleFrameCounter = 0;
+
+  // MLE's parts, each with one job.
+  /** Attach and keep-alive (the child's side). */
+  readonly attacher: Attacher;
+  /** The parent side and a REED's upgrade to router. */
+  readonly router: RouterRole;
+  /** Links between routers, advertisements, the router set and network data they carry. */
+  readonly links: RouterLinks;
+  /** The leader's job: partition, router IDs, network data registry. */
   readonly leader: Leader;
   /** A border router's registration of its prefix with the leader. */
   readonly notifier: NetworkDataNotifier;
-  /** Attach and keep-alive (the child's side). */
-  readonly attacher: Attacher;
-  /** Links between routers, advertisements, the router set and network data they carry. */
-  readonly links: RouterLinks;
-
   /** Thread Management Framework: CoAP with retransmission (a/as, a/sd, a/an, a/ae, a/aq). */
   readonly tmf: TmfAgent;
   /** EID → RLOC16: the address cache and its queries. */
@@ -145,16 +137,9 @@ export class ThreadMle {
   /** Unicast addresses added beyond those Thread derives (addAddress). */
   private addedAddresses: Ipv6Address[] = [];
   private globals: Ipv6Address[] = [];
-  mleFrameCounter = 0;
   /** Bumped on stop and on every role reset, so stale timers do nothing. */
   private epoch = 0;
   private timers: Timer[] = [];
-  upgradeTimer: Timer | undefined;
-  /** Challenges we sent in Parent Responses, by requester. */
-  private readonly parentResponses = new Map<string, { challenge: Uint8Array; at: Micros }>();
-  /** Child ID Requests a REED holds while it becomes a router. */
-  private pendingChildRequests: Array<{ m: MleMessage; rx: UdpReceive; ext: Uint8Array; keySequence: number; fc: number }> = [];
-  solicit: TmfExchange | undefined;
   private housekeeping: Timer | undefined;
 
   constructor(
@@ -170,6 +155,7 @@ export class ThreadMle {
     this.mlEid = this.meshLocal(iid);
     this.routerTable = new RouterTable(() => this.neighbours.values());
     this.links = new RouterLinks(this);
+    this.router = new RouterRole(this);
     this.tmf = new TmfAgent(net, env.timers, env.rng);
     this.resolver = new AddressResolver(
       {
@@ -313,9 +299,8 @@ export class ThreadMle {
   private cancelAll(): void {
     for (const t of this.timers) t.cancel();
     this.timers = [];
-    this.upgradeTimer = undefined;
     this.attacher.cancel();
-    this.solicit = undefined;
+    this.router.cancel();
     this.notifier.cancel();
     this.tmf.abortAll();
     this.links.cancel();
@@ -425,7 +410,7 @@ export class ThreadMle {
     this.neighbours.clear();
     // RLOC16s belong to the partition we leave.
     this.resolver.clear();
-    this.pendingChildRequests = [];
+    this.router.dropPendingChildren();
     this.rloc = undefined;
     this.setShortAddress(undefined);
     this.routerTable.ids.clear();
@@ -452,207 +437,17 @@ export class ThreadMle {
     this.observer.globalAddresses(next.slice());
   }
 
-  // ---- attach (child side) ----
-
-  // ---- child keep-alive ----
-
-  private handleChildUpdateRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
-    if (!this.isRouterRole()) return;
-    const n = this.neighbours.get(toHex(ext));
-    if (n?.kind !== 'child') {
-      this.sendMle(rx.src, 'childUpdateResponse', [mleTlv('status', 1), ...(getMleTlv(m, 'challenge') ? [mleTlv('response', getMleTlv(m, 'challenge')!)] : [])]);
-      return;
-    }
-    n.lastHeard = this.env.timers.now();
-    n.linkMarginDb = rx.link.linkMarginDb;
-    const timeout = getMleTlv(m, 'timeout');
-    if (timeout !== undefined) n.timeoutS = timeout;
-    const reg = getMleTlv(m, 'addressRegistration');
-    if (reg) n.mlEids = this.registeredAddresses(reg);
-    const challenge = getMleTlv(m, 'challenge');
-    this.sendMle(rx.src, 'childUpdateResponse', [
-      mleTlv('sourceAddress', this.rloc!),
-      ...(n.mode ? [mleTlv('mode', n.mode)] : []),
-      ...(challenge ? [mleTlv('response', challenge)] : []),
-      mleTlv('timeout', n.timeoutS ?? this.cfg.childTimeoutS),
-      mleTlv('leaderData', this.leaderData!),
-    ]);
-  }
-
-  // ---- parent side ----
-
+  /** A router or the leader. */
   isRouterRole(): boolean {
     return this.roleValue === 'router' || this.roleValue === 'leader';
   }
 
+  /** A router-eligible end device (REED): a child that may become a router. */
   isReed(): boolean {
     return this.roleValue === 'child' && this.routerEligible();
   }
 
-  private handleParentRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array): void {
-    const mask = getMleTlv(m, 'scanMask');
-    const challenge = getMleTlv(m, 'challenge');
-    if (!mask || !challenge || !this.leaderData) return;
-    const asRouter = this.isRouterRole() && mask.routers;
-    const asReed = this.isReed() && mask.endDevices;
-    if (!asRouter && !asReed) return;
-    const existing = this.neighbours.get(toHex(ext));
-    if (existing?.kind === 'parent') return; // our parent cannot become our child
-    const maxDelay = mask.endDevices ? C.PARENT_RESPONSE_MAX_DELAY_ALL : C.PARENT_RESPONSE_MAX_DELAY_ROUTERS;
-    const margin = rx.link.linkMarginDb;
-    const src = rx.src;
-    this.later(this.jitter(maxDelay), () => {
-      if (!this.leaderData || this.rloc === undefined) return;
-      const ours = this.randomBytes(8);
-      this.parentResponses.set(toHex(ext), { challenge: ours, at: this.env.timers.now() });
-      this.sendMle(src, 'parentResponse', [
-        mleTlv('sourceAddress', this.rloc),
-        mleTlv('leaderData', this.leaderData),
-        mleTlv('linkFrameCounter', this.env.linkFrameCounter()),
-        mleTlv('mleFrameCounter', this.mleFrameCounter),
-        mleTlv('response', challenge),
-        mleTlv('challenge', ours),
-        mleTlv('linkMargin', Math.max(0, Math.min(255, Math.round(margin)))),
-        mleTlv('connectivity', this.connectivity()),
-        mleTlv('version', C.THREAD_VERSION_1_3),
-      ]);
-    });
-  }
-
-  private connectivity(): Connectivity {
-    let lq3 = 0;
-    let lq2 = 0;
-    let lq1 = 0;
-    for (const n of this.neighbours.values()) {
-      if (n.kind === 'child') continue;
-      const lq = C.linkQualityFromMargin(n.linkMarginDb);
-      if (lq === 3) lq3++;
-      else if (lq === 2) lq2++;
-      else if (lq === 1) lq1++;
-    }
-    const leaderCost = this.leaderData ? Math.min(this.routeCost(this.leaderData.leaderRouterId) ?? C.MAX_ROUTE_COST, 255) : C.MAX_ROUTE_COST;
-    return { parentPriority: 0, flagsReserved: 0, linkQuality3: lq3, linkQuality2: lq2, linkQuality1: lq1, leaderCost, idSequence: this.routerTable.idSequence, activeRouters: this.routerTable.ids.size };
-  }
-
-  private handleChildIdRequest(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number): void {
-    const key = toHex(ext);
-    const pending = this.parentResponses.get(key);
-    const response = getMleTlv(m, 'response');
-    if (!pending || !response || !bytesEqual(response, pending.challenge)) return;
-    if (this.env.timers.now() - pending.at > C.CHILD_ID_REQUEST_TIMEOUT) return;
-    if (this.isReed()) {
-      // A REED becomes a router before it takes a child (thread.md §1).
-      this.pendingChildRequests.push({ m, rx, ext, keySequence, fc });
-      this.upgradeTimer?.cancel();
-      if (!this.solicit) this.sendAddressSolicit();
-      return;
-    }
-    if (!this.isRouterRole()) return;
-    this.parentResponses.delete(key);
-    this.acceptChild(m, rx, ext, keySequence, fc);
-  }
-
-  private acceptChild(m: MleMessage, rx: UdpReceive, ext: Uint8Array, keySequence: number, fc: number): void {
-    if (this.rloc === undefined || !this.leaderData) return;
-    const key = toHex(ext);
-    let child = this.neighbours.get(key);
-    if (child?.kind === 'parent') return;
-    if (child && child.kind !== 'child') child = undefined; // a former router neighbour re-attaching
-    if (!child) {
-      const used = new Set([...this.neighbours.values()].filter((n) => n.kind === 'child').map((n) => n.rloc16 & 0x1ff));
-      let id = 1;
-      while (used.has(id) && id <= C.MAX_CHILD_ID) id++;
-      if (id > C.MAX_CHILD_ID) return;
-      child = { ext, rloc16: this.rloc | id, kind: 'child', lastHeard: 0, linkMarginDb: rx.link.linkMarginDb, mlEids: [], routes: new Map() };
-      this.neighbours.set(key, child);
-    }
-    child.lastHeard = this.env.timers.now();
-    const mode = getMleTlv(m, 'mode');
-    if (mode) child.mode = mode;
-    child.timeoutS = getMleTlv(m, 'timeout') ?? this.cfg.childTimeoutS;
-    const reg = getMleTlv(m, 'addressRegistration');
-    if (reg) child.mlEids = this.registeredAddresses(reg);
-    this.replay.establish(key, { keySequence, mleFrameCounter: fc + 1, linkFrameCounter: getMleTlv(m, 'linkFrameCounter') ?? 0 });
-    const requested = getMleTlv(m, 'tlvRequest') ?? [];
-    const tlvs: MleTlv[] = [
-      mleTlv('sourceAddress', this.rloc),
-      mleTlv('leaderData', this.leaderData),
-      mleTlv('activeTimestamp', { seconds: 1, ticks: 0, authoritative: false }),
-      mleTlv('address16', child.rloc16),
-    ];
-    if (requested.includes(MLE_TLVS.networkData.code)) tlvs.push(mleTlv('networkData', emitNetworkData(this.networkData)));
-    if (requested.includes(MLE_TLVS.route64.code) && mode?.fullThreadDevice) tlvs.push(mleTlv('route64', this.route64()));
-    this.sendMle(rx.src, 'childIdResponse', tlvs);
-  }
-
-  private registeredAddresses(entries: AddressRegistrationEntry[]): Ipv6Address[] {
-    return entries.map((e) => (e.compressed ? this.meshLocal(e.iid) : e.address.slice()));
-  }
-
-  // ---- router upgrade ----
-
-  scheduleRouterUpgrade(): void {
-    if (!this.isReed()) return;
-    this.upgradeTimer?.cancel();
-    this.upgradeTimer = this.later(this.jitter(this.cfg.routerSelectionJitter) + 1, () => {
-      this.upgradeTimer = undefined;
-      if (this.isReed() && this.routerTable.ids.size < C.ROUTER_UPGRADE_THRESHOLD) this.sendAddressSolicit();
-    });
-  }
-
-  private sendAddressSolicit(): void {
-    if (!this.leaderData || this.rloc === undefined) return;
-    this.counters.addressSolicits++;
-    const payload = emitAddressTlvs({ status: ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS, extMacAddress: this.env.extAddress, unknown: [] });
-    const leader = this.meshLocal(rlocIid(rloc16OfRouter(this.leaderData.leaderRouterId)));
-    // Confirmable: retransmitted until the leader answers (tmf-agent.ts); unanswered, wait for the next jitter.
-    const exchange = this.tmf.post({
-      src: this.rlocAddress!,
-      dst: leader,
-      uri: ADDRESS_SOLICIT_URI,
-      payload,
-      confirmable: true,
-      answered: (ack) => {
-        if (this.solicit !== exchange) return;
-        this.solicit = undefined;
-        this.solicitAnswered(ack);
-      },
-    });
-    this.solicit = exchange;
-  }
-
-  private solicitAnswered(ack: CoapMessage | undefined): void {
-    const res = ack ? parseAddressTlvs(ack.payload) : undefined;
-    if (!res?.ok || res.value.status !== ADDRESS_SOLICIT_STATUS.success || res.value.rloc16 === undefined || !res.value.routerMask) {
-      this.pendingChildRequests = [];
-      // Unanswered, or refused (no router ID free, say): a REED still short of routers tries again
-      // after another jitter, as OpenThread re-arms its router selection jitter; else it would stay
-      // a child for good, and a neighbour only children can hear never learns of the partition.
-      this.scheduleRouterUpgrade();
-      return;
-    }
-    this.becomeRouter(res.value.rloc16, res.value.routerMask.idSequence, res.value.routerMask.routerIds);
-  }
-
-  private becomeRouter(rloc16: number, idSequence: number, routerIds: number[]): void {
-    if (!this.isReed()) return;
-    // The former parent becomes a router neighbour once the Link Accept comes back.
-    for (const [k, n] of this.neighbours) if (n.kind === 'parent') this.neighbours.delete(k);
-    this.attacher.stopKeepAlive();
-    this.rloc = rloc16;
-    this.setShortAddress(rloc16);
-    this.routerTable.set(routerIds, idSequence, this.env.timers.now());
-    this.setRole('router');
-    this.links.requestLinks(rloc16);
-    this.links.startTrickle();
-    const held = this.pendingChildRequests;
-    this.pendingChildRequests = [];
-    for (const p of held) this.acceptChild(p.m, p.rx, p.ext, p.keySequence, p.fc);
-  }
-
-  // ---- links between routers ----
-
-  // ---- advertisements and routes ----
+  // ---- routes ----
 
   route64(): Route64 {
     return this.routerTable.route64(this.ownRouterId());
@@ -697,7 +492,7 @@ export class ThreadMle {
         this.replay.remove(k);
       }
     }
-    for (const [k, p] of this.parentResponses) if (now - p.at > C.CHILD_ID_REQUEST_TIMEOUT) this.parentResponses.delete(k);
+    this.router.expireParentResponses(now);
     if (this.roleValue === 'leader') this.leader.ageRouterIds(now);
     // Leader age (mle_router.cpp HandleStateUpdateTimer): no new ID sequence for NETWORK_ID_TIMEOUT
     // means the leader is gone, whatever stale routes to it the routers still tell each other.
@@ -748,15 +543,15 @@ export class ThreadMle {
     if (n && n.kind !== 'child') n.lastHeard = this.env.timers.now();
     switch (m.command) {
       case 'parentRequest':
-        return this.handleParentRequest(m, rx, ext);
+        return this.router.handleParentRequest(m, rx, ext);
       case 'parentResponse':
         return this.attacher.handleParentResponse(m, rx, ext, u.keySequence, u.frameCounter);
       case 'childIdRequest':
-        return this.handleChildIdRequest(m, rx, ext, u.keySequence, u.frameCounter);
+        return this.router.handleChildIdRequest(m, rx, ext, u.keySequence, u.frameCounter);
       case 'childIdResponse':
         return this.attacher.handleChildIdResponse(m, ext, u.keySequence, u.frameCounter);
       case 'childUpdateRequest':
-        return this.handleChildUpdateRequest(m, rx, ext);
+        return this.router.handleChildUpdateRequest(m, rx, ext);
       case 'childUpdateResponse':
         return this.attacher.handleChildUpdateResponse(m, ext);
       case 'linkRequest':

@@ -202,7 +202,7 @@ export class RouterLinks {
       if (changed) this.resetTrickle();
       // A REED that found the partition full looks again once routers have gone (OpenThread
       // re-arms the router selection jitter from the advertisements it hears).
-      if (changed && this.mle.isReed() && !this.mle.upgradeTimer && !this.mle.solicit && this.mle.routerTable.ids.size < C.ROUTER_UPGRADE_THRESHOLD) this.mle.scheduleRouterUpgrade();
+      if (changed && this.mle.isReed() && !this.mle.router.upgradePending && this.mle.routerTable.ids.size < C.ROUTER_UPGRADE_THRESHOLD) this.mle.router.scheduleRouterUpgrade();
     }
     if (this.mle.role === 'child') {
       if (n?.kind === 'parent') {
