@@ -2,6 +2,7 @@
 // responses, events and board log delivered to listeners, and nothing a board
 // prints (boot noise, garbage, half lines) able to break the session.
 import { formatRequest, LineSplitter, type AgentLine, type Args } from '../../protocol/agent.ts';
+import { LinkGoneError, LinkRefusedError, LinkTimeoutError } from './link-errors.ts';
 import type { Transport } from './transport.ts';
 import { ErrorCode } from '../errors.ts';
 
@@ -17,7 +18,7 @@ export interface AgentReply {
   args: Args;
 }
 
-export class AgentError extends Error {
+export class AgentError extends LinkRefusedError {
   constructor(
     readonly code: string,
     message: string,
@@ -27,7 +28,7 @@ export class AgentError extends Error {
   }
 }
 
-export class AgentTimeoutError extends Error {
+export class AgentTimeoutError extends LinkTimeoutError {
   readonly code = ErrorCode.AGENT_TIMEOUT;
   constructor(
     readonly command: string,
@@ -38,7 +39,7 @@ export class AgentTimeoutError extends Error {
   }
 }
 
-export class AgentGoneError extends Error {
+export class AgentGoneError extends LinkGoneError {
   readonly code = ErrorCode.AGENT_GONE;
   constructor(
     readonly command: string,

@@ -13,9 +13,10 @@ import type { StackKind } from '../rig/schema.ts';
 import type { Health, LabControls } from './controls.ts';
 import type { BoardLink } from './probe.ts';
 import { codeOf, ErrorCode } from '../errors.ts';
+import { LinkGoneError, LinkTimeoutError } from '../board/link-errors.ts';
 
 /** Errors that mean "the board does not answer", not "the board said no". */
-const NOT_ANSWERING = new Set<string>([ErrorCode.OT_CLI_TIMEOUT, ErrorCode.OT_CLI_GONE, ErrorCode.AGENT_TIMEOUT, ErrorCode.AGENT_GONE, ErrorCode.PORT_CLOSED, ErrorCode.PORT_WRITE]);
+const notAnswering = (e: unknown): boolean => e instanceof LinkTimeoutError || e instanceof LinkGoneError || codeOf(e) === ErrorCode.PORT_CLOSED || codeOf(e) === ErrorCode.PORT_WRITE;
 
 export class BoardUnhealthyError extends Error {
   readonly code = ErrorCode.BOARD_UNHEALTHY;
@@ -121,8 +122,7 @@ export class LabBoardDriver implements BoardDriver {
     try {
       return await call(this.inner);
     } catch (e) {
-      const code = codeOf(e);
-      if (this.poweredOff || this.closed || !code || !NOT_ANSWERING.has(code)) throw e;
+      if (this.poweredOff || this.closed || !notAnswering(e)) throw e;
       this.recovering ??= this.controls.ensureAnswering(this.id).finally(() => (this.recovering = undefined));
       const health = await this.recovering;
       const first = (e as Error).message;

@@ -3,11 +3,11 @@
 // before, so we ask rather than wait for a banner (DESIGN.md), and keep asking
 // for a while after a reset or a flash, while the board boots.
 import { AgentClient } from '../board/agent-client.ts';
+import { LinkGoneError } from '../board/link-errors.ts';
 import { OtCli } from '../board/drivers/openthread-cli.ts';
 import type { Transport } from '../board/transport.ts';
 import { terminalSafe } from '../log/terminal.ts';
 import type { FirmwareKind } from '../rig/lab.ts';
-import { codeOf, ErrorCode } from '../errors.ts';
 
 export interface Answer {
   firmware: string;
@@ -50,7 +50,7 @@ export class BoardLink {
         const r = await this.agent!.request('identify', {}, Math.min(tryMs, Math.max(1, until - Date.now())));
         return { firmware: terminalSafe(r.args.firmware ?? 'unknown'), version: terminalSafe(r.args.version ?? 'unknown') };
       } catch (e) {
-        if (codeOf(e) === ErrorCode.AGENT_GONE || codeOf(e) === ErrorCode.OT_CLI_GONE) return undefined;
+        if (e instanceof LinkGoneError) return undefined;
         if (this.bootSeen && !opts.answerOnly && Date.now() >= until) return this.bootSeen;
       }
       if (Date.now() >= until) return undefined;

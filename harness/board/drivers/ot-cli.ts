@@ -4,6 +4,7 @@
 // replies and UDP receives arrive asynchronously at any time. One command at a
 // time: the CLI drops input while a command is pending.
 import type { Transport } from '../transport.ts';
+import { LinkGoneError, LinkRefusedError, LinkTimeoutError } from '../link-errors.ts';
 import { redactOtCommand } from './ot-secrets.ts';
 import { ErrorCode } from '../../errors.ts';
 
@@ -25,7 +26,7 @@ export function cliArg(text: string): string {
 // Errors carry the command with its secrets redacted (a key, a dataset, a
 // PSKd): their messages reach notes, logs and JUnit reports.
 
-export class OtCliError extends Error {
+export class OtCliError extends LinkRefusedError {
   readonly code = ErrorCode.OT_CLI;
   /** The command, secrets redacted. */
   readonly command: string;
@@ -40,14 +41,14 @@ export class OtCliError extends Error {
   }
 }
 
-export class OtCliTimeoutError extends Error {
+export class OtCliTimeoutError extends LinkTimeoutError {
   readonly code = ErrorCode.OT_CLI_TIMEOUT;
   constructor(command: string, ms: number, port: string) {
     super(`${redactOtCommand(command)}: no Done/Error from ${port} within ${ms} ms (wall clock)`);
   }
 }
 
-export class OtCliGoneError extends Error {
+export class OtCliGoneError extends LinkGoneError {
   readonly code = ErrorCode.OT_CLI_GONE;
   constructor(command: string, why: string) {
     super(`${redactOtCommand(command)}: the board's port went away (${why})`);
