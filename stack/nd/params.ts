@@ -82,3 +82,11 @@ export const ND_TUNING_DEFAULTS: NdTuning = {
   maxRegistrations: 32,
   raDelayMaxUs: 100 * MS,
 };
+
+/** nd_tasklet.c: the bootstrap restarts 5000 ms after a failure (reference mbed-mesh-api.md §3). */
+export const BOOTSTRAP_RETRY_US = 5 * SECOND;
+/** Hop limit of the root's DAO-ACKs; a node counts its distance to the root from what arrives. */
+export const DAO_ACK_HOP_LIMIT = 64;
+
+/** Active scan listen exponent per channel (IEEE 802.15.4-2006 §7.5.2.1.2): n = 3 → 138 ms. */
+export const SCAN_EXPONENT = 3;
