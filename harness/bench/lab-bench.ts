@@ -156,8 +156,9 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
   try {
     // 1. Which device is which board (host-process boards need no discovery).
     let matches: BoardMatch[];
+    const discovery = opts.discovery ?? discoveryFromEnv();
     if (rig.boards.some((b) => b.port.kind !== 'process')) {
-      const found = await discover(opts.discovery ?? discoveryFromEnv());
+      const found = await discover(discovery);
       matches = matchBoards(rig.boards, found.devices).boards;
     } else matches = matchBoards(rig.boards, []).boards;
     const absent = matches.filter((m) => m.state === 'missing' || m.state === 'duplicate');
@@ -165,7 +166,7 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
 
     // 2. Locks, all before any port is touched.
     const runId = basename(opts.runDir);
-    const ctx: OpenContext = { rigDir: loaded.dir, runDir: opts.runDir, speed };
+    const ctx: OpenContext = { rigDir: loaded.dir, runDir: opts.runDir, speed, discovery };
     try {
       locks.push(
         ...(await lockBoards(

@@ -19,8 +19,14 @@ export interface LabBoardHandle {
   port: string;
   serial?: string;
   link: BoardLink;
-  /** A transport for the same board, not yet open (after a power cycle the old one is gone). */
+  /** A transport for the same board at its current `port`, not yet open (after a power cycle the old one is gone). */
   makeTransport(): Transport;
+  /**
+   * A USB board: where it is attached now, found again by discovery (its USB
+   * serial number); undefined while it is not. Its device node can change
+   * when it re-enumerates (/dev/ttyACM0 → /dev/ttyACM1).
+   */
+  locate?(): Promise<string | undefined>;
 }
 
 export interface Health {
@@ -76,6 +82,8 @@ export class LabControls implements RigControls {
     const h = this.handle(id);
     const method = resetMethodOf(h.board);
     if (method === 'break') {
+      // A port that went away (the board re-enumerated, a cable pulled and put back) is found again first.
+      if (!h.link.transport.isOpen && h.locate) await this.reopen(h);
       // The port stays open across the reset, so no boot line is lost.
       await h.link.transport.sendBreak(this.opts.breakMs ?? 100);
     } else if (method === 'flasher') {
@@ -112,9 +120,25 @@ export class LabControls implements RigControls {
     await this.reopen(h);
   }
 
-  /** Opens the board's port again as soon as it reappears (USB re-enumeration), so the boot banner is read. */
+  /**
+   * Opens the board's port again as soon as it reappears (USB re-enumeration),
+   * so the boot banner is read. A USB board is found again by discovery, by
+   * its serial number, never reopened by its old path: the node can change, and
+   * the old one can name another board by then.
+   */
   private async reopen(h: LabBoardHandle): Promise<void> {
     const until = Date.now() + (this.opts.reappearMs ?? 10_000);
+    if (h.locate) {
+      for (;;) {
+        const at = await h.locate().catch(() => undefined);
+        if (at !== undefined && existsSync(at)) {
+          h.port = at;
+          break;
+        }
+        if (Date.now() > until) throw new InfraError('ERR_PORT_GONE', `${h.board.id}: ${h.serial !== undefined ? `USB serial ${h.serial}` : h.port} did not come back within ${this.opts.reappearMs ?? 10_000} ms`, h.board.id);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     const isPath = h.port.startsWith('/');
     while (isPath && !existsSync(h.port)) {
       if (Date.now() > until) throw new InfraError(ErrorCode.PORT_GONE, `${h.board.id}: ${h.port} did not come back within ${this.opts.reappearMs ?? 10_000} ms after power-on`, h.board.id);

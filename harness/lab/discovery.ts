@@ -195,3 +195,26 @@ export function discoveryFromEnv(env: Record<string, string | undefined> = proce
   if (!sysRoot && !devRoot) return {};
   return { sysRoot, devRoot, list: null };
 }
+
+/**
+ * The file to open for a device node discovery names (`/dev/ttyACM0`, a
+ * `/dev/serial/by-id/...` link): the same path, or under `devRoot` when
+ * discovery reads another /dev tree (MESHBENCH_DEV_ROOT).
+ */
+export function hostPath(path: string, devRoot: string | undefined): string {
+  return devRoot && path.startsWith('/dev/') ? join(devRoot, path.slice('/dev/'.length)) : path;
+}
+
+/**
+ * Where a USB board is now: discovery run again, the board found by its USB
+ * serial number when it has one (the rig's match; a board that re-enumerates
+ * can come back as another /dev/ttyACMn, and its old node can name another
+ * board), else as the rig names it. Undefined while it is not attached (or
+ * attached twice).
+ */
+export async function locateBoard(board: LabBoard, serial: string | undefined, opts: DiscoveryOptions = {}): Promise<string | undefined> {
+  const { devices } = await discover(opts);
+  const hits = serial !== undefined ? devices.filter((d) => d.serialNumber?.toLowerCase() === serial.toLowerCase()) : matchBoards([board], devices).boards[0]!.devices;
+  const d = hits.length === 1 ? hits[0]! : undefined;
+  return d ? hostPath(d.byId ?? d.path, opts.devRoot) : undefined;
+}

@@ -7,7 +7,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { SerialTransport, type Transport } from '../board/transport.ts';
 import type { LabBoard } from '../rig/lab.ts';
 import type { LabBoardHandle } from './controls.ts';
-import { discoveredDevice, openPath, type BoardMatch } from './discovery.ts';
+import { discoveredDevice, hostPath, locateBoard, openPath, type BoardMatch, type DiscoveryOptions } from './discovery.ts';
 import { InfraError } from './errors.ts';
 import { defaultLockDir, PortOffset } from './lock.ts';
 import { BoardLink } from './probe.ts';
@@ -28,6 +28,8 @@ export interface OpenContext {
   portOffset?: number;
   /** Where `{portOffset}` is allocated (default: the system-wide lock directory, since UDP ports are the host's). */
   lockDir?: string;
+  /** How a USB board is found again after its port went away (default: the real sysfs and /dev); its devRoot is where device nodes are opened. */
+  discovery?: DiscoveryOptions;
 }
 
 let scratch: string | undefined;
@@ -121,8 +123,10 @@ export function describeMatch(m: BoardMatch): string {
 /** Opens a matched board's port (or starts its process) and wraps it for the controls. */
 export async function openBoard(m: BoardMatch, ctx: OpenContext): Promise<LabBoardHandle> {
   const b = m.board;
+  const serial = b.port.kind === 'usb-serial' ? b.port.serial : m.devices[0]?.serialNumber;
   let raw: () => Transport;
   let port: string;
+  let locate: (() => Promise<string | undefined>) | undefined;
   if (b.port.kind === 'process') {
     const spec = processSpecOf(b, ctx);
     // A command that is not there would start and end at once, which reads as a dead board: say what it is.
@@ -135,16 +139,19 @@ export async function openBoard(m: BoardMatch, ctx: OpenContext): Promise<LabBoa
   } else {
     const path = openPath(m);
     if (!path) throw new InfraError(ErrorCode.BOARD_MISSING, describeMatch(m), b.id);
-    raw = () => new SerialTransport(path, b.baudRate);
-    port = path;
+    port = hostPath(path, ctx.discovery?.devRoot);
+    // Always at the handle's current port: after the board re-enumerates, the controls move it there (locate).
+    raw = () => new SerialTransport(handle.port, b.baudRate);
+    locate = () => locateBoard(b, serial, ctx.discovery);
   }
   const make = ctx.wrap ? () => ctx.wrap!(raw()) : raw;
+  const handle: LabBoardHandle = { board: b, port, serial, link: undefined as unknown as BoardLink, makeTransport: make, ...(locate ? { locate } : {}) };
   const t = make();
   try {
     await t.open();
   } catch (e) {
     throw new InfraError(ErrorCode.PORT_OPEN, `${b.id}: ${(e as Error).message}`, b.id);
   }
-  const serial = b.port.kind === 'usb-serial' ? b.port.serial : m.devices[0]?.serialNumber;
-  return { board: b, port, serial, link: new BoardLink(t, b.firmware), makeTransport: make };
+  handle.link = new BoardLink(t, b.firmware);
+  return handle;
 }

@@ -4,7 +4,8 @@
 // a live and by a dead run), each with a clear message; teardown always ends
 // the host processes and releases the locks.
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bench } from '../../../harness/bench/bench.ts';
@@ -18,7 +19,7 @@ import { redactor } from '../../../harness/report/sanitize.ts';
 import { loadRig, type LoadedRig } from '../../../harness/rig/load.ts';
 import type { LabRig } from '../../../harness/rig/lab.ts';
 import { parseStringPromise } from 'xml2js';
-import { casesOf, exited, fakeOtRig, lockHolder, meshbench } from './support.ts';
+import { casesOf, DAPLINK_SERIAL, exited, FAKE_OT, FAKE_TOOLS, fakeOtRig, fakeUsbTree, lockHolder, meshbench, ROOT } from './support.ts';
 
 /** Processes whose command line mentions `text` (the fakes carry the run directory in their environment, not their argv). */
 function fakesOf(netDir: string): number[] {
@@ -37,8 +38,15 @@ function fakesOf(netDir: string): number[] {
 describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
   this.timeout(240_000);
   let dir: string;
+  const socats: ChildProcess[] = [];
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-labrun-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    for (const c of socats.splice(0)) {
+      c.kill('SIGTERM');
+      await exited(c);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a board that never boots: exit 3 at bring-up, naming the board and what was tried; nothing left running or locked', async () => {
     const locks = join(dir, 'locks');
@@ -110,6 +118,80 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
     expect(html).to.match(/<h2 id="unhealthy-boards">Unhealthy boards<\/h2><ul><li><span class="v failed">n2<\/span> unhealthy for the rest of the run: no answer within 1000 ms; no answer after reset<\/li><\/ul>/);
     const cases = await casesOf(join(out, 'junit.xml'));
     expect(cases.map((c) => [c.name.split(' ')[0], c.verdict])).to.deep.equal([['FIX-040', 'error'], ['FIX-041', 'passed']]);
+  });
+
+  it('a USB board whose port vanishes mid-run is found again by its USB serial number at its new node (ttyACM0 → ttyACM1), not reopened by the old path', async () => {
+    // The board: a fake ot-cli-ftd behind a real PTY (socat), at the node the fake sysfs names; no by-id links (no udev).
+    const tree = fakeUsbTree(join(dir, 'usb'));
+    rmSync(join(tree.dev, 'serial'), { recursive: true });
+    const iface = realpathSync(join(tree.sys, 'class/tty/ttyACM0/device'));
+    const net = join(dir, 'net');
+    mkdirSync(net);
+    const attach = async (node: string): Promise<ChildProcess> => {
+      const link = join(tree.dev, node);
+      const child = spawn('socat', [`PTY,raw,echo=0,link=${link}`, `EXEC:${process.execPath} ${FAKE_OT} 1`], { env: { ...process.env, FAKE_OT_NET_DIR: net }, stdio: 'ignore' });
+      socats.push(child);
+      const until = Date.now() + 20_000;
+      while (!existsSync(link)) {
+        if (Date.now() > until || child.exitCode !== null) throw new Error(`socat did not make ${link}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return child;
+    };
+    const first = await attach('ttyACM0');
+    const rig = join(dir, 'usb.yaml');
+    writeFileSync(
+      rig,
+      [
+        'name: usb-vanish',
+        'kind: lab',
+        'speed: 1',
+        `networks: { thread: ${JSON.stringify(join(ROOT, 'fixtures/networks/thread-default.json'))} }`,
+        `lockDir: ${JSON.stringify(join(dir, 'locks'))}`,
+        'answerTimeoutS: 2',
+        'boards:',
+        '  - id: n1',
+        '    stack: thread',
+        '    roles: [leader]',
+        '    firmware: openthread-cli',
+        '    version: fake-1.4.0',
+        `    port: { kind: usb-serial, serial: "${DAPLINK_SERIAL}" }`,
+        '    power: { kind: uhubctl, hub: "1-1", port: 2 }',
+        '',
+      ].join('\n'),
+    );
+    const runDir = join(dir, 'run');
+    mkdirSync(runDir);
+    const log = createRunLogger(runDir, { quiet: true });
+    const bench = await bringUp(loadRig(rig), { runDir, seed: 1, log, redact: redactor([]), lab: { discovery: { sysRoot: tree.sys, devRoot: tree.dev, list: null }, toolEnv: { PATH: `${FAKE_TOOLS}:${process.env.PATH}`, FAKE_UHUBCTL_STATE: join(dir, 'hub.json') } } });
+    try {
+      const n1 = bench.boards[0]!;
+      expect((await n1.status()).status).to.equal('DISCONNECTED');
+      // It re-enumerates: the old node goes, the same USB device comes back as ttyACM1.
+      first.kill('SIGTERM');
+      await exited(first);
+      rmSync(join(tree.sys, 'class/tty/ttyACM0'), { recursive: true });
+      mkdirSync(join(tree.sys, 'class/tty/ttyACM1'));
+      symlinkSync(iface, join(tree.sys, 'class/tty/ttyACM1/device'));
+      await attach('ttyACM1');
+      expect(existsSync(join(tree.dev, 'ttyACM0')), 'the old node is gone').to.equal(false);
+
+      const found = await n1.status().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(found).to.be.instanceOf(BoardNotAnsweringError);
+      // A PTY carries no serial break, so the reset fails here (a DAPLink takes it) and the power cycle brings the board back; both open it where it is now.
+      expect(found!.message, found!.message).to.match(/^n1: status: .*; it answers again after reset, then power-cycle \(its state is lost\)$/);
+      expect((await n1.status()).status, 'n1 answers at its new node').to.equal('DISCONNECTED');
+      await bench.serialLogs.get('n1')!.flush?.();
+    } finally {
+      await tearDownBench(bench);
+    }
+    const serial = readFileSync(join(runDir, 'serial', readdirSync(join(runDir, 'serial')).find((f) => f.includes('n1'))!), 'utf8');
+    expect(serial).to.include(`opened ${join(tree.dev, 'ttyACM0')}`);
+    expect(serial).to.include(`opened ${join(tree.dev, 'ttyACM1')}`);
+    expect(readdirSync(join(dir, 'locks')), 'no lock left').to.deep.equal([]);
   });
 
   it('a port that vanishes mid-run: the board is reset and answers again, or is unhealthy for the rest of the run with the reason; the others go on', async () => {
