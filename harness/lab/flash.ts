@@ -118,12 +118,22 @@ function copyDurably(image: string, dest: string, io: CopyIo): void {
   } finally {
     io.closeSync(fd);
   }
-  const dir = io.openSync(dirname(dest), 'r');
+  // The interface firmware may take the image and unmount as soon as its data is on the drive: a directory
+  // gone by now (ENOENT, ENODEV, EIO) is the drive leaving, which the caller waits for.
+  const gone = new Set(['ENOENT', 'ENODEV', 'EIO']);
+  let dir: number;
+  try {
+    dir = io.openSync(dirname(dest), 'r');
+  } catch (e) {
+    if (gone.has((e as NodeJS.ErrnoException).code ?? '')) return;
+    throw e;
+  }
   try {
     io.fsyncSync(dir);
   } catch (e) {
     // A file system that cannot sync a directory says EINVAL (fsync(2)); the file itself is on the device.
-    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code !== 'EINVAL' && !gone.has(code)) throw e;
   } finally {
     io.closeSync(dir);
   }

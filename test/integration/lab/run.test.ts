@@ -5,7 +5,7 @@
 // the host processes and releases the locks.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bench } from '../../../harness/bench/bench.ts';
@@ -125,10 +125,11 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
     const tree = fakeUsbTree(join(dir, 'usb'));
     rmSync(join(tree.dev, 'serial'), { recursive: true });
     const iface = realpathSync(join(tree.sys, 'class/tty/ttyACM0/device'));
-    const net = join(dir, 'net');
-    mkdirSync(net);
     const attach = async (node: string): Promise<ChildProcess> => {
       const link = join(tree.dev, node);
+      // A radio directory per attachment: the fake refuses to start while a node with its id lives on the same radio.
+      const net = join(dir, `net-${node}`);
+      mkdirSync(net);
       const child = spawn('socat', [`PTY,raw,echo=0,link=${link}`, `EXEC:${process.execPath} ${FAKE_OT} 1`], { env: { ...process.env, FAKE_OT_NET_DIR: net }, stdio: 'ignore' });
       socats.push(child);
       const until = Date.now() + 20_000;
@@ -136,6 +137,10 @@ describe('meshbench run on lab rigs of fake ot-cli-ftd boards', function () {
         if (Date.now() > until || child.exitCode !== null) throw new Error(`socat did not make ${link}`);
         await new Promise((r) => setTimeout(r, 20));
       }
+      // A USB device stays when the host closes its port; a PTY's master sees its last slave close as the end:
+      // one slave descriptor held here (never read) keeps the fake board there across the harness's close and reopen.
+      const hold = openSync(link, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+      child.once('exit', () => closeSync(hold));
       return child;
     };
     const first = await attach('ttyACM0');
