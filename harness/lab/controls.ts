@@ -135,7 +135,7 @@ export class LabControls implements RigControls {
           h.port = at;
           break;
         }
-        if (Date.now() > until) throw new InfraError('ERR_PORT_GONE', `${h.board.id}: ${h.serial !== undefined ? `USB serial ${h.serial}` : h.port} did not come back within ${this.opts.reappearMs ?? 10_000} ms`, h.board.id);
+        if (Date.now() > until) throw new InfraError(ErrorCode.PORT_GONE, `${h.board.id}: ${h.serial !== undefined ? `USB serial ${h.serial}` : h.port} did not come back within ${this.opts.reappearMs ?? 10_000} ms`, h.board.id);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
