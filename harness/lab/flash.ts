@@ -2,6 +2,7 @@
 // mass-storage copy, or a command template; then the board must boot and
 // answer with the expected version. Every failure is an InfraError carrying
 // the flasher's own message, reported at once (exit code 3).
+import { writeAndSync, type SyncIo } from '../durable-file.ts';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -93,12 +94,7 @@ export function remountCount(mount: string): number | undefined {
 }
 
 /** The file operations a DAPLink copy makes. */
-export interface CopyIo {
-  openSync: (path: string, flags: string, mode?: number) => number;
-  writeSync: (fd: number, data: Uint8Array) => number;
-  fsyncSync: (fd: number) => void;
-  closeSync: (fd: number) => void;
-}
+export type CopyIo = SyncIo;
 
 const realCopyIo: CopyIo = { openSync, writeSync, fsyncSync, closeSync };
 
@@ -109,15 +105,7 @@ const realCopyIo: CopyIo = { openSync, writeSync, fsyncSync, closeSync };
  * firmware waits for the rest of the file.
  */
 function copyDurably(image: string, dest: string, io: CopyIo): void {
-  const bytes = readFileSync(image);
-  const fd = io.openSync(dest, 'w', 0o644);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += io.writeSync(fd, bytes.subarray(off));
-    io.fsyncSync(fd);
-  } finally {
-    io.closeSync(fd);
-  }
+  writeAndSync(dest, readFileSync(image), io);
   // The interface firmware may take the image and unmount as soon as its data is on the drive: a directory
   // gone by now (ENOENT, ENODEV, EIO) is the drive leaving, which the caller waits for.
   const gone = new Set(['ENOENT', 'ENODEV', 'EIO']);

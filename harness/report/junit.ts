@@ -16,6 +16,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import xml2js from 'xml2js';
+import { writeAndSync, type SyncIo } from '../durable-file.ts';
 import type { Attempt, Problem, Property, Run, Suite, TestCase } from './model.ts';
 import { runTotals, suiteTotals } from './model.ts';
 import { cleaner } from './sanitize.ts';
@@ -230,11 +231,7 @@ export function buildJUnit(run: Run, reportPath: string, opts: JUnitOptions = {}
 }
 
 /** The file operations the atomic write needs; tests replace them to simulate a crash. */
-export interface WriteIo {
-  openSync: typeof openSync;
-  writeSync: (fd: number, data: Uint8Array) => number;
-  fsyncSync: typeof fsyncSync;
-  closeSync: typeof closeSync;
+export interface WriteIo extends SyncIo {
   renameSync: typeof renameSync;
   unlinkSync: typeof unlinkSync;
 }
@@ -253,14 +250,7 @@ export function writeFileAtomic(path: string, data: string, io: WriteIo = realIo
   const bytes = Buffer.from(data, 'utf8');
   let renamed = false;
   try {
-    const fd = io.openSync(tmp, 'w', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += io.writeSync(fd, bytes.subarray(off));
-      io.fsyncSync(fd);
-    } finally {
-      io.closeSync(fd);
-    }
+    writeAndSync(tmp, bytes, io);
     io.renameSync(tmp, target);
     renamed = true;
   } finally {

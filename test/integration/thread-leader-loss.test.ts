@@ -4,30 +4,18 @@
 // over; the old leader, powered on again with fresh firmware, attaches to the
 // surviving partition instead of forming its own. Seeded and in process; power is
 // the radio's power plus firmware that dies with it, as the simulated bench does it.
+import { FirmwareTimers } from '../../firmware/firmware-timers.ts';
 import { expect } from 'chai';
 import { createTestbed } from '../../sim/testbed.ts';
 import { THREAD_DEFAULTS, type ThreadInterface } from '../../stack/mesh/thread-interface.ts';
 import { StackNode } from '../../stack/node.ts';
-import { SECOND, type Timer, type Timers } from '../../stack/runtime.ts';
+import { SECOND } from '../../stack/runtime.ts';
 import { ADV_IMAX_MAX, ID_SEQUENCE_PERIOD, NETWORK_ID_TIMEOUT } from '../../stack/thread/constants.ts';
 import type { ThreadMle } from '../../stack/thread/mle-engine.ts';
 
 const IDS = ['l', 'r1', 'r2'];
 const CONFIG = { ...THREAD_DEFAULTS, routerSelectionJitterS: 1 };
 
-/** Timers that die with the firmware that set them (a power cut must not leave the old stack running). */
-class FirmwareTimers implements Timers {
-  alive = true;
-  constructor(private readonly base: Timers) {}
-  now(): number {
-    return this.base.now();
-  }
-  at(at: number, fn: () => void): Timer {
-    return this.base.at(at, () => {
-      if (this.alive) fn();
-    });
-  }
-}
 
 interface Board {
   node: StackNode;

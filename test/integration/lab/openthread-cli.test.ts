@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { THREAD as THREAD_NETWORK } from '../rcp/support.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,15 +18,7 @@ const SPEED = 20;
 const ot = realOtCliFtd();
 
 // mbed-mesh-api keys as the network config hands them to a driver (mbed-mesh-api.md §4 defaults).
-const THREAD = {
-  'thread-master-key': '00112233445566778899aabbccddeeff',
-  'thread-config-panid': '0x0700',
-  'thread-config-channel': '22',
-  'thread-config-extended-panid': 'f1b5a1b2c4d5a1bd',
-  'thread-config-network-name': 'Thread Network',
-  'thread-config-ml-prefix': 'fd000db800000000',
-  'router-selection-jitter': '1',
-};
+const THREAD = { ...THREAD_NETWORK, 'router-selection-jitter': '1' };
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 8000): Promise<T> {
   const end = Date.now() + ms;
