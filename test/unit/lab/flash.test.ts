@@ -151,7 +151,8 @@ describe('flashing', function () {
     });
 
     it('the copy is fsynced, file and directory, before the wait for the remount', async () => {
-      const mount = await drive();
+      // The drive takes the image only after 2 s: on a loaded machine it could otherwise leave before our directory sync (which the copy then rightly skips).
+      const mount = await drive({ FAKE_DAPLINK_SETTLE_MS: '2000' });
       const board = labBoard({ flasher: { kind: 'daplink', mount, remountTimeoutS: 5 } });
       // The real file operations, watched: which descriptor is synced, and when.
       const ops: string[] = [];
