@@ -11,10 +11,10 @@ import {
   BROADCAST,
   MAX_PSDU_LENGTH,
   NO_SHORT_ADDRESS,
-  emitFrame,
-  frameLayout,
-  frameLength,
-  parseFrame,
+  emitMacFrame,
+  macFrameLayout,
+  macFrameLength,
+  parseMacFrame,
   sourcePan,
   type MacAddress,
   type MacFrame,
@@ -314,13 +314,13 @@ export class Mac {
     };
     if (security) {
       // The length check comes after securing: the MIC counts.
-      const provisional = emitFrame(frame);
-      const layout = frameLayout(frame);
+      const provisional = emitMacFrame(frame);
+      const layout = macFrameLayout(frame);
       frame.payload = security.secure(provisional.subarray(0, layout.privateStart), req.payload);
     }
-    if (frameLength(frame) > MAX_PSDU_LENGTH) return this.later(done, 'frame_too_long');
+    if (macFrameLength(frame) > MAX_PSDU_LENGTH) return this.later(done, 'frame_too_long');
     this.dsn = (this.dsn + 1) & 0xff;
-    this.enqueue({ kind: 'frame', psdu: emitFrame(frame), seq, ackRequest, beacon: false, peerForwards: ackRequest && req.peerForwards === true, done });
+    this.enqueue({ kind: 'frame', psdu: emitMacFrame(frame), seq, ackRequest, beacon: false, peerForwards: ackRequest && req.peerForwards === true, done });
   }
 
   // ---- MLME-SCAN (active) ----
@@ -504,7 +504,7 @@ export class Mac {
         dst: { mode: 'none' },
         src: { mode: 'none' },
       };
-      const psdu = emitFrame(ack);
+      const psdu = emitMacFrame(ack);
       this.sendingAck = true;
       this.stats.txAcks++;
       this.notify({ direction: 'tx', timeUs: this.timers.now(), psdu, frame: ack });
@@ -526,7 +526,7 @@ export class Mac {
       this.stats.rxFiltered++;
       return;
     }
-    const parsed = parseFrame(psdu);
+    const parsed = parseMacFrame(psdu);
     if (!parsed.ok) {
       this.stats.rxMalformed++;
       this.notify({ direction: 'rx', timeUs: info.startUs, psdu, frame: undefined, error: `${parsed.error.code}: ${parsed.error.message}`, info });
@@ -617,7 +617,7 @@ export class Mac {
   private deliver(f: MacFrame & { type: 'data' }, psdu: Uint8Array, info: RxInfo): void {
     let payload = f.payload;
     if (this.frameSecurity) {
-      const layout = frameLayout(f);
+      const layout = macFrameLayout(f);
       const srcExt = f.src.mode === 'ext' ? f.src.ext : undefined; // a short source names no nonce here
       const opened = this.frameSecurity.incoming(f.security, psdu.subarray(0, layout.privateStart), psdu.subarray(layout.privateStart, layout.fcsOffset), srcExt);
       if (!opened) return;
@@ -675,10 +675,10 @@ export class Mac {
         payload: this.beaconPayload,
       },
     };
-    if (frameLength(beacon) > MAX_PSDU_LENGTH) return;
+    if (macFrameLength(beacon) > MAX_PSDU_LENGTH) return;
     this.bsn = (this.bsn + 1) & 0xff;
     this.stats.txBeacons++;
-    this.enqueue({ kind: 'frame', psdu: emitFrame(beacon), seq: beacon.seq, ackRequest: false, beacon: true, peerForwards: false, done: () => {} });
+    this.enqueue({ kind: 'frame', psdu: emitMacFrame(beacon), seq: beacon.seq, ackRequest: false, beacon: true, peerForwards: false, done: () => {} });
   }
 
   // ---- active scan ----
@@ -711,7 +711,7 @@ export class Mac {
     };
     this.dsn = (this.dsn + 1) & 0xff;
     // Listen from the end of the request; a channel access failure still listens.
-    this.startTransmission(emitFrame(request), request.seq, false, () => {
+    this.startTransmission(emitMacFrame(request), request.seq, false, () => {
       s.timer = this.timers.at(this.timers.now() + scanDurationUs(s.job.exponent), () => this.scanNextChannel());
     });
   }
@@ -750,7 +750,7 @@ export class Mac {
 
   private notifyTx(psdu: Uint8Array, attempt: number): void {
     if (this.observers.size === 0) return;
-    const parsed = parseFrame(psdu);
+    const parsed = parseMacFrame(psdu);
     this.notify({ direction: 'tx', timeUs: this.timers.now(), psdu, frame: parsed.ok ? parsed.value : undefined, attempt });
   }
 

@@ -19,7 +19,7 @@ import { DEFAULT_HOP_LIMIT, hopsTravelled } from '../net/datagram.ts';
 import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from '../net/ext-headers.ts';
 import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplBufferedMessages, MplSeedSet, OPENTHREAD_MPL_TIMING } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
-import { frameLayout, parseFrame, type AuxSecurityHeader } from '../wire/ieee802154.ts';
+import { macFrameLayout, parseMacFrame, type AuxSecurityHeader } from '../wire/ieee802154.ts';
 import type { LowpanContext } from '../wire/iphc.ts';
 import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
 import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
@@ -455,12 +455,12 @@ export class ThreadLink implements ThreadNetwork {
       return undefined;
     }
     const keys = this.hooks.keys().macKeyForIndex(sec.keyId.index);
-    const frame = parseFrame(ind.psdu);
+    const frame = parseMacFrame(ind.psdu);
     if (!keys || !frame.ok) {
       this.counters.rxSecurityErrors++;
       return undefined;
     }
-    const layout = frameLayout(frame.value);
+    const layout = macFrameLayout(frame.value);
     const opened = unsecureMacPayload(ind.psdu.subarray(0, layout.privateStart), ind.psdu.subarray(layout.privateStart, layout.fcsOffset), {
       key: keys.macKey,
       extAddress: srcExt,

@@ -7,7 +7,7 @@
 //
 // Encryption is not done here. For a secured frame the bytes the CCM* transform
 // hides or authenticates (the "private payload field", §7.6.3.2, plus the MIC) are
-// kept opaque; `frameLayout` gives their offsets so a caller can build the nonce
+// kept opaque; `macFrameLayout` gives their offsets so a caller can build the nonce
 // and the authenticated data and put the transformed bytes back.
 import { ByteReader, ByteWriter } from './bytes.ts';
 import { crc16Kermit } from './crc.ts';
@@ -317,18 +317,18 @@ export function parseMacCommand(id: number, content: Uint8Array, version: FrameV
 }
 
 /** Parses a PSDU (MPDU with FCS), checking the FCS first. */
-export function parseFrame(psdu: Uint8Array): Result<MacFrame> {
+export function parseMacFrame(psdu: Uint8Array): Result<MacFrame> {
   if (psdu.length > MAX_PSDU_LENGTH) return err('malformed', `PSDU: ${psdu.length} bytes exceeds aMaxPHYPacketSize ${MAX_PSDU_LENGTH}`);
   if (psdu.length < 3 + FCS_LENGTH) return err('truncated', `PSDU: ${psdu.length} bytes, need at least 5 (FCF, sequence number, FCS)`);
   const end = psdu.length - FCS_LENGTH;
   const fcs = (psdu[end] ?? 0) | ((psdu[end + 1] ?? 0) << 8);
   const crc = crc16Kermit(psdu, 0, end);
   if (fcs !== crc) return err('checksum', `FCS: carried 0x${fcs.toString(16).padStart(4, '0')}, computed 0x${crc.toString(16).padStart(4, '0')}`);
-  return parseMpdu(psdu.subarray(0, end));
+  return parseMacFrameWithoutFcs(psdu.subarray(0, end));
 }
 
 /** Parses an MPDU without its FCS (e.g. a capture with LINKTYPE_IEEE802_15_4_NOFCS). */
-export function parseMpdu(mpdu: Uint8Array): Result<MacFrame> {
+export function parseMacFrameWithoutFcs(mpdu: Uint8Array): Result<MacFrame> {
   const r = new ByteReader(mpdu);
   if (!r.has(3)) return truncated('frame control and sequence number', 3, r);
   const fcf = r.u16le();
@@ -461,13 +461,13 @@ function privatePayloadLength(f: MacFrame): number {
   }
 }
 
-/** Length of the PSDU `emitFrame` produces, FCS included. */
-export function frameLength(f: MacFrame): number {
+/** Length of the PSDU `emitMacFrame` produces, FCS included. */
+export function macFrameLength(f: MacFrame): number {
   return headerLength(f) + openPayloadLength(f) + privatePayloadLength(f) + FCS_LENGTH;
 }
 
 /** Offsets into the emitted (or parsed) PSDU, for CCM* (§7.6.3.2) and for logs. */
-export interface FrameLayout {
+export interface MacFrameLayout {
   /** Start of the auxiliary security header, or undefined when unsecured. */
   auxSecurityOffset?: number;
   /** End of the MHR, aux security header included. */
@@ -478,10 +478,10 @@ export interface FrameLayout {
   fcsOffset: number;
 }
 
-export function frameLayout(f: MacFrame): FrameLayout {
+export function macFrameLayout(f: MacFrame): MacFrameLayout {
   const headerEnd = headerLength(f);
   const privateStart = headerEnd + openPayloadLength(f);
-  const layout: FrameLayout = { headerEnd, privateStart, fcsOffset: privateStart + privatePayloadLength(f) };
+  const layout: MacFrameLayout = { headerEnd, privateStart, fcsOffset: privateStart + privatePayloadLength(f) };
   if (f.security) layout.auxSecurityOffset = headerEnd - auxSecurityHeaderLength(f.security);
   return layout;
 }
@@ -559,7 +559,7 @@ function writeBeacon(w: ByteWriter, b: BeaconFields): void {
  * produced (a source PAN next to PAN ID compression, a 7-byte extended address…);
  * a frame longer than 127 bytes is emitted, the MAC refuses to send it.
  */
-export function emitFrame(f: MacFrame): Uint8Array {
+export function emitMacFrame(f: MacFrame): Uint8Array {
   const dstMode = MODE_CODE[f.dst.mode];
   const srcMode = MODE_CODE[f.src.mode];
   const typeCode = f.type === 'unknown' ? f.typeCode : TYPE_CODES[f.type];
@@ -578,7 +578,7 @@ export function emitFrame(f: MacFrame): Uint8Array {
     (f.version << FCF_VERSION_SHIFT) |
     (srcMode << FCF_SRC_MODE_SHIFT);
 
-  const w = new ByteWriter(frameLength(f));
+  const w = new ByteWriter(macFrameLength(f));
   w.u16le(fcf).u8(f.seq);
   if (f.dstPan !== undefined) w.u16le(f.dstPan);
   writeAddress(w, f.dst);

@@ -25,7 +25,7 @@ import { DEFAULT_PIB } from '../../stack/mac/constants.ts';
 import type { DropReason, UdpSocket } from '../../stack/net/net-interface.ts';
 import { NANOSTACK_TX_POLICY } from '../../stack/nd/params.ts';
 import { toHex } from '../../stack/wire/bytes.ts';
-import { parseFrame } from '../../stack/wire/ieee802154.ts';
+import { parseMacFrame } from '../../stack/wire/ieee802154.ts';
 import { ipv6 } from '../../stack/wire/ipv6-address.ts';
 import { ndBed, type BedNode } from '../unit/nd/bed.ts';
 
@@ -245,7 +245,7 @@ export function measureLoss(opts: LossOptions): LossResult {
   const stopAir = bed.medium.observe((rec: TransmissionRecord) => {
     const heardBy = new Set(rec.receivers.filter((o) => o.rssiDbm >= SENSITIVITY_DBM).map((o) => o.node));
     const entry: Air = { sender: rec.sender, startUs: rec.startUs, endUs: rec.endUs, heardBy, app: datagramId(rec.psdu) !== undefined, frameKey: `${rec.sender}:${toHex(rec.psdu)}` };
-    const f = parseFrame(rec.psdu);
+    const f = parseMacFrame(rec.psdu);
     if (f.ok && f.value.type === 'data' && f.value.dst.mode === 'ext') {
       const to = byExt.get(toHex(f.value.dst.ext));
       const outcome = rec.receivers.find((o) => o.node === to);

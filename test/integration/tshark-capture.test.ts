@@ -11,7 +11,7 @@ import { tsharkOrSkip } from '../support/tools.ts';
 import { createTestbed } from '../../sim/testbed.ts';
 import { hex } from '../../stack/wire/bytes.ts';
 import { emitIcmpv6 } from '../../stack/wire/icmpv6.ts';
-import { emitFrame, parseFrame, type MacFrame } from '../../stack/wire/ieee802154.ts';
+import { emitMacFrame, parseMacFrame, type MacFrame } from '../../stack/wire/ieee802154.ts';
 import { compressDatagram } from '../../stack/wire/iphc.ts';
 import { linkLocalFromLinkAddress, type LinkAddress } from '../../stack/wire/ipv6-address.ts';
 import { NextHeader, emitIpv6 } from '../../stack/wire/ipv6.ts';
@@ -52,13 +52,13 @@ function lowpanFrame(seq: number, src: Uint8Array, dst: Uint8Array, nextHeader: 
     src: { mode: 'ext', ext: src },
     payload: compressed.value.bytes,
   };
-  return emitFrame(frame);
+  return emitMacFrame(frame);
 }
 
 function ackFor(psdu: Uint8Array): Uint8Array | undefined {
-  const f = parseFrame(psdu);
+  const f = parseMacFrame(psdu);
   if (!f.ok || f.value.type !== 'data' || !f.value.ackRequest) return undefined;
-  return emitFrame({ type: 'ack', framePending: false, ackRequest: false, panIdCompression: false, version: 0, seq: f.value.seq, dst: { mode: 'none' }, src: { mode: 'none' } });
+  return emitMacFrame({ type: 'ack', framePending: false, ackRequest: false, panIdCompression: false, version: 0, seq: f.value.seq, dst: { mode: 'none' }, src: { mode: 'none' } });
 }
 
 describe('tshark reads captures of the medium (LINKTYPE 283)', function () {
@@ -84,7 +84,7 @@ describe('tshark reads captures of the medium (LINKTYPE 283)', function () {
     // Every node acknowledges unicast data frames addressed to it, aTurnaroundTime after the frame.
     for (const n of tb.nodes) {
       n.radio.onReceive((psdu) => {
-        const f = parseFrame(psdu);
+        const f = parseMacFrame(psdu);
         if (!f.ok || f.value.type !== 'data' || f.value.dst.mode !== 'ext') return;
         if (Buffer.compare(Buffer.from(f.value.dst.ext), Buffer.from(n.extAddress)) !== 0) return;
         const ack = ackFor(psdu);

@@ -5,7 +5,7 @@ import { ACK_WAIT_US, LIFS_US, SIFS_US, TURNAROUND_US, UNIT_BACKOFF_US, scanDura
 import { NANOSTACK_TX_POLICY } from '../../../stack/nd/params.ts';
 import { SeededRng } from '../../../stack/runtime.ts';
 import { hex } from '../../../stack/wire/bytes.ts';
-import { parseFrame } from '../../../stack/wire/ieee802154.ts';
+import { parseMacFrame } from '../../../stack/wire/ieee802154.ts';
 import { CCA_US, EventQueue, FakeAir, type FakeRadio } from './fake-air.ts';
 
 const PAN = 0x1234;
@@ -60,8 +60,8 @@ describe('IEEE 802.15.4-2006 MAC', () => {
       const data = a.radio.txCalls[0]!;
       const ack = b.radio.txCalls[0]!;
       expect(ack.t - data.end).to.equal(TURNAROUND_US);
-      const ackFrame = parseFrame(ack.psdu);
-      const dataFrame = parseFrame(data.psdu);
+      const ackFrame = parseMacFrame(ack.psdu);
+      const dataFrame = parseMacFrame(data.psdu);
       expect(ackFrame.ok && ackFrame.value.type).to.equal('ack');
       expect(ackFrame.ok && dataFrame.ok && ackFrame.value.seq === dataFrame.value.seq).to.equal(true);
       expect(b.radio.ccaCalls).to.have.length(0); // no CSMA-CA before an ACK
@@ -165,7 +165,7 @@ describe('IEEE 802.15.4-2006 MAC', () => {
       a.mac.dataRequest({ ...toB(), dst: { mode: 'short', short: 0xffff } }, () => (doneAt = q.now()));
       q.runFor(100_000);
       expect(status).to.deep.equal(['success']);
-      const f = parseFrame(a.radio.txCalls[0]!.psdu);
+      const f = parseMacFrame(a.radio.txCalls[0]!.psdu);
       expect(f.ok && f.value.ackRequest).to.equal(false);
       expect(b.radio.txCalls).to.have.length(0);
       expect(doneAt).to.equal(a.radio.txCalls[1]!.end);

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Mac } from '../../../stack/mac/mac.ts';
 import type { Radio, RxInfo, SubMacTxRequest, SubMacTxStatus } from '../../../stack/phy.ts';
 import { SeededRng } from '../../../stack/runtime.ts';
-import { emitFrame } from '../../../stack/wire/ieee802154.ts';
+import { emitMacFrame } from '../../../stack/wire/ieee802154.ts';
 import { EventQueue } from '../mac/fake-air.ts';
 
 class FakeRcp implements Radio {
@@ -76,7 +76,7 @@ describe('MAC on a sub-MAC radio (RCP)', () => {
     mac.setShortAddress(0x0401);
     const got: number[] = [];
     mac.onDataIndication((ind) => got.push(ind.payload[0]!));
-    const frame = emitFrame({ type: 'data', framePending: false, ackRequest: true, panIdCompression: true, version: 0, seq: 9, dstPan: 0x0700, dst: { mode: 'short', short: 0x0401 }, src: { mode: 'short', short: 0x0400 }, payload: Uint8Array.of(42) });
+    const frame = emitMacFrame({ type: 'data', framePending: false, ackRequest: true, panIdCompression: true, version: 0, seq: 9, dstPan: 0x0700, dst: { mode: 'short', short: 0x0401 }, src: { mode: 'short', short: 0x0400 }, payload: Uint8Array.of(42) });
     radio.rx!(frame, { rssiDbm: -20, sinrDb: 90, lqi: 0, channel: 11, startUs: 0, endUs: 1000 });
     q.runFor(10_000);
     expect(got).to.deep.equal([42]);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { TransmissionRecord } from '../../../sim/medium/medium.ts';
 import { hex } from '../../../stack/wire/bytes.ts';
 import { formatIpv6Address } from '../../../stack/wire/ipv6-address.ts';
-import { parseFrame } from '../../../stack/wire/ieee802154.ts';
+import { parseMacFrame } from '../../../stack/wire/ieee802154.ts';
 import { allInOnePartition, mle, partitionOf, S, threadBench } from './thread-bench.ts';
 
 /** A chain a–b–c–d: neighbours hear each other well, nodes two apart not at all. */
@@ -151,7 +151,7 @@ describe('Thread MAC security (thread.md §3, issue item 2)', () => {
     }
     expect(got).to.deep.equal(['one', 'two', 'three']);
     const secured = recorded
-      .map((r) => ({ r, f: parseFrame(r.psdu) }))
+      .map((r) => ({ r, f: parseMacFrame(r.psdu) }))
       .filter((x) => x.f.ok && x.f.value.type === 'data' && x.f.value.security !== undefined);
     expect(secured.length).to.be.at.least(3);
     const first = secured[0]!;
@@ -169,7 +169,7 @@ describe('Thread MAC security (thread.md §3, issue item 2)', () => {
     expect(b.iface.details().rx_replay_dropped).to.equal(String(before + 1));
     // MLE has its own replay check: a replayed Advertisement from a is dropped by b's MLE layer.
     const isAdvertisement = (r: TransmissionRecord): boolean => {
-      const f = parseFrame(r.psdu);
+      const f = parseMacFrame(r.psdu);
       return r.sender === 'a' && f.ok && f.value.type === 'data' && !f.value.security && f.value.dst.mode === 'short' && f.value.dst.short === 0xffff;
     };
     expect(tb.runUntil(() => recorded.some(isAdvertisement), 40 * S)).to.equal(true);

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { upperLayerChecksum } from '../../../stack/wire/checksum.ts';
 import { parseIcmpv6 } from '../../../stack/wire/icmpv6.ts';
-import { parseFrame, parseMacCommand, parseMpdu } from '../../../stack/wire/ieee802154.ts';
+import { parseMacFrame, parseMacCommand, parseMacFrameWithoutFcs } from '../../../stack/wire/ieee802154.ts';
 import { decompressDatagram, decompressHeaders, iphcDestination, iphcSource, parseIphc, type LowpanContext } from '../../../stack/wire/iphc.ts';
 import { ipv6, parseIpv6Address, type LinkAddress } from '../../../stack/wire/ipv6-address.ts';
 import { extensionHeaderLength, parseHopByHop, parseIpv6, parseOptions, parseRoutingHeader } from '../../../stack/wire/ipv6.ts';
@@ -46,8 +46,8 @@ function mustReturn(name: string, bytes: Uint8Array, parse: () => Result<unknown
 
 /** The parsers of bytes, each wrapped to take just the bytes. */
 const PARSERS: Record<string, (b: Uint8Array) => unknown> = {
-  parseFrame,
-  parseMpdu,
+  parseMacFrame,
+  parseMacFrameWithoutFcs,
   parseMacCommand: (b) => parseMacCommand(b[0] ?? 0, b.subarray(1), ((b[0] ?? 0) & 1) as 0 | 1),
   parseLowpanFrame,
   parseMeshHeader,
@@ -116,7 +116,7 @@ const PARSERS: Record<string, (b: Uint8Array) => unknown> = {
 
 /** Which parsers each family of vectors feeds (every parser also gets every vector in the random runs). */
 const CORPUS: Array<{ family: string; vectors: Uint8Array[]; parsers: string[] }> = [
-  { family: '802.15.4 frames', vectors: Object.values(MAC_FRAMES), parsers: ['parseFrame', 'parseMpdu', 'parseMacCommand'] },
+  { family: '802.15.4 frames', vectors: Object.values(MAC_FRAMES), parsers: ['parseMacFrame', 'parseMacFrameWithoutFcs', 'parseMacCommand'] },
   {
     family: '6LoWPAN frames',
     vectors: [...Object.values(LOWPAN), ...Object.values(MAC_FRAMES).map((f) => f.subarray(23, f.length - 2))],

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { hex, toHex } from '../../../stack/wire/bytes.ts';
 import { crc16Kermit } from '../../../stack/wire/crc.ts';
-import { emitFrame, frameLayout, frameLength, parseFrame, parseMpdu, type MacFrame } from '../../../stack/wire/ieee802154.ts';
+import { emitMacFrame, macFrameLayout, macFrameLength, parseMacFrame, parseMacFrameWithoutFcs, type MacFrame } from '../../../stack/wire/ieee802154.ts';
 
 // Vectors marked "reference" are the verified examples of the project's 802.15.4
 // reference notes (§3, §5). Vectors marked "tshark" were decoded field by field
@@ -12,20 +12,20 @@ const EXT_A = hex('00124b0000010203'); // natural order; on air 03 02 01 00 00 4
 const EXT_B = hex('00124b0000040506');
 
 function parsed(bytes: Uint8Array): MacFrame {
-  const r = parseFrame(bytes);
+  const r = parseMacFrame(bytes);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.value;
 }
 
-/** Both directions: parse → repr, emit(repr) → the same bytes, and frameLength agrees. */
+/** Both directions: parse → repr, emit(repr) → the same bytes, and macFrameLength agrees. */
 function vector(name: string, bytes: Uint8Array, repr: MacFrame): void {
   describe(name, () => {
     it('parses to the expected repr', () => {
       expect(parsed(bytes)).to.deep.equal(repr);
     });
     it('emits the same bytes, FCS included', () => {
-      expect(toHex(emitFrame(repr))).to.equal(toHex(bytes));
-      expect(frameLength(repr)).to.equal(bytes.length);
+      expect(toHex(emitMacFrame(repr))).to.equal(toHex(bytes));
+      expect(macFrameLength(repr)).to.equal(bytes.length);
     });
   });
 }
@@ -37,7 +37,7 @@ describe('IEEE 802.15.4-2006 §7.2.1.9 FCS (CRC-16/KERMIT)', () => {
     expect(crc16Kermit(new TextEncoder().encode('123456789'))).to.equal(0x2189);
   });
   it('rejects a frame whose FCS does not match', () => {
-    const r = parseFrame(hex('02 00 2A E0 3C'));
+    const r = parseMacFrame(hex('02 00 2A E0 3C'));
     expect(!r.ok && r.error.code).to.equal('checksum');
   });
 });
@@ -63,7 +63,7 @@ describe('IEEE 802.15.4-2006 §7.2.2.3 acknowledgement frame', () => {
   );
   it('refuses bytes after an ACK MHR', () => {
     const mpdu = hex('02 00 2A 00');
-    const r = parseMpdu(mpdu);
+    const r = parseMacFrameWithoutFcs(mpdu);
     expect(!r.ok && r.error.code).to.equal('malformed');
   });
 });
@@ -259,7 +259,7 @@ describe('IEEE 802.15.4-2006 §7.3 MAC command frames', () => {
     },
   );
   it('refuses a known command with the wrong content length, naming it', () => {
-    const r = parseMpdu(hex('03 08 01 FF FF FF FF 07 00'));
+    const r = parseMacFrameWithoutFcs(hex('03 08 01 FF FF FF FF 07 00'));
     expect(!r.ok && r.error.message).to.match(/beacon_request/);
   });
 });
@@ -353,7 +353,7 @@ describe('IEEE 802.15.4-2006 §7.6.2 auxiliary security header', () => {
 
   it('§7.6.3.2 layout: header through the aux header, then the private payload, then the FCS', () => {
     // MHR 15 bytes (FCF 2, seq 1, PAN 2, dst 8, src 2), aux header 14 bytes (1 + 4 + 8 + 1).
-    expect(frameLayout(mode3Repr)).to.deep.equal({ auxSecurityOffset: 15, headerEnd: 29, privateStart: 29, fcsOffset: 39 });
+    expect(macFrameLayout(mode3Repr)).to.deep.equal({ auxSecurityOffset: 15, headerEnd: 29, privateStart: 29, fcsOffset: 39 });
   });
   it('a secured command keeps its id in the clear and its content opaque', () => {
     const f: MacFrame = {
@@ -368,9 +368,9 @@ describe('IEEE 802.15.4-2006 §7.6.2 auxiliary security header', () => {
       type: 'command',
       command: { name: 'secured', id: 0x04, content: hex('01 02 03 04') },
     };
-    const bytes = emitFrame(f);
+    const bytes = emitMacFrame(f);
     expect(parsed(bytes)).to.deep.equal(f);
-    const layout = frameLayout(f);
+    const layout = macFrameLayout(f);
     expect(bytes[layout.headerEnd]).to.equal(0x04); // the command id is the open payload field
     expect(layout.privateStart).to.equal(layout.headerEnd + 1);
   });
@@ -379,25 +379,25 @@ describe('IEEE 802.15.4-2006 §7.6.2 auxiliary security header', () => {
 describe('IEEE 802.15.4-2006 §7.2.1 frame control edge cases', () => {
   it('keeps a reserved frame type (§7.2.1.1.1 Table 79) as unknown, round-tripping', () => {
     const mpdu = hex('05 00 01 AA'); // FCF type 5, seq 1, one byte
-    const r = parseMpdu(mpdu);
+    const r = parseMacFrameWithoutFcs(mpdu);
     expect(r.ok && r.value).to.deep.include({ type: 'unknown', typeCode: 5 });
-    if (r.ok) expect(toHex(emitFrame(r.value).subarray(0, 4))).to.equal(toHex(mpdu));
+    if (r.ok) expect(toHex(emitMacFrame(r.value).subarray(0, 4))).to.equal(toHex(mpdu));
   });
   it('refuses the reserved addressing mode 1 (§7.2.1.1.6), naming the field', () => {
-    const r = parseMpdu(hex('01 04 01 00 00'));
+    const r = parseMacFrameWithoutFcs(hex('01 04 01 00 00'));
     expect(!r.ok && r.error.message).to.match(/destination addressing mode/);
   });
   it('reports a truncated destination address, naming it', () => {
-    const r = parseMpdu(hex('41 88 01 CD AB 01'));
+    const r = parseMacFrameWithoutFcs(hex('41 88 01 CD AB 01'));
     expect(!r.ok && r.error.code).to.equal('truncated');
     expect(!r.ok && r.error.message).to.match(/destination/);
   });
   it('refuses a PSDU longer than aMaxPHYPacketSize', () => {
-    const r = parseFrame(new Uint8Array(128));
+    const r = parseMacFrame(new Uint8Array(128));
     expect(!r.ok && r.error.code).to.equal('malformed');
   });
   it('refuses frame version 2 (2015 PAN ID rules) as unsupported', () => {
-    const r = parseMpdu(hex('41 a8 01 cd ab 01 00 02 00'));
+    const r = parseMacFrameWithoutFcs(hex('41 a8 01 cd ab 01 00 02 00'));
     expect(!r.ok && r.error.code).to.equal('unsupported');
   });
 });

@@ -1,7 +1,7 @@
 // The 6LoWPAN-ND beacon payload straight from bytes (stack/wire/nd-beacon.ts layout),
 // and inside the beacon frame tshark decodes in tshark-vectors.test.ts.
 import { expect } from 'chai';
-import { parseFrame } from '../../../stack/wire/ieee802154.ts';
+import { parseMacFrame } from '../../../stack/wire/ieee802154.ts';
 import { parseNdBeaconPayload, PROTOCOL_ID_6LOWPAN_ND } from '../../../stack/wire/nd-beacon.ts';
 import { unwrap } from '../../../stack/wire/result.ts';
 import { hex } from '../../../stack/wire/bytes.ts';
@@ -12,7 +12,7 @@ describe('wire/nd-beacon', () => {
     expect(unwrap(parseNdBeaconPayload(ND_BEACON_PAYLOAD))).to.deep.equal({ protocolId: PROTOCOL_ID_6LOWPAN_ND, acceptJoin: true, borderRouter: true, networkId: 'meshbench' });
   });
   it('is the payload of the beacon frame vector', () => {
-    const f = unwrap(parseFrame(MAC_FRAMES.beacon!));
+    const f = unwrap(parseMacFrame(MAC_FRAMES.beacon!));
     expect(f.type === 'beacon' && unwrap(parseNdBeaconPayload(f.beacon.payload)).networkId).to.equal('meshbench');
   });
   it('flags one by one, a 16-byte id without NUL, and a truncated payload', () => {
