@@ -114,7 +114,7 @@ export class Mac {
   private readonly radio: Radio;
   private readonly timers: Timers;
   private readonly rng: Rng;
-  private readonly extAddress: Uint8Array;
+  private extAddress: Uint8Array;
   private readonly pib: MacPib;
   /**
    * Whether a channel access failure uses up one of macMaxFrameRetries and starts a
@@ -220,6 +220,12 @@ export class Mac {
   }
   getExtAddress(): Uint8Array {
     return this.extAddress.slice();
+  }
+  /** macExtendedAddress: a Thread node replaces its EUI-64 with a random one (as OpenThread's Mac does at start). */
+  setExtAddress(ext: Uint8Array): void {
+    if (ext.length !== 8) throw new RangeError(`extended address must be 8 bytes, got ${ext.length}`);
+    this.extAddress = ext.slice();
+    this.syncAddressFilter();
   }
   /** Sets the PAN coordinator bit of our beacons, and accepts frames without a destination address (§7.5.6.2). */
   setPanCoordinator(on: boolean): void {

@@ -325,6 +325,23 @@ describe('IEEE 802.15.4-2006 MAC', () => {
         expect(b.mac.counters.rxFiltered).to.equal(delivered ? 0 : 1);
       });
     }
+    it('after setExtAddress accepts frames to the new extended address only, and sends from it', () => {
+      const { q, node } = bench(14);
+      const a = node('a', EXT_A, 1);
+      const b = node('b', EXT_B, 0xfffe);
+      const NEW_B = hex('12b4300000000abc');
+      b.mac.setExtAddress(NEW_B);
+      expect(b.mac.getExtAddress()).to.deep.equal(NEW_B);
+      request(a, { ...toB(), ackRequest: false, dst: { mode: 'ext', ext: EXT_B } });
+      request(a, { ...toB(), ackRequest: false, dst: { mode: 'ext', ext: NEW_B } });
+      q.runFor(40_000);
+      expect(b.rx).to.have.length(1);
+      expect(b.mac.counters.rxFiltered).to.equal(1);
+      request(b, { dstPan: PAN, dst: { mode: 'short', short: 1 }, srcMode: 'ext', payload: hex('01'), ackRequest: false });
+      q.runFor(20_000);
+      expect(a.rx.map((r) => (r.src.mode === 'ext' ? Buffer.from(r.src.ext).toString('hex') : r.src.mode))).to.deep.equal(['12b4300000000abc']);
+      expect(() => b.mac.setExtAddress(hex('0102'))).to.throw(RangeError);
+    });
     it('does not acknowledge a frame it filtered out', () => {
       const { q, node } = bench(12);
       const a = node('a', EXT_A, 1);
