@@ -95,7 +95,7 @@ export class NdServing {
         options: [
           { kind: 'sllao', link: this.nd.ownLink() },
           // L = 0: 6LoWPAN-ND prefixes are not on-link (RFC 6775 §5.4).
-          { kind: 'prefixInfo', prefixLength: 64, onLink: false, autonomous: true, validLifetime: 0xffffffff, preferredLifetime: 0xffffffff, prefix: this.nd.prefix! },
+          { kind: 'prefixInfo', prefixLength: 64, onLink: false, autonomous: true, routerAddress: false, validLifetime: 0xffffffff, preferredLifetime: 0xffffffff, prefix: this.nd.prefix! },
           ...this.nd.net.getContexts().map((c): NdOption => ({ kind: 'sixCo', contextLength: c.length, compression: c.compress ?? true, cid: c.id, validLifetime: t.contextLifetimeMin, prefix: c.prefix })),
           { kind: 'abro', version: this.nd.abroVersion, validLifetime: t.contextLifetimeMin, borderRouter: this.nd.borderRouter! },
         ],

@@ -3,6 +3,7 @@
 // ARO (33), 6CO (34) and ABRO (35). Unknown options are kept as raw bytes.
 import { ByteReader, ByteWriter } from './bytes.ts';
 import type { Ipv6Address, LinkAddress } from './ipv6-address.ts';
+import { emitPrefixInformation, parsePrefixInformation, PREFIX_INFORMATION_BODY_BYTES, type PrefixInformation } from './prefix-information.ts';
 import { err, ok, type Result } from './result.ts';
 
 /** Option types: RFC 4861 §4.6, RFC 6775 §4. */
@@ -21,16 +22,7 @@ export const AroStatus = { success: 0, duplicate: 1, cacheFull: 2 } as const;
 
 export type NdOption =
   | { kind: 'sllao' | 'tllao'; link: LinkAddress }
-  | {
-      kind: 'prefixInfo';
-      prefixLength: number;
-      onLink: boolean;
-      autonomous: boolean;
-      /** Seconds; 0xffffffff = infinity. */
-      validLifetime: number;
-      preferredLifetime: number;
-      prefix: Ipv6Address;
-    }
+  | ({ kind: 'prefixInfo' } & PrefixInformation)
   | { kind: 'mtu'; mtu: number }
   | {
       kind: 'aro';
@@ -75,23 +67,8 @@ function parseOne(type: number, data: Uint8Array): NdOption | undefined {
       const link = parseLinkOption(data);
       return link && { kind: type === NdOptionType.sllao ? 'sllao' : 'tllao', link };
     }
-    case NdOptionType.prefixInfo: {
-      if (data.length !== 30) return undefined;
-      const prefixLength = r.u8();
-      const flags = r.u8();
-      const validLifetime = r.u32be();
-      const preferredLifetime = r.u32be();
-      r.u32be(); // Reserved2
-      return {
-        kind: 'prefixInfo',
-        prefixLength,
-        onLink: (flags & 0x80) !== 0,
-        autonomous: (flags & 0x40) !== 0,
-        validLifetime,
-        preferredLifetime,
-        prefix: r.take(16).slice(),
-      };
-    }
+    case NdOptionType.prefixInfo:
+      return data.length === PREFIX_INFORMATION_BODY_BYTES ? { kind: 'prefixInfo', ...parsePrefixInformation(r) } : undefined;
     case NdOptionType.mtu:
       if (data.length !== 6) return undefined;
       r.u16be();
@@ -155,8 +132,7 @@ export function emitNdOption(o: NdOption, w: ByteWriter): void {
       option(w, o.kind === 'sllao' ? NdOptionType.sllao : NdOptionType.tllao, b.finish());
       return;
     case 'prefixInfo':
-      b.u8(o.prefixLength).u8((o.onLink ? 0x80 : 0) | (o.autonomous ? 0x40 : 0));
-      b.u32be(o.validLifetime).u32be(o.preferredLifetime).u32be(0).bytes(o.prefix);
+      emitPrefixInformation(o, b);
       option(w, NdOptionType.prefixInfo, b.finish());
       return;
     case 'mtu':

@@ -3,6 +3,7 @@
 // variants, consistency check) and unknown options are kept as raw bytes.
 import { ByteReader, type ByteWriter } from './bytes.ts';
 import type { Ipv6Address } from './ipv6-address.ts';
+import { emitPrefixInformation, parsePrefixInformation, PREFIX_INFORMATION_BODY_BYTES, type PrefixInformation } from './prefix-information.ts';
 import { err, ok, type Result } from './result.ts';
 
 /** ICMPv6 codes of type 155 (RFC 6550 §6). */
@@ -54,17 +55,7 @@ export type RplOption =
       /** Present in non-storing mode (RFC 6550 §6.7.8). */
       parent?: Ipv6Address;
     }
-  | {
-      kind: 'prefixInfo';
-      prefixLength: number;
-      onLink: boolean;
-      autonomous: boolean;
-      /** R: the prefix field holds the router's full address. */
-      routerAddress: boolean;
-      validLifetime: number;
-      preferredLifetime: number;
-      prefix: Ipv6Address;
-    }
+  | ({ kind: 'prefixInfo' } & PrefixInformation)
   | { kind: 'unknown'; type: number; data: Uint8Array };
 
 export type RplMessage =
@@ -134,24 +125,8 @@ function parseOption(type: number, data: Uint8Array): RplOption | undefined {
       if (r.remaining) t.parent = r.take(16).slice();
       return t;
     }
-    case RplOptionType.prefixInfo: {
-      if (data.length !== 30) return undefined;
-      const prefixLength = r.u8();
-      const b = r.u8();
-      const validLifetime = r.u32be();
-      const preferredLifetime = r.u32be();
-      r.u32be(); // Reserved2
-      return {
-        kind: 'prefixInfo',
-        prefixLength,
-        onLink: (b & 0x80) !== 0,
-        autonomous: (b & 0x40) !== 0,
-        routerAddress: (b & 0x20) !== 0,
-        validLifetime,
-        preferredLifetime,
-        prefix: r.take(16).slice(),
-      };
-    }
+    case RplOptionType.prefixInfo:
+      return data.length === PREFIX_INFORMATION_BODY_BYTES ? { kind: 'prefixInfo', ...parsePrefixInformation(r) } : undefined;
   }
   return undefined;
 }
@@ -200,9 +175,8 @@ export function emitRplOptions(options: RplOption[], w: ByteWriter): void {
         if (o.parent) w.bytes(o.parent);
         break;
       case 'prefixInfo':
-        w.u8(RplOptionType.prefixInfo).u8(30).u8(o.prefixLength);
-        w.u8((o.onLink ? 0x80 : 0) | (o.autonomous ? 0x40 : 0) | (o.routerAddress ? 0x20 : 0));
-        w.u32be(o.validLifetime).u32be(o.preferredLifetime).u32be(0).bytes(o.prefix);
+        w.u8(RplOptionType.prefixInfo).u8(PREFIX_INFORMATION_BODY_BYTES);
+        emitPrefixInformation(o, w);
         break;
       case 'unknown':
         w.u8(o.type).u8(o.data.length).bytes(o.data);

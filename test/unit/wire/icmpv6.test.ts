@@ -2,9 +2,10 @@
 // 4.0.17's "should be" value, then re-decoded by tshark ("Checksum Status: Good", fields as
 // quoted below).
 import { expect } from 'chai';
-import { hex, toHex } from '../../../stack/wire/bytes.ts';
+import { ByteWriter, hex, toHex } from '../../../stack/wire/bytes.ts';
 import { emitIcmpv6, parseIcmpv6, type Icmpv6Message } from '../../../stack/wire/icmpv6.ts';
 import { ipv6 } from '../../../stack/wire/ipv6-address.ts';
+import { emitNdOptions, parseNdOptions } from '../../../stack/wire/ndp.ts';
 import { unwrap } from '../../../stack/wire/result.ts';
 
 const EUI = hex('00124b0000010203');
@@ -51,11 +52,20 @@ describe('wire/icmpv6', () => {
       {
         kind: 'ra', curHopLimit: 64, managed: false, other: false, otherFlags: 0, routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
         options: [
-          { kind: 'prefixInfo', prefixLength: 64, onLink: false, autonomous: true, validLifetime: 2592000, preferredLifetime: 604800, prefix: ipv6('2001:db8:1::') },
+          { kind: 'prefixInfo', prefixLength: 64, onLink: false, autonomous: true, routerAddress: false, validLifetime: 2592000, preferredLifetime: 604800, prefix: ipv6('2001:db8:1::') },
           { kind: 'sixCo', contextLength: 64, compression: true, cid: 1, validLifetime: 10000, prefix: ipv6('2001:db8:1::') },
           { kind: 'abro', version: 5, validLifetime: 10000, borderRouter: BR },
         ],
       });
+  });
+
+  it('RFC 4861 §4.6.2 prefix information keeps the L flag and RFC 6275 §7.2 R flag through a round trip', () => {
+    const bytes = hex('03 04 40 a0 ffffffff ffffffff 00000000 20010db8000100000000000000000001'); // L, R; infinite lifetimes
+    const [pio] = unwrap(parseNdOptions(bytes));
+    expect(pio).to.deep.equal({ kind: 'prefixInfo', prefixLength: 64, onLink: true, autonomous: false, routerAddress: true, validLifetime: 0xffffffff, preferredLifetime: 0xffffffff, prefix: BR });
+    const w = new ByteWriter();
+    emitNdOptions([pio!], w);
+    expect(toHex(w.finish())).to.equal(toHex(bytes));
   });
 
   it('RFC 6775 §5.5 registration: NS with ARO (§4.1) and SLLAO', () => {
