@@ -4,21 +4,9 @@ import { openByteLink, type RadioSpec } from './rcp/byte-link.ts';
 import { RadioCaps, RcpRadio } from './rcp/rcp-radio.ts';
 import { SpinelLink } from './rcp/spinel-link.ts';
 import { WallTimers } from './wall-timers.ts';
+import type { RcpProbeResult } from '../protocol/rcp-probe.ts';
 
-export interface ProbeResult {
-  ok: boolean;
-  /** The link it answered on. */
-  link: string;
-  ncpVersion?: string;
-  protocol?: string;
-  caps?: number[];
-  radioCaps?: string[];
-  eui64?: string;
-  channel?: number;
-  problem?: string;
-}
-
-export async function probeRcp(spec: RadioSpec): Promise<ProbeResult> {
+export async function probeRcp(spec: RadioSpec): Promise<RcpProbeResult> {
   let link;
   try {
     link = await openByteLink(spec);

@@ -109,6 +109,20 @@ export type ControlEvent =
   | { event: 'lag'; lagUs: number; nowUs: number }
   | { event: 'board'; board: string; state: 'on' | 'off' };
 
+/** Splits a stream's chunks into the channel's newline-delimited lines; a partial line waits for its end. */
+export function controlLineSplitter(onLine: (line: string) => void): (chunk: string) => void {
+  let buf = '';
+  return (chunk) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      onLine(line);
+    }
+  };
+}
+
 export function parseControlLine(line: string): unknown {
   try {
     return JSON.parse(line) as unknown;

@@ -3,7 +3,7 @@
 // partition, jamming), plus per-case captures. JSON lines on a Unix socket.
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
-import { parseControlLine, type ControlEvent, type ControlRequest } from '../protocol/sim-control.ts';
+import { controlLineSplitter, parseControlLine, type ControlEvent, type ControlRequest } from '../protocol/sim-control.ts';
 
 export interface ControlHandlers {
   now(): number;
@@ -53,16 +53,10 @@ export class ControlServer {
     this.clients.add(socket);
     socket.on('close', () => this.clients.delete(socket));
     socket.on('error', () => socket.destroy());
-    let buf = '';
-    socket.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        this.request(socket, line);
-      }
-    });
+    const split = controlLineSplitter((line) => this.request(socket, line));
+    // Decoded by the stream, so a character split across chunks arrives whole.
+    socket.setEncoding('utf8');
+    socket.on('data', split);
   }
 
   private request(socket: Socket, line: string): void {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RcpProbeResult } from '../../protocol/rcp-probe.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HOST_MAIN = join(REPO, 'host', 'main.ts');
@@ -33,20 +34,8 @@ export function runHostBoard(args: string[]): Promise<number> {
   );
 }
 
-export interface RcpProbe {
-  ok: boolean;
-  link: string;
-  ncpVersion?: string;
-  protocol?: string;
-  caps?: number[];
-  radioCaps?: string[];
-  eui64?: string;
-  channel?: number;
-  problem?: string;
-}
-
 /** Asks an RCP (the `--radio` words of a board) what it is: version, capabilities, channel. */
-export function probeRcp(radioWords: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RcpProbe> {
+export function probeRcp(radioWords: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RcpProbeResult> {
   const [file, ...rest] = hostBoardArgv(['--probe', '--radio', ...radioWords]);
   return new Promise((resolvePromise) => {
     let out = '';
@@ -59,7 +48,7 @@ export function probeRcp(radioWords: string[], opts: { cwd?: string; env?: Recor
       clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
       try {
-        resolvePromise(JSON.parse(line) as RcpProbe);
+        resolvePromise(JSON.parse(line) as RcpProbeResult);
       } catch {
         resolvePromise({ ok: false, link: radioWords.join(' '), problem: `the probe ended (${signal ?? `code ${code}`}) without an answer${err ? `: ${err.trim().split('\n').pop()}` : ''}` });
       }

@@ -1,6 +1,6 @@
 // The harness end of the sim's control channel (docs/sim-control.md).
 import { createConnection, type Socket } from 'node:net';
-import type { ControlEvent, ControlRequest, SerialCounts } from '../../protocol/sim-control.ts';
+import { controlLineSplitter, type ControlEvent, type ControlRequest, type SerialCounts } from '../../protocol/sim-control.ts';
 
 type Body<R> = R extends { id: number } ? Omit<R, 'id' | 'in'> : never;
 export type ControlCall = Body<ControlRequest>;
@@ -36,16 +36,10 @@ export class ControlClient {
         resolve();
       });
       socket.once('error', reject);
-      let buf = '';
-      socket.on('data', (chunk: Buffer) => {
-        buf += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          this.receive(line);
-        }
-      });
+      const split = controlLineSplitter((line) => this.receive(line));
+      // Decoded by the stream, so a character split across chunks arrives whole.
+      socket.setEncoding('utf8');
+      socket.on('data', split);
       socket.on('close', () => {
         this.closedWhy = 'the simulated bench closed its control channel';
         for (const p of this.pending.values()) p.reject(new Error(this.closedWhy));
