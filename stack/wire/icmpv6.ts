@@ -1,15 +1,17 @@
 // ICMPv6 (RFC 4443) messages a 6LoWPAN-ND / RPL node exchanges: echo (§4), router and
 // neighbor discovery (RFC 4861 §4.1–4.4), duplicate address request/confirmation
-// (RFC 6775 §4.4) and RPL control (RFC 6550 §6). Other types decode to 'unknown'.
+// (RFC 6775 §4.4), RPL control (RFC 6550 §6) and MPL control (RFC 7731 §4.3). Other
+// types decode to 'unknown'.
 import { ByteReader, ByteWriter } from './bytes.ts';
 import { upperLayerChecksum, verifyUpperLayerChecksum } from './checksum.ts';
 import type { Ipv6Address } from './ipv6-address.ts';
 import { NextHeader } from './ipv6.ts';
 import { emitNdOptions, parseNdOptions, type NdOption } from './ndp.ts';
 import { err, ok, type Result } from './result.ts';
+import { emitMplControl, parseMplControl, type MplSeedInfo } from './mpl-control.ts';
 import { emitRplMessage, parseRplMessage, rplCode, type RplMessage } from './rpl.ts';
 
-/** Types: RFC 4443 §2.1, RFC 4861 §4, RFC 6775 §4.4, RFC 6550 §6. */
+/** Types: RFC 4443 §2.1, RFC 4861 §4, RFC 6775 §4.4, RFC 6550 §6, RFC 7731 §4.3. */
 export const Icmpv6Type = {
   destinationUnreachable: 1,
   packetTooBig: 2,
@@ -25,6 +27,7 @@ export const Icmpv6Type = {
   rpl: 155,
   dar: 157,
   dac: 158,
+  mplControl: 159,
 } as const;
 
 export interface DuplicateAddressBody {
@@ -54,6 +57,7 @@ export type Icmpv6Message =
   | { kind: 'na'; router: boolean; solicited: boolean; override: boolean; target: Ipv6Address; options: NdOption[] }
   | ({ kind: 'dar' | 'dac' } & DuplicateAddressBody)
   | { kind: 'rpl'; rpl: RplMessage }
+  | { kind: 'mplControl'; seeds: MplSeedInfo[] }
   | { kind: 'unknown'; type: number; code: number; body: Uint8Array };
 
 export interface ParseIcmpv6Options {
@@ -148,6 +152,11 @@ export function parseIcmpv6(bytes: Uint8Array, src: Ipv6Address, dst: Ipv6Addres
       const rpl = parseRplMessage(code, r.rest());
       return rpl.ok ? ok({ kind: 'rpl', rpl: rpl.value }) : rpl;
     }
+    case Icmpv6Type.mplControl: {
+      if (code !== 0) break;
+      const seeds = parseMplControl(r.rest());
+      return seeds.ok ? ok({ kind: 'mplControl', seeds: seeds.value }) : seeds;
+    }
   }
   return ok({ kind: 'unknown', type, code, body: r.rest().slice() });
 }
@@ -172,6 +181,8 @@ function typeAndCode(m: Icmpv6Message): [number, number] {
       return [Icmpv6Type.dac, 0];
     case 'rpl':
       return [Icmpv6Type.rpl, rplCode(m.rpl)];
+    case 'mplControl':
+      return [Icmpv6Type.mplControl, 0];
     case 'unknown':
       return [m.type, m.code];
   }
@@ -210,6 +221,9 @@ export function emitIcmpv6(m: Icmpv6Message, src: Ipv6Address, dst: Ipv6Address)
       break;
     case 'rpl':
       emitRplMessage(m.rpl, w);
+      break;
+    case 'mplControl':
+      emitMplControl(m.seeds, w);
       break;
     case 'unknown':
       w.bytes(m.body);

@@ -11,6 +11,7 @@ import { decompressDatagram, decompressHeaders, iphcDestination, iphcSource, par
 import { ipv6, parseIpv6Address, type LinkAddress } from '../../../stack/wire/ipv6-address.ts';
 import { extensionHeaderLength, parseHopByHop, parseIpv6, parseOptions, parseRoutingHeader } from '../../../stack/wire/ipv6.ts';
 import { parseMleAuxHeader, parseMleFrame, parseMleMessage } from '../../../stack/wire/mle.ts';
+import { parseMplControl } from '../../../stack/wire/mpl-control.ts';
 import { parseNdBeaconPayload } from '../../../stack/wire/nd-beacon.ts';
 import { parseNdOptions } from '../../../stack/wire/ndp.ts';
 import { parseNhcExtension, parseNhcUdp } from '../../../stack/wire/nhc.ts';
@@ -106,6 +107,7 @@ const PARSERS: Record<string, (b: Uint8Array) => unknown> = {
   parseRplOptions,
   parseRplMessage: (b) => parseRplMessage(b[0] ?? 0, b.subarray(1)),
   parseRplMessageKnownCode: (b) => parseRplMessage((b[0] ?? 0) & 3, b.subarray(1)),
+  parseMplControl,
   parseNdBeaconPayload,
   parseMleFrame,
   parseMleMessage,
@@ -131,7 +133,7 @@ const CORPUS: Array<{ family: string; vectors: Uint8Array[]; parsers: string[] }
   {
     family: 'ND options and RPL bodies',
     vectors: Object.values(ICMPV6).flatMap((x) => [x.bytes.subarray(4), x.bytes.subarray(8), x.bytes.subarray(24), x.bytes.subarray(40)]),
-    parsers: ['parseNdOptions', 'parseRplOptions', 'parseRplMessage', 'parseRplMessageKnownCode'],
+    parsers: ['parseNdOptions', 'parseRplOptions', 'parseRplMessage', 'parseRplMessageKnownCode', 'parseMplControl'],
   },
   { family: 'the ND beacon payload', vectors: [ND_BEACON_PAYLOAD], parsers: ['parseNdBeaconPayload'] },
   { family: 'MLE', vectors: [...Object.values(MLE_MESSAGES), ...Object.values(MLE_FRAMES)], parsers: ['parseMleFrame', 'parseMleMessage', 'parseMleAuxHeader'] },

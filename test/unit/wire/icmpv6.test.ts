@@ -99,6 +99,28 @@ describe('wire/icmpv6', () => {
       { kind: 'dac', status: 1, registrationLifetime: 10, eui64: EUI, registeredAddress: HOST });
   });
 
+  it('RFC 7731 §4.3 MPL control message (159) with §4.4 seed infos', () => {
+    vector('fe80::1', 'ff02::fc',
+      hex('9f 00 f839' +
+        '05 04 a0' + //                                        min-seqno 5, bm-len 1 S=0 (the source is the seed), bits 0 and 2: 5, 7
+        'fe 07 20010db8000100000000000000000002 c0'), //       min-seqno 254, bm-len 1 S=3, 128-bit seed id, bits 0 and 1: 254, 255
+      {
+        kind: 'mplControl',
+        seeds: [
+          { minSequence: 5, seedId: new Uint8Array(0), buffered: [5, 7] },
+          { minSequence: 254, seedId: ipv6('2001:db8:1::2'), buffered: [254, 255] },
+        ],
+      });
+    // A seed holding nothing has no bitmap (bm-len 0); a sequence past 255 wraps (serial arithmetic).
+    const body = (m: Icmpv6Message): string => toHex(emitIcmpv6(m, ipv6('fe80::1'), ipv6('ff02::fc'))).slice(8);
+    expect(body({ kind: 'mplControl', seeds: [{ minSequence: 9, seedId: hex('abcd'), buffered: [] }] })).to.equal('0901abcd');
+    expect(body({ kind: 'mplControl', seeds: [{ minSequence: 250, seedId: new Uint8Array(0), buffered: [3] }] })).to.equal('fa080040'); // 3 is 250 + 9: bit 9, two octets
+    expect(body({ kind: 'mplControl', seeds: [] })).to.equal('');
+    // A seed info cut short is an error, not a shorter list.
+    const cut = parseIcmpv6(hex('9f 00 0000 05 04'), ipv6('fe80::1'), ipv6('ff02::fc'), { verify: false });
+    expect(cut.ok).to.equal(false);
+  });
+
   it('RFC 6550 §6.2 DIS with Pad1 and PadN', () => {
     vector('fe80::212:4b00:1:203', 'ff02::1a', hex('9b 00 1706 00 00 00 01 01 00'), // flags, reserved, Pad1, PadN len 1
       { kind: 'rpl', rpl: { kind: 'dis', flags: 0, options: [{ kind: 'pad1' }, { kind: 'padN', length: 1 }] } });

@@ -228,6 +228,17 @@ const ICMP_CASES: Case[] = [
     frame: icmpFrame(ICMPV6.dao!),
     claims: { 'icmpv6.code': '2', 'icmpv6.rpl.dao.instance': '30', 'icmpv6.rpl.dao.flag.k': '1', 'icmpv6.rpl.dao.sequence': '5', 'icmpv6.rpl.opt.target.prefix_length': '128', 'icmpv6.rpl.opt.transit.pathseq': '1', 'icmpv6.rpl.opt.transit.pathlifetime': '30', 'icmpv6.rpl.opt.transit.parent': '2001:db8:1::1' },
   },
+  {
+    name: 'MPL control',
+    frame: icmpFrame(ICMPV6.mplControl!),
+    claims: {
+      'icmpv6.type': '159',
+      'icmpv6.mpl.seed_info.min_sequence': '5,254',
+      'icmpv6.mpl.seed_info.bm_len': '1,1',
+      'icmpv6.mpl.seed_info.s': '0,3',
+      'icmpv6.mpl.seed_info.sequence': '5,7,254,255',
+    },
+  },
   { name: 'RPL DAO-ACK', frame: icmpFrame(ICMPV6.daoAck!), claims: { 'icmpv6.code': '3', 'icmpv6.rpl.daoack.instance': '30', 'icmpv6.rpl.daoack.flag.d': '1', 'icmpv6.rpl.daoack.sequence': '5', 'icmpv6.rpl.daoack.status': '0', 'icmpv6.rpl.daoack.dodagid': '2001:db8:1::1' } },
 ];
 

@@ -112,6 +112,9 @@ export const ICMPV6: Record<string, Icmpv6Vector> = {
   ),
   // RFC 6550 §6.5 DAO-ACK: instance 30, D=1, sequence 5, status 0, DODAGID.
   daoAck: v('2001:db8:1::1', '2001:db8:1::212:4b00:1:203', '9b 03 68e3 1e 80 05 00 20010db8000100000000000000000001'),
+  // RFC 7731 §4.3 MPL Control Message (159) with two §4.4 seed infos: min-seqno 5, bm-len 1, S=0 (the source
+  // fe80::1 is the seed), bitmap 0xa0 (5 and 7); min-seqno 254, bm-len 1, S=3, seed 2001:db8:1::2, bitmap 0xc0 (254, 255).
+  mplControl: v('fe80::1', 'ff02::fc', '9f 00 f839 05 04 a0 fe 07 20010db8000100000000000000000002 c0'),
 };
 
 /** RFC 8200 §3 IPv6 header + RFC 6554 §3 source routing header (CmprI 15, CmprE 15, 2 addresses). */
