@@ -197,7 +197,9 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
         }
         case 'stats': {
           const s = pacer.stats();
-          return { speed: s.speed, lagUs: s.lagUs, maxLagUs: s.maxLagUs, events: s.events };
+          // The sim's own memory, so a soak can show that this process stays flat too.
+          const mem = process.memoryUsage();
+          return { speed: s.speed, lagUs: s.lagUs, maxLagUs: s.maxLagUs, events: s.events, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external };
         }
         default:
           throw new Error(`unknown op '${(req as { op: string }).op}'`);

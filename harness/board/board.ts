@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Role, StackKind } from '../rig/schema.ts';
 import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, PingResult, Timed, UdpPayload, UdpStats } from './driver.ts';
 import { ErrorCode } from '../errors.ts';
+import { EventLog } from './event-log.ts';
 
 /** A board's clock against the bench clock: board t − offsetUs is bench time, within ± errorUs. */
 export interface ClockOffset {
@@ -48,9 +49,10 @@ export class BoardTimeoutError extends Error {
 }
 
 export class Board {
-  readonly events: MeshEventRecord[] = [];
-  /** What the board's applications reported: datagrams, finished bursts, the light. */
-  readonly appEvents: AppEvent[] = [];
+  /** The mesh events the board reported; indexes (marks) never shift, old events are let go by forgetEvents(). */
+  readonly events = new EventLog<MeshEventRecord>();
+  /** What the board's applications reported: datagrams, finished bursts, the light. Indexed as `events`. */
+  readonly appEvents = new EventLog<AppEvent>();
   identity: BoardIdentity | undefined;
   /** False after powerOff() until powerOn(): a case that leaves a board off must not cost the next one it. */
   powered = true;
@@ -181,13 +183,18 @@ export class Board {
     >;
   }
 
-  private async waitIn<E>(list: E[], what: string, pred: (e: E) => boolean, opts: WaitOptions, describe: (seen: E[]) => string): Promise<E> {
-    const since = opts.fromIndex ?? 0;
+  private async waitIn<E>(list: EventLog<E>, what: string, pred: (e: E) => boolean, opts: WaitOptions, describe: (seen: E[]) => string): Promise<E> {
+    const since = opts.fromIndex ?? list.first;
     const found = () => list.slice(since).find(pred);
     const hit = found();
     if (hit) return hit;
     if (this.stoppedBy) throw this.stoppedBy;
-    const start = await this.clock.now();
+    // What the wait may still find is kept until it ends.
+    const release = list.hold(since);
+    const start = await this.clock.now().catch((e: unknown) => {
+      release();
+      throw e;
+    });
     const deadline = start + opts.withinS * 1e6;
     this.waitingFor = `${this.id}: ${what} (within ${opts.withinS} s of bench time)`;
     let timedOut = false;
@@ -228,6 +235,7 @@ export class Board {
         await new Promise<void>((r) => (wake = r));
       }
     } finally {
+      release();
       this.waiters.delete(waiter);
       this.waitingFor = undefined;
       done.abort();
@@ -240,10 +248,20 @@ export class Board {
   }
 
   /**
+   * Lets go of the mesh and application events before the marks given (default: all
+   * reported so far), keeping what a wait in progress may still find: the owner of the
+   * run (a new case, a soak's finished window) says no reader will ask for them again.
+   */
+  forgetEvents(before: { events?: number; appEvents?: number } = {}): void {
+    this.events.forget(before.events ?? this.events.length);
+    this.appEvents.forget(before.appEvents ?? this.appEvents.length);
+  }
+
+  /**
    * The datagrams this board received from index `fromIndex` of `appEvents`: how many, and the most radio
    * hops one travelled among those whose firmware could count them (-1: none could).
    */
-  hopsSince(fromIndex = 0): { datagrams: number; maxHops: number } {
+  hopsSince(fromIndex = this.appEvents.first): { datagrams: number; maxHops: number } {
     let datagrams = 0;
     let maxHops = -1;
     for (const e of this.appEvents.slice(fromIndex)) {

@@ -549,6 +549,8 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
     beforeEach: async function (this: Mocha.Context) {
       const test = this.currentTest as Mocha.Test;
       const attempt = (test as unknown as { currentRetry(): number }).currentRetry();
+      // The cases before this one are recorded: their boards' events are let go, so a long run keeps one case's.
+      for (const b of bench.boards) b.forgetEvents();
       const rec = new CaseRecorder(bench, caseOf(test).id ?? test.title, attempt);
       recorders.set(key(test), rec);
       const f = (fixtures = new CaseFixtures(bench.controls, bench.boards, (undone) => rec.record('cleanup', undone)));

@@ -68,6 +68,8 @@ export interface WindowRecord {
   tablesOver: string[];
   capture?: string;
   harness: { rssBytes: number; heapUsedBytes: number; openFds: number; wallS: number };
+  /** The simulated bench's process at the window's end (its control channel's `stats`): flat cost holds for it too. */
+  sim?: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number };
 }
 
 export interface SoakOutcome {
@@ -430,8 +432,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
     let windowIndex = 0;
     const windowUs = profile.windowS * 1e6;
     let judged = 0; // index into `sent` of the first datagram not yet judged
-    /** Datagrams the root got, by sender address and stamp: the bench time they arrived (µs), when the root's offset was known. */
-    const seen = new Map<string, { atUs: number; errorUs: number } | undefined>();
+    /**
+     * Datagrams the root got, by sender address and stamp: the bench time they arrived (µs),
+     * when the root's offset was known, and the window that saw them arrive.
+     */
+    const seen = new Map<string, { arrived: { atUs: number; errorUs: number } | undefined; window: number }>();
     let rootIndex = rootMarkAtStart;
     const endWindow = async (ws: number, we: number) => {
       // Datagrams the root received so far: a generated payload carries the sender's board
@@ -440,7 +445,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
       for (const e of root.appEvents.slice(rootIndex)) {
         if (e.kind !== 'udp' || e.head.length < 24) continue;
         const sentAt = Number.parseInt(e.head.slice(8, 24), 16);
-        seen.set(`${e.src.toLowerCase()}|${sentAt}`, rootOffset ? { atUs: e.t - rootOffset.offsetUs, errorUs: rootOffset.errorUs } : undefined);
+        seen.set(`${e.src.toLowerCase()}|${sentAt}`, { arrived: rootOffset ? { atUs: e.t - rootOffset.offsetUs, errorUs: rootOffset.errorUs } : undefined, window: windowIndex });
       }
       rootIndex = root.appEvents.length;
       const cut = we - IN_FLIGHT_S * 1e6;
@@ -458,7 +463,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
       for (const s of windowSent) {
         const key = (addresses.get(s.from) ?? []).map((a) => `${a}|${s.t}`).find((k) => seen.has(k));
         const ok = key !== undefined;
-        const arrived = key === undefined ? undefined : seen.get(key);
+        const arrived = key === undefined ? undefined : seen.get(key)?.arrived;
         // Judged once: what stays in `seen` is only what is not judged yet, so it does not grow with the run.
         if (key !== undefined) seen.delete(key);
         if (arrived && s.offset) {
@@ -472,6 +477,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
           if (ok) quietGot++;
         }
       }
+      // What arrived before this window was sent before this window's cut, so it was judged by
+      // now: left over, it is a datagram no send of ours matches (a duplicate, a stale address).
+      for (const [k, v] of seen) if (v.window < windowIndex) seen.delete(k);
       const lat = latencies.sort((a, c) => a - c);
       // Recoveries due by now.
       const notBack: string[] = [];
@@ -524,6 +532,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
         lightReceived += x.appEvents.slice(lightMarks.get(x) ?? 0).filter((e) => e.kind === 'light').length;
         lightMarks.set(x, x.appEvents.length);
       }
+      // Events read up to here are let go: what a board keeps does not grow with the run.
+      for (const x of all) {
+        const open = recoveries.filter((r) => r.board === x).map((r) => r.mark);
+        x.forgetEvents({ events: Math.min(x.events.length, ...open), appEvents: Math.min(lightMarks.get(x) ?? 0, x === root ? rootIndex : Infinity) });
+      }
+      const simStats = b.sim ? await b.sim.control.call({ op: 'stats' }).catch(() => undefined) : undefined;
       const mem = process.memoryUsage();
       const w: WindowRecord = {
         window: windowIndex,
@@ -548,6 +562,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
         tablesOver,
         ...(b.sim ? { capture: `windows/w${String(windowIndex).padStart(4, '0')}.pcap` } : {}),
         harness: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, openFds: openFds(), wallS: (performance.now() - started) / 1000 },
+        ...(typeof simStats?.rssBytes === 'number' && typeof simStats.heapUsedBytes === 'number' ? { sim: { rssBytes: simStats.rssBytes, heapUsedBytes: simStats.heapUsedBytes, heapTotalBytes: Number(simStats.heapTotalBytes) } } : {}),
       };
       lightPresses = 0;
       windowChurns = 0;
