@@ -33,7 +33,7 @@ export class ThreadDatagrams implements DatagramService {
     this.link = link;
     this.engine = engine;
     for (const [port, b] of this.bindings) this.listen(port, b);
-    for (const g of this.groups) link.joinGroup(g);
+    for (const g of this.groups) link.groups.join(g);
     link.onEchoReply((r) =>
       this.echoReply?.({ src: r.src, identifier: r.identifier, sequence: r.sequence, data: r.data, hopLimit: r.hopLimit, hops: r.legHops - 1 + hopsTravelled(r.hopLimit, DEFAULT_HOP_LIMIT) }),
     );
@@ -77,7 +77,7 @@ export class ThreadDatagrams implements DatagramService {
     link.sendUdp({ src, dst: d.dst, srcPort: d.srcPort, dstPort: d.dstPort, hopLimit: d.hopLimit, payload: d.payload }, (sent) => done(sent));
     // Multicast loops back to our own member sockets (IPV6_MULTICAST_LOOP defaults on, RFC 3493 §5.2).
     const own = this.bindings.get(d.dstPort);
-    if (own && isMulticast(d.dst) && link.isMember(d.dst)) {
+    if (own && isMulticast(d.dst) && link.groups.isMember(d.dst)) {
       const copy = { src, srcPort: d.srcPort, dst: d.dst, dstPort: d.dstPort, payload: d.payload.slice(), hopLimit: d.hopLimit, hops: 0 };
       this.timers.at(this.timers.now(), () => {
         if (this.bindings.get(d.dstPort) === own) own.receive(copy);
@@ -89,14 +89,14 @@ export class ThreadDatagrams implements DatagramService {
   joinGroup(group: Ipv6Address): void {
     if (this.groups.some((g) => ipv6Equal(g, group))) return;
     this.groups.push(group.slice());
-    this.link?.joinGroup(group);
+    this.link?.groups.join(group);
   }
 
   leaveGroup(group: Ipv6Address): void {
     const i = this.groups.findIndex((g) => ipv6Equal(g, group));
     if (i < 0) return;
     this.groups.splice(i, 1);
-    this.link?.leaveGroup(group);
+    this.link?.groups.leave(group);
   }
 
   private listen(port: number, b: DatagramBinding): void {

@@ -1,6 +1,7 @@
-// The route-over IPv6 layer of a 6LoWPAN-ND node: addresses and the context table, UDP
-// sockets, ICMPv6 dispatch and echo, forwarding, and realm-wide multicast flooded by MPL
-// (mpl.ts). Its frames go through the 6LoWPAN adaptation both stacks share
+// The route-over network interface of a 6LoWPAN-ND node: addresses and the context table,
+// UDP sockets, forwarding, and realm-wide multicast flooded by MPL (mpl.ts). What arrives
+// goes through the IPv6 layer both stacks share (ip6.ts: header checks, the MPL check,
+// delivery to UDP and ICMPv6); frames go through the shared 6LoWPAN adaptation
 // (lowpan-adaptation.ts: IPHC, fragmentation, reassembly). Routing is the protocol's
 // (RPL): it supplies the link-layer next hop and may rewrite packets it originates or
 // forwards (RPL option, source route).
@@ -8,7 +9,7 @@ import type { MacDataIndication, MacTxStatus } from '../mac/api.ts';
 import { BROADCAST_SHORT } from '../mac/api.ts';
 import type { Mac } from '../mac/mac.ts';
 import type { Rng, Timers } from '../runtime.ts';
-import { emitIcmpv6, parseIcmpv6, type Icmpv6Message } from '../wire/icmpv6.ts';
+import type { Icmpv6Message } from '../wire/icmpv6.ts';
 import type { LowpanContext } from '../wire/iphc.ts';
 import {
   ALL_NODES,
@@ -24,13 +25,13 @@ import {
   type Ipv6Address,
   type LinkAddress,
 } from '../wire/ipv6-address.ts';
-import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
-import { emitUdp, parseUdp } from '../wire/udp.ts';
-import { DEFAULT_HOP_LIMIT, hopsTravelled, type ReceivedDatagram } from './datagram.ts';
+import { emitIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
+import { DEFAULT_HOP_LIMIT, type ReceivedDatagram } from './datagram.ts';
+import { icmpPacket, Ip6, radioHops, udpPacket, type Ip6Event } from './ip6.ts';
 import { LowpanAdaptation, macPayloadRoom } from './lowpan-adaptation.ts';
 import { MplBufferedMessages, MplSeedSet, type MplTiming } from './mpl.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
-import { advanceSourceRoute, findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from './ext-headers.ts';
+import { advanceSourceRoute, mplOption, withHopByHopOptions } from './ext-headers.ts';
 
 export { DEFAULT_HOP_LIMIT };
 /**
@@ -176,11 +177,11 @@ export class NetInterface {
   private readonly mac: Mac;
   private readonly timers: Timers;
   private readonly addrs: Ipv6Address[] = [];
-  private readonly groups: Ipv6Address[] = [ALL_NODES];
   private contexts: LowpanContext[] = [];
   private readonly sockets = new Map<number, UdpSocket>();
   private readonly icmpHandlers: IcmpHandler[] = [];
   private readonly adaptation: LowpanAdaptation<PacketMeta>;
+  private readonly ip6: Ip6<PacketMeta>;
   private mplSequence: number;
   private readonly mplSeen = new MplSeedSet(MPL_SEED_SET);
   private readonly mplBuffered: MplBufferedMessages;
@@ -204,6 +205,22 @@ export class NetInterface {
       contexts: () => this.contexts,
       firstTag,
       onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame),
+    });
+    this.ip6 = new Ip6<PacketMeta>([ALL_NODES], { seeds: this.mplSeen, buffered: this.mplBuffered }, {
+      isOwn: (a) => this.isOwn(a),
+      forwarding: () => this.hooks.isRouter(),
+      forwardMpl: (p, _datagram, seq) => this.forwardMpl(p, seq),
+      notForUs: (p, datagram, meta) => this.notForUs(p, datagram, meta),
+      sourceRouted: (p, datagram, meta) => this.sourceRouted(p, datagram, meta),
+      icmp: (m, a) => {
+        const ctx: IcmpContext = { ...a.meta, src: a.packet.src, dst: a.packet.dst, hopLimit: a.packet.hopLimit, packet: a.packet };
+        return this.icmpHandlers.some((h) => h(m, ctx) === true);
+      },
+      sendEchoReply: (reply, src, dst) => this.sendIcmp(reply, dst, { src, hopLimit: DEFAULT_HOP_LIMIT }),
+      noPort: (p) => {
+        if (!isMulticast(p.dst)) this.dropped('noPort', p);
+      },
+      count: (e) => this.counters[ND_COUNTERS[e]]++,
     });
     this.mac.onDataIndication((ind) => this.onMacData(ind));
   }
@@ -246,14 +263,13 @@ export class NetInterface {
     return this.addrs.find((a) => !isLinkLocal(a));
   }
   joinGroup(g: Ipv6Address): void {
-    if (!this.groups.some((x) => ipv6Equal(x, g))) this.groups.push(g.slice());
+    this.ip6.groups.join(g);
   }
   leaveGroup(g: Ipv6Address): void {
-    const i = this.groups.findIndex((x) => ipv6Equal(x, g));
-    if (i > 0) this.groups.splice(i, 1);
+    this.ip6.groups.leave(g);
   }
   isMember(g: Ipv6Address): boolean {
-    return this.groups.some((x) => ipv6Equal(x, g));
+    return this.ip6.groups.isMember(g);
   }
   setContexts(contexts: LowpanContext[]): void {
     this.contexts = contexts.map((c) => ({ ...c, prefix: c.prefix.slice() }));
@@ -272,9 +288,8 @@ export class NetInterface {
   sendIcmp(msg: Icmpv6Message, dst: Ipv6Address, opts: SendOptions & { link?: LinkAddress } = {}): boolean {
     const src = opts.src ?? this.sourceFor(dst);
     if (!src) return false;
-    const body = emitIcmpv6(msg, src, dst);
     this.counters.icmpTx++;
-    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.icmpv6, hopLimit: opts.hopLimit ?? 255, src, dst, payload: body }, opts.link);
+    return this.sendPacket(icmpPacket(msg, src, dst, opts.hopLimit ?? 255), opts.link);
   }
 
   // ---- UDP ----
@@ -288,19 +303,21 @@ export class NetInterface {
     if (port < 1 || port > 65535 || this.sockets.has(port)) return undefined;
     const s = new UdpSocket(this, port, handler, originHopLimit);
     this.sockets.set(port, s);
+    this.ip6.onUdp(port, (a) => s.deliver({ src: a.src, srcPort: a.srcPort, dst: a.dst, dstPort: a.dstPort, payload: a.payload, hopLimit: a.hopLimit, hops: radioHops(a, s.originHopLimit) }));
     return s;
   }
   closeUdp(s: UdpSocket): void {
-    if (this.sockets.get(s.port) === s) this.sockets.delete(s.port);
+    if (this.sockets.get(s.port) !== s) return;
+    this.sockets.delete(s.port);
+    this.ip6.offUdp(s.port);
   }
   sendUdp(srcPort: number, dst: Ipv6Address, dstPort: number, payload: Uint8Array, opts: SendOptions): number {
     if (dstPort < 1 || dstPort > 65535 || payload.length > 1232) return Nsapi.PARAMETER;
     const src = opts.src ?? this.sourceFor(dst);
     if (!src || !this.up) return Nsapi.NO_CONNECTION;
-    const body = emitUdp({ srcPort, dstPort, payload }, src, dst);
     const hopLimit = opts.hopLimit ?? DEFAULT_HOP_LIMIT;
     this.counters.udpTx++;
-    return this.sendPacket({ trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.udp, hopLimit, src, dst, payload: body }, undefined, opts.done) ? Nsapi.OK : Nsapi.NO_CONNECTION;
+    return this.sendPacket(udpPacket({ src, dst, srcPort, dstPort, payload, hopLimit }), undefined, opts.done) ? Nsapi.OK : Nsapi.NO_CONNECTION;
   }
 
   /** Whether a unicast packet to `dst` has somewhere to go now (our own address, or a next hop). */
@@ -452,62 +469,43 @@ export class NetInterface {
     if (verdict === 'undecodable' && !(dst.mode === 'short' && dst.short === BROADCAST_SHORT)) this.dropped('undecodable', ind.payload);
   }
 
-  /** An IPv6 datagram from the link (or from ourselves). */
+  /** An IPv6 datagram from the link (or from ourselves: no link source). */
   receiveDatagram(bytes: Uint8Array, meta: PacketMeta): void {
     if (!this.up) {
       this.dropped('interfaceDown', bytes);
       return;
     }
-    const parsed = parseIpv6(bytes);
-    if (!parsed.ok) {
-      this.counters.malformed++;
-      return;
-    }
-    const p = parsed.value;
-    this.counters.ipRx++;
-    const chain = walkHeaders(p);
-    if (!chain.ok) {
-      this.counters.malformed++;
-      return;
-    }
-    if (isMulticast(p.dst)) {
-      const seq = findMplSequence(chain.value.hopByHop);
-      if (seq !== undefined && meta.linkSrc) {
-        if (this.mplSeen.seen(p.src, seq)) {
-          this.counters.multicastDuplicates++;
-          this.mplBuffered.heard(p.src, seq);
-          return;
-        }
-        if (this.hooks.isRouter() && p.hopLimit > 1 && (multicastScope(p.dst) ?? 0) >= Scope.realmLocal) {
-          this.counters.multicastForwarded++;
-          const fwd = { ...p, hopLimit: p.hopLimit - 1 };
-          this.transmit(fwd);
-          this.mplRetransmit(fwd, seq);
-        }
-      }
-      if (this.isMember(p.dst)) this.deliver(p, chain.value.upperOffset, chain.value.upperType, meta);
-      return;
-    }
-    if (this.isOwn(p.dst)) {
-      if (chain.value.routing && chain.value.routing.segmentsLeft > 0) {
-        const next = advanceSourceRoute(p, (a) => this.isOwn(a));
-        if (!next.ok) {
-          this.counters.ipDropped++;
-          this.dropped('sourceRoute', bytes);
-          return;
-        }
-        this.forwardPacket(next.value, meta, true);
-        return;
-      }
-      this.deliver(p, chain.value.upperOffset, chain.value.upperType, meta);
-      return;
-    }
+    this.ip6.receive(bytes, { meta, legHops: 1, hopLimitKept: false, loopback: !meta.linkSrc });
+  }
+
+  /** A new realm-or-wider MPL message of another seed: flooded on, as a router. */
+  private forwardMpl(p: Ipv6Packet, seq: number): void {
+    if ((multicastScope(p.dst) ?? 0) < Scope.realmLocal) return;
+    this.counters.multicastForwarded++;
+    const fwd = { ...p, hopLimit: p.hopLimit - 1 };
+    this.transmit(fwd);
+    this.mplRetransmit(fwd, seq);
+  }
+
+  /** Unicast for another node: routers forward it, others drop it. */
+  private notForUs(p: Ipv6Packet, bytes: Uint8Array, meta: PacketMeta): void {
     if (!this.hooks.isRouter() || isLinkLocal(p.dst) || isUnspecified(p.src)) {
       this.counters.ipDropped++;
       this.dropped('notRouter', bytes);
       return;
     }
     this.forwardPacket(p, meta, false);
+  }
+
+  /** For us with a source route to follow (RFC 6554 §4.2): on to its next address. */
+  private sourceRouted(p: Ipv6Packet, bytes: Uint8Array, meta: PacketMeta): void {
+    const next = advanceSourceRoute(p, (a) => this.isOwn(a));
+    if (!next.ok) {
+      this.counters.ipDropped++;
+      this.dropped('sourceRoute', bytes);
+      return;
+    }
+    this.forwardPacket(next.value, meta, true);
   }
 
   private forwardPacket(p: Ipv6Packet, meta: PacketMeta, sourceRouted: boolean): void {
@@ -529,45 +527,6 @@ export class NetInterface {
     if (!this.transmit(out, link)) this.counters.ipDropped++;
   }
 
-  private deliver(p: Ipv6Packet, offset: number, type: number, meta: PacketMeta): void {
-    const upper = p.payload.subarray(offset);
-    if (type === NextHeader.udp) {
-      const u = parseUdp(upper, p.src, p.dst);
-      if (!u.ok) {
-        this.counters.malformed++;
-        return;
-      }
-      this.counters.udpRx++;
-      const s = this.sockets.get(u.value.dstPort);
-      if (!s) {
-        this.counters.udpNoPort++;
-        if (!isMulticast(p.dst)) this.dropped('noPort', p);
-        return;
-      }
-      // Our own loopback has no link source: it travelled no radio hop.
-      const hops = meta.linkSrc ? hopsTravelled(p.hopLimit, s.originHopLimit) : 0;
-      s.deliver({ src: p.src, srcPort: u.value.srcPort, dst: p.dst, dstPort: u.value.dstPort, payload: u.value.payload, hopLimit: p.hopLimit, hops });
-      return;
-    }
-    if (type === NextHeader.icmpv6) {
-      const m = parseIcmpv6(upper, p.src, p.dst);
-      if (!m.ok) {
-        this.counters.malformed++;
-        return;
-      }
-      this.counters.icmpRx++;
-      const ctx: IcmpContext = { ...meta, src: p.src, dst: p.dst, hopLimit: p.hopLimit, packet: p };
-      for (const h of this.icmpHandlers) if (h(m.value, ctx) === true) return;
-      if (m.value.kind === 'echoRequest' && !isMulticast(p.dst)) {
-        this.counters.echoRequestsAnswered++;
-        const { identifier, sequence, data } = m.value;
-        this.sendIcmp({ kind: 'echoReply', identifier, sequence, data }, p.src, { src: p.dst, hopLimit: DEFAULT_HOP_LIMIT });
-      }
-      return;
-    }
-    this.counters.ipDropped++;
-  }
-
   /** Transmits a flooded multicast MPL_RETRANSMISSIONS more times while the interface is up. */
   private mplRetransmit(p: Ipv6Packet, seq: number): void {
     this.mplBuffered.buffer(p.src, seq, MPL_RETRANSMISSIONS, () => {
@@ -575,6 +534,18 @@ export class NetInterface {
     });
   }
 }
+
+/** Which of our counters each IPv6-layer event goes to. */
+const ND_COUNTERS: Record<Ip6Event, keyof NetCounters> = {
+  received: 'ipRx',
+  malformed: 'malformed',
+  mplDuplicate: 'multicastDuplicates',
+  udpReceived: 'udpRx',
+  udpNoPort: 'udpNoPort',
+  icmpReceived: 'icmpRx',
+  echoAnswered: 'echoRequestsAnswered',
+  unknownUpper: 'ipDropped',
+};
 
 /**
  * The link-layer address behind an interface identifier (RFC 4944 §6, RFC 6282 §3.2.2):

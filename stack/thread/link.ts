@@ -1,6 +1,7 @@
 // What the Thread engine needs from the network layer, and Thread's link on the
-// shared 6LoWPAN adaptation (stack/net/lowpan-adaptation.ts: IPHC, fragmentation,
-// reassembly, mesh header): MLE routing supplies the next hop and, when that is not
+// shared IPv6 layer (stack/net/ip6.ts: header checks, the MPL check, delivery to UDP
+// and ICMPv6) and the shared 6LoWPAN adaptation (stack/net/lowpan-adaptation.ts: IPHC,
+// fragmentation, reassembly, mesh header): MLE routing supplies the next hop and, when that is not
 // the final destination, the mesh header; context 0 is the mesh-local prefix; MAC
 // frames are secured at level 5 with key ID mode 1 (thread.md §3). MLE travels
 // without MAC security (it has its own); anything else unsecured is dropped.
@@ -9,23 +10,23 @@
 // OpenThread's ip6.cpp does it: a realm-local group gets an MPL option in a
 // hop-by-hop header; a wider group (the light's ff15::810a:64d1) travels inside
 // an IPv6-in-IPv6 tunnel to ff03::fc whose outer header carries the option and
-// counts the hops down. Routers forward each new message; copies seen before are
-// dropped (stack/net/mpl.ts, timed as OpenThread does).
+// counts the hops down. Routers forward each new message, timed as OpenThread does
+// (stack/net/mpl.ts); the IPv6 layer drops copies seen before and opens the tunnel.
 import type { Mac, TxPolicy } from '../mac/mac.ts';
 import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
 import type { Rng, Timers } from '../runtime.ts';
 import { LowpanAdaptation, macPayloadRoom, relayMeshFrame } from '../net/lowpan-adaptation.ts';
-import { DEFAULT_HOP_LIMIT, hopsTravelled } from '../net/datagram.ts';
-import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from '../net/ext-headers.ts';
+import { DEFAULT_HOP_LIMIT } from '../net/datagram.ts';
+import { mplOption, withHopByHopOptions } from '../net/ext-headers.ts';
+import { icmpPacket, Ip6, MPL_TUNNEL_HOP_LIMIT, radioHops, udpPacket, type MulticastGroups, type UdpDatagram } from '../net/ip6.ts';
 import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplBufferedMessages, MplSeedSet, OPENTHREAD_MPL_TIMING } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
 import { macFrameLayout, parseMacFrame, type AuxSecurityHeader } from '../wire/ieee802154.ts';
 import type { LowpanContext } from '../wire/iphc.ts';
 import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
-import { emitIcmpv6, parseIcmpv6 } from '../wire/icmpv6.ts';
-import { emitIpv6, NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
+import type { Icmpv6Message } from '../wire/icmpv6.ts';
+import { emitIpv6, NextHeader, type Ipv6Packet } from '../wire/ipv6.ts';
 import type { MeshHeader } from '../wire/sixlowpan.ts';
-import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
 import type { KeyManager } from './keys.ts';
 import { secureMacPayload, THREAD_MAC_SECURITY_LEVEL, unsecureMacPayload } from '../mac/frame-security.ts';
@@ -43,15 +44,8 @@ export interface LinkInfo {
   secured: boolean;
 }
 
-/** A UDP datagram: addresses, ports, payload and the hop limit it is sent with (or arrived with). */
-export interface UdpSend {
-  src: Ipv6Address;
-  dst: Ipv6Address;
-  srcPort: number;
-  dstPort: number;
-  hopLimit: number;
-  payload: Uint8Array;
-}
+/** A UDP datagram to send: addresses, ports, payload and the hop limit. */
+export type UdpSend = UdpDatagram;
 
 export interface UdpReceive extends UdpSend {
   link: LinkInfo;
@@ -66,7 +60,7 @@ export interface UdpReceive extends UdpSend {
  * (each decremented the hop limit; counted against `originHopLimit`, see `hopsTravelled`).
  */
 export function threadHops(m: UdpReceive, originHopLimit: number): number {
-  return m.hopLimitKept ? m.legHops : m.legHops - 1 + hopsTravelled(m.hopLimit, originHopLimit);
+  return radioHops({ ...m, loopback: false }, originHopLimit);
 }
 
 /** An ICMPv6 Echo Reply for us, as the link saw it (hops counted as for UdpReceive). */
@@ -128,6 +122,12 @@ export interface ThreadLinkCounters {
   mplDuplicates: number;
 }
 
+/** How a datagram reached the IPv6 layer over Thread's link: the last hop, and the mesh header it came behind. */
+interface ThreadArrival {
+  link: LinkInfo;
+  mesh: MeshHeader | undefined;
+}
+
 /** Receiver noise floor for link margin; the sim's default sensitivity (medium.ts). */
 export const NOISE_FLOOR_DBM = -100;
 /**
@@ -151,8 +151,7 @@ const THREAD_MAC_SECURITY_OVERHEAD = 6 + 4;
  * (..._COLLISION_AVOIDANCE_DELAY_INTERVAL).
  */
 const OPENTHREAD_TX_POLICY: TxPolicy = { maxFrameRetries: 15, noAckRetxDelay: { minBE: 0, maxBE: 5 }, collisionAvoidanceDelayUs: 8_000 };
-/** Hop limit of an MPL tunnel's outer header (OpenThread ip6.cpp: kDefaultHopLimit = 64). */
-export const MPL_TUNNEL_HOP_LIMIT = DEFAULT_HOP_LIMIT;
+export { MPL_TUNNEL_HOP_LIMIT };
 /** Groups every Thread interface listens to (RFC 4291 §2.7.1; ff03::fc, RFC 7731 §4.1). */
 const IMPLICIT_GROUPS = ['ff02::1', 'ff02::2', 'ff03::1', 'ff03::2', 'ff03::fc'].map(ipv6);
 
@@ -179,10 +178,9 @@ export class ThreadLink implements ThreadNetwork {
   };
   /** Our MAC frame counter; reset on a key sequence switch. */
   frameCounter = 0;
-  private readonly handlers = new Map<number, (m: UdpReceive) => void>();
   private echoReplyHandler: ((r: EchoReplyReceive) => void) | undefined;
   private readonly adaptation: LowpanAdaptation<LinkInfo>;
-  private readonly groups: Ipv6Address[] = IMPLICIT_GROUPS.slice();
+  private readonly ip6: Ip6<ThreadArrival>;
   private readonly seedSet = new MplSeedSet();
   private readonly buffered: MplBufferedMessages;
   /** Our MPL sequence number; drawn at the first message so that a node without multicast uses no randomness for it. */
@@ -202,6 +200,35 @@ export class ThreadLink implements ThreadNetwork {
       onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame, arrival.mesh),
     });
     this.buffered = new MplBufferedMessages(timers, rng, OPENTHREAD_MPL_TIMING);
+    this.ip6 = new Ip6<ThreadArrival>(IMPLICIT_GROUPS, { seeds: this.seedSet, buffered: this.buffered }, {
+      isOwn: (a) => this.hooks.isOurAddress(a),
+      forwarding: () => this.hooks.forwarding(),
+      forwardMpl: (p, datagram, sequence) => {
+        const copy = datagram.slice();
+        copy[7] = p.hopLimit - 1; // an MPL forwarder forwards at the IP layer (ip6_mpl.cpp: hopLimit--)
+        this.bufferMpl(copy, p.src, sequence, MPL_ROUTER_TRANSMISSIONS, true);
+      },
+      notForUs: (p, datagram, a) => this.forwardDatagram(p, datagram, a),
+      admit: (what, a) => {
+        // MLE travels without MAC security (it has its own); anything else unsecured is dropped.
+        if (a.link.secured) return true;
+        if ('icmp' in what) return false;
+        if ('udp' in what && what.udp.srcPort === MLE_UDP_PORT && what.udp.dstPort === MLE_UDP_PORT) return true;
+        this.counters.rxInsecureDropped++;
+        return false;
+      },
+      icmp: (m, a) => {
+        if (m.kind !== 'echoReply') return false;
+        const p = a.packet;
+        this.echoReplyHandler?.({ src: p.src, identifier: m.identifier, sequence: m.sequence, data: m.data, hopLimit: p.hopLimit, legHops: a.legHops });
+        return true;
+      },
+      sendEchoReply: (reply, src, dst) => this.sendIcmp(reply, src, dst, DEFAULT_HOP_LIMIT),
+      count: (e) => {
+        if (e === 'malformed') this.counters.rxMalformed++;
+        else if (e === 'mplDuplicate') this.counters.mplDuplicates++;
+      },
+    });
     mac.setTxPolicy(OPENTHREAD_TX_POLICY);
     mac.onDataIndication((ind) => this.receiveFrame(ind));
   }
@@ -216,30 +243,23 @@ export class ThreadLink implements ThreadNetwork {
     this.sendIcmp({ kind: 'echoRequest', identifier, sequence, data }, src, dst, hopLimit);
   }
 
-  private sendIcmp(m: Parameters<typeof emitIcmpv6>[0], src: Ipv6Address, dst: Ipv6Address, hopLimit: number): void {
-    const packet: Ipv6Packet = { trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.icmpv6, hopLimit, src, dst, payload: emitIcmpv6(m, src, dst) };
-    this.sendDatagram(emitIpv6(packet), dst, true);
+  private sendIcmp(m: Icmpv6Message, src: Ipv6Address, dst: Ipv6Address, hopLimit: number): void {
+    this.sendDatagram(emitIpv6(icmpPacket(m, src, dst, hopLimit)), dst, true);
   }
 
   onUdp(port: number, handler: (m: UdpReceive) => void): void {
-    this.handlers.set(port, handler);
+    this.ip6.onUdp(port, (a) =>
+      handler({ src: a.src, dst: a.dst, srcPort: a.srcPort, dstPort: a.dstPort, hopLimit: a.hopLimit, payload: a.payload, link: a.meta.link, legHops: a.legHops, hopLimitKept: a.hopLimitKept }),
+    );
   }
 
   offUdp(port: number): void {
-    this.handlers.delete(port);
+    this.ip6.offUdp(port);
   }
 
-  joinGroup(group: Ipv6Address): void {
-    if (!this.isMember(group)) this.groups.push(group.slice());
-  }
-
-  leaveGroup(group: Ipv6Address): void {
-    const i = this.groups.findIndex((g) => ipv6Equal(g, group));
-    if (i >= IMPLICIT_GROUPS.length) this.groups.splice(i, 1);
-  }
-
-  isMember(group: Ipv6Address): boolean {
-    return this.groups.some((g) => ipv6Equal(g, group));
+  /** The multicast groups we listen to (the implicit ones cannot be left). */
+  get groups(): MulticastGroups {
+    return this.ip6.groups;
   }
 
   /** Forgets buffered MPL messages and seen seeds (on disconnect). */
@@ -249,15 +269,7 @@ export class ThreadLink implements ThreadNetwork {
   }
 
   sendUdp(d: UdpSend, done?: (delivered: boolean) => void): void {
-    const packet: Ipv6Packet = {
-      trafficClass: 0,
-      flowLabel: 0,
-      nextHeader: NextHeader.udp,
-      hopLimit: d.hopLimit,
-      src: d.src,
-      dst: d.dst,
-      payload: emitUdp({ srcPort: d.srcPort, dstPort: d.dstPort, payload: d.payload }, d.src, d.dst),
-    };
+    const packet = udpPacket(d);
     if ((multicastScope(d.dst) ?? 0) >= Scope.realmLocal) return this.sendMpl(packet, done);
     // Thread secures everything at the MAC but MLE (thread.md §3).
     const secure = !(d.srcPort === MLE_UDP_PORT && d.dstPort === MLE_UDP_PORT);
@@ -491,102 +503,16 @@ export class ThreadLink implements ThreadNetwork {
   }
 
   private receiveDatagram(datagram: Uint8Array, info: LinkInfo, mesh: MeshHeader | undefined): void {
-    const ip = parseIpv6(datagram);
-    if (!ip.ok) {
-      this.counters.rxMalformed++;
-      return;
-    }
-    const p = ip.value;
-    if (isMulticast(p.dst)) return this.receiveMulticast(datagram, p, info);
-    if (!this.hooks.isOurAddress(p.dst)) {
-      // One-hop datagram for someone else (a child's traffic through its parent): route it on.
-      if (!info.secured || !this.hooks.forwarding() || mesh || p.hopLimit <= 1) return;
-      this.counters.forwarded++;
-      const fwd = datagram.slice();
-      fwd[7] = p.hopLimit - 1;
-      this.sendDatagram(fwd, p.dst, true);
-      return;
-    }
     // Forwarders decremented Hops Left from what the originator put in (RFC 4944 §5.2).
-    this.deliverUdp(p, info, mesh ? MESH_HOPS - mesh.hopsLeft + 1 : 1, false);
+    this.ip6.receive(datagram, { meta: { link: info, mesh }, legHops: mesh ? MESH_HOPS - mesh.hopsLeft + 1 : 1, hopLimitKept: false, loopback: false });
   }
 
-  /** A multicast datagram: MPL duplicate check and forwarding, tunnel decapsulation, then our groups. */
-  private receiveMulticast(datagram: Uint8Array, p: Ipv6Packet, info: LinkInfo): void {
-    const chain = walkHeaders(p);
-    if (!chain.ok) {
-      this.counters.rxMalformed++;
-      return;
-    }
-    const sequence = findMplSequence(chain.value.hopByHop);
-    if (sequence !== undefined) {
-      if (!info.secured) {
-        this.counters.rxInsecureDropped++;
-        return;
-      }
-      if (this.seedSet.seen(p.src, sequence)) {
-        this.counters.mplDuplicates++;
-        this.buffered.heard(p.src, sequence);
-        return;
-      }
-      if (this.hooks.forwarding() && p.hopLimit > 1) {
-        const copy = datagram.slice();
-        copy[7] = p.hopLimit - 1; // an MPL forwarder forwards at the IP layer (ip6_mpl.cpp: hopLimit--)
-        this.bufferMpl(copy, p.src, sequence, MPL_ROUTER_TRANSMISSIONS, true);
-      }
-      if (chain.value.upperType === NextHeader.ipv6 && ipv6Equal(p.dst, ALL_MPL_FORWARDERS)) {
-        const inner = parseIpv6(p.payload.subarray(chain.value.upperOffset));
-        if (!inner.ok) {
-          this.counters.rxMalformed++;
-          return;
-        }
-        if (!this.isMember(inner.value.dst)) return;
-        return this.deliverUdp(inner.value, info, hopsTravelled(p.hopLimit, MPL_TUNNEL_HOP_LIMIT), true);
-      }
-    }
-    if (!this.isMember(p.dst)) return;
-    this.deliverUdp(p, info, 1, false);
-  }
-
-  private deliverUdp(p: Ipv6Packet, info: LinkInfo, legHops: number, hopLimitKept: boolean): void {
-    const chain = walkHeaders(p);
-    if (chain.ok && chain.value.upperType === NextHeader.icmpv6 && info.secured) return this.receiveIcmp(p, p.payload.subarray(chain.value.upperOffset), legHops);
-    if (!chain.ok || chain.value.upperType !== NextHeader.udp) return;
-    const u = parseUdp(p.payload.subarray(chain.value.upperOffset), p.src, p.dst);
-    if (!u.ok) {
-      this.counters.rxMalformed++;
-      return;
-    }
-    const isMle = u.value.srcPort === MLE_UDP_PORT && u.value.dstPort === MLE_UDP_PORT;
-    if (!info.secured && !isMle) {
-      this.counters.rxInsecureDropped++;
-      return;
-    }
-    this.handlers.get(u.value.dstPort)?.({
-      src: p.src,
-      dst: p.dst,
-      srcPort: u.value.srcPort,
-      dstPort: u.value.dstPort,
-      hopLimit: p.hopLimit,
-      payload: u.value.payload,
-      link: info,
-      legHops,
-      hopLimitKept,
-    });
-  }
-
-  /** Echo: a request to our unicast address is answered (RFC 4443 §4.2); a reply goes to the ping application. */
-  private receiveIcmp(p: Ipv6Packet, body: Uint8Array, legHops: number): void {
-    const m = parseIcmpv6(body, p.src, p.dst);
-    if (!m.ok) {
-      this.counters.rxMalformed++;
-      return;
-    }
-    const msg = m.value;
-    if (msg.kind === 'echoRequest' && !isMulticast(p.dst)) {
-      this.sendIcmp({ kind: 'echoReply', identifier: msg.identifier, sequence: msg.sequence, data: msg.data }, p.dst, p.src, DEFAULT_HOP_LIMIT);
-    } else if (msg.kind === 'echoReply') {
-      this.echoReplyHandler?.({ src: p.src, identifier: msg.identifier, sequence: msg.sequence, data: msg.data, hopLimit: p.hopLimit, legHops });
-    }
+  /** A one-hop datagram for someone else (a child's traffic through its parent): routed on at the IP level. */
+  private forwardDatagram(p: Ipv6Packet, datagram: Uint8Array, a: ThreadArrival): void {
+    if (!a.link.secured || !this.hooks.forwarding() || a.mesh || p.hopLimit <= 1) return;
+    this.counters.forwarded++;
+    const fwd = datagram.slice();
+    fwd[7] = p.hopLimit - 1;
+    this.sendDatagram(fwd, p.dst, true);
   }
 }
