@@ -10,8 +10,12 @@ import type { SerialCounts } from '../protocol/sim-control.ts';
 
 /** What a board's UART asks of the bench (sim/virtual-board.ts). */
 export interface SerialHooks {
-  /** Bytes the harness wrote; `deliver` hands bytes to the board's firmware at the current bench time. */
-  input(board: string, bytes: Uint8Array, deliver: (bytes: Uint8Array) => void): void;
+  /**
+   * Bytes the harness wrote; `deliver` hands bytes to the board's firmware at the current
+   * bench time. A board in a process of its own answers later: its `deliver` resolves once
+   * it has handled them, and the next board gets its bytes after that.
+   */
+  input(board: string, bytes: Uint8Array, deliver: (bytes: Uint8Array) => void | Promise<void>): void;
   /** Whether `text` the board prints goes out to its port; false drops it (nobody has the port open). */
   output(board: string, text: string): boolean;
   /** A new PTY came up for the board (power on), or it went away. */
@@ -22,7 +26,7 @@ export interface SerialHooks {
 /** Free-running: input lands at once, at the bench time `inBenchTime` brings the clock to. */
 export function freeRunningSerial(inBenchTime: (fn: () => void) => void): SerialHooks {
   return {
-    input: (_board, bytes, deliver) => inBenchTime(() => deliver(bytes)),
+    input: (_board, bytes, deliver) => inBenchTime(() => void deliver(bytes)),
     output: () => true,
     opened: () => undefined,
     closed: () => undefined,
@@ -39,7 +43,7 @@ interface Uart {
   /** Bytes the harness says it wrote; delivered at the next sync point. */
   target: number;
   held: Uint8Array[];
-  deliver: ((bytes: Uint8Array) => void) | undefined;
+  deliver: ((bytes: Uint8Array) => void | Promise<void>) | undefined;
 }
 
 export class LockstepSerial implements SerialHooks {
@@ -60,7 +64,7 @@ export class LockstepSerial implements SerialHooks {
     for (const b of this.order) this.uarts.set(b, { open: false, attached: false, out: 0, received: 0, delivered: 0, target: 0, held: [], deliver: undefined });
   }
 
-  input(board: string, bytes: Uint8Array, deliver: (bytes: Uint8Array) => void): void {
+  input(board: string, bytes: Uint8Array, deliver: (bytes: Uint8Array) => void | Promise<void>): void {
     const u = this.uart(board);
     u.deliver = deliver;
     // Bytes from before `attach` were written before the harness's own count started: not ours to deliver.
@@ -98,7 +102,8 @@ export class LockstepSerial implements SerialHooks {
 
   /**
    * A sync point: waits until every byte the harness says it wrote has arrived, then
-   * delivers them, board by board in id order. Without counts (a client that does not
+   * delivers them, board by board in id order (a board that answers from a process of
+   * its own has handled its bytes before the next board gets any). Without counts (a client that does not
    * count), whatever has arrived is delivered.
    */
   async sync(counts: SerialCounts | undefined): Promise<void> {
@@ -135,7 +140,8 @@ export class LockstepSerial implements SerialHooks {
         if (take === chunk.length) u.held.shift();
         else u.held[0] = chunk.subarray(take);
         u.delivered += take;
-        u.deliver?.(chunk.subarray(0, take));
+        const handled = u.deliver?.(chunk.subarray(0, take));
+        if (handled) await handled;
       }
     }
   }

@@ -55,6 +55,25 @@ export function epochSeed(seed: number, key: string): number {
   return h;
 }
 
+/**
+ * Lockstep with OpenThread nodes: resolves once no node holds the bench clock (each is
+ * asleep in its select()) and what they wrote to stdout before they slept has been read.
+ * A node writes its output before it sleeps, so the pipe was readable before the
+ * dispatcher's barrier came back; the turn of the event loop that ran the barrier runs
+ * the pipe's read too, and a setImmediate comes after that turn.
+ */
+function idleWatch(scheduler: Scheduler): () => Promise<void> {
+  const waiters: Array<() => void> = [];
+  scheduler.onRelease(() => waiters.splice(0).forEach((w) => w()));
+  return async () => {
+    for (;;) {
+      if (scheduler.held) await new Promise<void>((resolve) => waiters.push(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!scheduler.held) return;
+    }
+  };
+}
+
 export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
   const scheduler = new Scheduler();
   const rng = new SeededRng(spec.seed);
@@ -91,6 +110,7 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
       )
     : undefined;
   const serial: SerialHooks = lockstepSerial ?? freeRunningSerial(inBenchTime);
+  const whenIdle = lockstep && otSpecs.length ? idleWatch(scheduler) : undefined;
 
   const boards = new Map<string, SimBoard>();
   for (const b of spec.boards) {
@@ -107,6 +127,8 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
         dispatcher,
         seededUrandom: seeded.ok,
         inBenchTime,
+        serial,
+        ...(whenIdle ? { lockstep: { whenIdle } } : {}),
         note,
       });
       otBoards.push(ot);
@@ -214,9 +236,13 @@ export async function startBench(spec: SimSpec): Promise<{ stop(): void }> {
       ? {
           halt: () => pacer.halt(),
           // A sync point before every request: the bytes the harness wrote reach their boards first.
+          // With OpenThread nodes, every node is asleep (and what it printed counted) before
+          // the bytes go in, and again before the answer counts what the boards wrote.
           handle: async (req: ControlRequest) => {
+            if (whenIdle) await whenIdle();
             await lockstepSerial.sync(req.in);
             const body = await handle(req);
+            if (whenIdle) await whenIdle();
             const out = lockstepSerial.takeOut();
             return out ? { ...body, out } : body;
           },

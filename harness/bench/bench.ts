@@ -9,6 +9,7 @@ import { AgentDriver } from '../board/agent-driver.ts';
 import { Board, type BoardSpec, type StackPart } from '../board/board.ts';
 import type { BoardDriver } from '../board/driver.ts';
 import { OpenThreadCliDriver, OtCli } from '../board/drivers/openthread-cli.ts';
+import { benchOtClock, type StampingClock } from '../board/drivers/ot-clock.ts';
 import { hopsFrom } from '../board/drivers/ot-hops.ts';
 import { SerialTransport, type Transport } from '../board/transport.ts';
 import { redactOtSecrets, TappedTransport } from '../lab/serial-tap.ts';
@@ -125,8 +126,11 @@ async function waitForPort(path: string, wallMs: number): Promise<void> {
 
 /** What an OpenThread CLI board of a sim rig needs besides its port. */
 interface OtContext {
-  clock: SimClock;
-  speed: number;
+  /** The bench clock: the driver stamps, polls and waits on it. */
+  clock: StampingClock;
+  /** Lockstep: the board's port is counted in step with bench time. */
+  gate?: (board: string, t: Transport) => Transport;
+  seed: number;
   /** The CLI sessions of the rig's OpenThread boards (ot-hops.ts). */
   peers: Map<string, OtCli>;
 }
@@ -134,12 +138,27 @@ interface OtContext {
 /** An OpenThread CLI board on the sim's PTY: the same driver, log tap and redaction as on a lab rig. */
 async function openOtDriver(id: string, path: string, serialLog: SerialLog, ot: OtContext, wallMs = 10_000): Promise<OpenThreadCliDriver> {
   await waitForPort(path, wallMs);
-  const transport = new TappedTransport(new SerialTransport(path), serialLog);
+  const tapped = new TappedTransport(new SerialTransport(path), serialLog);
+  const transport = ot.gate ? ot.gate(id, tapped) : tapped;
   await transport.open();
-  const cli = new OtCli(transport);
+  const time = benchOtClock(ot.clock);
+  const cli = new OtCli(transport, time);
   ot.peers.set(id, cli);
   // Its radio is the simulated bench's 802.15.4 medium, with airtime, whatever platform the build names.
-  return new OpenThreadCliDriver(cli, { clock: () => ot.clock.nowUs(), speed: ot.speed, air: 'ieee802154', hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
+  return new OpenThreadCliDriver(cli, { time, air: 'ieee802154', random: seededRandom(ot.seed, id), hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
+}
+
+/** Uniform in [0, 1), drawn from the run's seed and a board id (FNV-1a into mulberry32): the same run, the same draws. */
+function seededRandom(seed: number, id: string): () => number {
+  let s = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < id.length; i++) s = Math.imul(s ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, gate?: (t: SerialTransport) => Transport, wallMs = 10_000): Promise<BoardDriver> {
@@ -186,13 +205,19 @@ export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions
     throw new BenchUpError(`simulated bench: ${(e as Error).message}`);
   }
   const speed = spec.speed === 'max' ? Infinity : spec.speed;
-  // Lockstep unless a board runs in a process of its own (harness/sim/spec.ts).
+  // Lockstep (harness/sim/spec.ts), OpenThread nodes included.
   const lockstep = spec.lockstep ? new LockstepClock(bench.sim.control, speed, (msg) => opts.log.warn(msg)) : undefined;
   const clock = new SimClock(bench.sim.control, speed);
   bench.clock = lockstep ?? clock;
   const otDrivers = new Map<string, OpenThreadCliDriver>();
-  const ot: OtContext = { clock, speed, peers: new Map() };
-  if (rig.boards.some((b) => b.firmware === 'openthread-vt')) clock.track();
+  const ot: OtContext = {
+    clock: lockstep ?? clock,
+    // An OpenThread node answers from its own process, once the sim has let it handle the bytes.
+    ...(lockstep ? { gate: (board: string, t: Transport) => lockstep.gate(board, t, { answersAfterSync: true }) } : {}),
+    seed: opts.seed,
+    peers: new Map(),
+  };
+  if (!lockstep && rig.boards.some((b) => b.firmware === 'openthread-vt')) clock.track();
   bench.controls = new SimRigControls(new SimControls(bench.sim.control), otDrivers);
   for (const b of rig.boards) {
     const path = bench.sim.serialPath(b.id);

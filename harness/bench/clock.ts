@@ -1,7 +1,6 @@
 // Bench time as suites see it. On the simulated bench the medium owns time and
-// runs it in lockstep with the harness (harness/sim/lockstep.ts), or free at the
-// rig's speed where a board runs in a process of its own (OpenThread virtual-time
-// nodes); in a lab it is the wall clock. Suites express every bound through this,
+// runs it in lockstep with the harness (harness/sim/lockstep.ts), or free at a
+// speed for a spec without lockstep; in a lab it is the wall clock. Suites express every bound through this,
 // never setTimeout.
 import type { ControlClient } from '../sim/control-client.ts';
 
@@ -14,6 +13,12 @@ export interface SleepOptions {
    * bench time it happened (harness/sim/lockstep.ts).
    */
   wakeOnOutput?: boolean;
+  /**
+   * The sleeper does not run bench time itself (a driver's poll): on a lockstep bench it
+   * wakes when others' sleeps take bench time to t, and bench time stops there for it.
+   * Elsewhere a sleep like any other.
+   */
+  background?: boolean;
 }
 
 export interface BenchClock {

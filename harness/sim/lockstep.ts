@@ -18,12 +18,13 @@ interface Sleeper {
   t: number;
   seq: number;
   wake: boolean;
+  background: boolean;
   resolve(now: number): void;
   reject(e: unknown): void;
 }
 
 export class LockstepClock implements BenchClock {
-  private nowUs = 0;
+  private benchUs = 0;
   private readonly ports = new Map<string, GatedTransport>();
   /** Per board, the bytes the sim said it wrote since the port was attached. */
   private readonly expected = new Map<string, number>();
@@ -45,10 +46,18 @@ export class LockstepClock implements BenchClock {
     control.useSync({ outgoing: () => this.outgoing(), incoming: (r) => this.incoming(r) });
   }
 
+  /**
+   * Bench time as last told, at once (drivers that stamp host-side: the OpenThread CLI).
+   * The harness acts between advances, when that is bench time now.
+   */
+  nowUs(): number {
+    return this.benchUs;
+  }
+
   /** Bench time now; while bench time is running, the time it stops at. */
   async now(): Promise<number> {
     while (this.stepping) await this.stepping;
-    return this.nowUs;
+    return this.benchUs;
   }
 
   sleepUntil(t: number, opts: SleepOptions = {}): Promise<number> {
@@ -56,18 +65,20 @@ export class LockstepClock implements BenchClock {
     if (this.failure) return Promise.reject(this.failure);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<number>((resolve, reject) => {
-      const sleeper: Sleeper = { t, seq: this.seq++, wake: opts.wakeOnOutput ?? false, resolve, reject };
+      const onAbort = () => {
+        const i = this.sleepers.indexOf(sleeper);
+        if (i < 0) return;
+        this.sleepers.splice(i, 1);
+        reject(signal!.reason);
+      };
+      // The listener goes with the sleep: a poll sleeps again and again on one signal.
+      const settle = <T>(fn: (v: T) => void) => (v: T) => {
+        signal?.removeEventListener('abort', onAbort);
+        fn(v);
+      };
+      const sleeper: Sleeper = { t, seq: this.seq++, wake: opts.wakeOnOutput ?? false, background: opts.background ?? false, resolve: settle(resolve), reject: settle(reject) };
       this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const i = this.sleepers.indexOf(sleeper);
-          if (i < 0) return;
-          this.sleepers.splice(i, 1);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.kick();
     });
   }
@@ -85,9 +96,14 @@ export class LockstepClock implements BenchClock {
     await this.now();
   }
 
-  /** Wraps a board's serial port so its bytes are counted and passed on in step with bench time. */
-  gate(board: string, inner: Transport): GatedTransport {
-    return new GatedTransport(board, inner, this);
+  /**
+   * Wraps a board's serial port so its bytes are counted and passed on in step with bench
+   * time. `answersAfterSync`: the board answers from a process of its own (an OpenThread
+   * node), which the sim lets handle the bytes at a sync point; so bytes written to it are
+   * first synced alone (`clock`) and its answer read, before any bench time runs.
+   */
+  gate(board: string, inner: Transport, opts: { answersAfterSync?: boolean } = {}): GatedTransport {
+    return new GatedTransport(board, inner, this, opts.answersAfterSync ?? false);
   }
 
   /** @internal the port was opened: the sim starts counting both ways from here. */
@@ -125,19 +141,21 @@ export class LockstepClock implements BenchClock {
 
   private step(): void {
     if (this.stepping || this.failure) return;
-    const unsent = [...this.ports.values()].some((p) => p.written !== p.sentWritten);
-    if (this.sleepers.length === 0 && !unsent) return;
+    const unsent = [...this.ports.values()].filter((p) => p.written !== p.sentWritten);
+    const running = this.sleepers.some((s) => !s.background);
+    if (!running && unsent.length === 0) return;
     let call: Promise<unknown>;
-    if (this.sleepers.length === 0) {
+    if (!running || unsent.some((p) => p.answersAfterSync)) {
       call = this.control.call({ op: 'clock' });
     } else {
+      // Background sleepers do not run bench time, but it stops for them on the way.
       let until = Infinity;
       let wake = false;
       for (const s of this.sleepers) {
         if (s.t < until) until = s.t;
         if (s.wake) wake = true;
       }
-      call = until <= this.nowUs ? Promise.resolve() : this.control.call({ op: 'advance', until, wake });
+      call = until <= this.benchUs ? Promise.resolve() : this.control.call({ op: 'advance', until, wake });
     }
     this.stepping = call.then(
       () => {
@@ -154,10 +172,10 @@ export class LockstepClock implements BenchClock {
   }
 
   private wakeDue(): void {
-    const due = this.sleepers.filter((s) => s.t <= this.nowUs).sort((a, b) => a.t - b.t || a.seq - b.seq);
+    const due = this.sleepers.filter((s) => s.t <= this.benchUs).sort((a, b) => a.t - b.t || a.seq - b.seq);
     if (due.length === 0) return;
-    this.sleepers = this.sleepers.filter((s) => s.t > this.nowUs);
-    for (const s of due) s.resolve(this.nowUs);
+    this.sleepers = this.sleepers.filter((s) => s.t > this.benchUs);
+    for (const s of due) s.resolve(this.benchUs);
   }
 
   private outgoing(): SerialCounts | undefined {
@@ -171,7 +189,7 @@ export class LockstepClock implements BenchClock {
   }
 
   private async incoming(reply: ControlReply): Promise<void> {
-    if (reply.nowUs > this.nowUs) this.nowUs = reply.nowUs;
+    if (reply.nowUs > this.benchUs) this.benchUs = reply.nowUs;
     if (reply.attached !== undefined) {
       const port = this.attaching.get(String(reply.attached));
       if (port) {
@@ -220,6 +238,8 @@ export class GatedTransport implements Transport {
     readonly board: string,
     private readonly inner: Transport,
     private readonly clock: LockstepClock,
+    /** @internal see LockstepClock.gate */
+    readonly answersAfterSync = false,
   ) {
     inner.onData((bytes) => {
       this.held.push(bytes);

@@ -33,8 +33,8 @@ export function simSpecOf(rig: SimRig, run: { runDir: string; seed: number; spee
     boards: rig.boards.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm, ...(b.program ? { openthread: { program: resolve(run.rigDir ?? '.', b.program) } } : {}), ...(b.clock ? { clock: b.clock } : {}) })),
     topology,
     radio: rig.radio,
-    // OpenThread virtual-time nodes answer their UART from a process of their own, outside
-    // the serial counts lockstep rests on: a rig with one runs free at its speed.
-    ...(rig.boards.some((b) => b.program) ? {} : { lockstep: { quantumUs: LOCKSTEP_QUANTUM_US } }),
+    // OpenThread virtual-time nodes too: the sim counts their UART bytes like every board's
+    // and lets a node answer at the sync point that hands it its input.
+    lockstep: { quantumUs: LOCKSTEP_QUANTUM_US },
   };
 }

@@ -29,6 +29,7 @@ import { DEFAULT_PIB, TURNAROUND_US, UNIT_BACKOFF_US } from '../../stack/mac/con
 import type { Rng, Timer } from '../../stack/runtime.ts';
 import type { MediumRadio } from '../medium/medium.ts';
 import type { Scheduler } from '../medium/scheduler.ts';
+import type { SerialHooks } from '../control-lockstep.ts';
 import { BoardPty } from '../pty.ts';
 import type { VtDispatcher } from './dispatcher.ts';
 import { withSeededUrandom, writeSeededEntropy } from './entropy.ts';
@@ -54,6 +55,14 @@ export interface OtBoardOptions {
   note: (text: string) => void;
   /** Each boot's /dev/urandom is a file drawn from the bench's seed (entropy.ts); false where the host cannot. */
   seededUrandom: boolean;
+  /** When the harness's bytes reach the node, and whether its output goes out (control-lockstep.ts). */
+  serial: SerialHooks;
+  /**
+   * Lockstep: the bench clock stands still between the harness's requests, so input is
+   * handled at once, at the bench time it is delivered, and `whenIdle` (every node asleep,
+   * what they printed read) tells the sync point the node has answered.
+   */
+  lockstep?: { whenIdle: () => Promise<void> };
 }
 
 export class OtVirtualTimeBoard {
@@ -111,7 +120,9 @@ export class OtVirtualTimeBoard {
   powerOn(): void {
     if (this.powered) return;
     this.powered = true;
-    this.pty = new BoardPty(this.serialPath, (bytes) => this.o.inBenchTime(() => this.uartIn(bytes)));
+    const id = this.o.spec.id;
+    this.pty = new BoardPty(this.serialPath, (bytes) => this.o.serial.input(id, bytes, (b) => this.uartIn(b)), this.o.lockstep !== undefined);
+    this.o.serial.opened(id);
     this.o.radio.setPowered(true);
     this.start();
   }
@@ -123,6 +134,7 @@ export class OtVirtualTimeBoard {
     this.o.radio.setPowered(false);
     this.pty?.close();
     this.pty = undefined;
+    this.o.serial.closed(this.o.spec.id);
   }
 
   /** Reset pin: the node process starts again (its settings file stays, as a board's flash does); the serial port stays. */
@@ -178,7 +190,9 @@ export class OtVirtualTimeBoard {
     // Booting counts as awake: its first sleep request says when it is ready.
     this.wake();
     proc.stdout!.on('data', (d: Buffer) => {
-      if (gen === this.generation) this.pty?.write(d.toString('latin1'));
+      if (gen !== this.generation) return;
+      const text = d.toString('latin1');
+      if (this.o.serial.output(this.o.spec.id, text)) this.pty?.write(text);
     });
     proc.stderr!.on('data', (d: Buffer) => this.stderr?.write(d));
     proc.stdin!.on('error', () => undefined);
@@ -296,8 +310,13 @@ export class OtVirtualTimeBoard {
 
   // --- UART: the harness's bytes reach the node at the bench time they arrive ---
 
-  private uartIn(bytes: Uint8Array): void {
+  private uartIn(bytes: Uint8Array): void | Promise<void> {
     if (!this.proc) return;
+    if (this.o.lockstep) {
+      // A sync point: bench time stands still and every node is asleep (the sim waited for it).
+      this.writeAtNow(Buffer.from(bytes));
+      return this.o.lockstep.whenIdle();
+    }
     this.uartInbox.push(bytes);
     if (this.uartQueued) return;
     this.uartQueued = true;
@@ -306,12 +325,16 @@ export class OtVirtualTimeBoard {
       const input = Buffer.concat(this.uartInbox);
       this.uartInbox = [];
       if (!this.proc || input.length === 0) return;
-      // The CLI handles input at the node's own time: bring it to now first.
-      if (this.nodeTimeUs < this.o.scheduler.now()) {
-        this.whenAsleep.push(() => this.writeStdin(input));
-        this.send(VtEventType.alarm);
-      } else this.writeStdin(input);
+      this.writeAtNow(input);
     });
+  }
+
+  /** The CLI handles input at the node's own time: bring it to now first. */
+  private writeAtNow(input: Buffer): void {
+    if (this.nodeTimeUs < this.o.scheduler.now()) {
+      this.whenAsleep.push(() => this.writeStdin(input));
+      this.send(VtEventType.alarm);
+    } else this.writeStdin(input);
   }
 
   private writeStdin(input: Buffer): void {

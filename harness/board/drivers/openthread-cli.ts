@@ -9,6 +9,7 @@
 import type { StackKind } from '../../rig/schema.ts';
 import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { OtCliError, type OtCli } from './ot-cli.ts';
+import { hostOtClock, type OtClock } from './ot-clock.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from './ot-config.ts';
 import type { Hops } from './ot-hops.ts';
 import { OtSockets } from './ot-sockets.ts';
@@ -23,11 +24,18 @@ type Role = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
 const isUp = (r: Role) => r === 'child' || r === 'router' || r === 'leader';
 
 export interface OtDriverOptions {
-  /** Wall ms between polls of the role (and, every few polls, of addresses or attach attempts) while connected. */
+  /**
+   * The clock the driver stamps, polls and waits on (ot-clock.ts): the bench clock on a
+   * simulated bench. Without it, this host's clock (`clock` at `speed`).
+   */
+  time?: OtClock;
+  /** µs of the driver's clock between polls of the role (and, every few polls, of addresses or attach attempts) while connected. */
+  pollUs?: number;
+  /** Wall ms between polls, on this host's clock (without `time`). */
   pollMs?: number;
   /**
-   * Board time, µs. The CLI stamps nothing, so this is host time; boards of one
-   * run share the bench's clock, so a generated payload's stamp is comparable
+   * Board time, µs, without `time`. The CLI stamps nothing, so this is host time; boards
+   * of one run share the bench's clock, so a generated payload's stamp is comparable
    * on the receiving board. Default: this process's monotonic clock.
    */
   clock?: () => number;
@@ -37,6 +45,8 @@ export interface OtDriverOptions {
   air?: 'ieee802154' | 'no-airtime';
   /** How many radio hops a datagram from `src` travelled to this board (-1 when the CLI cannot tell), and whether that was inferred. */
   hops?: (src: string) => Promise<Hops>;
+  /** Random in [0, 1), for the light's re-advertisement delay (a simulated bench draws it from its seed). */
+  random?: () => number;
 }
 
 export class OpenThreadCliDriver implements BoardDriver {
@@ -45,9 +55,9 @@ export class OpenThreadCliDriver implements BoardDriver {
   private readonly bootCbs: Array<(i: Partial<BoardIdentity>) => void> = [];
   private readonly pingCbs: Array<(e: AppEvent) => void> = [];
   private readonly sockets: OtSockets;
-  private readonly clock: () => number;
-  private poll: NodeJS.Timeout | undefined;
-  private polls = 0;
+  private readonly time: OtClock;
+  private readonly pollUs: number;
+  private poll: AbortController | undefined;
   private refreshing: Promise<void> | undefined;
   private connected = false;
   private role: Role = 'disabled';
@@ -65,8 +75,12 @@ export class OpenThreadCliDriver implements BoardDriver {
     readonly cli: OtCli,
     private readonly opts: OtDriverOptions = {},
   ) {
-    this.clock = opts.clock ?? (() => Math.round(performance.now() * 1000));
-    this.sockets = new OtSockets(cli, { clock: this.clock, speed: opts.speed, hops: opts.hops, attached: () => this.connected && isUp(this.role) });
+    this.time = opts.time ?? hostOtClock(opts.clock, opts.speed);
+    // The CLI's own waits (a silent command's settling, the hop probe's ping) run on it too.
+    cli.clock = this.time;
+    const hostSpeed = opts.time ? 1 : (opts.speed ?? 1);
+    this.pollUs = opts.pollUs ?? (opts.pollMs ?? 50) * 1000 * hostSpeed;
+    this.sockets = new OtSockets(cli, { clock: this.time, hops: opts.hops, attached: () => this.connected && isUp(this.role), ...(opts.random ? { random: opts.random } : {}) });
     cli.onAsync((line) => this.sockets.received(line));
     // A closed port is a dead session: a reopened one gets a new driver.
     cli.transport.onClose(() => {
@@ -76,7 +90,7 @@ export class OpenThreadCliDriver implements BoardDriver {
   }
 
   private now(): number {
-    return this.clock();
+    return this.time.nowUs();
   }
 
   private emit(event: MeshEventName, status: ConnectionStatus, callback = true): void {
@@ -139,7 +153,7 @@ export class OpenThreadCliDriver implements BoardDriver {
    */
   private async wipeSettings(): Promise<void> {
     this.stopPolling();
-    await this.cli.silent('factoryreset', 50);
+    await this.cli.silent('factoryreset', 50_000);
     // The simulation restarts in milliseconds, a board in well under a second: ask often.
     await this.cli.resync(10_000, 300);
     this.sockets.forget();
@@ -298,19 +312,33 @@ export class OpenThreadCliDriver implements BoardDriver {
     await this.cli.command('netdata register');
   }
 
+  /**
+   * Polls every `pollUs` of the driver's clock. A background sleep: on a lockstep bench
+   * the poll runs only while something else runs bench time (a suite's wait), at the
+   * bench times it is due, so a run of a seed polls at the same bench times every time.
+   */
   private startPolling(): void {
     this.stopPolling();
-    this.polls = 0;
-    const tick = () => {
-      // Every fourth poll also looks at addresses (up) or attach attempts (detached).
-      const full = this.polls++ % 4 === 0;
-      this.refresh(full).catch(() => undefined); // a reset or a gone port: the next call says so
-    };
-    this.poll = setInterval(tick, this.opts.pollMs ?? 50);
+    const stop = new AbortController();
+    this.poll = stop;
+    void (async () => {
+      for (let polls = 0; !stop.signal.aborted; polls++) {
+        try {
+          await this.time.sleepUs(this.pollUs, { signal: stop.signal, background: true });
+        } catch {
+          if (stop.signal.aborted) return;
+          // The clock cancelled its sleeps (a case cut by its timeout): poll on.
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        if (stop.signal.aborted) return;
+        // Every fourth poll also looks at addresses (up) or attach attempts (detached).
+        await this.refresh(polls % 4 === 0).catch(() => undefined); // a reset or a gone port: the next call says so
+      }
+    })();
   }
 
   private stopPolling(): void {
-    if (this.poll) clearInterval(this.poll);
+    this.poll?.abort();
     this.poll = undefined;
   }
 
@@ -449,7 +477,7 @@ export class OpenThreadCliDriver implements BoardDriver {
 
   // --- Beyond the board API.
 
-  /** `ping async`: resolves with the statistics line's counts (the CLI stays free meanwhile). */
+  /** `ping async`: resolves with the statistics line's counts (the CLI stays free meanwhile); `withinMs` of the driver's clock. */
   pingCounts(ip: string, opts: { size?: number; count?: number; withinMs?: number } = {}): Promise<{ sent: number; received: number }> {
     return new Promise((resolve, reject) => {
       const stop = this.cli.onAsync((line) => {
@@ -458,12 +486,16 @@ export class OpenThreadCliDriver implements BoardDriver {
         finish();
         resolve({ sent: Number(m[1]), received: Number(m[2]) });
       });
-      const timer = setTimeout(() => {
-        finish();
-        reject(new Error(`ping ${ip}: no statistics line within ${opts.withinMs ?? 10_000} ms`));
-      }, opts.withinMs ?? 10_000);
+      const deadline = new AbortController();
+      this.time.sleepUs((opts.withinMs ?? 10_000) * 1000, { signal: deadline.signal, wakeOnOutput: true }).then(
+        () => {
+          finish();
+          reject(new Error(`ping ${ip}: no statistics line within ${opts.withinMs ?? 10_000} ms`));
+        },
+        () => undefined,
+      );
       const finish = () => {
-        clearTimeout(timer);
+        deadline.abort();
         stop();
       };
       this.cli.command(`ping async ${ip} ${opts.size ?? 8} ${opts.count ?? 1}`).catch((e: Error) => {

@@ -5,6 +5,7 @@
 // time: the CLI drops input while a command is pending.
 import type { Transport } from '../transport.ts';
 import { LinkGoneError, LinkRefusedError, LinkTimeoutError } from '../link-errors.ts';
+import { hostOtClock, type OtClock } from './ot-clock.ts';
 import { redactOtCommand } from './ot-secrets.ts';
 import { ErrorCode } from '../../errors.ts';
 
@@ -95,9 +96,17 @@ export class OtCli {
   private gone: string | undefined;
   private readonly asyncCbs: Array<(line: string) => void> = [];
   private readonly logCbs: Array<(line: string) => void> = [];
+  /**
+   * Wall-clock backstop for one command. The CLI answers a command as soon as it has read
+   * it (on a lockstep bench, before any bench time runs), so this bounds a dead link only.
+   */
   defaultTimeoutMs = 10_000;
 
-  constructor(readonly transport: Transport) {
+  constructor(
+    readonly transport: Transport,
+    /** What a silent command's settling and the driver's polls and waits run on (ot-clock.ts). */
+    public clock: OtClock = hostOtClock(),
+  ) {
     transport.onData((b) => this.receive(Buffer.from(b).toString('latin1')));
     transport.onClose((why) => {
       this.gone = why;
@@ -144,11 +153,11 @@ export class OtCli {
     return next;
   }
 
-  /** A command that prints nothing (reset, factoryreset): send it and let the CLI restart. */
-  async silent(cmd: string, settleMs = 500): Promise<void> {
+  /** A command that prints nothing (reset, factoryreset): send it and let the CLI restart for `settleUs` of the clock. */
+  async silent(cmd: string, settleUs = 500_000): Promise<void> {
     await this.queue;
     await this.transport.write(`${cmd}\r\n`);
-    await new Promise((r) => setTimeout(r, settleMs));
+    await this.clock.sleepUs(settleUs);
   }
 
   /** After a reset: `version` until the CLI answers, draining whatever it printed meanwhile. */

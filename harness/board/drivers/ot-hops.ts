@@ -53,7 +53,7 @@ export interface Hops {
 /** OpenThread's default IPv6 hop limit, that of an echo reply (src/core/net/ip6.hpp, kDefaultHopLimit). */
 const REPLY_HOP_LIMIT = 64;
 
-/** The hop limit of the reply to one `ping async` from `cli` to `ip`, or undefined without a reply (wall ms). */
+/** The hop limit of the reply to one `ping async` from `cli` to `ip`, or undefined without a reply within `withinMs` of the CLI's clock. */
 export function replyHopLimit(cli: OtCli, ip: string, withinMs = 3000): Promise<number | undefined> {
   return new Promise((resolve) => {
     let hlim: number | undefined;
@@ -63,9 +63,13 @@ export function replyHopLimit(cli: OtCli, ip: string, withinMs = 3000): Promise<
       if (reply && reply[1]!.toLowerCase() === ip.toLowerCase()) hlim = Number(reply[2]);
       if (/^\d+ packets transmitted, \d+ packets received\./.test(line)) finish();
     });
-    const timer = setTimeout(() => finish(), withinMs);
+    const deadline = new AbortController();
+    cli.clock.sleepUs(withinMs * 1000, { signal: deadline.signal, wakeOnOutput: true }).then(
+      () => finish(),
+      () => undefined,
+    );
     const finish = () => {
-      clearTimeout(timer);
+      deadline.abort();
       stop();
       resolve(hlim);
     };
@@ -74,15 +78,15 @@ export function replyHopLimit(cli: OtCli, ip: string, withinMs = 3000): Promise<
   });
 }
 
-/** A board's addresses, read at most every ADDRESS_TTL_MS: every receiver looks its senders up among all boards. */
+/** A board's addresses, read at most every ADDRESS_TTL_US of its clock: every receiver looks its senders up among all boards. */
 const addressCache = new WeakMap<OtCli, { at: number; addrs: string[] }>();
-const ADDRESS_TTL_MS = 2000;
+const ADDRESS_TTL_US = 2_000_000;
 
 async function addressesOf(cli: OtCli, fresh: boolean): Promise<string[]> {
   const hit = addressCache.get(cli);
-  if (!fresh && hit && performance.now() - hit.at < ADDRESS_TTL_MS) return hit.addrs;
+  if (!fresh && hit && cli.clock.nowUs() - hit.at < ADDRESS_TTL_US) return hit.addrs;
   const addrs = (await cli.command('ipaddr').catch(() => [] as string[])).map((a) => a.toLowerCase());
-  addressCache.set(cli, { at: performance.now(), addrs });
+  addressCache.set(cli, { at: cli.clock.nowUs(), addrs });
   return addrs;
 }
 

@@ -10,13 +10,14 @@
 // unknown (-1).
 import type { AppEvent, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { cliArg, OT_CLI_MAX_LINE, OtCliError, type OtCli } from './ot-cli.ts';
+import type { OtClock } from './ot-clock.ts';
 import type { Hops } from './ot-hops.ts';
 import { LIGHT_GROUP, LIGHT_PORT, lightMessage, parseLightText } from '../../../protocol/light-control.ts';
 import { Nsapi } from '../../../protocol/mesh.ts';
 
 
 /** How long a burst waits for room in the board's message pool before it counts a datagram failed (wall ms). */
-const BURST_ROOM_WAIT_MS = 2000;
+const BURST_ROOM_WAIT_US = 2_000_000;
 
 /**
  * A generated payload: "mb<seq>:<send time µs>;" then OpenThread's own filler
@@ -86,10 +87,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export interface OtSocketsOptions {
-  /** Board time, µs: the stamp a generated payload carries and the time of every event. */
-  clock: () => number;
-  /** Bench seconds per wall second of `clock`: pacing and the light's re-advertisement run in bench time. */
-  speed?: number;
+  /** Board time (the stamp a generated payload carries and the time of every event); pacing, retries and the light's re-advertisement run on it. */
+  clock: OtClock;
   /** Hops a datagram from `src` travelled (-1 when it cannot be told), and whether they were inferred. */
   hops?: (src: string) => Promise<Hops>;
   /** Whether the board is attached: Nanostack refuses a send with no source address (NO_ADDRESS). */
@@ -104,11 +103,11 @@ export class OtSockets {
   private nextId = 1;
   /** What the CLI's one socket is doing: closed, open (ephemeral port), or bound to a port. */
   private cliSocket: { open: boolean; port?: number } = { open: false };
-  private light = { running: false, state: false, led: false, received: 0, sent: 0, self: '', readvertise: undefined as NodeJS.Timeout | undefined };
+  private light = { running: false, state: false, led: false, received: 0, sent: 0, self: '', readvertise: undefined as AbortController | undefined };
   private readonly appCbs: Array<(e: AppEvent) => void> = [];
   /** Receives are handled in order, each after its hops are known. */
   private inbound: Promise<void> = Promise.resolve();
-  /** Hops per source, when last told (wall ms): a stream's datagrams share their route. */
+  /** Hops per source, when last told (µs of the clock): a stream's datagrams share their route. */
   private readonly hopCache = new Map<string, { hops: Hops; at: number }>();
 
   constructor(
@@ -125,25 +124,20 @@ export class OtSockets {
   }
 
   private now(): number {
-    return this.opts.clock();
-  }
-
-  /** Wall ms for a span of bench µs. */
-  private wallMs(benchUs: number): number {
-    return benchUs / 1000 / (this.opts.speed ?? 1);
+    return this.opts.clock.nowUs();
   }
 
   private async hopsFrom(src: string): Promise<Hops> {
     const unknown = { hops: -1, inferred: false };
     if (!this.opts.hops) return unknown;
-    const now = performance.now();
+    const now = this.now();
     const hit = this.hopCache.get(src);
-    if (hit && now - hit.at < (hit.hops.hops < 0 ? 250 : 10_000)) return hit.hops;
+    if (hit && now - hit.at < (hit.hops.hops < 0 ? 250_000 : 10_000_000)) return hit.hops;
     const hops = await this.opts.hops(src).catch(() => unknown);
     // A stream that fills the sender's queue leaves no room for its echo reply: the count
     // measured from that sender a moment ago (its datagrams share their route) still holds.
-    if ((hops.hops < 0 || hops.inferred) && hit && !hit.hops.inferred && hit.hops.hops >= 0 && performance.now() - hit.at < 60_000) return hit.hops;
-    this.hopCache.set(src, { hops, at: performance.now() });
+    if ((hops.hops < 0 || hops.inferred) && hit && !hit.hops.inferred && hit.hops.hops >= 0 && this.now() - hit.at < 60_000_000) return hit.hops;
+    this.hopCache.set(src, { hops, at: this.now() });
     return hops;
   }
 
@@ -269,9 +263,8 @@ export class OtSockets {
     const start = this.now();
     try {
       for (let i = 0; i < count && !s.closed; i++) {
-        const due = start + i * intervalUs;
-        const wait = this.wallMs(due - this.now());
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const wait = start + i * intervalUs - this.now();
+        if (wait > 0) await this.opts.clock.sleepUs(wait);
         let r: number;
         try {
           r = await this.sendQueued(s, addr, port, length);
@@ -296,16 +289,16 @@ export class OtSockets {
    * One datagram of a burst. Back to back means the next goes when the board
    * has room for it: OpenThread's CLI returns at once with the datagram queued
    * and says NoBufs while its message pool is full, so that is retried until
-   * the radio has drained some (within BURST_ROOM_WAIT_MS), as the simulated
+   * the radio has drained some (within BURST_ROOM_WAIT_US), as the simulated
    * firmware sends the next when the previous has left the radio.
    */
   private async sendQueued(s: Socket, addr: string, port: number, length: number): Promise<number> {
     const seq = s.nextSeq++;
-    const until = performance.now() + BURST_ROOM_WAIT_MS;
+    const until = this.now() + BURST_ROOM_WAIT_US;
     for (;;) {
       const r = await this.sendBytes(addr, port, this.generated(s, addr, port, length, seq));
-      if (r !== Nsapi.NO_MEMORY || performance.now() > until || s.closed) return r;
-      await new Promise((res) => setTimeout(res, 2));
+      if (r !== Nsapi.NO_MEMORY || this.now() > until || s.closed) return r;
+      await this.opts.clock.sleepUs(2000);
     }
   }
 
@@ -378,7 +371,7 @@ export class OtSockets {
   }
 
   private stopLight(): void {
-    if (this.light.readvertise) clearTimeout(this.light.readvertise);
+    this.light.readvertise?.abort();
     this.light.readvertise = undefined;
     this.light.running = false;
   }
@@ -409,13 +402,19 @@ export class OtSockets {
     this.light.led = on;
     this.emit({ kind: 'light', t, led: on, from, hops, ...(inferred ? { hopsInferred: true } : {}) });
     // Every message re-arms the re-advertisement, 30 + rand() % 30 s later (mbed-mesh-api.md §5).
-    if (this.light.readvertise) clearTimeout(this.light.readvertise);
+    this.light.readvertise?.abort();
     const delayS = 30 + Math.floor((this.opts.random ?? Math.random)() * 30);
-    this.light.readvertise = setTimeout(() => {
-      this.light.readvertise = undefined;
-      if (this.light.running) void this.sendLight().catch(() => undefined);
-    }, this.wallMs(delayS * 1e6));
-    this.light.readvertise.unref();
+    const timer = new AbortController();
+    this.light.readvertise = timer;
+    // In the background: the example's timer fires when bench time gets there, and runs none itself.
+    this.opts.clock.sleepUs(delayS * 1e6, { signal: timer.signal, background: true }).then(
+      () => {
+        if (this.light.readvertise !== timer) return;
+        this.light.readvertise = undefined;
+        if (this.light.running) void this.sendLight().catch(() => undefined);
+      },
+      () => undefined,
+    );
   }
 
   lightState(): { led: boolean; received: number; sent: number } {

@@ -83,7 +83,9 @@ describe('sim/control-lockstep: serial by count', () => {
       serial.opened(b);
       serial.attach(b);
     }
-    const deliver = (board: string) => (b: Uint8Array) => received.push(`${board}:${Buffer.from(b).toString('latin1')}`);
+    const deliver = (board: string) => (b: Uint8Array) => {
+      received.push(`${board}:${Buffer.from(b).toString('latin1')}`);
+    };
     return { serial, received, warnings, outputs: () => outputs, deliver };
   }
 
@@ -97,6 +99,24 @@ describe('sim/control-lockstep: serial by count', () => {
     serial.input('zz', bytes('ld\n'), deliver('zz'));
     await serial.sync({ zz: 12 });
     expect(received.slice(2)).to.deep.equal(['zz:wor', 'zz:ld\n']);
+  });
+
+  it('a board that answers from a process of its own has handled its bytes before the next board gets any', async () => {
+    const { serial, received, deliver } = twoBoards();
+    let handled: () => void = () => undefined;
+    serial.input('aa', bytes('state\n'), (b) => {
+      deliver('aa')(b);
+      return new Promise<void>((resolve) => (handled = resolve));
+    });
+    serial.input('zz', bytes('x\n'), deliver('zz'));
+    let synced = false;
+    const sync = serial.sync({ aa: 6, zz: 2 }).then(() => (synced = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(received).to.deep.equal(['aa:state\n']);
+    expect(synced).to.equal(false);
+    handled();
+    await sync;
+    expect(received).to.deep.equal(['aa:state\n', 'zz:x\n']);
   });
 
   it('waits for bytes said to be written, and goes on with a warning when they never come', async () => {
