@@ -32,7 +32,7 @@ export interface RcpBenchResult {
   noopSamples: number;
 }
 
-async function attachOnce(kind: 'ours' | 'ot', bins: { rcp: string; ftd: string }, speed: number): Promise<{ ownMs: number; wallMs: number }> {
+export async function attachOnce(kind: 'ours' | 'ot', bins: { rcp: string; ftd: string }, speed: number): Promise<{ ownMs: number; wallMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'mb-rcp-bench-'));
   const offset = portOffset();
   const leader = await otBoard(bins.ftd, 1, { speed, cwd: dir, offset });

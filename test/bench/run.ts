@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { round } from './stats.ts';
 import { measureRcp, type RcpBenchResult } from './rcp.ts';
+import { measureOtAttach, type OtAttachResult } from './ot-attach.ts';
 import { measureSoak, type SoakBenchResult } from './soak.ts';
 import { measureReport } from './report.ts';
 
@@ -137,8 +138,8 @@ async function openthreadIdle(): Promise<ThreadIdleResult[] | { skipped: string 
   return out;
 }
 
-/** ot-rcp and ot-cli-ftd (MESHBENCH_OT_RCP / MESHBENCH_OT_CLI_FTD, else beside the repository). */
-async function rcpBench(): Promise<RcpBenchResult | { skipped: string }> {
+/** ot-rcp and ot-cli-ftd (MESHBENCH_OT_RCP / MESHBENCH_OT_CLI_FTD, else beside the repository), or why not. */
+function otWallTimeBinaries(): { rcp: string; ftd: string } | { skipped: string } {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   const dir = process.env.MESHBENCH_OT_BIN_DIR ?? join(repo, '..', 'shared', 'openthread', 'bin');
   const rcp = resolve(process.env.MESHBENCH_OT_RCP ?? join(dir, 'ot-rcp'));
@@ -150,6 +151,23 @@ async function rcpBench(): Promise<RcpBenchResult | { skipped: string }> {
       return { skipped: `${p} not found (set MESHBENCH_OT_RCP / MESHBENCH_OT_CLI_FTD)` };
     }
   }
+  return { rcp, ftd };
+}
+
+/** An OpenThread child's attach on our air, on its own radio, and ours on our air (the ±25 % bound). */
+async function openthreadAttach(): Promise<OtAttachResult | { skipped: string }> {
+  const vtProgram = otVirtualTimeBinary();
+  if (!vtProgram) return { skipped: 'ot-cli-ftd-vt not found (set MESHBENCH_OT_BIN_DIR)' };
+  const bins = otWallTimeBinaries();
+  if ('skipped' in bins) return bins;
+  // 9 trials: each attach starts after a random 1–751 ms, which a median of few trials does not average out.
+  return measureOtAttach({ vtProgram, ...bins, trials: quick ? 3 : 9, progress: say });
+}
+
+async function rcpBench(): Promise<RcpBenchResult | { skipped: string }> {
+  const bins = otWallTimeBinaries();
+  if ('skipped' in bins) return bins;
+  const { rcp, ftd } = bins;
   // Speed 2: OpenThread's child attach (about 1.2 s of its time) is then 600 wall ms, well above the drivers' 50 ms polling.
   // 9 trials: each attach starts after a random 1–751 ms (OpenThread's and ours alike), which a median of few trials does not average out.
   return measureRcp({ rcp, ftd, trials: quick ? 3 : 9, samples: quick ? 50 : 200, speed: 2, progress: say });
@@ -278,6 +296,14 @@ async function main(): Promise<void> {
       // Goal of the OpenThread-on-sim-air work: 16 joined idle nodes at ≥ 20× real time on one core.
       const ot16 = r.find((x) => x.firmware === 'openthread' && x.nodes === 16);
       if (ot16) checks['openthreadIdle.16.atLeast20xOnOneCore'] = ot16.simSecondsPerCpuSecond >= 20;
+    }
+    const a = await openthreadAttach();
+    if ('skipped' in a) result.openthreadAttach = a;
+    else {
+      result.openthreadAttach = { ...a, oursOnOurAirMs: a.oursOnOurAirMs.map((x) => round(x)), ratioToOwnRadio: round(a.ratioToOwnRadio, 3), ratioToOurs: round(a.ratioToOurs, 3) };
+      // Bounds of the OpenThread-on-sim-air work: the same firmware's attach within ±25 % of its own radio's, and of our stack's.
+      checks['openthreadAttach.within25PercentOfOwnRadio'] = a.ratioToOwnRadio >= 0.75 && a.ratioToOwnRadio <= 1.25;
+      checks['openthreadAttach.within25PercentOfOurs'] = a.ratioToOurs >= 0.75 && a.ratioToOurs <= 1.25;
     }
   }
   if (parts.has('loss')) {
