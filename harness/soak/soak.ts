@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Board, ClockOffset } from '../board/board.ts';
+import type { BoardStatus, MeshEventRecord } from '../board/driver.ts';
 import { boardConfigs, secretsOf, tearDownBench, type Bench } from '../bench/bench.ts';
 import { bringUp } from '../bench/bring-up.ts';
 import { createRunLogger, type Logger } from '../log/logger.ts';
@@ -306,6 +307,50 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
     const quietNow = (t: number) => [...busyUntil.values()].every((u) => u <= t);
     let windowChurns = 0;
 
+    // Recoveries judged and boards found stuck since the last window's end, reported with the window.
+    let windowRejoins = 0;
+    let windowRejoinMaxS: number | null = null;
+    let windowNotBack: string[] = [];
+    let windowStuck: string[] = [];
+    /**
+     * Seconds from a recovery's start to the board's up event: from its connect() on the
+     * board's own clock, else from the churn's end on the bench clock (the board's time
+     * moved by its clock offset; the two clocks are never subtracted from each other).
+     */
+    const upAfterS = (r: Recovery, up: MeshEventRecord): number =>
+      r.connectT !== undefined ? Math.max(0, (up.t - r.connectT) / 1e6) : Math.max(0, (up.t - (offsets.get(r.board)?.offsetUs ?? 0) - r.endUs) / 1e6);
+    /** Judges a recovery by the board's first up event after it began; with none, once due, by asking the board. False: not judged yet. */
+    const judge = async (r: Recovery, due: boolean): Promise<boolean> => {
+      const up = r.board.events.slice(r.mark).find((e) => UP.includes(e.status));
+      if (up) {
+        const s = upAfterS(r, up);
+        windowRejoins++;
+        windowRejoinMaxS = Math.max(windowRejoinMaxS ?? 0, s);
+        if (s > bounds!.backWithinS) windowNotBack.push(`${r.board.id} after ${r.kind}: up ${s.toFixed(1)} s after, bound ${bounds!.backWithinS} s`);
+        return true;
+      }
+      if (!due) return false;
+      // Not seen up through events: ask (a board that never went down has nothing to report).
+      const st = await r.board.status().catch(() => undefined);
+      if (st && UP.includes(st.status)) windowRejoins++;
+      else windowNotBack.push(`${r.board.id} after ${r.kind} ending at ${((r.endUs - t0) / 1e6).toFixed(1)} s: ${st?.status ?? 'no answer'} when due at ${((r.dueUs - t0) / 1e6).toFixed(1)} s`);
+      return true;
+    };
+    /**
+     * A churned board is expected back by `dueUs`, and judged then: judged later, an up
+     * event of a later churn of the same board (its next reset) would pass for this one's.
+     */
+    const expectBack = (r: Recovery) => {
+      recoveries.push(r);
+      busyUntil.set(r.board, r.dueUs);
+      at(r.dueUs, async () => {
+        const i = recoveries.indexOf(r);
+        if (i < 0) return; // judged at a window's end already
+        recoveries.splice(i, 1);
+        await judge(r, true);
+      });
+    };
+
     const restart = async (x: Board, kind: Churn['kind'], t: number) => {
       const mark = x.mark();
       let connectT: number | undefined;
@@ -318,14 +363,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
       } catch (e) {
         log.warn({ board: x.id, err: (e as Error).message }, 'soak: restart after churn failed');
       }
-      const due = t + bounds!.backWithinS * 1e6;
-      recoveries.push({ board: x, kind, endUs: t, dueUs: due, mark, ...(connectT !== undefined ? { connectT } : {}) });
-      busyUntil.set(x, due);
+      expectBack({ board: x, kind, endUs: t, dueUs: t + bounds!.backWithinS * 1e6, mark, ...(connectT !== undefined ? { connectT } : {}) });
     };
     const back = (x: Board, kind: Churn['kind'], t: number, mark: number) => {
-      const due = t + bounds!.backWithinS * 1e6;
-      recoveries.push({ board: x, kind, endUs: t, dueUs: due, mark });
-      busyUntil.set(x, due);
+      expectBack({ board: x, kind, endUs: t, dueUs: t + bounds!.backWithinS * 1e6, mark });
     };
 
     // The churn: a Poisson process per kind, each event on a board drawn at random (never the root).
@@ -357,8 +398,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
                 const mark = x.mark();
                 const r = await x.connect();
                 const now = await clock.now();
-                recoveries.push({ board: x, kind: c.kind, endUs: now, dueUs: now + bounds!.backWithinS * 1e6, mark, connectT: r.t });
-                busyUntil.set(x, now + bounds!.backWithinS * 1e6);
+                expectBack({ board: x, kind: c.kind, endUs: now, dueUs: now + bounds!.backWithinS * 1e6, mark, connectT: r.t });
               });
               break;
             case 'fade':
@@ -438,6 +478,31 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
      */
     const seen = new Map<string, { arrived: { atUs: number; errorUs: number } | undefined; window: number }>();
     let rootIndex = rootMarkAtStart;
+    const downText = (x: Board, st: BoardStatus | undefined) => `${x.id}: ${st?.status ?? 'no answer'}${st?.details.last_failure ? ` (${st.details.last_failure})` : ''}`;
+    /**
+     * A board with no churn on it was found down at a window's end. It may be rejoining
+     * (its parent was just reset): stuck is a board still down when the rig's join bound
+     * (`joinWithinS`, the time a board is given to join) has passed since.
+     */
+    const checkStuck = async (x: Board, st: BoardStatus | undefined, we: number) => {
+      const recheckUs = we + bounds!.backWithinS * 1e6;
+      const what = (now: BoardStatus | undefined) => `${downText(x, now)}, down at ${((we - t0) / 1e6).toFixed(1)} s and ${bounds!.backWithinS} s later`;
+      if (recheckUs < endUs) {
+        at(recheckUs, async () => {
+          if ((busyUntil.get(x) ?? 0) > recheckUs) return; // churned since: its recovery judges it
+          const again = await x.status().catch(() => undefined);
+          if (!again || !UP.includes(again.status)) windowStuck.push(what(again));
+        });
+        return;
+      }
+      // The last window: nothing is scheduled after it, so the soak waits for the board here.
+      const up = await x.waitForStatus(UP, { withinS: bounds!.backWithinS, fromIndex: x.mark() }).then(
+        () => true,
+        () => false,
+      );
+      const again = up ? undefined : await x.status().catch(() => undefined);
+      if (!up && (!again || !UP.includes(again.status))) windowStuck.push(what(again ?? st));
+    };
     const endWindow = async (ws: number, we: number) => {
       // Datagrams the root received so far: a generated payload carries the sender's board
       // time at sending (firmware/generated-payload.ts), which is what udp.send answered with.
@@ -481,30 +546,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
       // now: left over, it is a datagram no send of ours matches (a duplicate, a stale address).
       for (const [k, v] of seen) if (v.window < windowIndex) seen.delete(k);
       const lat = latencies.sort((a, c) => a - c);
-      // Recoveries due by now.
-      const notBack: string[] = [];
-      let rejoins = 0;
-      let rejoinMaxS: number | null = null;
-      for (let i = recoveries.length - 1; i >= 0; i--) {
-        const r = recoveries[i]!;
-        const up = r.board.events.slice(r.mark).find((e) => UP.includes(e.status));
-        if (up) {
-          rejoins++;
-          const s = r.connectT !== undefined ? Math.max(0, (up.t - r.connectT) / 1e6) : Math.max(0, (up.t - r.endUs) / 1e6);
-          rejoinMaxS = Math.max(rejoinMaxS ?? 0, s);
-          recoveries.splice(i, 1);
-          if (s > bounds!.backWithinS) notBack.push(`${r.board.id} after ${r.kind}: up ${s.toFixed(1)} s after, bound ${bounds!.backWithinS} s`);
-          continue;
-        }
-        if (r.dueUs > we) continue;
-        // Not seen up through events: ask (a board that never went down has nothing to report).
-        const st = await r.board.status().catch(() => undefined);
-        recoveries.splice(i, 1);
-        if (st && UP.includes(st.status)) rejoins++;
-        else notBack.push(`${r.board.id} after ${r.kind} ending at ${((r.endUs - t0) / 1e6).toFixed(1)} s: ${st?.status ?? 'no answer'} when due at ${((r.dueUs - t0) / 1e6).toFixed(1)} s`);
-      }
+      // Recoveries already up (those not up yet are judged when due).
+      for (const r of [...recoveries]) if (await judge(r, r.dueUs <= we)) recoveries.splice(recoveries.indexOf(r), 1);
+      const notBack = windowNotBack;
+      const rejoins = windowRejoins;
+      const rejoinMaxS = windowRejoinMaxS;
+      windowNotBack = [];
+      windowRejoins = 0;
+      windowRejoinMaxS = null;
       // Per board: state, tables, addresses.
-      const stuck: string[] = [];
       const tables: WindowRecord['tables'] = {};
       const tablesOver: string[] = [];
       const holders = new Map<string, string[]>();
@@ -512,7 +562,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
         if ((busyUntil.get(x) ?? 0) > we) continue;
         const st = await x.status().catch(() => undefined);
         if (!st || !UP.includes(st.status)) {
-          stuck.push(`${x.id}: ${st?.status ?? 'no answer'}${st?.details.last_failure ? ` (${st.details.last_failure})` : ''}`);
+          await checkStuck(x, st, we);
           continue;
         }
         if (st.details.heap_used !== undefined) heapReported = true;
@@ -526,6 +576,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
         // Fresh offsets for the next window (a lab board's crystal drifts tens of ppm).
         await estimateOffset(x);
       }
+      // Found stuck since the last window's end (and, in the last window, just now).
+      const stuck = windowStuck;
+      windowStuck = [];
       const duplicateAddresses = [...holders].filter(([, h]) => h.length > 1).map(([a, h]) => `${a} on ${h.join(', ')}`);
       let lightReceived = 0;
       for (const x of all) {
