@@ -11,7 +11,7 @@ import { ipv6Equal, isMulticast, type Ipv6Address } from '../wire/ipv6-address.t
 import { NextHeader, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { emitUdp, parseUdp } from '../wire/udp.ts';
 import { DEFAULT_HOP_LIMIT, hopsTravelled } from './datagram.ts';
-import { findMplSequence, walkHeaders, type HeaderChain } from './ext-headers.ts';
+import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions, type HeaderChain } from './ext-headers.ts';
 import { ALL_MPL_FORWARDERS, type MplBufferedMessages, type MplSeedSet } from './mpl.ts';
 
 /** Hop limit of an MPL tunnel's outer header (OpenThread ip6.cpp: kDefaultHopLimit = 64). */
@@ -79,6 +79,8 @@ export type Ip6Event =
 export interface MplDomain {
   seeds: MplSeedSet;
   buffered: MplBufferedMessages;
+  /** The sequence our first MPL message follows (RFC 7731 leaves its start to the seed). */
+  firstSequence(): number;
 }
 
 /** What the stack decides for its IPv6 layer. */
@@ -129,6 +131,8 @@ export class MulticastGroups {
 export class Ip6<M> {
   readonly groups: MulticastGroups;
   private readonly ports = new Map<number, (d: UdpArrival<M>) => void>();
+  /** Our last MPL sequence; drawn at the first message. */
+  private mplSequence: number | undefined;
 
   constructor(
     implicitGroups: readonly Ipv6Address[],
@@ -144,6 +148,19 @@ export class Ip6<M> {
 
   offUdp(port: number): void {
     this.ports.delete(port);
+  }
+
+  /**
+   * Our next MPL Data Message (RFC 7731 §9.2): `p` with an MPL option carrying our next
+   * sequence (and `seedId` when the option names the seed, S = 1, instead of the source),
+   * recorded as seen so that copies coming back are duplicates; undefined when no option fits.
+   */
+  seedMpl(p: Ipv6Packet, seedId?: number): { packet: Ipv6Packet; sequence: number } | undefined {
+    const sequence = (this.mplSequence = ((this.mplSequence ?? this.mpl.firstSequence()) + 1) & 0xff);
+    const tagged = withHopByHopOptions(p, [mplOption(sequence, seedId)]);
+    if (!tagged.ok) return undefined;
+    this.mpl.seeds.seen(p.src, sequence);
+    return { packet: tagged.value, sequence };
   }
 
   /** An IPv6 datagram from the link (or our own, looped back). */

@@ -31,7 +31,7 @@ import { icmpPacket, Ip6, radioHops, udpPacket, type Ip6Event } from './ip6.ts';
 import { LowpanAdaptation, macPayloadRoom } from './lowpan-adaptation.ts';
 import { MplBufferedMessages, MplSeedSet, type MplTiming } from './mpl.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
-import { advanceSourceRoute, mplOption, withHopByHopOptions } from './ext-headers.ts';
+import { advanceSourceRoute } from './ext-headers.ts';
 
 export { DEFAULT_HOP_LIMIT };
 /**
@@ -182,7 +182,6 @@ export class NetInterface {
   private readonly icmpHandlers: IcmpHandler[] = [];
   private readonly adaptation: LowpanAdaptation<PacketMeta>;
   private readonly ip6: Ip6<PacketMeta>;
-  private mplSequence: number;
   private readonly mplSeen = new MplSeedSet(MPL_SEED_SET);
   private readonly mplBuffered: MplBufferedMessages;
   private nextEphemeral = 49152;
@@ -199,14 +198,14 @@ export class NetInterface {
     this.mplBuffered = new MplBufferedMessages(this.timers, opts.rng, MPL_TIMING);
     // The first datagram goes out with the tag after a random one.
     const firstTag = opts.rng.int(0x10000) + 1;
-    this.mplSequence = opts.rng.int(256);
+    const firstMplSequence = opts.rng.int(256);
     this.adaptation = new LowpanAdaptation<PacketMeta>({
       timers: this.timers,
       contexts: () => this.contexts,
       firstTag,
       onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame),
     });
-    this.ip6 = new Ip6<PacketMeta>([ALL_NODES], { seeds: this.mplSeen, buffered: this.mplBuffered }, {
+    this.ip6 = new Ip6<PacketMeta>([ALL_NODES], { seeds: this.mplSeen, buffered: this.mplBuffered, firstSequence: () => firstMplSequence }, {
       isOwn: (a) => this.isOwn(a),
       forwarding: () => this.hooks.isRouter(),
       forwardMpl: (p, _datagram, seq) => this.forwardMpl(p, seq),
@@ -358,12 +357,10 @@ export class NetInterface {
       const scope = multicastScope(p.dst)!;
       if (scope >= Scope.realmLocal) {
         // Realm-or-wider multicast floods the mesh, each copy tagged for duplicate detection (MPL seed = source).
-        const seq = (this.mplSequence = (this.mplSequence + 1) & 0xff);
-        const tagged = withHopByHopOptions(p, [mplOption(seq)]);
-        if (!tagged.ok) return false;
-        pkt = tagged.value;
-        this.mplSeen.seen(p.src, seq);
-        this.mplRetransmit(pkt, seq);
+        const seeded = this.ip6.seedMpl(p);
+        if (!seeded) return false;
+        pkt = seeded.packet;
+        this.mplRetransmit(pkt, seeded.sequence);
       }
       if (this.isMember(p.dst)) this.loopback(pkt);
     } else if (this.isOwn(p.dst)) {

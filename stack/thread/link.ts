@@ -17,7 +17,6 @@ import { BROADCAST_SHORT, type MacDataIndication } from '../mac/api.ts';
 import type { Rng, Timers } from '../runtime.ts';
 import { LowpanAdaptation, macPayloadRoom, relayMeshFrame } from '../net/lowpan-adaptation.ts';
 import { DEFAULT_HOP_LIMIT } from '../net/datagram.ts';
-import { mplOption, withHopByHopOptions } from '../net/ext-headers.ts';
 import { icmpPacket, Ip6, MPL_TUNNEL_HOP_LIMIT, radioHops, udpPacket, type MulticastGroups, type UdpDatagram } from '../net/ip6.ts';
 import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplBufferedMessages, MplSeedSet, OPENTHREAD_MPL_TIMING } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
@@ -183,8 +182,6 @@ export class ThreadLink implements ThreadNetwork {
   private readonly ip6: Ip6<ThreadArrival>;
   private readonly seedSet = new MplSeedSet();
   private readonly buffered: MplBufferedMessages;
-  /** Our MPL sequence number; drawn at the first message so that a node without multicast uses no randomness for it. */
-  private mplSequence: number | undefined;
 
   constructor(
     private readonly mac: Mac,
@@ -200,7 +197,7 @@ export class ThreadLink implements ThreadNetwork {
       onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame, arrival.mesh),
     });
     this.buffered = new MplBufferedMessages(timers, rng, OPENTHREAD_MPL_TIMING);
-    this.ip6 = new Ip6<ThreadArrival>(IMPLICIT_GROUPS, { seeds: this.seedSet, buffered: this.buffered }, {
+    this.ip6 = new Ip6<ThreadArrival>(IMPLICIT_GROUPS, { seeds: this.seedSet, buffered: this.buffered, firstSequence: () => this.rng.int(256) }, {
       isOwn: (a) => this.hooks.isOurAddress(a),
       forwarding: () => this.hooks.forwarding(),
       forwardMpl: (p, datagram, sequence) => {
@@ -294,15 +291,15 @@ export class ThreadLink implements ThreadNetwork {
       ? p
       : { trafficClass: 0, flowLabel: 0, nextHeader: NextHeader.ipv6, hopLimit: MPL_TUNNEL_HOP_LIMIT, src: rloc, dst: ALL_MPL_FORWARDERS, payload: emitIpv6(p) };
     const seed = outer.src;
-    const sequence = (this.mplSequence = ((this.mplSequence ?? this.rng.int(256)) + 1) & 0xff);
-    const tagged = withHopByHopOptions(outer, [ipv6Equal(seed, rloc) ? mplOption(sequence) : mplOption(sequence, rloc16)]);
-    if (!tagged.ok) {
+    // Drawn at the first message, so that a node without multicast uses no randomness for it.
+    const seeded = this.ip6.seedMpl(outer, ipv6Equal(seed, rloc) ? undefined : rloc16);
+    if (!seeded) {
       done?.(false);
       return;
     }
-    this.seedSet.seen(seed, sequence);
-    const bytes = emitIpv6(tagged.value);
-    this.sendDatagram(bytes, tagged.value.dst, true, done);
+    const { packet: tagged, sequence } = seeded;
+    const bytes = emitIpv6(tagged);
+    this.sendDatagram(bytes, tagged.dst, true, done);
     // Our own first copy counts as one of the buffered message's transmissions (ip6_mpl.cpp AddBufferedMessage).
     if (this.hooks.forwarding()) this.bufferMpl(bytes, seed, sequence, MPL_ROUTER_TRANSMISSIONS - 1, false);
   }

@@ -3,7 +3,7 @@
 // (seed, sequence) seen before is dropped; §9.1 / OpenThread ip6.cpp: a wider group rides
 // in a tunnel to ff03::fc), echo is RFC 4443 §4.2's.
 import { expect } from 'chai';
-import { mplOption, withHopByHopOptions } from '../../../stack/net/ext-headers.ts';
+import { findMplSequence, mplOption, walkHeaders, withHopByHopOptions } from '../../../stack/net/ext-headers.ts';
 import { icmpPacket, Ip6, radioHops, udpPacket, type Ip6Arrival, type Ip6Event, type Ip6Hooks, type UdpArrival } from '../../../stack/net/ip6.ts';
 import { ALL_MPL_FORWARDERS, MplBufferedMessages, MplSeedSet, OPENTHREAD_MPL_TIMING } from '../../../stack/net/mpl.ts';
 import { SeededRng, type Timer, type Timers } from '../../../stack/runtime.ts';
@@ -32,7 +32,7 @@ function bed(opts: { forwarding?: boolean; admit?: Ip6Hooks<Meta>['admit']; icmp
   const echoReplies: Array<{ reply: Icmpv6Message; src: Ipv6Address; dst: Ipv6Address }> = [];
   const ip6 = new Ip6<Meta>(
     [ipv6('ff02::1'), ALL_MPL_FORWARDERS],
-    { seeds: new MplSeedSet(), buffered: new MplBufferedMessages(stillClock, new SeededRng(1), OPENTHREAD_MPL_TIMING) },
+    { seeds: new MplSeedSet(), buffered: new MplBufferedMessages(stillClock, new SeededRng(1), OPENTHREAD_MPL_TIMING), firstSequence: () => 254 },
     {
       isOwn: (a) => ipv6Equal(a, OURS),
       forwarding: () => opts.forwarding ?? false,
@@ -175,6 +175,22 @@ describe('the shared IPv6 layer (ip6.ts)', () => {
     b.ip6.receive(bytes, arrival());
     expect(b.udp).to.have.length(2);
     expect(b.mplForwarded).to.have.length(1);
+  });
+
+  it('seeds our MPL messages with consecutive sequences (wrapping at 256), and takes our own copies coming back as duplicates', () => {
+    const b = bed({ forwarding: true });
+    b.ip6.groups.join(REALM_GROUP);
+    const first = b.ip6.seedMpl(udpTo(REALM_GROUP));
+    const second = b.ip6.seedMpl(udpTo(REALM_GROUP), 0x0400);
+    expect([first?.sequence, second?.sequence]).to.deep.equal([255, 0]);
+    const chain = walkHeaders(second!.packet);
+    expect(chain.ok && findMplSequence(chain.value.hopByHop)).to.equal(0);
+    // RFC 7731 §6.1: S = 1 and a 16-bit seed id after the sequence.
+    expect(chain.ok && chain.value.hopByHop?.[0]).to.deep.include({ type: 0x6d, data: Uint8Array.of(0x40, 0, 0x04, 0x00) });
+    b.ip6.receive(emitIpv6(first!.packet), arrival());
+    expect(b.events).to.include('mplDuplicate');
+    expect(b.udp).to.have.length(0);
+    expect(b.mplForwarded).to.have.length(0);
   });
 
   it('keeps the groups every interface is in: they cannot be left, joined ones can', () => {
