@@ -1,47 +1,57 @@
 // How many radio hops a datagram travelled between two OpenThread CLI boards.
-// Measured from a packet: the receiver pings the sender (`ping async`) and
-// reads the reply's hop limit (`hlim=`): the reply leaves with OpenThread's
-// default hop limit, 64 (Ip6::kDefaultHopLimit), and every IP-level hop takes
-// one, so 65 - hlim links. Thread's mesh forwarding inside a partition does
-// not touch the IPv6 hop limit (MeshForwarder::HandleMesh decrements only the
-// 6LoWPAN mesh header's Hops Left, which the CLI does not print), so that
-// figure counts radio hops only where the sender is a direct neighbour. When
-// the tables say it is not, the hops are inferred from the tables instead
-// (and flagged so), or unknown (-1):
-// - a child talks only through its parent: child ↔ its parent is one hop;
-// - two routers with a direct link of link quality 3 both ways: link cost 1,
-//   and no route through another router costs less (thread.md §4: link cost
-//   1/2/4/16 for LQ 3/2/1/0), so the datagram went straight. The sender's
-//   table is read first: it picked the next hop.
+// From a packet first: the receiver pings the sender (`ping async`) and reads
+// the reply's hop limit (`hlim=`): the reply leaves with OpenThread's default
+// hop limit, 64 (Ip6::kDefaultHopLimit), and every IP-level hop takes one, so
+// 65 - hlim links. Thread's mesh forwarding inside a partition does not touch
+// the IPv6 hop limit (MeshForwarder::HandleMesh decrements only the 6LoWPAN
+// mesh header's Hops Left, which the CLI does not print), so inside a partition
+// that says 1 however many radio hops the datagram took. Those are traced
+// through the routers' own forwarding instead: a child sends through its
+// parent; each router forwards to the next hop its route table gives for the
+// destination's RLOC16 (`nexthop <rloc16>`, RouterTable::GetNextHopAndPathCost,
+// the lookup MeshForwarder makes for every mesh-forwarded frame), and a router
+// hands a child of its own the frame directly. Every router on the way must be
+// one of the run's OpenThread boards; else the count is unknown (-1).
 import type { OtCli } from './ot-cli.ts';
-import { parseTable } from './ot-config.ts';
 
 const isChild = (rloc16: number) => (rloc16 & 0x1ff) !== 0;
 const routerOf = (rloc16: number) => rloc16 & 0xfc00;
+const NO_RLOC16 = 0xfffe;
+/** Thread allows 32 routers (router IDs 0-62, at most 32 allocated): a longer trace is a loop. */
+const MAX_ROUTE_HOPS = 32;
 
 async function rloc16Of(cli: OtCli): Promise<number> {
-  return parseInt((await cli.command('rloc16'))[0] ?? 'fffe', 16);
+  return parseInt((await cli.command('rloc16').catch(() => [] as string[]))[0] ?? 'fffe', 16);
 }
 
-export async function hopsBetween(sender: OtCli, receiver: OtCli): Promise<number> {
-  const s = await rloc16Of(sender);
-  const r = await rloc16Of(receiver);
-  if (s === 0xfffe || r === 0xfffe) return -1; // one of them is not attached
-  if (s === r) return -1; // two boards on one RLOC16: the tables cannot tell them apart
-  if (isChild(s) && routerOf(s) === r) return 1;
-  if (isChild(r) && routerOf(r) === s) return 1;
-  if (isChild(s) || isChild(r)) return -1;
-  // The sender chose the route, so its table decides; the receiver's says the same once
-  // it has heard the sender's advertisement as a router (it may lag just after an upgrade).
-  if (directLink(await sender.command('router table').catch(() => []), r)) return 1;
-  if (directLink(await receiver.command('router table'), s)) return 1;
+/** `nexthop <rloc16>` answers `0x<next hop rloc16> cost:<path cost>` (0xfffe with no route), seen on ot-cli-ftd. */
+export function parseNextHop(lines: string[]): number | undefined {
+  const m = /^0x([0-9a-f]{4}) cost:\d+$/i.exec(lines[0] ?? '');
+  return m ? parseInt(m[1]!, 16) : undefined;
+}
+
+/** Radio hops from `sender` to `receiver` along the route the routers' forwarding gives now; -1 when it cannot be traced. */
+export async function tracedHops(sender: OtCli, receiver: OtCli, boards: OtCli[]): Promise<number> {
+  const dest = await rloc16Of(receiver);
+  let at = await rloc16Of(sender);
+  if (dest === NO_RLOC16 || at === NO_RLOC16 || at === dest) return -1; // not attached, or two boards on one RLOC16
+  let hops = 0;
+  if (isChild(at)) {
+    hops = 1; // a child talks only through its parent
+    at = routerOf(at);
+  }
+  const routers = new Map<number, OtCli>();
+  for (const b of boards) routers.set(await rloc16Of(b), b);
+  for (; hops <= MAX_ROUTE_HOPS; hops++) {
+    if (at === dest) return hops;
+    if (isChild(dest) && routerOf(dest) === at) return hops + 1;
+    const router = routers.get(at);
+    if (!router) return -1; // a router that is none of our OpenThread boards
+    const next = parseNextHop(await router.command(`nexthop 0x${dest.toString(16).padStart(4, '0')}`).catch(() => [] as string[]));
+    if (next === undefined || next === NO_RLOC16) return -1;
+    at = next;
+  }
   return -1;
-}
-
-/** A `router table` row for `rloc16` with a direct link of link quality 3 both ways. */
-function directLink(table: string[], rloc16: number): boolean {
-  const row = parseTable(table).find((x) => parseInt(x.RLOC16 ?? '', 16) === rloc16);
-  return row !== undefined && row.Link === '1' && row['LQ In'] === '3' && row['LQ Out'] === '3';
 }
 
 /** A hop count and whether it was inferred from tables rather than measured from a packet. */
@@ -105,10 +115,8 @@ export async function hopsFrom(src: string, receiver: OtCli, boards: OtCli[]): P
   const hlim = await replyHopLimit(receiver, src);
   const ipHops = hlim === undefined ? -1 : REPLY_HOP_LIMIT + 1 - hlim;
   if (ipHops > 1) return { hops: ipHops, inferred: false };
-  // One IP hop: exact if the sender is a direct neighbour; else mesh-forwarded hops hid from it.
+  // One IP hop (or no reply): inside a partition, the mesh-forwarded hops are the routers' to tell.
   const sender = await holderOf(want, boards.filter((b) => b !== receiver));
-  const tables = sender ? await hopsBetween(sender, receiver) : -1;
-  if (ipHops === 1 && tables === 1) return { hops: 1, inferred: false };
-  if (tables > 0) return { hops: tables, inferred: true };
-  return { hops: -1, inferred: false };
+  const traced = sender ? await tracedHops(sender, receiver, boards) : -1;
+  return { hops: traced > 0 ? traced : -1, inferred: false };
 }

@@ -1,11 +1,11 @@
 // The OpenThread CLI driver's pure parts: mbed-mesh-api keys as CLI commands,
 // the CLI's tables and fields, receive lines, generated and light payloads,
-// and hop counts told from RLOC16s and router tables (scripted CLIs).
+// and hop counts traced through the routers' next hops (scripted CLIs).
 import { expect } from 'chai';
 import { FakeTransport } from '../../../harness/board/transport.ts';
 import { cliArg, OtCli } from '../../../harness/board/drivers/ot-cli.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from '../../../harness/board/drivers/ot-config.ts';
-import { hopsBetween, hopsFrom } from '../../../harness/board/drivers/ot-hops.ts';
+import { hopsFrom, parseNextHop, tracedHops } from '../../../harness/board/drivers/ot-hops.ts';
 import { generatedPayload, parseUdpLine } from '../../../harness/board/drivers/ot-sockets.ts';
 import { lightMessage, parseLightText } from '../../../protocol/light-control.ts';
 
@@ -122,53 +122,67 @@ describe('OpenThread CLI mapping', () => {
     });
   });
 
-  describe('hops, from the echo reply and from RLOC16s and the router table', () => {
-    it('a child and its parent are one hop apart, either way', async () => {
-      const parent = scriptedCli({ rloc16: ['5400'] });
+  describe("hops, from the echo reply and traced through the routers' next hops", () => {
+    // `nexthop <rloc16>` as ot-cli-ftd answers it: the next hop's RLOC16 and the path cost (0xfffe cost:16 with no route).
+    const nexthop = (dest: string, next: string, cost = 1): Record<string, string[]> => ({ [`nexthop 0x${dest}`]: [`0x${next} cost:${cost}`] });
+
+    it('reads `nexthop <rloc16>`: the next hop, or none', () => {
+      expect(parseNextHop(['0x0800 cost:1'])).to.equal(0x0800);
+      expect(parseNextHop(['0xfffe cost:16'])).to.equal(0xfffe);
+      expect(parseNextHop(['| ID   |NxtHop| Cost |'])).to.equal(undefined);
+    });
+
+    it('a child and its parent are one hop apart, either way; a child of another router is traced through both routers', async () => {
+      const parent = scriptedCli({ rloc16: ['5400'], ...nexthop('1c02', '1c00') });
       const child = scriptedCli({ rloc16: ['5401'] });
-      expect(await hopsBetween(child, parent)).to.equal(1);
-      expect(await hopsBetween(parent, child)).to.equal(1);
+      const otherParent = scriptedCli({ rloc16: ['1c00'] });
       const otherChild = scriptedCli({ rloc16: ['1c02'] });
-      expect(await hopsBetween(otherChild, parent), 'a child of another router: unknown').to.equal(-1);
+      const all = [parent, child, otherParent, otherChild];
+      expect(await tracedHops(child, parent, all)).to.equal(1);
+      expect(await tracedHops(parent, child, all)).to.equal(1);
+      expect(await tracedHops(parent, otherChild, all), 'router → its neighbour router → that router’s child').to.equal(2);
+      expect(await tracedHops(child, otherChild, all), 'child → parent → router → child').to.equal(3);
     });
 
-    it('two routers are one hop apart over a direct link of link quality 3 both ways, else unknown', async () => {
-      const a = scriptedCli({ rloc16: ['1c00'] });
-      const row = (lqIn: number, link: number) => `|  7 | 0x1c00 |       63 |         0 |     ${lqIn} |      3 |   0 | eea5be09473e2b07 |    ${link} |`;
-      expect(await hopsBetween(a, scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD, row(3, 1)] }))).to.equal(1);
-      expect(await hopsBetween(a, scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD, row(2, 1)] })), 'LQ 2: a cheaper path may exist').to.equal(-1);
-      expect(await hopsBetween(a, scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD, row(3, 0)] })), 'no direct link').to.equal(-1);
-      expect(await hopsBetween(scriptedCli({ rloc16: ['fffe'] }), a), 'not attached').to.equal(-1);
+    it("follows each router's own next hop along a line of routers; no route, a router not ours or no attachment: unknown", async () => {
+      const a = scriptedCli({ rloc16: ['0400'], ...nexthop('0c00', '0800', 2), ...nexthop('0c01', '0800', 2), ...nexthop('1000', 'fffe', 16) });
+      const b = scriptedCli({ rloc16: ['0800'], ...nexthop('0c00', '0c00'), ...nexthop('0c01', '0c00') });
+      const c = scriptedCli({ rloc16: ['0c00'] });
+      const cChild = scriptedCli({ rloc16: ['0c01'] });
+      const far = scriptedCli({ rloc16: ['1000'] });
+      expect(await tracedHops(a, c, [a, b, c])).to.equal(2);
+      expect(await tracedHops(a, cChild, [a, b, c, cChild])).to.equal(3);
+      expect(await tracedHops(a, c, [a, c]), 'the router between is none of ours').to.equal(-1);
+      expect(await tracedHops(a, far, [a, b, far]), 'no route').to.equal(-1);
+      expect(await tracedHops(scriptedCli({ rloc16: ['fffe'] }), a, [a]), 'not attached').to.equal(-1);
+      const loopA = scriptedCli({ rloc16: ['0400'], ...nexthop('0c00', '0800') });
+      const loopB = scriptedCli({ rloc16: ['0800'], ...nexthop('0c00', '0400') });
+      expect(await tracedHops(loopA, c, [loopA, loopB, c]), 'a routing loop').to.equal(-1);
     });
 
-    it("the sender's router table decides while the receiver's has not yet heard it as a router", async () => {
-      const row = `| 21 | 0x5400 |       63 |         0 |     3 |      3 |   0 | 16a7a5b7a3e0f0a1 |    1 |`;
-      const justUpgraded = scriptedCli({ rloc16: ['1c00'], 'router table': [...ROUTER_TABLE_HEAD, row] });
-      const leader = scriptedCli({ rloc16: ['5400'], 'router table': [...ROUTER_TABLE_HEAD] });
-      expect(await hopsBetween(justUpgraded, leader)).to.equal(1);
-      const noLink = scriptedCli({ rloc16: ['1c00'], 'router table': [...ROUTER_TABLE_HEAD, row.replace(/1 \|$/, '0 |')] });
-      expect(await hopsBetween(noLink, leader), 'neither table has a direct link').to.equal(-1);
-    });
-
-    it("measures hops from the echo reply's hop limit; a count from the tables alone is flagged inferred", async () => {
+    it("measures hops from the echo reply's hop limit, and inside a partition by tracing the routers' next hops", async () => {
       // `ping async` answers Done at once; the reply and the statistics line come as they arrive (reference §4).
       const ping = (ip: string, hlim?: number): Record<string, string[]> => ({
         [`ping async ${ip} 8 1 1 64 2`]: hlim === undefined ? ['1 packets transmitted, 0 packets received. Packet loss = 100.0%.'] : [`16 bytes from ${ip}: icmp_seq=1 hlim=${hlim} time=3ms`, '1 packets transmitted, 1 packets received. Packet loss = 0.0%. Round-trip min/avg/max = 3/3.0/3 ms.'],
       });
       const tx = scriptedCli({ ipaddr: ['fd00:db8::2', 'fe80::2'], rloc16: ['5401'] });
       const other = scriptedCli({ ipaddr: ['fd00:db8::3'], rloc16: ['0800'] });
-      const rxWith = (p: Record<string, string[]>) => scriptedCli({ ipaddr: ['fd00:db8::1', 'fe80::1'], rloc16: ['5400'], 'router table': ROUTER_TABLE_HEAD, ...p });
+      const rxWith = (p: Record<string, string[]>) => scriptedCli({ ipaddr: ['fd00:db8::1', 'fe80::1'], rloc16: ['5400'], ...p });
       const rx = rxWith(ping('fd00:db8::2', 64));
       expect(await hopsFrom('fd00:db8::2', rx, [rx, other, tx]), 'a child of the receiver, reply at 64').to.deep.equal({ hops: 1, inferred: false });
       expect(await hopsFrom('FD00:DB8::1', rx, [rx, other, tx]), 'its own address').to.deep.equal({ hops: 0, inferred: false });
       const far = rxWith(ping('fd00:db8::3', 62));
       expect(await hopsFrom('fd00:db8::3', far, [far, other, tx]), 'two IP hops on the way: 3 links').to.deep.equal({ hops: 3, inferred: false });
       const silent = rxWith(ping('fd00:db8::2'));
-      expect(await hopsFrom('fd00:db8::2', silent, [silent, other, tx]), 'no reply: the tables say parent and child').to.deep.equal({ hops: 1, inferred: true });
+      expect(await hopsFrom('fd00:db8::2', silent, [silent, other, tx]), 'no reply: a child of the receiver is still one hop').to.deep.equal({ hops: 1, inferred: false });
       const nobody = rxWith(ping('fd00:db8::99'));
       expect(await hopsFrom('fd00:db8::99', nobody, [nobody, other, tx]), 'nobody of ours, no reply').to.deep.equal({ hops: -1, inferred: false });
       const meshed = rxWith(ping('fd00:db8::3', 64));
-      expect(await hopsFrom('fd00:db8::3', meshed, [meshed, other, tx]), "one IP hop, but no direct link in the tables: mesh-forwarded hops are not in the hop limit").to.deep.equal({ hops: -1, inferred: false });
+      expect(await hopsFrom('fd00:db8::3', meshed, [meshed, other, tx]), 'one IP hop, and the sender has no route: unknown').to.deep.equal({ hops: -1, inferred: false });
+      const relay = scriptedCli({ ipaddr: ['fd00:db8::4'], rloc16: ['2000'], 'nexthop 0x5400': ['0x5400 cost:1'] });
+      const sender = scriptedCli({ ipaddr: ['fd00:db8::5'], rloc16: ['0800'], 'nexthop 0x5400': ['0x2000 cost:2'] });
+      const rx2 = rxWith(ping('fd00:db8::5', 64));
+      expect(await hopsFrom('fd00:db8::5', rx2, [rx2, relay, sender]), 'one IP hop, two radio hops through a router between').to.deep.equal({ hops: 2, inferred: false });
     });
   });
 });
