@@ -323,8 +323,10 @@ export class OpenThreadCliDriver implements BoardDriver {
     this.poll = stop;
     void (async () => {
       for (let polls = 0; !stop.signal.aborted; polls++) {
+        // On a grid of the clock's time: every board's poll falls due at once, and one stop of bench time serves them all.
+        const now = this.time.nowUs();
         try {
-          await this.time.sleepUs(this.pollUs, { signal: stop.signal, background: true });
+          await this.time.sleepUs((Math.floor(now / this.pollUs) + 1) * this.pollUs - now, { signal: stop.signal, background: true });
         } catch {
           if (stop.signal.aborted) return;
           // The clock cancelled its sleeps (a case cut by its timeout): poll on.
