@@ -56,8 +56,16 @@ export class Attacher {
     return this.attach !== undefined;
   }
 
-  /** We joined a partition (as a child or its leader): later cycles are short, the backoff starts again. */
+  /**
+   * We joined a partition (as a child or its leader): an attach cycle still out ends, as
+   * OpenThread's does when it takes a role (mle_router.cpp SetStateRouterOrLeader: attach state
+   * idle, attach timer stopped); later cycles are short, the backoff starts again. A router whose
+   * leader-age timeout made it leader during a better-partition search otherwise kept the
+   * search's record, with its timer cancelled, and never searched again.
+   */
   attached(): void {
+    this.attach?.timer?.cancel();
+    this.attach = undefined;
     this.attachedOnce = true;
     this.backoff = C.ATTACH_BACKOFF_MIN;
   }

@@ -179,3 +179,28 @@ describe('Thread keys and channels keep networks apart (issue item 3)', () => {
     expect(partitionOf(e)).to.equal(partitionOf(r));
   });
 });
+
+describe('Thread better-partition search (thread.md §1 "Merging")', () => {
+  it('a router that becomes leader while it searches for a better partition ends the search, and later merges into the better partition it hears', function () {
+    this.timeout(60_000);
+    // OpenThread ends any attach when it takes the router or leader role (mle_router.cpp
+    // SetStateRouterOrLeader: SetAttachState(kAttachStateIdle), mAttachTimer.Stop()).
+    const tb = threadBench({ seed: 31, ids: ['a', 'b'] });
+    const [a, b] = [tb.node('a').app, tb.node('b').app];
+    a.iface.connect();
+    tb.runUntil(() => mle(a).role === 'leader', 10 * S);
+    b.iface.connect();
+    expect(tb.runUntil(() => mle(b).role === 'router', 15 * S)).to.equal(true);
+    // b goes looking for a better partition, and its leader-age timeout (no new ID sequence for
+    // NETWORK_ID_TIMEOUT) fires before the search ends: b starts a partition of its own.
+    mle(b).attacher.startAttach('better', false);
+    mle(b).leader.becomeLeader();
+    expect(mle(b).role).to.equal('leader');
+    expect(mle(b).attacher.attaching).to.equal(false);
+    // a's partition still counts two routers, b's one: b hears a's advertisements, searches
+    // again and merges.
+    const searches = mle(b).counters.betterPartitionAttachAttempts;
+    expect(tb.runUntil(() => allInOnePartition(tb), 60 * S)).to.equal(true);
+    expect(mle(b).counters.betterPartitionAttachAttempts).to.be.above(searches);
+  });
+});
