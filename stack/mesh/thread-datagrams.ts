@@ -5,7 +5,7 @@ import { DEFAULT_HOP_LIMIT, hopsTravelled, type DatagramBinding, type DatagramSe
 import { destinationScope, MAX_UDP_PAYLOAD } from '../net/net-datagrams.ts';
 import type { Timers } from '../runtime.ts';
 import { threadHops, type ThreadLink, type UdpReceive } from '../thread/link.ts';
-import type { ThreadMle } from '../thread/mle-engine.ts';
+import type { ThreadEngineView } from '../thread/mle-engine.ts';
 import { TMF_UDP_PORT } from '../thread/tmf.ts';
 import { ipv6Equal, isMulticast, prefixMatches, Scope, type Ipv6Address } from '../wire/ipv6-address.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
@@ -19,7 +19,7 @@ export class ThreadDatagrams implements DatagramService {
   private readonly bindings = new Map<number, DatagramBinding>();
   private readonly groups: Ipv6Address[] = [];
   private link: ThreadLink | undefined;
-  private engine: ThreadMle | undefined;
+  private engine: ThreadEngineView | undefined;
   private nextEphemeral = EPHEMERAL_FIRST;
   private echoReply: ((r: EchoReplyReceived) => void) | undefined;
 
@@ -29,7 +29,7 @@ export class ThreadDatagrams implements DatagramService {
   ) {}
 
   /** The tasklet built a link and engine: carry the bindings and groups over. */
-  attach(link: ThreadLink, engine: ThreadMle): void {
+  attach(link: ThreadLink, engine: ThreadEngineView): void {
     this.link = link;
     this.engine = engine;
     for (const [port, b] of this.bindings) this.listen(port, b);
@@ -106,7 +106,7 @@ export class ThreadDatagrams implements DatagramService {
   }
 
   /** Link-local for link-local destinations, a global address for a global one when we have it, else the ML-EID. */
-  private sourceFor(dst: Ipv6Address, engine: ThreadMle): Ipv6Address {
+  private sourceFor(dst: Ipv6Address, engine: ThreadEngineView): Ipv6Address {
     if (destinationScope(dst) <= Scope.linkLocal) return engine.linkLocal;
     const global = engine.globalAddresses[0];
     if (global && !isMulticast(dst) && !prefixMatches(dst, this.meshLocalPrefix(), 64)) return global;

@@ -9,7 +9,7 @@ import { SECOND } from '../runtime.ts';
 import { formatIpv6Address, ipv6, type Ipv6Address } from '../wire/ipv6-address.ts';
 import { toHex } from '../wire/bytes.ts';
 import { ThreadLink, type ThreadLinkCounters, type UdpReceive } from '../thread/link.ts';
-import { ThreadMle, type ThreadCounters, type ThreadDeviceType, type ThreadRole } from '../thread/mle-engine.ts';
+import { ThreadMle, type ThreadCounters, type ThreadDeviceType, type ThreadEngineView, type ThreadRole } from '../thread/mle-engine.ts';
 import type { DatagramService } from '../net/datagram.ts';
 import { MeshInterface, type MeshTasklet, type TaskletEvents } from './mesh-interface.ts';
 import { ThreadDatagrams } from './thread-datagrams.ts';
@@ -125,15 +125,16 @@ export class ThreadTasklet implements MeshTasklet {
     return this.engine !== undefined && this.engine.role !== 'disabled';
   }
 
-  get mle(): ThreadMle | undefined {
+  /** The engine's public view (role, addresses, routes, counters); its shared state stays in stack/thread. */
+  get mle(): ThreadEngineView | undefined {
     return this.engine;
   }
 
-  get linkCounters(): ThreadLinkCounters | undefined {
+  get linkCounters(): Readonly<ThreadLinkCounters> | undefined {
     return this.link?.counters;
   }
 
-  get mleCounters(): ThreadCounters | undefined {
+  get mleCounters(): Readonly<ThreadCounters> | undefined {
     return this.engine?.counters;
   }
 

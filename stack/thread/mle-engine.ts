@@ -36,7 +36,7 @@ import { slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
 import { ReplayGuard } from '../mac/replay.ts';
 import { TMF_UDP_PORT } from './tmf.ts';
 import { TmfAgent } from './tmf-agent.ts';
-import { AddressResolver, type ChildClaim } from './address-resolver.ts';
+import { AddressResolver, type ChildClaim, type ResolverCounters } from './address-resolver.ts';
 
 export type ThreadRole = 'disabled' | 'detached' | 'child' | 'router' | 'leader';
 
@@ -88,7 +88,42 @@ const HOP_LIMIT_MLE = 255;
 
 export { comparePartitions, routerIdOf, rloc16OfRouter, isRouterRloc16 };
 
-export class ThreadMle {
+/**
+ * The engine as seen from outside stack/thread (the tasklet, the UDP service, status and
+ * tests): its role, addresses and routes, read-only; the state MLE's parts share and the
+ * parts themselves stay in the room.
+ */
+export interface ThreadEngineView {
+  readonly role: ThreadRole;
+  readonly rloc16: number | undefined;
+  /** A copy of the partition's leader data. */
+  readonly partition: LeaderData | undefined;
+  readonly linkLocal: Ipv6Address;
+  readonly mlEid: Ipv6Address;
+  readonly rlocAddress: Ipv6Address | undefined;
+  readonly globalAddresses: Ipv6Address[];
+  readonly routerIdSet: number[];
+  readonly parentRloc16: number | undefined;
+  readonly counters: Readonly<ThreadCounters>;
+  /** Address Queries and notifications (address-resolver.ts). */
+  readonly resolverCounters: Readonly<ResolverCounters>;
+  /** The network key and its sequence (an agent's mesh.config may change the key). */
+  readonly keys: KeyManager;
+  readonly replay: ReplayGuard<string>;
+  neighbourList(): Array<{ ext: string; rloc16: number; kind: NeighbourKind; linkMarginDb: number }>;
+  isAttached(): boolean;
+  addresses(): Ipv6Address[];
+  isOurAddress(a: Ipv6Address): boolean;
+  resolve(a: Ipv6Address): number | undefined;
+  nextHop(rloc16: number): number | undefined;
+  routeCost(id: number): number | undefined;
+  extOfNeighbour(rloc16: number): Uint8Array | undefined;
+  queryAddress(a: Ipv6Address, answered: (rloc16: number | undefined) => void): void;
+  start(): void;
+  stop(): void;
+}
+
+export class ThreadMle implements ThreadEngineView {
   readonly counters: ThreadCounters = {
     attachAttempts: 0,
     parentRequests: 0,
@@ -207,6 +242,9 @@ export class ThreadMle {
   }
   get routerIdSet(): number[] {
     return this.routerTable.sorted();
+  }
+  get resolverCounters(): Readonly<ResolverCounters> {
+    return this.resolver.counters;
   }
   get parentRloc16(): number | undefined {
     for (const n of this.neighbours.values()) if (n.kind === 'parent') return n.rloc16;

@@ -11,7 +11,7 @@ import { THREAD_DEFAULTS, type ThreadInterface } from '../../stack/mesh/thread-i
 import { StackNode } from '../../stack/node.ts';
 import { SECOND } from '../../stack/runtime.ts';
 import { ADV_IMAX_MAX, ID_SEQUENCE_PERIOD, NETWORK_ID_TIMEOUT } from '../../stack/thread/constants.ts';
-import type { ThreadMle } from '../../stack/thread/mle-engine.ts';
+import type { ThreadEngineView } from '../../stack/thread/mle-engine.ts';
 
 const IDS = ['l', 'r1', 'r2'];
 const CONFIG = { ...THREAD_DEFAULTS, routerSelectionJitterS: 1 };
@@ -34,7 +34,7 @@ function bench(seed: number) {
     (node.mesh as ThreadInterface).connect();
   };
   const iface = (id: string): ThreadInterface => boards.get(id)!.node.mesh as ThreadInterface;
-  const mle = (id: string): ThreadMle => iface(id).thread!.mle!;
+  const mle = (id: string): ThreadEngineView => iface(id).thread!.mle!;
   return {
     tb,
     boot,

@@ -6,7 +6,7 @@ import { StackNode } from '../../../stack/node.ts';
 import { SECOND } from '../../../stack/runtime.ts';
 import { THREAD_DEFAULTS, type ThreadConfig, type ThreadInterface } from '../../../stack/mesh/thread-interface.ts';
 import type { MeshEventRecord } from '../../../stack/mesh/mesh-interface.ts';
-import type { ThreadMle } from '../../../stack/thread/mle-engine.ts';
+import { ThreadMle } from '../../../stack/thread/mle-engine.ts';
 
 export interface ThreadBenchNode {
   stack: StackNode;
@@ -44,9 +44,11 @@ export function threadBench(opts: ThreadBenchOptions): Testbed<ThreadBenchNode> 
   });
 }
 
+/** The engine behind a node's public view, for tests that look inside the Thread room. */
 export function mle(n: ThreadBenchNode): ThreadMle {
   const e = n.iface.thread?.mle;
   if (!e) throw new Error('connect() first');
+  if (!(e instanceof ThreadMle)) throw new Error('not our Thread engine');
   return e;
 }
 

@@ -174,7 +174,7 @@ describe('Thread: Address Query backoff and Address Error (OpenThread address_re
     const client = tb.node('a').app.iface.openUdp(0, () => undefined).socket!;
     client.sendTo(global, 7100, new Uint8Array([1]), {}, () => undefined);
     tb.runFor(10 * S);
-    expect(b.resolver.counters.notificationsSent + tb.node('c').app.iface.thread!.mle!.resolver.counters.notificationsSent, 'both owners answered').to.equal(2);
+    expect(b.resolver.counters.notificationsSent + tb.node('c').app.iface.thread!.mle!.resolverCounters.notificationsSent, 'both owners answered').to.equal(2);
     expect(a.resolver.counters.addressErrorsSent, 'the second answer named another ML-IID').to.be.at.least(1);
     const bKeeps = b.isOurAddress(global);
     const dKeeps = d.globalAddresses.some((g) => ipv6Equal(g, global));
