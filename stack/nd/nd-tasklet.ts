@@ -14,6 +14,7 @@ import type { SecurityLevel } from '../mac/security.ts';
 import type { MeshTasklet, TaskletEvents } from '../mesh/mesh-interface.ts';
 import { linkAddressFromIid, type IcmpContext, type NetHooks, type NetInterface, type PacketMeta } from '../net/net-interface.ts';
 import { walkHeaders, withHopByHopOptions, withSourceRoute } from '../net/ext-headers.ts';
+import { ALL_MPL_FORWARDERS_LINK_LOCAL } from '../net/mpl-forwarder.ts';
 import type { Trickle } from '../net/trickle.ts';
 import { after, type Micros, type Rng, type Timer, type Timers } from '../runtime.ts';
 import type { Icmpv6Message } from '../wire/icmpv6.ts';
@@ -177,6 +178,7 @@ export class NdTasklet implements MeshTasklet {
     outgoing: (p) => this.outgoing(p),
     forward: (p, meta) => this.forward(p, meta),
     linkResult: (link, status) => this.bootstrap.linkResult(link, status),
+    mplForwarding: () => this.tuning.mplForwarding,
   };
 
   // ---- MeshTasklet ----
@@ -187,6 +189,8 @@ export class NdTasklet implements MeshTasklet {
     this.net.hooks = this.hooks;
     this.net.up = true;
     this.net.joinGroup(ALL_RPL_NODES);
+    // Nanostack's MPL domain ff03::fc listens for control messages on ff02::fc (mpl.c mpl_domain_create).
+    if (this.tuning.mplForwarding === 'nanostack') this.net.joinGroup(ALL_MPL_FORWARDERS_LINK_LOCAL);
     if (this.config.role === 'border-router') return this.root.startRoot();
     this.bootstrap.startBootstrap();
     return 0;

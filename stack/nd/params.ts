@@ -5,6 +5,7 @@
 // rpl-min-hop-rank-inc 128, rpl-default-lifetime 64, rpl-lifetime-unit 60,
 // ra-router-lifetime 1024).
 import type { TxPolicy } from '../mac/mac.ts';
+import type { MplForwarding } from '../net/net-interface.ts';
 import { MS, SECOND, type Micros } from '../runtime.ts';
 
 /**
@@ -54,6 +55,8 @@ export interface NdTuning {
   maxRegistrations: number;
   /** Delay of an RA answering an RS, uniform in [0, raDelayMaxUs). */
   raDelayMaxUs: Micros;
+  /** How routers flood realm-or-wider multicast (`MplForwarding`); Nanostack's is 'nanostack'. */
+  mplForwarding: MplForwarding;
 }
 
 export const ND_TUNING_DEFAULTS: NdTuning = {
@@ -81,6 +84,7 @@ export const ND_TUNING_DEFAULTS: NdTuning = {
   parentLossThreshold: 3,
   maxRegistrations: 32,
   raDelayMaxUs: 100 * MS,
+  mplForwarding: 'immediate',
 };
 
 /** nd_tasklet.c: the bootstrap restarts 5000 ms after a failure (reference mbed-mesh-api.md §3). */

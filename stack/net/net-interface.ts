@@ -25,13 +25,14 @@ import {
   type Ipv6Address,
   type LinkAddress,
 } from '../wire/ipv6-address.ts';
-import { emitIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
+import { emitIpv6, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { DEFAULT_HOP_LIMIT, type ReceivedDatagram } from './datagram.ts';
 import { icmpPacket, Ip6, radioHops, udpPacket, type Ip6Event } from './ip6.ts';
 import { LowpanAdaptation, macPayloadRoom } from './lowpan-adaptation.ts';
 import { MplBufferedMessages, MplSeedSet, type MplTiming } from './mpl.ts';
+import { ALL_MPL_FORWARDERS_LINK_LOCAL, MplForwarder } from './mpl-forwarder.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
-import { advanceSourceRoute } from './ext-headers.ts';
+import { advanceSourceRoute, findMplSequence, walkHeaders } from './ext-headers.ts';
 
 export { DEFAULT_HOP_LIMIT };
 /**
@@ -73,7 +74,16 @@ export interface NetHooks {
   isRouter(): boolean;
   /** The MAC's verdict on a unicast frame to a neighbour (for parent-loss detection). */
   linkResult?(link: LinkAddress, status: MacTxStatus): void;
+  /** How realm-or-wider multicast is flooded (default 'immediate'). */
+  mplForwarding?(): MplForwarding;
 }
+
+/**
+ * 'immediate': a router sends a new multicast on at once, then up to 3 times more on a
+ * 200 ms Trickle with k = 1. 'nanostack': as Nanostack's MPL (mpl-forwarder.ts): only at
+ * Trickle times (512 ms, k = 1, 3 expirations), with MPL control messages filling the gaps.
+ */
+export type MplForwarding = 'immediate' | 'nanostack';
 
 export interface NetCounters {
   ipRx: number;
@@ -184,6 +194,7 @@ export class NetInterface {
   private readonly ip6: Ip6<PacketMeta>;
   private readonly mplSeen = new MplSeedSet(MPL_SEED_SET);
   private readonly mplBuffered: MplBufferedMessages;
+  private readonly mpl: MplForwarder;
   private nextEphemeral = 49152;
   /** Frames are handed to the MAC one datagram at a time, fragments in order. */
   private readonly txQueue: Array<{ frames: Uint8Array[]; link: LinkAddress | 'broadcast'; datagram: Uint8Array; done?: (sent: boolean) => void }> = [];
@@ -196,6 +207,19 @@ export class NetInterface {
     this.linkLocal = linkLocalFromLinkAddress({ mode: 'ext', ext: opts.eui64 });
     this.addrs.push(this.linkLocal);
     this.mplBuffered = new MplBufferedMessages(this.timers, opts.rng, MPL_TIMING);
+    this.mpl = new MplForwarder({
+      timers: this.timers,
+      rng: opts.rng,
+      transmit: (p) => this.up && this.transmit(p),
+      sendControl: (seeds, src) => this.up && this.sendIcmp({ kind: 'mplControl', seeds }, ALL_MPL_FORWARDERS_LINK_LOCAL, { hopLimit: 255, ...(src ? { src } : {}) }),
+      isOwn: (a) => this.isOwn(a),
+    });
+    // MPL control messages come to the link-local form of ff03::fc with hop limit 255 (RFC 7731 §5.5; mpl.c mpl_control_handler).
+    this.onIcmp((m, ctx) => {
+      if (m.kind !== 'mplControl') return false;
+      if (this.nanostackMpl() && ctx.linkSrc && ctx.hopLimit === 255 && ipv6Equal(ctx.dst, ALL_MPL_FORWARDERS_LINK_LOCAL)) this.mpl.controlMessage(m.seeds, ctx.src);
+      return true;
+    });
     // The first datagram goes out with the tag after a random one.
     const firstTag = opts.rng.int(0x10000) + 1;
     const firstMplSequence = opts.rng.int(256);
@@ -360,7 +384,9 @@ export class NetInterface {
         const seeded = this.ip6.seedMpl(p);
         if (!seeded) return false;
         pkt = seeded.packet;
-        this.mplRetransmit(pkt, seeded.sequence);
+        // Nanostack's seed sends it at once too, and buffers it for its Trickle (mpl.c mpl_exthdr_provider).
+        if (this.nanostackMpl()) this.mpl.message(pkt, seeded.sequence, { seeding: true, forward: true });
+        else this.mplRetransmit(pkt, seeded.sequence);
       }
       if (this.isMember(p.dst)) this.loopback(pkt);
     } else if (this.isOwn(p.dst)) {
@@ -472,11 +498,37 @@ export class NetInterface {
       this.dropped('interfaceDown', bytes);
       return;
     }
+    if (meta.linkSrc && this.nanostackMpl() && this.mplDuplicate(bytes)) return;
     this.ip6.receive(bytes, { meta, legHops: 1, hopLimitKept: false, loopback: !meta.linkSrc });
   }
 
-  /** A new realm-or-wider MPL message of another seed: flooded on, as a router. */
+  /**
+   * Nanostack's MPL check, ahead of the IPv6 layer's: a copy of a message seen before is
+   * dropped here (and counts against its Trickle's k); a new one is buffered to be sent on
+   * at Trickle times when we forward it, then goes up. What does not parse, the layer counts.
+   */
+  private mplDuplicate(bytes: Uint8Array): boolean {
+    const parsed = parseIpv6(bytes);
+    if (!parsed.ok || !isMulticast(parsed.value.dst)) return false;
+    const p = parsed.value;
+    const chain = walkHeaders(p);
+    const seq = chain.ok ? findMplSequence(chain.value.hopByHop) : undefined;
+    if (seq === undefined) return false;
+    // Sent on only at Trickle times: forwarding at once makes neighbours that heard the same copy send together.
+    const forward = this.hooks.isRouter() && p.hopLimit > 1 && (multicastScope(p.dst) ?? 0) >= Scope.realmLocal;
+    const verdict = this.mpl.message({ ...p, hopLimit: p.hopLimit - 1 }, seq, { seeding: false, forward });
+    if (verdict === 'duplicate') this.counters.multicastDuplicates++;
+    if (verdict === 'buffered') this.counters.multicastForwarded++;
+    return verdict === 'duplicate';
+  }
+
+  private nanostackMpl(): boolean {
+    return this.hooks.mplForwarding?.() === 'nanostack';
+  }
+
+  /** A new realm-or-wider MPL message of another seed: flooded on, as a router ('nanostack': already buffered). */
   private forwardMpl(p: Ipv6Packet, seq: number): void {
+    if (this.nanostackMpl()) return;
     if ((multicastScope(p.dst) ?? 0) < Scope.realmLocal) return;
     this.counters.multicastForwarded++;
     const fwd = { ...p, hopLimit: p.hopLimit - 1 };
