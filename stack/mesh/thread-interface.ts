@@ -165,6 +165,7 @@ export class ThreadTasklet implements MeshTasklet {
       mplSeed: () => (ref.engine?.isAttached() ? ref.engine.rlocAddress : undefined),
       extOfRloc16: (rloc16) => ref.engine?.extOfNeighbour(rloc16),
       queryAddress: (a, answered) => (ref.engine ? ref.engine.queryAddress(a, answered) : answered(undefined)),
+      unreachable: (eid) => ref.engine?.resolver.forget(eid),
     });
     const engine = new ThreadMle(
       {

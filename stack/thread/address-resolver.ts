@@ -120,6 +120,12 @@ export class AddressResolver {
     this.tmf.post({ src, dst: REALM_ALL_ROUTERS, uri: ADDRESS_QUERY_URI, payload: emitAddressTlvs({ unknown: [{ code: ADDRESS_TLVS.targetEid, value: eid }] }), confirmable: false });
   }
 
+  /** Forgets `eid`'s cached RLOC16 (a router answered a datagram sent there with no route); the next send queries again. */
+  forget(eid: Ipv6Address): void {
+    const key = toHex(eid);
+    if (this.entries.get(key)?.state === 'cached') this.entries.delete(key);
+  }
+
   /** Forgets entries pointing at router `routerId` or its children (its ID was released). */
   forgetRouter(routerId: number): void {
     for (const [k, e] of this.entries) if (e.state === 'cached' && e.rloc16 >> 10 === routerId) this.entries.delete(k);

@@ -21,11 +21,11 @@ import { icmpPacket, Ip6, MPL_TUNNEL_HOP_LIMIT, radioHops, udpPacket, type Multi
 import { ALL_MPL_FORWARDERS, MPL_ROUTER_TRANSMISSIONS, MplBufferedMessages, MplSeedSet, OPENTHREAD_MPL_TIMING } from '../net/mpl.ts';
 import { toHex } from '../wire/bytes.ts';
 import { macFrameLayout, parseMacFrame, type AuxSecurityHeader } from '../wire/ieee802154.ts';
-import type { LowpanContext } from '../wire/iphc.ts';
+import { decompressHeaders, type LowpanContext } from '../wire/iphc.ts';
 import { ipv6, ipv6Equal, isMulticast, multicastScope, Scope, type Ipv6Address, type LinkAddress } from '../wire/ipv6-address.ts';
-import type { Icmpv6Message } from '../wire/icmpv6.ts';
+import { Icmpv6Type, type Icmpv6Message } from '../wire/icmpv6.ts';
 import { emitIpv6, NextHeader, type Ipv6Packet } from '../wire/ipv6.ts';
-import type { MeshHeader } from '../wire/sixlowpan.ts';
+import { parseLowpanFrame, type MeshHeader } from '../wire/sixlowpan.ts';
 import { MLE_UDP_PORT } from '../wire/mle.ts';
 import type { KeyManager } from './keys.ts';
 import { secureMacPayload, THREAD_MAC_SECURITY_LEVEL, unsecureMacPayload } from '../mac/frame-security.ts';
@@ -79,6 +79,10 @@ export interface ThreadNetwork {
   onUdp(port: number, handler: (m: UdpReceive) => void): void;
 }
 
+const IPV6_HEADER_LENGTH = 40;
+/** ICMPv6 Destination Unreachable code 0, no route to destination (RFC 4443 §3.1). */
+const ICMP_NO_ROUTE = 0;
+
 /** What the adapter asks the engine (routing and addressing are the engine's). */
 export interface ThreadLinkHooks {
   keys(): KeyManager;
@@ -99,6 +103,8 @@ export interface ThreadLinkHooks {
   extOfRloc16?(rloc16: number): Uint8Array | undefined;
   /** Asks the mesh who owns an address `resolve` does not know (Address Query); undefined: nobody answered. */
   queryAddress?(a: Ipv6Address, answered: (rloc16: number | undefined) => void): void;
+  /** A router said it has no route to the RLOC16 we sent `eid`'s datagram to: the cached mapping is stale. */
+  unreachable?(eid: Ipv6Address): void;
 }
 
 export interface ThreadLinkCounters {
@@ -215,6 +221,11 @@ export class ThreadLink implements ThreadNetwork {
         return false;
       },
       icmp: (m, a) => {
+        if (m.kind === 'unknown' && m.type === Icmpv6Type.destinationUnreachable && m.code === ICMP_NO_ROUTE && m.body.length >= 4 + IPV6_HEADER_LENGTH) {
+          // OpenThread AddressResolver::HandleIcmpReceive: the invoking datagram's destination is evicted.
+          this.hooks.unreachable?.(m.body.slice(4 + 24, 4 + 40));
+          return true;
+        }
         if (m.kind !== 'echoReply') return false;
         const p = a.packet;
         this.echoReplyHandler?.({ src: p.src, identifier: m.identifier, sequence: m.sequence, data: m.data, hopLimit: p.hopLimit, legHops: a.legHops });
@@ -493,10 +504,34 @@ export class ThreadLink implements ThreadNetwork {
     const hop = this.hooks.nextHop(mesh.final.short);
     if (hop === undefined) {
       this.counters.noRoute++;
+      this.sendNoRoute(mesh, payload);
       return;
     }
     this.counters.forwarded++;
     this.sendFrames([relayMeshFrame(mesh, payload)], { mode: 'short', short: hop }, true, undefined, hop !== mesh.final.short);
+  }
+
+  /**
+   * A mesh frame we cannot forward (its final RLOC16 is no child of ours and no router we
+   * have a route to: a child that became a router has a new one) is answered as OpenThread
+   * does (mesh_forwarder_ftd.cpp CheckReachability): ICMPv6 Destination Unreachable, no route
+   * to destination (RFC 4443 §3.1, code 0), to its source, carrying the invoking IPv6 header
+   * (Icmp::SendError), so the source forgets the stale EID-to-RLOC16 mapping and asks again.
+   * Only from the first frame of a datagram (it holds the header), never about an ICMPv6 error.
+   */
+  private sendNoRoute(mesh: MeshHeader, payload: Uint8Array): void {
+    const own = this.hooks.mplSeed();
+    const f = parseLowpanFrame(payload);
+    if (!own || !f.ok || f.value.frag?.kind === 'fragN') return;
+    const h = decompressHeaders(f.value.rest, { src: mesh.originator, dst: mesh.final, contexts: this.contexts(), ...(f.value.frag ? { datagramSize: f.value.frag.datagramSize } : {}) });
+    if (!h.ok || h.value.headers.length < IPV6_HEADER_LENGTH) return;
+    const header = h.value.headers.subarray(0, IPV6_HEADER_LENGTH);
+    const src = header.slice(8, 24);
+    const upperType = h.value.headers[IPV6_HEADER_LENGTH];
+    if (isMulticast(src) || (header[6] === NextHeader.icmpv6 && upperType !== undefined && upperType < Icmpv6Type.echoRequest)) return;
+    const body = new Uint8Array(4 + IPV6_HEADER_LENGTH);
+    body.set(header, 4);
+    this.sendIcmp({ kind: 'unknown', type: Icmpv6Type.destinationUnreachable, code: ICMP_NO_ROUTE, body }, own, src, DEFAULT_HOP_LIMIT);
   }
 
   private receiveDatagram(datagram: Uint8Array, info: LinkInfo, mesh: MeshHeader | undefined): void {

@@ -59,6 +59,30 @@ describe('Thread: Address Query (a/aq, a/an)', function () {
     expect(mle(tb.node('a').app).resolver.counters.addressQueries, 'answered from the cache').to.equal(queries);
   });
 
+  it('a router with no route to the cached RLOC16 answers ICMPv6 no-route, and the sender forgets the mapping and asks again', () => {
+    const tb = chainBench(33);
+    const got: string[] = [];
+    tb.node('d').app.iface.openUdp(7100, (d) => got.push(new TextDecoder().decode(d.payload)));
+    const client = tb.node('a').app.iface.openUdp(0, () => undefined).socket!;
+    const [a, c, d] = [mle(tb.node('a').app), mle(tb.node('c').app), mle(tb.node('d').app)];
+    expect(d.role, 'the far end is a child').to.equal('child');
+    client.sendTo(d.mlEid, 7100, new TextEncoder().encode('first'), {}, () => undefined);
+    tb.runFor(5 * S);
+    expect(got).to.deep.equal(['first']);
+    expect(a.resolver.stateOf(d.mlEid)).to.equal('cached');
+    // The child's RLOC16 goes stale, as when a child becomes a router: its parent no longer has it.
+    for (const [k, n] of c.neighbours) if (n.kind === 'child' && n.rloc16 === d.rloc16) c.neighbours.delete(k);
+    const noRoute = tb.node('c').app.iface.thread!.linkCounters!.noRoute;
+    const queries = a.resolver.counters.addressQueries;
+    client.sendTo(d.mlEid, 7100, new TextEncoder().encode('second'), {}, () => undefined);
+    tb.runFor(1 * S);
+    expect(got, 'the parent had nowhere to send it').to.deep.equal(['first']);
+    expect(tb.node('c').app.iface.thread!.linkCounters!.noRoute).to.equal(noRoute + 1);
+    expect(a.resolver.stateOf(d.mlEid), 'forgotten on the ICMPv6 error').to.not.equal('cached');
+    client.sendTo(d.mlEid, 7100, new TextEncoder().encode('third'), {}, () => undefined);
+    expect(a.resolver.counters.addressQueries, 'the next send asks again').to.equal(queries + 1);
+  });
+
   it('fails the send when nobody owns the address (3 s query timeout)', () => {
     const tb = chainBench(32);
     const client = tb.node('a').app.iface.openUdp(0, () => undefined).socket!;
