@@ -8,6 +8,7 @@ import type { NodeEnv } from '../node.ts';
 import { SECOND } from '../runtime.ts';
 import { formatIpv6Address, ipv6, type Ipv6Address } from '../wire/ipv6-address.ts';
 import { toHex } from '../wire/bytes.ts';
+import { randomExtAddress } from '../thread/ext-address.ts';
 import { ThreadLink, type ThreadLinkCounters, type UdpReceive } from '../thread/link.ts';
 import { ThreadMle, type ThreadCounters, type ThreadDeviceType, type ThreadEngineView, type ThreadRole } from '../thread/mle-engine.ts';
 import type { DatagramService } from '../net/datagram.ts';
@@ -90,6 +91,9 @@ export class ThreadInterface extends MeshInterface {
     readonly config: ThreadConfig,
   ) {
     super(env.timers, env.rng);
+    // Thread addresses the node by a random extended address drawn once per boot, as
+    // OpenThread's Mac does at start (ext-address.ts); the EUI-64 stays the board's identity.
+    mac.setExtAddress(randomExtAddress(env.rng));
     this.udp = new ThreadDatagrams(env.timers, () => this.config.meshLocalPrefix);
   }
 
@@ -179,7 +183,7 @@ export class ThreadTasklet implements MeshTasklet {
         childTimeoutS: this.config.childTimeoutS,
         ...(this.config.borderRouterPrefix ? { borderRouterPrefix: this.config.borderRouterPrefix } : {}),
       },
-      { timers: this.env.timers, rng: this.env.rng, extAddress: this.env.eui64, linkFrameCounter: () => link.frameCounter },
+      { timers: this.env.timers, rng: this.env.rng, extAddress: this.mac.getExtAddress(), linkFrameCounter: () => link.frameCounter },
       link,
       (rloc16) => this.mac.setShortAddress(rloc16 ?? 0xfffe),
       {
@@ -242,7 +246,7 @@ export class ThreadTasklet implements MeshTasklet {
     const e = this.engine;
     const d: Record<string, string> = { role: e?.role ?? 'disabled', channel: String(this.mac.getChannel()) };
     if (!e) return d;
-    d.ext_address = toHex(this.env.eui64);
+    d.ext_address = toHex(this.mac.getExtAddress());
     const p = e.partition;
     if (e.isAttached() && p && e.rloc16 !== undefined) {
       d.rloc16 = e.rloc16.toString(16).padStart(4, '0');

@@ -54,7 +54,8 @@ describe('light control on a Thread chain through tshark (MPL tunnel)', function
     // From the start: Wireshark learns who is behind each RLOC16 from the attach, as it must to open frames sent from one.
     tb.capture.start(pcap);
     for (const id of IDS) {
-      ext[id] = toHex(tb.node(id).extAddress).match(/../g)!.join(':');
+      // The address the node sends from: its random Thread extended address, drawn at boot.
+      ext[id] = toHex(tb.node(id).app.stack.mac.getExtAddress()).match(/../g)!.join(':');
       tb.node(id).app.iface.connect();
       expect(tb.runUntil(() => ['leader', 'router'].includes(mle(tb.node(id).app).role), 30 * S), `${id} router`).to.equal(true);
     }
