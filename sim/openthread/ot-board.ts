@@ -20,12 +20,16 @@
 // would (IEEE 802.15.4-2006 §7.5.1.4: NB + 1, BE + 1, random backoff, at most
 // macMaxCSMABackoffs). The node cannot be told of a channel access failure in
 // this protocol: a frame that asked for an ACK then gets none (the node's MAC
-// retries as after any lost ACK), any other is echoed as sent.
+// retries as after any lost ACK), any other is echoed as sent. OpenThread's
+// MAC keeps no interframe spacing of its own (its backoff, CCA and turnaround
+// usually cover it); the radio keeps two of the node's frames at least an IFS
+// apart, after the ACK when there is one (§7.5.1.3), as a radio driver that
+// knows IFS does.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { devLink, type SimBoardSpec } from '../../protocol/sim-control.ts';
-import { DEFAULT_PIB, TURNAROUND_US, UNIT_BACKOFF_US } from '../../stack/mac/constants.ts';
+import { DEFAULT_PIB, ifsUs, SYMBOL_US, TURNAROUND_US, UNIT_BACKOFF_US } from '../../stack/mac/constants.ts';
 import type { Rng, Timer } from '../../stack/runtime.ts';
 import type { MediumRadio } from '../medium/medium.ts';
 import type { Scheduler } from '../medium/scheduler.ts';
@@ -37,6 +41,8 @@ import { isWaitingForInput } from './quiescence.ts';
 import { radioEventData, VtEventType, type VtEvent } from './vt-event.ts';
 
 const FRAME_TYPE_ACK = 2;
+/** CCA detection time, 8 symbols (IEEE 802.15.4-2006 §6.9.9). */
+const CCA_US = 8 * SYMBOL_US;
 /** Wall time a node gets to fall asleep again before the bench says so. */
 const STUCK_WALL_MS = 10_000;
 
@@ -82,6 +88,10 @@ export class OtVirtualTimeBoard {
   private uartQueued = false;
   private stderr: WriteStream | undefined;
   private awakeSinceMs = 0;
+  /** No frame of the node's may go on air before this (the IFS after its last one). */
+  private ifsUntil = 0;
+  /** The node's frame that waits for its ACK: its length sets the IFS after the ACK. */
+  private awaitingAck: { seq: number; length: number } | undefined;
   powered = false;
   boots = 0;
   /** Where each boot's entropy comes from, and the channel access's backoffs (reseed()). */
@@ -350,6 +360,11 @@ export class OtVirtualTimeBoard {
   // --- radio ---
 
   private deliver(channel: number, psdu: Uint8Array): void {
+    const ack = this.awaitingAck;
+    if (ack && psdu.length >= 3 && (psdu[0]! & 0x07) === FRAME_TYPE_ACK && psdu[2] === ack.seq) {
+      this.awaitingAck = undefined;
+      this.ifsUntil = this.o.scheduler.now() + ifsUs(ack.length);
+    }
     this.send(VtEventType.radio, radioEventData(channel, psdu));
   }
 
@@ -378,15 +393,25 @@ export class OtVirtualTimeBoard {
     const ackRequest = (psdu[0]! & 0x20) !== 0;
     const gen = this.generation;
     const echo = () => sched.at(sched.now(), () => gen === this.generation && this.deliver(channel, psdu));
+    this.awaitingAck = undefined;
     const attempt = (nb: number, be: number) => {
+      // The frame goes on air CCA and turnaround after the CCA starts: not before the IFS has passed.
+      const ccaFrom = this.ifsUntil - CCA_US - TURNAROUND_US;
+      if (ccaFrom > sched.now()) {
+        sched.at(ccaFrom, () => gen === this.generation && attempt(nb, be));
+        return;
+      }
       radio.cca((clear) => {
         if (gen !== this.generation) return;
         if (!clear || radio.isTransmitting()) return busy(nb, be);
         sched.at(sched.now() + TURNAROUND_US, () => {
           if (gen !== this.generation || !radio.isPowered()) return;
           if (radio.isTransmitting()) return busy(nb, be);
+          if (ackRequest && psdu.length >= 3) this.awaitingAck = { seq: psdu[2]!, length: psdu.length };
           radio.transmit(psdu, () => {
-            if (!ackRequest) echo();
+            if (ackRequest) return;
+            this.ifsUntil = sched.now() + ifsUs(psdu.length);
+            echo();
           });
         });
       });
