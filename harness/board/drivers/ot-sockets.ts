@@ -10,6 +10,7 @@
 // unknown (-1).
 import type { AppEvent, Timed, UdpPayload, UdpStats } from '../driver.ts';
 import { cliArg, OT_CLI_MAX_LINE, OtCliError, type OtCli } from './ot-cli.ts';
+import { parseFields } from './ot-config.ts';
 import type { OtClock } from './ot-clock.ts';
 import type { Hops } from './ot-hops.ts';
 import { LIGHT_GROUP, LIGHT_PORT, lightMessage, parseLightText } from '../../../protocol/light-control.ts';
@@ -18,6 +19,14 @@ import { Nsapi } from '../../../protocol/mesh.ts';
 
 /** How long a burst waits for room in the board's message pool before it counts a datagram failed (wall ms). */
 const BURST_ROOM_WAIT_US = 2_000_000;
+/**
+ * Datagrams of a burst the board holds at once. OpenThread drops a message that waited
+ * in its send queue too long (delay-aware queue management, mesh_forwarder.cpp), so a
+ * burst that fills the queue whenever it has room loses datagrams the host sent in time;
+ * two in flight keep the radio busy (the next one's first fragment is queued while the
+ * last ones of the previous go out) and none waits long.
+ */
+const BURST_IN_FLIGHT = 2;
 
 /**
  * A generated payload: "mb<seq>:<send time µs>;" then OpenThread's own filler
@@ -262,9 +271,11 @@ export class OtSockets {
     let failed = 0;
     const start = this.now();
     try {
+      const txBase = await this.ipTxDone();
       for (let i = 0; i < count && !s.closed; i++) {
         const wait = start + i * intervalUs - this.now();
         if (wait > 0) await this.opts.clock.sleepUs(wait);
+        if (txBase !== undefined && i >= BURST_IN_FLIGHT) await this.untilLeft(txBase, i - BURST_IN_FLIGHT + 1);
         let r: number;
         try {
           r = await this.sendQueued(s, addr, port, length);
@@ -282,6 +293,23 @@ export class OtSockets {
     } finally {
       s.bursting = false;
       this.emit({ kind: 'udp.burst', t: this.now(), socket: s.id, sent, failed });
+    }
+  }
+
+  /** IPv6 messages the board has finished sending, well or not (`counters ip`: TxSuccess + TxFailed); undefined when it does not say. */
+  private async ipTxDone(): Promise<number | undefined> {
+    const f = parseFields(await this.cli.command('counters ip').catch(() => [] as string[]));
+    if (f.TxSuccess === undefined || f.TxFailed === undefined) return undefined;
+    return Number(f.TxSuccess) + Number(f.TxFailed);
+  }
+
+  /** Waits until `n` messages have left since `base` (within BURST_ROOM_WAIT_US; other traffic counts too). */
+  private async untilLeft(base: number, n: number): Promise<void> {
+    const until = this.now() + BURST_ROOM_WAIT_US;
+    for (;;) {
+      const done = await this.ipTxDone();
+      if (done === undefined || done - base >= n || this.now() >= until) return;
+      await this.opts.clock.sleepUs(2000);
     }
   }
 
