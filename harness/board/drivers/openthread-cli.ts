@@ -464,7 +464,12 @@ export class OpenThreadCliDriver implements BoardDriver {
       const sorted = rtts.slice().sort((a, b) => a - b);
       const pct = (p: number) => (sorted.length === 0 ? -1 : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!);
       const e: AppEvent = { kind: 'ping', t: this.now(), sent: Number(done[1]), received: Number(done[2]), rttMinUs: sorted[0] ?? -1, rttP50Us: pct(50), rttP99Us: pct(99), rttMaxUs: sorted[sorted.length - 1] ?? -1, maxHops };
-      for (const cb of this.pingCbs) cb(e);
+      // One IP hop may be several radio hops inside a partition: those the routers' forwarding tells (ot-hops.ts).
+      const radioHops = maxHops === 1 && this.opts.hops ? this.opts.hops(addr).catch(() => undefined) : Promise.resolve(undefined);
+      void radioHops.then((h) => {
+        if (h && h.hops > 1) e.maxHops = h.hops;
+        for (const cb of this.pingCbs) cb(e);
+      });
     });
     const intervalS = (req.intervalUs / 1e6).toFixed(3);
     try {
