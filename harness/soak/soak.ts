@@ -479,29 +479,38 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
     const seen = new Map<string, { arrived: { atUs: number; errorUs: number } | undefined; window: number }>();
     let rootIndex = rootMarkAtStart;
     const downText = (x: Board, st: BoardStatus | undefined) => `${x.id}: ${st?.status ?? 'no answer'}${st?.details.last_failure ? ` (${st.details.last_failure})` : ''}`;
+    /** Boards found down with no churn on them whose second look falls after the soak's end: the last window waits for them. */
+    const lastLook = new Map<Board, (now: BoardStatus | undefined) => string>();
+    /** Boards with a second look to come: found down again before it, they are not looked at twice. */
+    const looking = new Set<Board>();
     /**
      * A board with no churn on it was found down at a window's end. It may be rejoining
-     * (its parent was just reset): stuck is a board still down when the rig's join bound
-     * (`joinWithinS`, the time a board is given to join) has passed since.
+     * after another board's churn (its parent reset, partitioned or faded): stuck is a
+     * board still down the rig's join bound (`joinWithinS`, the time a board is given to
+     * join) after it was found down and after the network was last churned or recovering.
+     * Judged in the window that second look falls in.
      */
-    const checkStuck = async (x: Board, st: BoardStatus | undefined, we: number) => {
-      const recheckUs = we + bounds!.backWithinS * 1e6;
-      const what = (now: BoardStatus | undefined) => `${downText(x, now)}, down at ${((we - t0) / 1e6).toFixed(1)} s and ${bounds!.backWithinS} s later`;
-      if (recheckUs < endUs) {
-        at(recheckUs, async () => {
-          if ((busyUntil.get(x) ?? 0) > recheckUs) return; // churned since: its recovery judges it
-          const again = await x.status().catch(() => undefined);
-          if (!again || !UP.includes(again.status)) windowStuck.push(what(again));
-        });
-        return;
-      }
-      // The last window: nothing is scheduled after it, so the soak waits for the board here.
-      const up = await x.waitForStatus(UP, { withinS: bounds!.backWithinS, fromIndex: x.mark() }).then(
-        () => true,
-        () => false,
-      );
-      const again = up ? undefined : await x.status().catch(() => undefined);
-      if (!up && (!again || !UP.includes(again.status))) windowStuck.push(what(again ?? st));
+    const checkStuck = (x: Board, downAtUs: number) => {
+      if (looking.has(x)) return;
+      looking.add(x);
+      const boundUs = bounds!.backWithinS * 1e6;
+      const what = (now: BoardStatus | undefined) =>
+        `${downText(x, now)}: down at ${((downAtUs - t0) / 1e6).toFixed(1)} s and still ${bounds!.backWithinS} s later, with no board churned in between`;
+      const lookAt = (t: number) => {
+        if (t < endUs) at(t, () => look(t));
+        else lastLook.set(x, what);
+      };
+      const quietFrom = () => Math.max(downAtUs, ...busyUntil.values());
+      const look = async (t: number) => {
+        const q = quietFrom();
+        if ((busyUntil.get(x) ?? 0) <= t && q + boundUs > t) return lookAt(q === Infinity ? t + boundUs : q + boundUs);
+        looking.delete(x);
+        if ((busyUntil.get(x) ?? 0) > t) return; // churned since: its recovery judges it
+        const again = await x.status().catch(() => undefined);
+        if (!again || !UP.includes(again.status)) windowStuck.push(what(again));
+      };
+      const q = quietFrom();
+      lookAt((q === Infinity ? downAtUs : q) + boundUs);
     };
     const endWindow = async (ws: number, we: number) => {
       // Datagrams the root received so far: a generated payload carries the sender's board
@@ -562,7 +571,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
         if ((busyUntil.get(x) ?? 0) > we) continue;
         const st = await x.status().catch(() => undefined);
         if (!st || !UP.includes(st.status)) {
-          await checkStuck(x, st, we);
+          checkStuck(x, we);
           continue;
         }
         if (st.details.heap_used !== undefined) heapReported = true;
@@ -576,7 +585,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
         // Fresh offsets for the next window (a lab board's crystal drifts tens of ppm).
         await estimateOffset(x);
       }
-      // Found stuck since the last window's end (and, in the last window, just now).
+      // The last window: nothing is scheduled after it, so the soak waits for the boards still to be looked at.
+      if (we >= endUs) {
+        for (const [x, what] of lastLook) {
+          looking.delete(x);
+          const st = await x.status().catch(() => undefined);
+          if (st && UP.includes(st.status)) continue;
+          if (await x.waitForStatus(UP, { withinS: bounds!.backWithinS, fromIndex: x.mark() }).then(() => true, () => false)) continue;
+          const again = await x.status().catch(() => undefined);
+          if (!again || !UP.includes(again.status)) windowStuck.push(what(again));
+        }
+        lastLook.clear();
+      }
+      // Found stuck since the last window's end.
       const stuck = windowStuck;
       windowStuck = [];
       const duplicateAddresses = [...holders].filter(([, h]) => h.length > 1).map(([a, h]) => `${a} on ${h.join(', ')}`);
