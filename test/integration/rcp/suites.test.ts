@@ -1,22 +1,28 @@
 // The Thread suites on a lab rig of our RCP boards and real OpenThread boards on one
 // simulated air: two `meshbench board --radio spawn:ot-rcp N` and two ot-cli-ftd, as
-// rigs/lab-rcp.example.yaml puts dongles on a runner. A subset of the Thread cases
-// keeps npm test short (the full -TH- list on real OpenThread alone takes minutes, in
-// test/integration/lab/openthread.test.ts); it is chosen to cover what is new with an
-// RCP board: forming (ours leads), joining in a mixed network, a toggle reaching every
-// board, a disconnect, and a reset of a process board mid-join (the board starts a
-// runtime and sets up its RCP before its banner). Every selected case must pass in one run.
+// rigs/lab-rcp.example.yaml puts dongles on a runner. Every -TH- case such a rig can
+// serve must pass in one run, with no rerun; the others must say why they cannot be
+// served, as on the rig of ot-cli-ftd alone (test/integration/lab/openthread.test.ts):
+// no attenuator or partition control, and OpenThread's simulated radio (which ot-rcp
+// is on too) is one broadcast domain, so no board is more than one hop away.
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { casesOf, meshbench } from '../lab/support.ts';
+import { casesOf, meshbench, type Case } from '../lab/support.ts';
 import { MESHBENCH, otBinary, ROOT } from './support.ts';
 
-const CASES = ['JOIN-TH-001', 'JOIN-TH-002', 'LIGHT-TH-001', 'DISC-TH-001', 'RECOV-TH-005'];
+/** What this rig cannot serve, and why (the same reasons as the ot-cli-ftd rig's). */
+const NOT_SERVABLE: Record<string, RegExp> = {
+  'RECOV-TH-004': /needs rig control 'attenuate'/,
+  'RECOV-TH-006': /needs rig control 'partition'/,
+  'JOIN-TH-003': /^not applicable to this firmware: .*SIMULATION.*one broadcast domain/,
+  'RECOV-TH-003': /^not applicable to this firmware: .*one broadcast domain/,
+  'THRU-TH-002': /^not applicable to this firmware: .*one broadcast domain/,
+};
 
 describe('the Thread suites on our RCP boards and ot-cli-ftd boards, one air', function () {
-  this.timeout(480_000);
+  this.timeout(900_000);
   let rcp: string;
   let ftd: string;
   let dir: string;
@@ -28,7 +34,8 @@ describe('the Thread suites on our RCP boards and ot-cli-ftd boards, one air', f
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-rcp-suites-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(`${CASES.join(', ')} pass on 2 RCP boards and 2 ot-cli-ftd boards at --time-speed=10`, async () => {
+  /** Writes the rig at `speed` and runs the cases `grep` selects on it; the run's cases, its exit and its serial logs' tails. */
+  async function runOn(speed: number, grep: string): Promise<{ cases: Case[]; code: number | null; output: string; tails: () => string }> {
     const q = JSON.stringify;
     const where = 'cwd: "{runDir}", env: { PORT_OFFSET: "{portOffset}" }';
     const ours = (id: string, node: number, roles: string, config: Record<string, unknown>) => [
@@ -41,13 +48,13 @@ describe('the Thread suites on our RCP boards and ot-cli-ftd boards, one air', f
     ];
     const ot = (id: string, node: number, roles: string) =>
       [`  - id: ${id}`, '    stack: thread', `    roles: [${roles}]`, '    firmware: openthread-cli', `    port: { kind: process, command: ${q([ftd, '--time-speed={speed}', String(node)])}, ${where} }`, '    config: { "router-selection-jitter": 1 }'];
-    const rig = join(dir, 'rcp.yaml');
+    const rig = join(dir, `rcp-${speed}.yaml`);
     writeFileSync(
       rig,
       [
         'name: rcp-mixed',
         'kind: lab',
-        'speed: 10',
+        `speed: ${speed}`,
         // A process board starts node and sets up its RCP before it answers: 15 s (rigs/lab-rcp.example.yaml).
         'answerTimeoutS: 15',
         `networks: { thread: ${q(join(ROOT, 'fixtures/networks/thread-default.json'))} }`,
@@ -55,22 +62,48 @@ describe('the Thread suites on our RCP boards and ot-cli-ftd boards, one air', f
         'boards:',
         // Ours leads and offers the global prefix (GLOBAL_UP needs one).
         ...ours('ours1', 3, 'leader, router', { 'border-router-prefix': '{0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00}', 'router-selection-jitter': 1 }),
+        // A lab board runs as its first role says (a board listed as router first is configured as
+        // one even where a case picks it as its end device); the cases that need an end device take ours.
+        ...ours('ours2', 8, 'end-device', {}),
         ...ot('ot1', 5, 'router'),
-        ...ours('ours2', 8, 'router, end-device', { 'router-selection-jitter': 1 }),
-        ...ot('ot2', 12, 'end-device, router'),
+        ...ot('ot2', 12, 'router'),
         '',
       ].join('\n'),
     );
-    const out = join(dir, 'run');
-    const r = await meshbench(['run', '--rig', rig, '--grep', `(${CASES.join('|')}) `, '--out', out, '--retries', '0', '--quiet']);
-    const cases = await casesOf(join(out, 'junit.xml'));
-    const summary = cases.map((c) => `${c.verdict.padEnd(7)} ${c.name.split(' ')[0]} ${c.message.split('\n')[0]}`).join('\n');
-    expect(cases.map((c) => c.name.split(' ')[0]).sort(), summary).to.deep.equal([...CASES].sort());
-    // A failure shows the end of every board's serial log (the run directory goes with the test).
+    const out = join(dir, `run-${speed}`);
+    const r = await meshbench(['run', '--rig', rig, '--grep', grep, '--out', out, '--retries', '0', '--quiet']);
     const serial = join(out, 'serial');
-    const tails = () => (existsSync(serial) ? readdirSync(serial).map((f) => `--- ${f}\n${readFileSync(join(serial, f), 'utf8').split('\n').filter((l) => !l.startsWith('spinel')).slice(-25).join('\n')}`).join('\n') : '');
-    for (const c of cases) if (c.verdict !== 'passed') expect.fail(`${c.name}: ${c.message}\n\n${summary}\n\n${tails()}`);
-    expect(r.code, `exit code\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`).to.equal(0);
+    const tails = () =>
+      existsSync(serial)
+        ? readdirSync(serial).map((f) => `--- ${f}\n${readFileSync(join(serial, f), 'utf8').split('\n').filter((l) => !l.includes('<- spinel') && !l.includes('-> spinel')).slice(-40).join('\n')}`).join('\n')
+        : '';
+    return { cases: await casesOf(join(out, 'junit.xml')), code: r.code, output: `${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`, tails };
+  }
+
+  it('2 RCP boards and 2 ot-cli-ftd boards: every servable -TH- case passes with no rerun; the rest say why not', async () => {
+    const t0 = Date.now();
+    // The light cases judge a toggle's delivery against a bound of 1 s of bench time, two hops through
+    // our boards' processes and their RCPs' on a shared host: at 10x a 100 ms stall of a busy host is
+    // 1 s of bench time (measured: 184 ms between our parent hearing a toggle and its child, 1.7 s at
+    // 10x on a loaded 2-core host), so they run at 2x, where the host's stalls stay inside the bound.
+    const runs = [await runOn(10, '(JOIN|DISC|RECOV|THRU)-TH-'), await runOn(2, 'LIGHT-TH-')];
+    const wallS = (Date.now() - t0) / 1000;
+    const cases = runs.flatMap((r) => r.cases);
+    const summary = cases.map((c) => `${c.verdict.padEnd(7)} ${c.name.split(' ')[0]} ${c.message.split('\n')[0]}`).join('\n');
+    console.log(`      ${cases.length} Thread cases on 2 RCP and 2 ot-cli-ftd boards in ${wallS.toFixed(0)} s of wall time`);
+    // The same list as the ot-cli-ftd rig runs (at least 25 cases), every -TH- case once.
+    expect(cases.length, summary).to.be.at.least(25);
+    expect(cases.every((c) => c.name.split(' ')[0]!.includes('-TH-')), summary).to.equal(true);
+    expect(new Set(cases.map((c) => c.name.split(' ')[0])).size, summary).to.equal(cases.length);
+    for (const [i, run] of runs.entries()) {
+      for (const c of run.cases) {
+        const id = c.name.split(' ')[0]!;
+        const why = NOT_SERVABLE[id];
+        if (why) expect([c.verdict, c.message], `${id}: ${c.message}`).to.satisfy(([v, m]: [string, string]) => v === 'skipped' && why.test(m));
+        else if (c.verdict !== 'passed') expect.fail(`${c.name}: ${c.message}\n\n${summary}\n\n${run.tails()}`);
+      }
+      expect(run.code, `exit code of run ${i + 1}\n${run.output}`).to.equal(0);
+    }
     // Our boards said what they are: our stack on the RCP, whose version they name.
     const boards = cases.flatMap((c) => c.properties.get('board') ?? []);
     expect(boards.filter((b) => b.startsWith('ours')), boards.join('\n')).to.satisfy((l: string[]) => l.length > 0 && l.every((b) => /^ours[12] meshbench-rcp 0\.1\.0 on OPENTHREAD\/\S+; SIMULATION;/.test(b)));
