@@ -74,6 +74,8 @@ export interface RunOptions {
 
 /** Signals that stop a run as Ctrl-C does; a second one forces the exit. */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** At least this long for the harness's hooks around a case, whatever the case timeout. */
+const HARNESS_HOOK_TIMEOUT_MS = 60_000;
 
 /** Why a run stops before its cases are done. */
 type Stop = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'bench-lost'; reason: string } | { kind: 'report'; reason: string };
@@ -438,6 +440,9 @@ interface MochaHooks {
 
 /** Runs the loaded mocha suites; returns whether any case failed. */
 function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: MochaHooks): Promise<boolean> {
+  // The harness's own work around a case (its recorder, the mesh snapshot, undoing rig changes) is not the
+  // case's: a short case timeout must not cut it on a busy host, which would fail every case after it.
+  const harnessHookTimeoutMs = Math.max(mocha.suite.timeout(), HARNESS_HOOK_TIMEOUT_MS);
   const suitesByFile = new Map<string, Suite>();
   const key = keyOf;
   const attempts = new Map<string, Attempt[]>();
@@ -547,6 +552,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
 
   mocha.rootHooks({
     beforeEach: async function (this: Mocha.Context) {
+      this.timeout(harnessHookTimeoutMs);
       const test = this.currentTest as Mocha.Test;
       const attempt = (test as unknown as { currentRetry(): number }).currentRetry();
       // The cases before this one are recorded: their boards' events are let go, so a long run keeps one case's.
@@ -569,6 +575,7 @@ function runMocha(mocha: Mocha, bench: Bench, run: Run, state: MochaState, h: Mo
       await rec.start();
     },
     afterEach: async function (this: Mocha.Context) {
+      this.timeout(harnessHookTimeoutMs);
       const test = this.currentTest as Mocha.Test & { currentRetry(): number; retries(): number; err?: unknown };
       installCaseContext(undefined);
       // Cut by its timeout, the case's code may still be asleep on the bench clock: wake it with an error.

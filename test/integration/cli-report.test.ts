@@ -141,6 +141,14 @@ describe('meshbench run reports: results.json, report.html, compare, shards, qua
     expect(strict.stdout).to.match(/^2 regression\(s\)$/m);
   });
 
+  it('a case timeout cuts the case, never the harness\'s own work around it (a hook cut would end the suite)', async () => {
+    // 50 ms is less than the recorder and the mesh snapshot take: before, the first case's after-each hook timed out and every later case was "not run".
+    const r = await meshbench(['run', '--rig', RIG, '--suites', SUITES, '--quarantine', quarantine, '--retries', '1', '--case-timeout', '0.05', '--grep', 'FIX-02', '--quiet', '--out', join(dir, 'short')]);
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    const verdicts = readJson(join(dir, 'short', 'results.json')).cases.map((c) => `${c.id} ${c.verdict}`);
+    expect(verdicts).to.deep.equal(['FIX-021 failed', 'FIX-022 failed', 'FIX-023 passed', 'FIX-024 error', 'FIX-025 error']);
+  });
+
   it('shards 1/3, 2/3 and 3/3 merged give the cases and verdicts of the one run, in one junit.xml, results.json and report.html', async () => {
     const shards = await Promise.all([1, 2, 3].map((i) => meshbench([...runArgs(), '--shard', `${i}/3`, '--out', join(dir, `shard${i}`)])));
     const sizes = shards.map((s) => readJson(join(dir, `shard${shards.indexOf(s) + 1}`, 'results.json')).cases.length);
