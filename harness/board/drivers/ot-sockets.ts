@@ -28,6 +28,8 @@ const BURST_ROOM_WAIT_US = 2_000_000;
  * ones of the previous go out) and none waits long.
  */
 const BURST_IN_FLIGHT = 2;
+/** How often a burst asks whether a datagram has left: the one still queued holds the radio longer (a 127-byte frame's exchange is about 6.9 ms, suites/support/airtime.ts). */
+const BURST_POLL_US = 5000;
 
 /**
  * A generated payload: "mb<seq>:<send time µs>;" then OpenThread's own filler
@@ -310,7 +312,7 @@ export class OtSockets {
     for (;;) {
       const done = await this.ipTxDone();
       if (done === undefined || done - base >= n || this.now() >= until) return;
-      await this.opts.clock.sleepUs(2000);
+      await this.opts.clock.sleepUs(BURST_POLL_US);
     }
   }
 
