@@ -270,7 +270,7 @@ export class ThreadTasklet implements MeshTasklet {
     return d;
   }
 
-  /** UDP for applications (until the shared network layer offers sockets): secured at the MAC. */
+  /** Raw UDP on the link beside the sockets (ThreadDatagrams), with each datagram's link details: secured at the MAC. */
   onUdp(port: number, handler: (m: UdpReceive) => void): void {
     this.udpHandlers.set(port, handler);
     this.link?.onUdp(port, handler);

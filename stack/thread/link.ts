@@ -181,8 +181,8 @@ export class ThreadLink implements ThreadNetwork {
     mplForwarded: 0,
     mplDuplicates: 0,
   };
-  /** Our MAC frame counter; reset on a key sequence switch. */
-  frameCounter = 0;
+  /** Our MAC frame counter, advanced by every secured frame we send. */
+  private macFrameCounter = 0;
   private echoReplyHandler: ((r: EchoReplyReceive) => void) | undefined;
   private readonly adaptation: LowpanAdaptation<LinkInfo>;
   private readonly ip6: Ip6<ThreadArrival>;
@@ -239,6 +239,11 @@ export class ThreadLink implements ThreadNetwork {
     });
     mac.setTxPolicy(OPENTHREAD_TX_POLICY);
     mac.onDataIndication((ind) => this.receiveFrame(ind));
+  }
+
+  /** Our MAC frame counter (the Link Frame Counter TLV carries it). */
+  get frameCounter(): number {
+    return this.macFrameCounter;
   }
 
   /** Echo Replies addressed to us go here (the ping application). */
@@ -411,8 +416,8 @@ export class ThreadLink implements ThreadNetwork {
       return;
     }
     const keys = this.hooks.keys();
-    const fc = this.frameCounter;
-    if (secure) this.frameCounter = (this.frameCounter + 1) >>> 0;
+    const fc = this.macFrameCounter;
+    if (secure) this.macFrameCounter = (this.macFrameCounter + 1) >>> 0;
     const header: AuxSecurityHeader = { level: THREAD_MAC_SECURITY_LEVEL, keyId: { mode: 1, index: keys.keyIndex }, frameCounter: fc };
     const macKey = keys.current.macKey;
     const extAddress = this.mac.getExtAddress();
