@@ -92,6 +92,18 @@ describe('our stack on ot-rcp, on one air with ot-cli-ftd', function () {
     await until('our node attached', () => ours.events.find((e) => e.status === 'LOCAL_UP'));
     const st = await ours.driver.status();
     expect(st.details.role, JSON.stringify(st.details)).to.be.oneOf(['child', 'router']);
+    // On the air it is a random extended address, as OpenThread's nodes are (unicast, locally
+    // administered), not the RCP's EUI-64: the leader's neighbour table names that one, and it is
+    // what our host set as the RCP's MAC_15_4_LADDR.
+    const ext = st.details.ext_address ?? '';
+    expect(ext).to.match(/^[0-9a-f]{16}$/);
+    expect(ext).to.not.equal(id.eui64);
+    expect(Number.parseInt(ext.slice(0, 2), 16) & 0x03).to.equal(0x02);
+    const neighbours = (await leader.driver.cli.command('neighbor table')).join('\n');
+    expect(neighbours).to.include(ext);
+    expect(neighbours).to.not.include(id.eui64!);
+    const laddr = new RegExp(`^spinel > tid=\\d+ PROP_VALUE_SET MAC_15_4_LADDR ${ext}$`);
+    expect(ours.serial.some((l) => laddr.test(l))).to.equal(true);
     // It joined the leader's partition, not one of its own.
     const leaderRloc = (await leader.driver.cli.command('rloc16'))[0]!;
     expect(Number.parseInt(st.details.leader_router_id ?? '-1', 10)).to.equal(Number.parseInt(leaderRloc, 16) >> 10);

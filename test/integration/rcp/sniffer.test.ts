@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabSniffer } from '../../../harness/host/lab-sniffer.ts';
 import { tsharkOrSkip } from '../../support/tools.ts';
-import { completeOtDataset, otBinary, otBoard, portOffset, THREAD, until } from './support.ts';
+import { completeOtDataset, otBinary, otBoard, ourBoard, portOffset, THREAD, until } from './support.ts';
 
 describe('a sniffer RCP gives a case its capture', function () {
   this.timeout(120_000);
-  it('captures an OpenThread leader\'s MLE advertisements between startCase and stopCase, with RSSI and LQI in the TAP header', async function () {
+  it('captures an OpenThread leader\'s MLE advertisements between startCase and stopCase, with RSSI and LQI in the TAP header; our board\'s attach under its random extended address', async function () {
     const rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
     const ftd = otBinary(this, 'MESHBENCH_OT_CLI_FTD', 'ot-cli-ftd');
     const tshark = await tsharkOrSkip(this);
@@ -48,6 +48,29 @@ describe('a sniffer RCP gives a case its capture', function () {
       }
       // MLE command type 4 is an Advertisement (MLE command types: 0 Link Request … 4 Advertisement).
       expect(rows.some((row) => row[3] === '4'), JSON.stringify(rows)).to.equal(true);
+
+      // Our board attaching in a case of its own: tshark finds its MLE under the random extended
+      // address it reports (not the RCP's EUI-64), and opens it with the network key.
+      const ours = await ourBoard(rcp, 2, { speed: 10, cwd: dir, offset, id: 'ours' });
+      try {
+        const joinPcap = join(dir, 'join.pcap');
+        sniffer.startCase(joinPcap);
+        await ours.driver.meshInit('thread', THREAD);
+        await ours.driver.connect();
+        await until('our node attached', () => ours.events.find((e) => e.status === 'LOCAL_UP'));
+        const ext = (await ours.driver.status()).details.ext_address ?? '';
+        sniffer.stopCase();
+        expect(ext).to.match(/^[0-9a-f]{16}$/);
+        const j = await execa(tshark, ['-r', joinPcap, '-o', `uat:ieee802154_keys:"${THREAD['thread-master-key']}","1","Thread hash"`, '-T', 'fields', '-e', 'wpan.src64', '-e', 'mle.cmd', '-e', '_ws.malformed'], { all: true, reject: false });
+        expect(j.exitCode, j.all).to.equal(0);
+        const joinRows = j.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
+        const fromUs = joinRows.filter((row) => row[0]?.replaceAll(':', '') === ext);
+        // MLE command types 9 Parent Request and 11 Child ID Request: our attach, decrypted.
+        expect(fromUs.map((row) => row[1]), JSON.stringify(joinRows)).to.include.members(['9', '11']);
+        expect(joinRows.filter((row) => (row[2] ?? '') !== ''), 'malformed').to.deep.equal([]);
+      } finally {
+        await ours.driver.close();
+      }
     } finally {
       await leader.driver.close();
       await sniffer.stop();
