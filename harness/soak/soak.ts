@@ -22,7 +22,13 @@ import { loadRig } from '../rig/load.ts';
 import type { Bounds } from '../rig/schema.ts';
 import type { Churn, SoakProfile } from './profile.ts';
 
-export const SOAK_PORT = 47_000;
+/**
+ * The soak's datagrams' port: 0xF0B2 (61618), beside the suites' probe ports, unassigned
+ * (RFC 6335 §6) so Wireshark shows the payload as data, and carried in 4 bits by
+ * LOWPAN_NHC UDP (RFC 6282 §4.3.3). (47000 is a registered port: Wireshark dissected every
+ * soak datagram as its protocol and called it malformed.)
+ */
+export const SOAK_PORT = 0xf0b2;
 /** A datagram sent this close to a window's end is judged in the next window: it may still be on its way. */
 const IN_FLIGHT_S = 2;
 const UP = ['GLOBAL_UP', 'LOCAL_UP'];

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
 import { CLI, meshbench, propertiesOf, type JUnitXml } from '../support/cli.ts';
+import { captureProblems, filesUnder, keysIn } from '../support/tshark.ts';
+import { tsharkOrSkip } from '../support/tools.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -44,7 +46,7 @@ describe('meshbench soak', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs a short profile window by window: series, one testcase per check, a capture per window', async () => {
+  it('runs a short profile window by window: series, one testcase per check, a capture per window that tshark decodes', async function () {
     const out = join(dir, 'short');
     const r = await meshbench(['soak', '--profile', join(dir, 'short.yaml'), '--seed', '2', '--speed', 'max', '--out', out, '--quiet'], { cwd: ROOT });
     expect([0, 1], r.stdout + r.stderr).to.include(r.code);
@@ -81,6 +83,15 @@ describe('meshbench soak', function () {
     // A failing check lists its windows with their bench time and capture.
     for (const c of cases.filter((x) => x.failure)) expect(JSON.stringify(c.failure)).to.match(/window \d+ \(bench \d+-\d+ s, capture windows\/w\d{4}\.pcap\)/);
     expect(r.code).to.equal(cases.some((c) => c.failure) ? 1 : 0);
+    // Every window's capture decodes in Wireshark: no malformed frame, no expert warning.
+    const tshark = await tsharkOrSkip(this);
+    const keys = keysIn(filesUnder(join(ROOT, 'fixtures/networks'), '.json'));
+    const found: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { problems } = await captureProblems(tshark, join(out, 'windows', `w000${i}.pcap`), keys);
+      for (const x of problems) found.push(`w000${i}.pcap frame ${x.frame} (${x.protocols}): ${x.messages}`);
+    }
+    expect(found, 'frames tshark calls malformed or warns about').to.deep.equal([]);
   });
 
   it('killed with SIGKILL, leaves a valid JUnit and every window it finished', async () => {
