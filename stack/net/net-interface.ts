@@ -5,7 +5,7 @@
 // (lowpan-adaptation.ts: IPHC, fragmentation, reassembly). Routing is the protocol's
 // (RPL): it supplies the link-layer next hop and may rewrite packets it originates or
 // forwards (RPL option, source route).
-import type { MacDataIndication, MacTxStatus } from '../mac/api.ts';
+import type { MacDataIndication } from '../mac/api.ts';
 import { BROADCAST_SHORT } from '../mac/api.ts';
 import type { Mac } from '../mac/mac.ts';
 import type { Rng, Timers } from '../runtime.ts';
@@ -26,15 +26,18 @@ import {
   type LinkAddress,
 } from '../wire/ipv6-address.ts';
 import { emitIpv6, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
-import { DEFAULT_HOP_LIMIT, type ReceivedDatagram } from './datagram.ts';
+import { DEFAULT_HOP_LIMIT } from './datagram.ts';
 import { icmpPacket, Ip6, radioHops, udpPacket, type Ip6Event } from './ip6.ts';
 import { LowpanAdaptation, macPayloadRoom } from './lowpan-adaptation.ts';
 import { MplBufferedMessages, MplSeedSet, type MplTiming } from './mpl.ts';
 import { ALL_MPL_FORWARDERS_LINK_LOCAL, MplForwarder } from './mpl-forwarder.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
 import { advanceSourceRoute, findMplSequence, walkHeaders } from './ext-headers.ts';
+import type { DropObserver, DropReason, IcmpContext, IcmpHandler, NetCounters, NetHooks, PacketMeta, SendOptions, UdpReceived } from './net-api.ts';
 
 export { DEFAULT_HOP_LIMIT };
+export type { DropObserver, DropReason, IcmpContext, IcmpHandler, MplForwarding, NetCounters, NetHooks, PacketMeta, SendOptions, UdpReceived } from './net-api.ts';
+
 /**
  * Retransmissions of a flooded multicast after the first copy, each at a random time in
  * [I/2, I) of its own interval and suppressed when a neighbour's copy was heard in it:
@@ -44,91 +47,6 @@ const MPL_RETRANSMISSIONS = 3;
 const MPL_TIMING: MplTiming = { interval: 200_000, window: 'secondHalf', redundancy: 1, drawAhead: false };
 /** Seeds remembered for multicast duplicate suppression, and sequences per seed (RFC 7731 §5.3 keeps a Seed Set). */
 const MPL_SEED_SET = { seeds: 64, sequencesPerSeed: 32 };
-
-export interface PacketMeta {
-  /** Link-layer neighbour the packet came from (absent for our own loopback). */
-  linkSrc?: LinkAddress;
-  lqi?: number;
-  rssiDbm?: number;
-}
-
-export interface IcmpContext extends PacketMeta {
-  src: Ipv6Address;
-  dst: Ipv6Address;
-  hopLimit: number;
-  packet: Ipv6Packet;
-}
-
-/** Returns true when it handled the message. */
-export type IcmpHandler = (msg: Icmpv6Message, ctx: IcmpContext) => boolean | void;
-
-/** What the protocol (ND/RPL or Thread) decides for the network layer. */
-export interface NetHooks {
-  /** Link-layer next hop for a unicast destination that is not link-local; undefined: no route (drop). */
-  nextHop(dst: Ipv6Address): LinkAddress | undefined;
-  /** Rewrites a packet we originate to a non-link-local destination (e.g. RPL option, source route). */
-  outgoing?(p: Ipv6Packet): Ipv6Packet | undefined;
-  /** Rewrites or vetoes (undefined) a unicast packet we forward; called after the hop limit check. */
-  forward?(p: Ipv6Packet, meta: PacketMeta): Ipv6Packet | undefined;
-  /** Whether this node forwards unicast and floods realm-or-wider multicast (routers). */
-  isRouter(): boolean;
-  /** The MAC's verdict on a unicast frame to a neighbour (for parent-loss detection). */
-  linkResult?(link: LinkAddress, status: MacTxStatus): void;
-  /** How realm-or-wider multicast is flooded (default 'immediate'). */
-  mplForwarding?(): MplForwarding;
-}
-
-/**
- * 'immediate': a router sends a new multicast on at once, then up to 3 times more on a
- * 200 ms Trickle with k = 1. 'nanostack': as Nanostack's MPL (mpl-forwarder.ts): only at
- * Trickle times (512 ms, k = 1, 3 expirations), with MPL control messages filling the gaps.
- */
-export type MplForwarding = 'immediate' | 'nanostack';
-
-export interface NetCounters {
-  ipRx: number;
-  ipTx: number;
-  ipForwarded: number;
-  ipDropped: number;
-  noRoute: number;
-  hopLimitExceeded: number;
-  multicastForwarded: number;
-  multicastDuplicates: number;
-  udpRx: number;
-  udpTx: number;
-  udpNoPort: number;
-  icmpRx: number;
-  icmpTx: number;
-  echoRequestsAnswered: number;
-  fragmentsTx: number;
-  fragmentsRx: number;
-  txFailed: number;
-  malformed: number;
-}
-
-/**
- * Why a unicast datagram was dropped here (for a loss breakdown): no next hop, the MAC
- * gave up on a frame (no ACK after its retries, or the channel stayed busy), the
- * routing hook refused to forward it, its hop limit ran out, a source route could not
- * be followed, it was not ours and we do not route, no socket was bound to its port, the
- * interface was down, or a unicast frame's compressed header could not be expanded (e.g. it
- * names a context this node forgot when it left the network to join again). For the last
- * two the bytes are the frame's 6LoWPAN payload, not decompressed.
- */
-export type DropReason = 'interfaceDown' | 'noRoute' | 'retriesExhausted' | 'channelAccessFailure' | 'macTxFailed' | 'forwardRefused' | 'hopLimit' | 'sourceRoute' | 'notRouter' | 'noPort' | 'undecodable';
-
-export type DropObserver = (reason: DropReason, datagram: Uint8Array) => void;
-
-/** A received datagram; `hops` counts the radio hops it took (route-over: hop limit decrements, see `hopsTravelled`). */
-export type UdpReceived = ReceivedDatagram;
-
-export interface SendOptions {
-  hopLimit?: number;
-  /** Source address; default: the best of ours for the destination. */
-  src?: Ipv6Address;
-  /** Called once, later: whether the packet left the radio (its last fragment acknowledged, or a broadcast sent). */
-  done?: (sent: boolean) => void;
-}
 
 export class UdpSocket {
   constructor(
