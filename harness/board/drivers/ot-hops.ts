@@ -32,16 +32,24 @@ export function parseNextHop(lines: string[]): number | undefined {
 
 /** Radio hops from `sender` to `receiver` along the route the routers' forwarding gives now; -1 when it cannot be traced. */
 export async function tracedHops(sender: OtCli, receiver: OtCli, boards: OtCli[]): Promise<number> {
-  const dest = await rloc16Of(receiver);
-  let at = await rloc16Of(sender);
+  return routeHops(await rloc16Of(sender), await rloc16Of(receiver), await routersOf(boards));
+}
+
+async function routersOf(boards: OtCli[]): Promise<Map<number, OtCli>> {
+  const routers = new Map<number, OtCli>();
+  for (const b of boards) routers.set(await rloc16Of(b), b);
+  return routers;
+}
+
+/** Radio hops from RLOC16 `from` to `dest`, asking each router on the way (one of `routers`) for its next hop. */
+async function routeHops(from: number, dest: number, routers: Map<number, OtCli>): Promise<number> {
+  let at = from;
   if (dest === NO_RLOC16 || at === NO_RLOC16 || at === dest) return -1; // not attached, or two boards on one RLOC16
   let hops = 0;
   if (isChild(at)) {
     hops = 1; // a child talks only through its parent
     at = routerOf(at);
   }
-  const routers = new Map<number, OtCli>();
-  for (const b of boards) routers.set(await rloc16Of(b), b);
   for (; hops <= MAX_ROUTE_HOPS; hops++) {
     if (at === dest) return hops;
     if (isChild(dest) && routerOf(dest) === at) return hops + 1;
@@ -118,5 +126,13 @@ export async function hopsFrom(src: string, receiver: OtCli, boards: OtCli[]): P
   // One IP hop (or no reply): inside a partition, the mesh-forwarded hops are the routers' to tell.
   const sender = await holderOf(want, boards.filter((b) => b !== receiver));
   const traced = sender ? await tracedHops(sender, receiver, boards) : -1;
-  return { hops: traced > 0 ? traced : -1, inferred: false };
+  if (traced > 0) return { hops: traced, inferred: false };
+  // A sender that is none of ours: the route back to it, from the receiver, as the routers on
+  // the way forward (the sender's RLOC16 from the receiver's EID-to-RLOC cache, `eidcache`:
+  // `<eid> <rloc16> …`, filled by the echo it just answered). A Thread router link is two-way
+  // (MLE Link Request/Accept) and its cost is the worse direction's, so the way back is as long.
+  const row = (await receiver.command('eidcache').catch(() => [] as string[])).map((l) => l.trim().split(/\s+/)).find((f) => f[0]?.toLowerCase() === want);
+  const theirs = row?.[1] !== undefined && /^(0x)?[0-9a-f]{4}$/i.test(row[1]) ? parseInt(row[1], 16) : NO_RLOC16;
+  const back = await routeHops(await rloc16Of(receiver), theirs, await routersOf(boards));
+  return { hops: back > 0 ? back : -1, inferred: false };
 }

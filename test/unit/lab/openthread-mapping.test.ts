@@ -183,6 +183,13 @@ describe('OpenThread CLI mapping', () => {
       const sender = scriptedCli({ ipaddr: ['fd00:db8::5'], rloc16: ['0800'], 'nexthop 0x5400': ['0x2000 cost:2'] });
       const rx2 = rxWith(ping('fd00:db8::5', 64));
       expect(await hopsFrom('fd00:db8::5', rx2, [rx2, relay, sender]), 'one IP hop, two radio hops through a router between').to.deep.equal({ hops: 2, inferred: false });
+      // A sender that is none of ours: traced back from the receiver, its RLOC16 from the EID cache (as ot-cli-ftd prints it).
+      const eid = { eidcache: ['fd00:db8::6 0c01 cache canEvict=1 transTime=0 eid=fd00:db8::6'] };
+      const between = scriptedCli({ rloc16: ['2000'], 'nexthop 0x0c01': ['0x0c00 cost:1'] });
+      const theirs = rxWith({ ...ping('fd00:db8::6', 64), ...eid, 'nexthop 0x0c01': ['0x2000 cost:2'] });
+      expect(await hopsFrom('fd00:db8::6', theirs, [theirs, between]), 'two routers to its parent, then the child link').to.deep.equal({ hops: 3, inferred: false });
+      const noRoute = rxWith({ ...ping('fd00:db8::6', 64), ...eid, 'nexthop 0x0c01': ['0xfffe cost:16'] });
+      expect(await hopsFrom('fd00:db8::6', noRoute, [noRoute]), 'no route: unknown').to.deep.equal({ hops: -1, inferred: false });
     });
   });
 });
