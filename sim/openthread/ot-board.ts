@@ -88,6 +88,8 @@ export class OtVirtualTimeBoard {
   private uartQueued = false;
   private stderr: WriteStream | undefined;
   private awakeSinceMs = 0;
+  /** Input was written to the node's stdin and it has not asked to sleep since. */
+  private inputUnread = false;
   /** No frame of the node's may go on air before this (the IFS after its last one). */
   private ifsUntil = 0;
   /** The node's frame that waits for its ACK: its length sets the IFS after the ACK. */
@@ -233,6 +235,7 @@ export class OtVirtualTimeBoard {
     this.whenAsleep.length = 0;
     this.uartInbox = [];
     this.checking = false;
+    this.inputUnread = false;
     this.sleep();
   }
 
@@ -261,6 +264,7 @@ export class OtVirtualTimeBoard {
     if (!this.proc) return;
     switch (ev.type) {
       case VtEventType.alarm: {
+        this.inputUnread = false;
         this.alarm?.cancel();
         const at = this.nodeTimeUs + Number(ev.delayUs);
         this.alarm = this.o.scheduler.at(at, () => {
@@ -289,7 +293,7 @@ export class OtVirtualTimeBoard {
     let tries = 0;
     const check = () => {
       if (gen !== this.generation || !this.proc?.pid) return;
-      if (isWaitingForInput(this.proc.pid)) {
+      if (!this.inputUnread && isWaitingForInput(this.proc.pid)) {
         this.o.dispatcher.barrier(() => {
           if (gen !== this.generation) return;
           this.checking = false;
@@ -351,10 +355,10 @@ export class OtVirtualTimeBoard {
     const proc = this.proc;
     if (!proc) return;
     this.wake();
-    const gen = this.generation;
-    proc.stdin!.write(input, () => {
-      if (gen === this.generation) this.checkAsleep();
-    });
+    // Written is not read: the node may still sit in the select() it was in before. It reads
+    // its input, handles it and asks to sleep again before it waits; only then can it be asleep.
+    this.inputUnread = true;
+    proc.stdin!.write(input);
   }
 
   // --- radio ---
