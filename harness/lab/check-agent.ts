@@ -93,6 +93,8 @@ export interface CheckOptions {
   answerMs?: number;
   /** Wall ms to wait for the boot banner after `reset`. */
   bootMs?: number;
+  /** Wall ms to wait for the first answer: a port just opened may be a board still starting (default 10 s, at least answerMs). */
+  startMs?: number;
   /** Skip `reset` (e.g. a board whose reset takes its port away). */
   skipReset?: boolean;
   /** Wall ms to wait, after mesh.connect, for the board to be up on its own before the UDP and light checks that need an address (default 10 s). */
@@ -144,10 +146,11 @@ async function runChecks(s: RawSession, transport: Transport, opts: CheckOptions
 
   // Drain boot noise and anything left from before we opened the port.
   await s.write('\n');
-  const ident = await req('identify');
+  const startMs = Math.max(ms, opts.startMs ?? 10_000);
+  const ident = await s.request(nextId, `MB> ${nextId++} identify\n`, startMs);
   if (!ident) {
-    verdict('identify', 'identify answers ok with the banner keys', false, describe(ident));
-    verdict('session', 'the agent answers at all', false, `no answer to identify within ${ms} ms on ${transport.path}; is it the right port and baud rate?`);
+    verdict('identify', 'identify answers ok with the banner keys', false, `no answer within ${startMs} ms`);
+    verdict('session', 'the agent answers at all', false, `no answer to identify within ${startMs} ms on ${transport.path}; is it the right port and baud rate?`);
     return out;
   }
   const identProblems = ident.ok ? bannerProblems(ident.args) : [describe(ident)];
