@@ -2,6 +2,7 @@
 // board's serial port, agent session and identity (lab rigs: lab-bench.ts;
 // bring-up.ts picks). What both kinds share lives here: the Bench, board
 // configs, secrets and teardown.
+import { boardRandom } from '../seeded-random.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentClient } from '../board/agent-client.ts';
@@ -145,20 +146,7 @@ async function openOtDriver(id: string, path: string, serialLog: SerialLog, ot: 
   const cli = new OtCli(transport, time);
   ot.peers.set(id, cli);
   // Its radio is the simulated bench's 802.15.4 medium, with airtime, whatever platform the build names.
-  return new OpenThreadCliDriver(cli, { time, air: 'ieee802154', random: seededRandom(ot.seed, id), hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
-}
-
-/** Uniform in [0, 1), drawn from the run's seed and a board id (FNV-1a into mulberry32): the same run, the same draws. */
-function seededRandom(seed: number, id: string): () => number {
-  let s = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < id.length; i++) s = Math.imul(s ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new OpenThreadCliDriver(cli, { time, air: 'ieee802154', random: boardRandom(ot.seed, id), hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
 }
 
 async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, gate?: (t: SerialTransport) => Transport, wallMs = 10_000): Promise<BoardDriver> {

@@ -6,6 +6,7 @@
 // window (one testcase per check, failing windows listed with their bench time and
 // capture), a capture per window on the simulated bench. A killed soak leaves both
 // files valid up to its last finished window.
+import { mulberry32 } from '../seeded-random.ts';
 import { appendFileSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -87,18 +88,6 @@ export interface SoakOutcome {
   windows: WindowRecord[];
   /** Wall seconds from the start until the soak's bench time began (bring-up, network start). */
   bringUpWallS: number;
-}
-
-/** A small seeded generator (mulberry32) for the schedule: the same seed, the same churn. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function percentile(sorted: number[], p: number): number | null {
@@ -236,7 +225,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
     const root = all.find((x) => x.serves(profile.stack, ['border-router', 'leader'])) ?? all[0];
     if (!root || all.length < 2) throw Object.assign(new Error(`rig '${b.rigName}' has fewer than two ${profile.stack} boards`), { exitCode: 2 });
     const others = all.filter((x) => x !== root);
-    const rng = seeded(seed ^ 0x50a4);
+    const rng = mulberry32(seed ^ 0x50a4);
     const joinWithinS = b.bounds.joinWithinS;
 
     // Up: every board fresh, the root first, then the others.

@@ -6,7 +6,7 @@
 // multicast crosses every hop. No frame may be malformed or fail its FCS. Skipped,
 // saying why, where tshark cannot be installed.
 import { expect } from 'chai';
-import { execa } from 'execa';
+import { tsharkFields } from '../support/tshark.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,15 +38,9 @@ describe('a 6LoWPAN-ND join and traffic through tshark (3-hop line)', function (
   let brGlobal = '';
 
   /** Field rows of the frames matching `filter`. */
-  async function fields(filter: string, names: string[]): Promise<string[][]> {
-    const r = await execa(
-      tshark,
-      ['-r', pcap, '-o', '6lowpan.context0:fd00:db8::/64', '-Y', filter, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...names.flatMap((n) => ['-e', n])],
-      { reject: false, all: true },
-    );
-    expect(r.exitCode, r.all).to.equal(0);
-    return r.stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
-  }
+  // 6LoWPAN-ND's context 0 is the mesh prefix the RAs announce.
+  const fields = (filter: string, names: string[]): Promise<string[][]> => tsharkFields(tshark, pcap, ['-o', '6lowpan.context0:fd00:db8::/64'], filter, names);
+
 
   before(async function () {
     tshark = await tsharkOrSkip(this);

@@ -52,8 +52,8 @@ export interface FrameProblem {
   messages: string;
 }
 
-/** One record per line of `tshark -T fields`, fields split on tabs. */
-async function fieldRows(tshark: string, pcap: string, prefs: string[], filter: string, fields: string[]): Promise<string[][]> {
+/** One record per line of `tshark -T fields`, fields split on tabs (several occurrences joined by commas). */
+export async function tsharkFields(tshark: string, pcap: string, prefs: string[], filter: string, fields: string[]): Promise<string[][]> {
   const r = await execa(tshark, ['-r', pcap, ...prefs, '-Y', filter, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])], {
     reject: false,
     all: true,
@@ -67,7 +67,7 @@ async function fieldRows(tshark: string, pcap: string, prefs: string[], filter: 
  * of warning level or above (decrypting with `keys`).
  */
 export async function frameProblems(tshark: string, pcap: string, keys: string[] = [], extraPrefs: string[] = []): Promise<FrameProblem[]> {
-  const rows = await fieldRows(tshark, pcap, [...decryptPrefs(keys), ...extraPrefs], `_ws.malformed || _ws.expert.severity >= ${EXPERT_WARNING}`, [
+  const rows = await tsharkFields(tshark, pcap, [...decryptPrefs(keys), ...extraPrefs], `_ws.malformed || _ws.expert.severity >= ${EXPERT_WARNING}`, [
     'frame.number',
     'frame.protocols',
     '_ws.expert.message',
@@ -92,8 +92,8 @@ const short4 = (text: string | undefined): string => (text ?? '').replace(/^0x/,
  * frame with a short source address.
  */
 async function shortAddressNotes(tshark: string, pcap: string, keys: string[]): Promise<ShortAddressNote[]> {
-  const given = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.cmd == 12 && mle.tlv.addr16', ['frame.number', 'wpan.dst64', 'mle.tlv.addr16']);
-  const announced = await fieldRows(tshark, pcap, decryptPrefs(keys), 'mle.tlv.source_addr && wpan.src64', ['frame.number', 'wpan.src64', 'mle.tlv.source_addr']);
+  const given = await tsharkFields(tshark, pcap, decryptPrefs(keys), 'mle.cmd == 12 && mle.tlv.addr16', ['frame.number', 'wpan.dst64', 'mle.tlv.addr16']);
+  const announced = await tsharkFields(tshark, pcap, decryptPrefs(keys), 'mle.tlv.source_addr && wpan.src64', ['frame.number', 'wpan.src64', 'mle.tlv.source_addr']);
   return [...given, ...announced].map(([frame, ext, short]) => ({ frame: Number(frame), short: short4(short), ext: ext ?? '' }));
 }
 
@@ -126,7 +126,7 @@ export async function captureProblems(
   if (candidates.length === 0) return { problems: all, undecryptable: [] };
   const notes = await shortAddressNotes(tshark, pcap, keys);
   const sources = new Map(
-    (await fieldRows(tshark, pcap, decryptPrefs(keys), candidates.map((p) => `frame.number == ${p.frame}`).join(' || '), ['frame.number', 'wpan.src16'])).map(([n, s]) => [
+    (await tsharkFields(tshark, pcap, decryptPrefs(keys), candidates.map((p) => `frame.number == ${p.frame}`).join(' || '), ['frame.number', 'wpan.src16'])).map(([n, s]) => [
       Number(n),
       s ? short4(s) : undefined,
     ]),
@@ -168,6 +168,6 @@ export const LINKTYPE_IEEE802_15_4_WITHFCS = 195;
 /** Writes `frames` (PSDUs with FCS) to `path` and returns the tshark field values of each frame. */
 export async function decodeFrames(tshark: string, path: string, frames: Uint8Array[], fields: string[], prefs: string[] = []): Promise<Array<Record<string, string>>> {
   writeFileSync(path, pcapOf(LINKTYPE_IEEE802_15_4_WITHFCS, frames));
-  const rows = await fieldRows(tshark, path, prefs, 'frame', ['frame.number', ...fields]);
+  const rows = await tsharkFields(tshark, path, prefs, 'frame', ['frame.number', ...fields]);
   return rows.map((row) => Object.fromEntries(fields.map((f, i) => [f, row[i + 1] ?? ''])));
 }

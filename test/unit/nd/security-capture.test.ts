@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { execa } from 'execa';
+import { tsharkFields } from '../../support/tshark.ts';
 import { tsharkOrSkip } from '../../support/tools.ts';
 import { ND_SECURITY_DEFAULTS, type NdSecurity } from '../../../stack/mesh/nd-interface.ts';
 import { toHex } from '../../../stack/wire/bytes.ts';
@@ -25,14 +25,9 @@ describe('6LoWPAN-ND PSK frames through tshark', function () {
 
   async function fields(key: string | undefined, filter: string, names: string[]): Promise<string[][]> {
     const keyPrefs = key ? ['-o', `uat:ieee802154_keys:"${key}","3","No hash"`] : [];
-    const r = await execa(
-      tshark,
-      ['-r', pcap, ...keyPrefs, '-o', '6lowpan.context0:fd00:db8::/64', '-Y', filter, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...names.flatMap((n) => ['-e', n])],
-      { reject: false, all: true },
-    );
-    expect(r.exitCode, r.all).to.equal(0);
-    return r.stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+    return tsharkFields(tshark, pcap, [...keyPrefs, '-o', '6lowpan.context0:fd00:db8::/64'], filter, names);
   }
+
 
   before(async function () {
     tshark = await tsharkOrSkip(this);
