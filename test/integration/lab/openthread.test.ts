@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { casesOf, meshbench, realOtCliFtd, realOtRig, type RealOtBoard } from './support.ts';
+import { casesOf, meshbench, NOT_SERVABLE_ON_OT_SIMULATION, realOtCliFtd, realOtRig, type RealOtBoard } from './support.ts';
 
 const ot = realOtCliFtd();
 
@@ -60,15 +60,7 @@ describe('the Thread suites on real ot-cli-ftd boards (OpenThread simulation bui
     const summary = cases.map((c) => `${c.verdict.padEnd(7)} ${c.name.split(' ')[0]} ${c.message.split('\n')[0]}`).join('\n');
     console.log(`      ${cases.length} Thread cases on 4 real OpenThread boards in ${wallS.toFixed(0)} s of wall time`);
     expect(cases.length, summary).to.be.at.least(25);
-    // What this rig cannot serve, and why: no attenuator or partition control; OpenThread's
-    // simulation radio is one broadcast domain, so no board is more than one hop away.
-    const notServable: Record<string, RegExp> = {
-      'RECOV-TH-004': /needs rig control 'attenuate'/,
-      'RECOV-TH-006': /needs rig control 'partition'/,
-      'JOIN-TH-003': /^not applicable to this firmware: .*SIMULATION.*one broadcast domain/,
-      'RECOV-TH-003': /^not applicable to this firmware: .*one broadcast domain/,
-      'THRU-TH-002': /^not applicable to this firmware: .*one broadcast domain/,
-    };
+    const notServable = NOT_SERVABLE_ON_OT_SIMULATION;
     for (const c of cases) {
       const id = c.name.split(' ')[0]!;
       if (notServable[id]) expect([c.verdict, c.message], `${id}: ${c.message}`).to.satisfy(([v, m]: [string, string]) => v === 'skipped' && notServable[id]!.test(m));

@@ -9,17 +9,11 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { casesOf, meshbench, type Case } from '../lab/support.ts';
+import { casesOf, meshbench, NOT_SERVABLE_ON_OT_SIMULATION, type Case } from '../lab/support.ts';
 import { MESHBENCH, otBinary, ROOT } from './support.ts';
 
-/** What this rig cannot serve, and why (the same reasons as the ot-cli-ftd rig's). */
-const NOT_SERVABLE: Record<string, RegExp> = {
-  'RECOV-TH-004': /needs rig control 'attenuate'/,
-  'RECOV-TH-006': /needs rig control 'partition'/,
-  'JOIN-TH-003': /^not applicable to this firmware: .*SIMULATION.*one broadcast domain/,
-  'RECOV-TH-003': /^not applicable to this firmware: .*one broadcast domain/,
-  'THRU-TH-002': /^not applicable to this firmware: .*one broadcast domain/,
-};
+/** What this rig cannot serve, and why: the same as the ot-cli-ftd rig's. */
+const NOT_SERVABLE = NOT_SERVABLE_ON_OT_SIMULATION;
 
 describe('the Thread suites on our RCP boards and ot-cli-ftd boards, one air', function () {
   this.timeout(900_000);
