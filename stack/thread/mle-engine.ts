@@ -35,7 +35,8 @@ import { secureMle, unsecureMle } from './mle-security.ts';
 import { slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
 import { ReplayGuard } from '../mac/replay.ts';
 import { TMF_UDP_PORT } from './tmf.ts';
-import { TmfAgent } from './tmf-agent.ts';
+import { TmfAgent, type TmfExchange } from './tmf-agent.ts';
+import type { CoapMessage } from './tmf.ts';
 import { AddressResolver, type ChildClaim, type ResolverCounters } from './address-resolver.ts';
 import type { ThreadCounters, ThreadEngineConfig, ThreadEngineObserver, ThreadEngineView, ThreadRole } from './engine-api.ts';
 
@@ -158,6 +159,17 @@ export class ThreadMle implements ThreadEngineView {
   }
   get rlocAddress(): Ipv6Address | undefined {
     return this.rloc === undefined ? undefined : this.meshLocal(rlocIid(this.rloc));
+  }
+  /**
+   * A confirmable TMF request from our RLOC to the partition leader's (Address Solicit,
+   * Server Data: Thread 1.1 §5.19, §5.15), retransmitted by the TMF agent until answered;
+   * undefined while we have no RLOC16 or leader.
+   */
+  postToLeader(uri: string, payload: Uint8Array, answered: (ack: CoapMessage | undefined) => void): TmfExchange | undefined {
+    const src = this.rlocAddress;
+    if (!this.leaderData || src === undefined) return undefined;
+    const dst = this.meshLocal(rlocIid(rloc16OfRouter(this.leaderData.leaderRouterId)));
+    return this.tmf.post({ src, dst, uri, payload, confirmable: true, answered });
   }
   get globalAddresses(): Ipv6Address[] {
     return this.globals.slice();

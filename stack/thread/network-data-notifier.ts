@@ -5,7 +5,6 @@ import type { Micros } from '../runtime.ts';
 import { SECOND } from '../runtime.ts';
 import type { ThreadMle } from './mle-engine.ts';
 import { BR_FLAGS, emitNetworkData, type NetworkDataTlv } from './network-data.ts';
-import { rloc16OfRouter, rlocIid } from './rloc.ts';
 import { ADDRESS_TLVS, emitAddressTlvs, SERVER_DATA_URI } from './tmf.ts';
 import type { TmfExchange } from './tmf-agent.ts';
 
@@ -51,17 +50,9 @@ export class NetworkDataNotifier {
     this.nextRegistrationAt = now + 5 * SECOND;
     const unknown = [{ code: ADDRESS_TLVS.threadNetworkData, value: emitNetworkData(this.ownNetworkData()) }];
     const payload = emitAddressTlvs({ ...(this.registeredAs !== undefined && this.registeredAs !== this.mle.rloc ? { rloc16: this.registeredAs } : {}), unknown });
-    const leader = this.mle.meshLocal(rlocIid(rloc16OfRouter(this.mle.leaderData.leaderRouterId)));
     // Confirmable and retransmitted; once answered (or given up) the check above runs again.
-    const exchange = this.mle.tmf.post({
-      src: this.mle.rlocAddress!,
-      dst: leader,
-      uri: SERVER_DATA_URI,
-      payload,
-      confirmable: true,
-      answered: () => {
-        if (this.serverDataExchange === exchange) this.serverDataExchange = undefined;
-      },
+    const exchange = this.mle.postToLeader(SERVER_DATA_URI, payload, () => {
+      if (this.serverDataExchange === exchange) this.serverDataExchange = undefined;
     });
     this.serverDataExchange = exchange;
     this.registeredAs = this.mle.rloc;

@@ -11,7 +11,6 @@ import * as C from './constants.ts';
 import type { UdpReceive } from './link.ts';
 import type { ThreadMle } from './mle-engine.ts';
 import { emitNetworkData } from './network-data.ts';
-import { rloc16OfRouter, rlocIid } from './rloc.ts';
 import { ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS, ADDRESS_SOLICIT_STATUS, ADDRESS_SOLICIT_URI, emitAddressTlvs, parseAddressTlvs, type CoapMessage } from './tmf.ts';
 import type { TmfExchange } from './tmf-agent.ts';
 
@@ -182,19 +181,11 @@ export class RouterRole {
     if (!this.mle.leaderData || this.mle.rloc === undefined) return;
     this.mle.counters.addressSolicits++;
     const payload = emitAddressTlvs({ status: ADDRESS_SOLICIT_REASON_TOO_FEW_ROUTERS, extMacAddress: this.mle.env.extAddress, unknown: [] });
-    const leader = this.mle.meshLocal(rlocIid(rloc16OfRouter(this.mle.leaderData.leaderRouterId)));
     // Confirmable: retransmitted until the leader answers (tmf-agent.ts); unanswered, wait for the next jitter.
-    const exchange = this.mle.tmf.post({
-      src: this.mle.rlocAddress!,
-      dst: leader,
-      uri: ADDRESS_SOLICIT_URI,
-      payload,
-      confirmable: true,
-      answered: (ack) => {
-        if (this.solicit !== exchange) return;
-        this.solicit = undefined;
-        this.solicitAnswered(ack);
-      },
+    const exchange = this.mle.postToLeader(ADDRESS_SOLICIT_URI, payload, (ack) => {
+      if (this.solicit !== exchange) return;
+      this.solicit = undefined;
+      this.solicitAnswered(ack);
     });
     this.solicit = exchange;
   }
