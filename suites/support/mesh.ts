@@ -137,6 +137,32 @@ export async function addressOf(board: Board): Promise<string> {
   return a;
 }
 
+/** An RLOC or ALOC (Thread): its IID is 0000:00ff:fe00:XXXX, under the mesh-local prefix. */
+function isLocator(canonical: string): boolean {
+  return canonical.slice(16, 28) === '000000fffe00';
+}
+
+/**
+ * A Thread node's ML-EID among its addresses: under the mesh-local prefix, which its RLOC
+ * names, and no locator itself; undefined without an RLOC (detached, or a 6LoWPAN-ND board).
+ * Stacks list their addresses in their own order (OpenThread's `ipaddr` puts a SLAAC
+ * address first, ours the ML-EID), so the order says nothing about which is which.
+ */
+export function meshLocalEid(addrs: readonly string[]): string | undefined {
+  const canonical = addrs.map((a) => ({ a, c: canonicalIpv6(a) }));
+  const rloc = canonical.find((x) => isLocator(x.c));
+  if (!rloc) return undefined;
+  return canonical.find((x) => x.c.slice(0, 16) === rloc.c.slice(0, 16) && !isLocator(x.c))?.a;
+}
+
+/** A Thread board's ML-EID (see `meshLocalEid`); an error when it has none. */
+export async function meshLocalEidOf(board: Board): Promise<string> {
+  const addrs = await board.ipAddresses();
+  const a = meshLocalEid(addrs);
+  if (!a) throw new Error(`${board.id} has no mesh-local EID (has ${addrs.join(', ') || 'none'})`);
+  return a;
+}
+
 /** Every probe's payload is distinct: "mbprobe-" and a running number, 16 ASCII bytes. */
 let probesSent = 0;
 function probePayload(): Uint8Array {
