@@ -13,6 +13,7 @@ import { AgentError, type Handler } from './agent-error.ts';
 import { LightCommands } from './light-commands.ts';
 import { PingCommands } from './ping-commands.ts';
 import { parseMeshConfig, parseThreadConfig } from './mesh-config.ts';
+import { RouteCommands } from './route-commands.ts';
 import { UdpCommands, type AppHost } from './udp-commands.ts';
 
 export const FIRMWARE_KIND = 'meshbench-sim';
@@ -62,6 +63,7 @@ export class Agent {
       ...new UdpCommands(apps).handlers(),
       ...this.light.handlers(),
       ...new PingCommands(apps).handlers(),
+      ...new RouteCommands(() => this.mesh()).handlers(),
       identify: () => this.identify(),
       noop: () => ({}),
       'mesh.init': (a) => this.meshInit(a),

@@ -84,6 +84,8 @@ export interface ThreadEngineView {
   isOurAddress(a: Ipv6Address): boolean;
   resolve(a: Ipv6Address): number | undefined;
   nextHop(rloc16: number): number | undefined;
+  /** nextHop() with OpenThread's path cost (`nexthop` in its CLI); undefined: no route. */
+  nextHopAndCost(rloc16: number): { next: number; cost: number | undefined } | undefined;
   routeCost(id: number): number | undefined;
   extOfNeighbour(rloc16: number): Uint8Array | undefined;
   queryAddress(a: Ipv6Address, answered: (rloc16: number | undefined) => void): void;

@@ -449,6 +449,33 @@ export class ThreadMle implements ThreadEngineView {
     return this.routerTable.bestRoute(targetId, this.ownRouterId())?.via.rloc16;
   }
 
+  /**
+   * The next hop towards `rloc16` as nextHop() gives it (the lookup mesh forwarding makes) and
+   * the path cost to it as OpenThread counts it (router_table.cpp GetNextHopAndPathCost): 0 to
+   * ourselves; a child of ours, its link's cost; a router, the best route's; a child elsewhere,
+   * its parent's route plus a link of quality 3. An end device knows its parent's link only:
+   * the cost past its parent's router ID is undefined. Undefined: no route.
+   */
+  nextHopAndCost(rloc16: number): { next: number; cost: number | undefined } | undefined {
+    if (!this.isAttached() || this.rloc === undefined) return undefined;
+    if (rloc16 === this.rloc) return { next: rloc16, cost: 0 };
+    const next = this.nextHop(rloc16);
+    if (next === undefined) return undefined;
+    const margin = (short: number) => [...this.neighbours.values()].find((n) => n.rloc16 === short)?.linkMarginDb;
+    const linkCostTo = (short: number) => {
+      const m = margin(short);
+      return m === undefined ? undefined : C.linkCost(C.linkQualityFromMargin(m));
+    };
+    const toChildOfRouter = isRouterRloc16(rloc16) ? 0 : C.linkCost(3);
+    if (this.roleValue === 'child') {
+      const link = linkCostTo(next);
+      return { next, cost: link !== undefined && routerIdOf(rloc16) === routerIdOf(next) ? link + toChildOfRouter : undefined };
+    }
+    if (next === rloc16 && !isRouterRloc16(rloc16)) return { next, cost: linkCostTo(rloc16) };
+    const cost = this.routeCost(routerIdOf(rloc16));
+    return { next, cost: cost === undefined ? undefined : cost + toChildOfRouter };
+  }
+
   // ---- housekeeping (once a second) ----
 
   private tick(): void {
