@@ -11,7 +11,8 @@ import { Board, type BoardSpec, type StackPart } from '../board/board.ts';
 import type { BoardDriver } from '../board/driver.ts';
 import { OpenThreadCliDriver, OtCli } from '../board/drivers/openthread-cli.ts';
 import { benchOtClock, type StampingClock } from '../board/drivers/ot-clock.ts';
-import { hopsFrom } from '../board/drivers/ot-hops.ts';
+import { hopsFrom, otRouteView } from '../board/drivers/ot-hops.ts';
+import type { MeshRouteView } from '../board/hop-trace.ts';
 import { SerialTransport, type Transport } from '../board/transport.ts';
 import { redactOtSecrets, TappedTransport } from '../lab/serial-tap.ts';
 import { boardLogger, SerialLog, type Logger } from '../log/logger.ts';
@@ -132,8 +133,8 @@ interface OtContext {
   /** Lockstep: the board's port is counted in step with bench time. */
   gate?: (board: string, t: Transport) => Transport;
   seed: number;
-  /** The CLI sessions of the rig's OpenThread boards (ot-hops.ts). */
-  peers: Map<string, OtCli>;
+  /** The rig's Thread boards that tell their routes, OpenThread's and ours: an OpenThread receiver traces hops through them (hop-trace.ts). */
+  peers: Map<string, MeshRouteView>;
 }
 
 /** An OpenThread CLI board on the sim's PTY: the same driver, log tap and redaction as on a lab rig. */
@@ -144,12 +145,12 @@ async function openOtDriver(id: string, path: string, serialLog: SerialLog, ot: 
   await transport.open();
   const time = benchOtClock(ot.clock);
   const cli = new OtCli(transport, time);
-  ot.peers.set(id, cli);
+  ot.peers.set(id, otRouteView(cli));
   // Its radio is the simulated bench's 802.15.4 medium, with airtime, whatever platform the build names.
   return new OpenThreadCliDriver(cli, { time, air: 'ieee802154', random: boardRandom(ot.seed, id), hops: (src) => hopsFrom(src, cli, [...ot.peers.values()]) });
 }
 
-async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, gate?: (t: SerialTransport) => Transport, wallMs = 10_000): Promise<BoardDriver> {
+async function openDriver(path: string, serialLog: SerialLog, log: Logger, redact: Redactor, gate?: (t: SerialTransport) => Transport, wallMs = 10_000): Promise<AgentDriver> {
   await waitForPort(path, wallMs);
   const serial = new SerialTransport(path);
   const transport = gate ? gate(serial) : serial;
@@ -217,7 +218,12 @@ export async function bringUpSim(loaded: LoadedRig<SimRig>, opts: BringUpOptions
     // The harness sees an OpenThread CLI board, as on a lab rig.
     const boardSpec: BoardSpec = { id: b.id, firmware: isOt ? 'openthread-cli' : b.firmware, stacks: configs.get(b.id) ?? {} };
     const open = async (): Promise<BoardDriver> => {
-      if (!isOt) return openDriver(path, serialLog, log, opts.redact, lockstep && ((t) => lockstep.gate(b.id, t)));
+      if (!isOt) {
+        const d = await openDriver(path, serialLog, log, opts.redact, lockstep && ((t) => lockstep.gate(b.id, t)));
+        // Our Thread routers forward OpenThread boards' datagrams too: their next hops count (mesh.nexthop).
+        if (b.thread) ot.peers.set(b.id, d);
+        return d;
+      }
       const d = await openOtDriver(b.id, path, serialLog, ot);
       otDrivers.set(b.id, d);
       return d;

@@ -223,7 +223,7 @@ export async function bringUpLab(loaded: LoadedRig<LabRig>, opts: BringUpOptions
         speed,
         answerMs,
         note: (text) => log.warn(text),
-        otPeers: () => [...drivers.values()].flatMap((d) => (d.otCli ? [d.otCli] : [])),
+        routePeers: () => [...drivers.values()].flatMap((d) => (d.routeView ? [d.routeView] : [])),
       });
       drivers.set(b.id, driver);
       const spec: BoardSpec = { id: b.id, firmware: b.firmware, stacks: configs.get(b.id) ?? {} };

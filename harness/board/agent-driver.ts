@@ -2,6 +2,7 @@
 // (meshbench's simulated firmware, or a lab's C++ agent).
 import type { StackKind } from '../rig/schema.ts';
 import type { AgentClient } from './agent-client.ts';
+import type { MeshRouteView } from './hop-trace.ts';
 import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, Timed, UdpPayload, UdpStats } from './driver.ts';
 
 function identityOf(args: Record<string, string>): BoardIdentity {
@@ -31,7 +32,19 @@ function appEventOf(name: 'udp' | 'udp.burst' | 'light' | 'ping', t: number, a: 
   return { kind: 'light', t, led: a.led === '1', from: a.from ?? '', hops: n('hops') };
 }
 
-export class AgentDriver implements BoardDriver {
+/** `mesh.nexthop`'s answer (docs/agent-protocol.md "Routes"): `next=0x<rloc16>`, 0xfffe with no route. */
+export function parseNextHopAnswer(args: Record<string, string>): number {
+  const m = /^0x([0-9a-f]{4})$/i.exec(args.next ?? '');
+  if (!m) throw new Error(`mesh.nexthop: answer without a 'next' RLOC16 (${JSON.stringify(args)})`);
+  return parseInt(m[1]!, 16);
+}
+
+/** `mesh.status`'s `rloc16` (four hex digits, present while attached to a Thread partition); 0xfffe without one. */
+export function rloc16OfStatus(details: Record<string, string>): number {
+  return /^[0-9a-f]{4}$/i.test(details.rloc16 ?? '') ? parseInt(details.rloc16!, 16) : 0xfffe;
+}
+
+export class AgentDriver implements BoardDriver, MeshRouteView {
   readonly kind = 'agent';
   private readonly eventCbs: Array<(e: MeshEventRecord) => void> = [];
   private readonly bootCbs: Array<(i: Partial<BoardIdentity>) => void> = [];
@@ -136,6 +149,16 @@ export class AgentDriver implements BoardDriver {
   }
   ping(addr: string, req: PingRequest): Promise<Timed<number>> {
     return this.result('ping', { addr, len: String(req.length), count: String(req.count), interval_us: String(req.intervalUs) });
+  }
+  // --- What the hop tracer asks (hop-trace.ts); a firmware without `mesh.nexthop` rejects it, and the tracer counts that as unknown.
+  async rloc16(): Promise<number> {
+    return rloc16OfStatus((await this.status()).details);
+  }
+  async nextHop(dest: number): Promise<number> {
+    return parseNextHopAnswer((await this.client.request('mesh.nexthop', { dest: dest.toString(16).padStart(4, '0') })).args);
+  }
+  async addresses(): Promise<string[]> {
+    return (await this.ipAddresses()).map((a) => a.toLowerCase());
   }
   onBoot(cb: (identity: Partial<BoardIdentity>) => void): void {
     this.bootCbs.push(cb);

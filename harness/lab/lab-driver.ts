@@ -8,7 +8,8 @@
 import { AgentDriver } from '../board/agent-driver.ts';
 import type { AppEvent, BoardDriver, BoardIdentity, BoardStatus, MeshEventRecord, PingRequest, Timed, UdpPayload, UdpStats } from '../board/driver.ts';
 import { OpenThreadCliDriver, type OtCli } from '../board/drivers/openthread-cli.ts';
-import { hopsFrom } from '../board/drivers/ot-hops.ts';
+import { hopsFrom, otRouteView } from '../board/drivers/ot-hops.ts';
+import type { MeshRouteView } from '../board/hop-trace.ts';
 import type { StackKind } from '../rig/schema.ts';
 import type { Health, LabControls } from './controls.ts';
 import type { BoardLink } from './probe.ts';
@@ -37,8 +38,8 @@ export interface LabDriverOptions {
   clock: () => number;
   /** Bench seconds per wall second. */
   speed: number;
-  /** The CLI sessions of the run's OpenThread boards, to find who sent a datagram (ot-hops.ts). */
-  otPeers?: () => OtCli[];
+  /** The run's boards that tell their routes (OpenThread CLIs and agent boards): who sent a datagram, and the hops it took (hop-trace.ts). */
+  routePeers?: () => MeshRouteView[];
   /** How long a restarted board gets to answer, wall ms. */
   answerMs: number;
   /** Something worth a line in the run log. */
@@ -82,10 +83,16 @@ export class LabBoardDriver implements BoardDriver {
     return this.inner instanceof OpenThreadCliDriver ? this.inner.cli : undefined;
   }
 
+  /** What the hop tracer asks of this board, as its firmware on the current link answers it. */
+  get routeView(): MeshRouteView | undefined {
+    if (this.inner instanceof OpenThreadCliDriver) return otRouteView(this.inner.cli);
+    return this.inner instanceof AgentDriver ? this.inner : undefined;
+  }
+
   private relink(link: BoardLink, restarted: boolean): void {
     const cli = link.cli;
     const d: BoardDriver = cli
-      ? new OpenThreadCliDriver(cli, { clock: this.opts.clock, speed: this.opts.speed, hops: (src) => hopsFrom(src, cli, this.opts.otPeers?.() ?? []) })
+      ? new OpenThreadCliDriver(cli, { clock: this.opts.clock, speed: this.opts.speed, hops: (src) => hopsFrom(src, cli, this.opts.routePeers?.() ?? []) })
       : new AgentDriver(link.agent!);
     d.onMeshEvent((e) => this.meshCbs.forEach((cb) => cb(e)));
     d.onAppEvent((e) => this.appCbs.forEach((cb) => cb(e)));

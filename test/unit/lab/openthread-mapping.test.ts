@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { FakeTransport } from '../../../harness/board/transport.ts';
 import { cliArg, OtCli } from '../../../harness/board/drivers/ot-cli.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from '../../../harness/board/drivers/ot-config.ts';
-import { hopsFrom, parseNextHop, tracedHops } from '../../../harness/board/drivers/ot-hops.ts';
+import { hopsFrom, otRouteView, parseNextHop } from '../../../harness/board/drivers/ot-hops.ts';
+import { tracedHops } from '../../../harness/board/hop-trace.ts';
 import { generatedPayload, parseUdpLine } from '../../../harness/board/drivers/ot-sockets.ts';
 import { lightMessage, parseLightText } from '../../../protocol/light-control.ts';
 
@@ -20,6 +21,10 @@ function scriptedCli(answers: Record<string, string[]>): OtCli {
   };
   return new OtCli(t);
 }
+
+/** What the hop tracer asks of a scripted CLI. */
+const cliView = (answers: Record<string, string[]>) => otRouteView(scriptedCli(answers));
+const views = (...clis: OtCli[]) => clis.map(otRouteView);
 
 // The router table header and rule as the reference shows them (§4).
 const ROUTER_TABLE_HEAD = ['| ID | RLOC16 | Next Hop | Path Cost | LQ In | LQ Out | Age | Extended MAC     | Link |', '+----+--------+----------+-----------+-------+--------+-----+------------------+------+'];
@@ -133,10 +138,10 @@ describe('OpenThread CLI mapping', () => {
     });
 
     it('a child and its parent are one hop apart, either way; a child of another router is traced through both routers', async () => {
-      const parent = scriptedCli({ rloc16: ['5400'], ...nexthop('1c02', '1c00') });
-      const child = scriptedCli({ rloc16: ['5401'] });
-      const otherParent = scriptedCli({ rloc16: ['1c00'] });
-      const otherChild = scriptedCli({ rloc16: ['1c02'] });
+      const parent = cliView({ rloc16: ['5400'], ...nexthop('1c02', '1c00') });
+      const child = cliView({ rloc16: ['5401'] });
+      const otherParent = cliView({ rloc16: ['1c00'] });
+      const otherChild = cliView({ rloc16: ['1c02'] });
       const all = [parent, child, otherParent, otherChild];
       expect(await tracedHops(child, parent, all)).to.equal(1);
       expect(await tracedHops(parent, child, all)).to.equal(1);
@@ -145,18 +150,18 @@ describe('OpenThread CLI mapping', () => {
     });
 
     it("follows each router's own next hop along a line of routers; no route, a router not ours or no attachment: unknown", async () => {
-      const a = scriptedCli({ rloc16: ['0400'], ...nexthop('0c00', '0800', 2), ...nexthop('0c01', '0800', 2), ...nexthop('1000', 'fffe', 16) });
-      const b = scriptedCli({ rloc16: ['0800'], ...nexthop('0c00', '0c00'), ...nexthop('0c01', '0c00') });
-      const c = scriptedCli({ rloc16: ['0c00'] });
-      const cChild = scriptedCli({ rloc16: ['0c01'] });
-      const far = scriptedCli({ rloc16: ['1000'] });
+      const a = cliView({ rloc16: ['0400'], ...nexthop('0c00', '0800', 2), ...nexthop('0c01', '0800', 2), ...nexthop('1000', 'fffe', 16) });
+      const b = cliView({ rloc16: ['0800'], ...nexthop('0c00', '0c00'), ...nexthop('0c01', '0c00') });
+      const c = cliView({ rloc16: ['0c00'] });
+      const cChild = cliView({ rloc16: ['0c01'] });
+      const far = cliView({ rloc16: ['1000'] });
       expect(await tracedHops(a, c, [a, b, c])).to.equal(2);
       expect(await tracedHops(a, cChild, [a, b, c, cChild])).to.equal(3);
       expect(await tracedHops(a, c, [a, c]), 'the router between is none of ours').to.equal(-1);
       expect(await tracedHops(a, far, [a, b, far]), 'no route').to.equal(-1);
-      expect(await tracedHops(scriptedCli({ rloc16: ['fffe'] }), a, [a]), 'not attached').to.equal(-1);
-      const loopA = scriptedCli({ rloc16: ['0400'], ...nexthop('0c00', '0800') });
-      const loopB = scriptedCli({ rloc16: ['0800'], ...nexthop('0c00', '0400') });
+      expect(await tracedHops(cliView({ rloc16: ['fffe'] }), a, [a]), 'not attached').to.equal(-1);
+      const loopA = cliView({ rloc16: ['0400'], ...nexthop('0c00', '0800') });
+      const loopB = cliView({ rloc16: ['0800'], ...nexthop('0c00', '0400') });
       expect(await tracedHops(loopA, c, [loopA, loopB, c]), 'a routing loop').to.equal(-1);
     });
 
@@ -169,27 +174,27 @@ describe('OpenThread CLI mapping', () => {
       const other = scriptedCli({ ipaddr: ['fd00:db8::3'], rloc16: ['0800'] });
       const rxWith = (p: Record<string, string[]>) => scriptedCli({ ipaddr: ['fd00:db8::1', 'fe80::1'], rloc16: ['5400'], ...p });
       const rx = rxWith(ping('fd00:db8::2', 64));
-      expect(await hopsFrom('fd00:db8::2', rx, [rx, other, tx]), 'a child of the receiver, reply at 64').to.deep.equal({ hops: 1, inferred: false });
-      expect(await hopsFrom('FD00:DB8::1', rx, [rx, other, tx]), 'its own address').to.deep.equal({ hops: 0, inferred: false });
+      expect(await hopsFrom('fd00:db8::2', rx, views(rx, other, tx)), 'a child of the receiver, reply at 64').to.deep.equal({ hops: 1, inferred: false });
+      expect(await hopsFrom('FD00:DB8::1', rx, views(rx, other, tx)), 'its own address').to.deep.equal({ hops: 0, inferred: false });
       const far = rxWith(ping('fd00:db8::3', 62));
-      expect(await hopsFrom('fd00:db8::3', far, [far, other, tx]), 'two IP hops on the way: 3 links').to.deep.equal({ hops: 3, inferred: false });
+      expect(await hopsFrom('fd00:db8::3', far, views(far, other, tx)), 'two IP hops on the way: 3 links').to.deep.equal({ hops: 3, inferred: false });
       const silent = rxWith(ping('fd00:db8::2'));
-      expect(await hopsFrom('fd00:db8::2', silent, [silent, other, tx]), 'no reply: a child of the receiver is still one hop').to.deep.equal({ hops: 1, inferred: false });
+      expect(await hopsFrom('fd00:db8::2', silent, views(silent, other, tx)), 'no reply: a child of the receiver is still one hop').to.deep.equal({ hops: 1, inferred: false });
       const nobody = rxWith(ping('fd00:db8::99'));
-      expect(await hopsFrom('fd00:db8::99', nobody, [nobody, other, tx]), 'nobody of ours, no reply').to.deep.equal({ hops: -1, inferred: false });
+      expect(await hopsFrom('fd00:db8::99', nobody, views(nobody, other, tx)), 'nobody of ours, no reply').to.deep.equal({ hops: -1, inferred: false });
       const meshed = rxWith(ping('fd00:db8::3', 64));
-      expect(await hopsFrom('fd00:db8::3', meshed, [meshed, other, tx]), 'one IP hop, and the sender has no route: unknown').to.deep.equal({ hops: -1, inferred: false });
+      expect(await hopsFrom('fd00:db8::3', meshed, views(meshed, other, tx)), 'one IP hop, and the sender has no route: unknown').to.deep.equal({ hops: -1, inferred: false });
       const relay = scriptedCli({ ipaddr: ['fd00:db8::4'], rloc16: ['2000'], 'nexthop 0x5400': ['0x5400 cost:1'] });
       const sender = scriptedCli({ ipaddr: ['fd00:db8::5'], rloc16: ['0800'], 'nexthop 0x5400': ['0x2000 cost:2'] });
       const rx2 = rxWith(ping('fd00:db8::5', 64));
-      expect(await hopsFrom('fd00:db8::5', rx2, [rx2, relay, sender]), 'one IP hop, two radio hops through a router between').to.deep.equal({ hops: 2, inferred: false });
+      expect(await hopsFrom('fd00:db8::5', rx2, views(rx2, relay, sender)), 'one IP hop, two radio hops through a router between').to.deep.equal({ hops: 2, inferred: false });
       // A sender that is none of ours: traced back from the receiver, its RLOC16 from the EID cache (as ot-cli-ftd prints it).
       const eid = { eidcache: ['fd00:db8::6 0c01 cache canEvict=1 transTime=0 eid=fd00:db8::6'] };
       const between = scriptedCli({ rloc16: ['2000'], 'nexthop 0x0c01': ['0x0c00 cost:1'] });
       const theirs = rxWith({ ...ping('fd00:db8::6', 64), ...eid, 'nexthop 0x0c01': ['0x2000 cost:2'] });
-      expect(await hopsFrom('fd00:db8::6', theirs, [theirs, between]), 'two routers to its parent, then the child link').to.deep.equal({ hops: 3, inferred: false });
+      expect(await hopsFrom('fd00:db8::6', theirs, views(theirs, between)), 'two routers to its parent, then the child link').to.deep.equal({ hops: 3, inferred: false });
       const noRoute = rxWith({ ...ping('fd00:db8::6', 64), ...eid, 'nexthop 0x0c01': ['0xfffe cost:16'] });
-      expect(await hopsFrom('fd00:db8::6', noRoute, [noRoute]), 'no route: unknown').to.deep.equal({ hops: -1, inferred: false });
+      expect(await hopsFrom('fd00:db8::6', noRoute, views(noRoute)), 'no route: unknown').to.deep.equal({ hops: -1, inferred: false });
     });
   });
 });
