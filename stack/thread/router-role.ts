@@ -205,8 +205,11 @@ export class RouterRole {
 
   private becomeRouter(rloc16: number, idSequence: number, routerIds: number[]): void {
     if (!this.mle.isReed()) return;
-    // The former parent becomes a router neighbour once the Link Accept comes back.
-    for (const [k, n] of this.mle.neighbours) if (n.kind === 'parent') this.mle.neighbours.delete(k);
+    // The former parent stays a neighbour, now a router one, with its frame counters: as
+    // OpenThread's HandleAddressSolicitResponse copies mParent into its router table, valid.
+    // Dropped, its frames (an MPL copy of the light's toggle, its advertisements) could not be
+    // unsecured until a Link Accept came back, which an OpenThread parent sends a second later.
+    for (const n of this.mle.neighbours.values()) if (n.kind === 'parent') n.kind = 'router';
     this.mle.attacher.stopKeepAlive();
     this.mle.rloc = rloc16;
     this.mle.setShortAddress(rloc16);

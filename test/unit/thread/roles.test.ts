@@ -4,6 +4,9 @@ import { expect } from 'chai';
 import type { TransmissionRecord } from '../../../sim/medium/medium.ts';
 import { hex } from '../../../stack/wire/bytes.ts';
 import { formatIpv6Address } from '../../../stack/wire/ipv6-address.ts';
+import { MS } from '../../../stack/runtime.ts';
+import { secureMacPayload } from '../../../stack/mac/frame-security.ts';
+import type { AuxSecurityHeader } from '../../../stack/wire/ieee802154.ts';
 import { parseMacFrame } from '../../../stack/wire/ieee802154.ts';
 import { allInOnePartition, mle, partitionOf, S, threadBench } from './thread-bench.ts';
 
@@ -129,6 +132,53 @@ describe('Thread roles (issue item 4)', () => {
     expect(got).to.deep.equal([`${formatIpv6Address(mle(a).mlEid)} hello over three hops`]);
     // b and c each forwarded it once (6LoWPAN mesh header, final destination d's RLOC16).
     expect(['b', 'c'].map((id, i) => tb.node(id).app.iface.thread!.linkCounters!.forwarded - forwardedBefore[i]!)).to.deep.equal([1, 1]);
+  });
+});
+
+describe('Thread: a child that becomes a router', () => {
+  it('keeps its parent as a router neighbour: the parent\'s secured broadcast from its RLOC16 opens before any Link Accept (OpenThread HandleAddressSolicitResponse)', () => {
+    const tb = threadBench({ seed: 2, ids: ['a', 'b'] });
+    const [a, b] = [tb.node('a').app, tb.node('b').app];
+    a.iface.connect();
+    tb.runUntil(() => mle(a).role === 'leader', 10 * S);
+    b.iface.connect();
+    expect(tb.runUntil(() => mle(b).role === 'child', 3 * S)).to.equal(true);
+    expect(tb.runUntil(() => mle(b).role === 'router', 10 * S)).to.equal(true);
+    // The instant b holds its router ID: its multicast Link Request is not answered yet.
+    expect(mle(b).neighbourList().map((n) => [n.kind, n.rloc16])).to.deep.equal([['router', mle(a).rloc16]]);
+    const fromA: TransmissionRecord[] = [];
+    tb.medium.observe((r) => {
+      if (r.sender === 'a') fromA.push(r);
+    });
+    const link = () => b.iface.thread!.linkCounters!;
+    const [secured, errors] = [link().rxSecured, link().rxSecurityErrors];
+    // A secured broadcast from a's RLOC16, as OpenThread sends its MPL copies: the nonce
+    // needs a's extended address, which b knows only from a neighbour entry.
+    const mac = tb.node('a').app.stack.mac;
+    const keys = mle(a).keys;
+    const fc = 1_000_000; // above any a has used: the replay guard takes it
+    const header: AuxSecurityHeader = { level: 5, keyId: { mode: 1, index: keys.keyIndex }, frameCounter: fc };
+    const sent: string[] = [];
+    mac.dataRequest(
+      {
+        dstPan: mac.getPanId(),
+        dst: { mode: 'short', short: 0xffff },
+        srcMode: 'short',
+        payload: new TextEncoder().encode('toggle'),
+        ackRequest: false,
+        security: { header, secure: (h, p) => secureMacPayload(h, p, { key: keys.current.macKey, extAddress: mac.getExtAddress(), frameCounter: fc, securityLevel: 5 }) },
+      },
+      (status) => sent.push(status),
+    );
+    tb.runFor(30 * MS);
+    expect(sent).to.deep.equal(['success']);
+    // a's Link Accept (and Request) would be a unicast frame to b: none went yet.
+    const unicast = fromA.filter((r) => {
+      const f = parseMacFrame(r.psdu);
+      return f.ok && f.value.type === 'data' && !(f.value.dst.mode === 'short' && f.value.dst.short === 0xffff);
+    });
+    expect(unicast, 'no Link Accept yet').to.deep.equal([]);
+    expect([link().rxSecured - secured, link().rxSecurityErrors - errors], 'opened, not refused').to.deep.equal([1, 0]);
   });
 });
 
