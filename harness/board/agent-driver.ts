@@ -157,8 +157,8 @@ export class AgentDriver implements BoardDriver, MeshRouteView {
   async nextHop(dest: number): Promise<number> {
     return parseNextHopAnswer((await this.client.request('mesh.nexthop', { dest: dest.toString(16).padStart(4, '0') })).args);
   }
-  async addresses(): Promise<string[]> {
-    return (await this.ipAddresses()).map((a) => a.toLowerCase());
+  addresses(): Promise<string[]> {
+    return this.ipAddresses();
   }
   onBoot(cb: (identity: Partial<BoardIdentity>) => void): void {
     this.bootCbs.push(cb);

@@ -9,7 +9,7 @@
 // through the routers' own forwarding instead (../hop-trace.ts): every router
 // on the way must be one of the run's boards that tells its next hop, an
 // OpenThread CLI (`nexthop <rloc16>`) or an agent board (`mesh.nexthop`).
-import { NO_RLOC16, routeHops, tracedHops, type MeshRouteView } from '../hop-trace.ts';
+import { canonicalIpv6, NO_RLOC16, routeHops, tracedHops, type MeshRouteView } from '../hop-trace.ts';
 import type { OtCli } from './ot-cli.ts';
 
 /** `nexthop <rloc16>` answers `0x<next hop rloc16> cost:<path cost>` (0xfffe with no route), seen on ot-cli-ftd. */
@@ -18,7 +18,7 @@ export function parseNextHop(lines: string[]): number | undefined {
   return m ? parseInt(m[1]!, 16) : undefined;
 }
 
-/** A board's addresses, read at most every ADDRESS_TTL_US of the asking board's clock: every receiver looks its senders up among all boards. */
+/** A board's addresses (canonicalIpv6), read at most every ADDRESS_TTL_US of the asking board's clock: every receiver looks its senders up among all boards. */
 const addressCache = new WeakMap<MeshRouteView, { at: number; addrs: string[] }>();
 const ADDRESS_TTL_US = 2_000_000;
 
@@ -30,7 +30,7 @@ export function otRouteView(cli: OtCli): MeshRouteView {
     v = {
       rloc16: async () => parseInt((await cli.command('rloc16').catch(() => [] as string[]))[0] ?? 'fffe', 16),
       nextHop: async (dest) => parseNextHop(await cli.command(`nexthop 0x${dest.toString(16).padStart(4, '0')}`).catch(() => [] as string[])),
-      addresses: async () => (await cli.command('ipaddr').catch(() => [] as string[])).map((a) => a.toLowerCase()),
+      addresses: () => cli.command('ipaddr').catch(() => [] as string[]),
     };
     views.set(cli, v);
   }
@@ -40,7 +40,7 @@ export function otRouteView(cli: OtCli): MeshRouteView {
 async function addressesOf(board: MeshRouteView, nowUs: number, fresh: boolean): Promise<string[]> {
   const hit = addressCache.get(board);
   if (!fresh && hit && nowUs - hit.at < ADDRESS_TTL_US) return hit.addrs;
-  const addrs = await board.addresses().catch(() => [] as string[]);
+  const addrs = (await board.addresses().catch(() => [] as string[])).flatMap((a) => canonicalIpv6(a) ?? []);
   addressCache.set(board, { at: nowUs, addrs });
   return addrs;
 }
@@ -89,7 +89,7 @@ export function replyHopLimit(cli: OtCli, ip: string, withinMs = 3000): Promise<
 
 /** Finds which of `boards` (the run's boards that tell their routes, `receiver`'s own view among them) holds `src`, and the hops from it to `receiver`. */
 export async function hopsFrom(src: string, receiver: OtCli, boards: MeshRouteView[]): Promise<Hops> {
-  const want = src.toLowerCase();
+  const want = canonicalIpv6(src) ?? src;
   const self = otRouteView(receiver);
   const now = receiver.clock.nowUs();
   if ((await addressesOf(self, now, false)).includes(want)) return { hops: 0, inferred: false };
@@ -104,7 +104,7 @@ export async function hopsFrom(src: string, receiver: OtCli, boards: MeshRouteVi
   // routers on the way forward (the sender's RLOC16 from the receiver's EID-to-RLOC cache,
   // `eidcache`: `<eid> <rloc16> …`, filled by the echo it just answered). A Thread router link is
   // two-way (MLE Link Request/Accept) and its cost is the worse direction's, so the way back is as long.
-  const row = (await receiver.command('eidcache').catch(() => [] as string[])).map((l) => l.trim().split(/\s+/)).find((f) => f[0]?.toLowerCase() === want);
+  const row = (await receiver.command('eidcache').catch(() => [] as string[])).map((l) => l.trim().split(/\s+/)).find((f) => f[0] !== undefined && canonicalIpv6(f[0]) === want);
   const theirs = row?.[1] !== undefined && /^(0x)?[0-9a-f]{4}$/i.test(row[1]) ? parseInt(row[1], 16) : NO_RLOC16;
   const back = await routeHops(await self.rloc16(), theirs, boards);
   return { hops: back > 0 ? back : -1, inferred: false };

@@ -3,10 +3,11 @@
 // router and an OpenThread end device attach to our leader, the end device two
 // radio hops from it (the matrix keeps them out of each other's range); on
 // channel 16 our router and our end device attach to an OpenThread leader, each
-// one hop from it. UDP and light toggles cross both ways, hop counts are measured from
+// one hop from it, and an OpenThread router behind our router. UDP and light toggles cross both ways, hop counts are measured from
 // the packets (our boards' hop counts, OpenThread's ping hop limit: 63 after the
 // one router that forwards at the IP level, as between OpenThread nodes alone in
-// the same line), and tshark decodes every frame of the capture with the network key.
+// the same line; inside a partition, traced through the routers' next hops, ours
+// included), and tshark decodes every frame of the capture with the network key.
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimSpec } from '../../../protocol/sim-control.ts';
 import { AgentClient } from '../../../harness/board/agent-client.ts';
+import { AgentDriver } from '../../../harness/board/agent-driver.ts';
+import { hopsFrom, otRouteView } from '../../../harness/board/drivers/ot-hops.ts';
 import { OtCli } from '../../../harness/board/drivers/openthread-cli.ts';
 import { SerialTransport } from '../../../harness/board/transport.ts';
 import { launchSim, type RunningSim } from '../../../harness/sim/launcher.ts';
@@ -78,8 +81,8 @@ describe('mixed Thread networks: OpenThread nodes and our stack on one air', fun
     const program = otBinaryOrSkip(this, 'ot-cli-ftd-vt');
     tshark = await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'meshbench-mixed-'));
-    const ids = { ot: ['otRouterA', 'otChildA', 'otLeaderB'], mb: ['mbLeaderA', 'mbRouterB', 'mbEndB'] };
-    const lossDb = { mbLeaderA: { otRouterA: LINK_DB }, otRouterA: { otChildA: LINK_DB }, otLeaderB: { mbRouterB: LINK_DB, mbEndB: LINK_DB } };
+    const ids = { ot: ['otRouterA', 'otChildA', 'otLeaderB', 'otRouterFarB'], mb: ['mbLeaderA', 'mbRouterB', 'mbEndB'] };
+    const lossDb = { mbLeaderA: { otRouterA: LINK_DB }, otRouterA: { otChildA: LINK_DB }, otLeaderB: { mbRouterB: LINK_DB, mbEndB: LINK_DB }, mbRouterB: { otRouterFarB: LINK_DB } };
     const spec: SimSpec = {
       runDir: dir,
       seed: 5,
@@ -203,6 +206,26 @@ describe('mixed Thread networks: OpenThread nodes and our stack on one air', fun
     // Our end device is the OpenThread leader's one child (our router is out of its range).
     const children = (await otCli('otLeaderB').command('child table')).filter((l) => /^\|\s*\d+\s*\|\s*0x/.test(l));
     expect(children, children.join('\n')).to.have.length(1);
+  });
+
+  it("an OpenThread receiver counts the radio hops of a datagram that our router forwarded: traced through our router's mesh.nexthop", async () => {
+    // An OpenThread router that hears only our router: the OpenThread leader reaches it through ours.
+    for (const c of ['dataset clear', ...otDataset(NET.b), 'dataset commit active', 'routerselectionjitter 1', 'ifconfig up', 'thread start']) await otCli('otRouterFarB').command(c);
+    await until('OpenThread router behind ours', async () => (await otState('otRouterFarB')) === 'router', 60);
+    const farRloc = (await otCli('otRouterFarB').command('rloc16'))[0]!;
+    const ourRloc = (await agent('mbRouterB').request('mesh.status')).args.rloc16!;
+    await until('routes to it', async () => (await otCli('otLeaderB').command(`nexthop 0x${farRloc}`))[0]?.startsWith(`0x${ourRloc}`) ?? false, 60);
+    // Our router's own forwarding: the OpenThread router is its neighbour.
+    expect((await agent('mbRouterB').request('mesh.nexthop', { dest: farRloc })).args.next).to.equal(`0x${farRloc}`);
+    const ours = new AgentDriver(agent('mbRouterB'));
+    const receiver = otCli('otRouterFarB');
+    const views = [otRouteView(otCli('otLeaderB')), ours, otRouteView(receiver)];
+    const leader = await mlEidOf('otLeaderB');
+    // One IP hop (mesh forwarding keeps the hop limit: the echo reply arrives at 64), two radio hops.
+    expect(await pingHlim('otRouterFarB', leader)).to.equal(64);
+    expect(await hopsFrom(leader, receiver, views)).to.deep.equal({ hops: 2, inferred: false });
+    // Without our router's answer the route cannot be told.
+    expect(await hopsFrom(leader, receiver, [views[0]!, views[2]!])).to.deep.equal({ hops: -1, inferred: false });
   });
 
   it('tshark decodes every frame with the network key: no malformed frame, every MLE message and every secured frame opened', async () => {

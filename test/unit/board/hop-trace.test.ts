@@ -7,7 +7,7 @@ import { AgentClient } from '../../../harness/board/agent-client.ts';
 import { AgentDriver, parseNextHopAnswer, rloc16OfStatus } from '../../../harness/board/agent-driver.ts';
 import { OtCli } from '../../../harness/board/drivers/ot-cli.ts';
 import { hopsFrom, otRouteView } from '../../../harness/board/drivers/ot-hops.ts';
-import { NO_RLOC16, tracedHops } from '../../../harness/board/hop-trace.ts';
+import { canonicalIpv6, NO_RLOC16, tracedHops } from '../../../harness/board/hop-trace.ts';
 import { FakeTransport } from '../../../harness/board/transport.ts';
 import { formatResponse, LineSplitter, type AgentLine, type Args } from '../../../protocol/agent.ts';
 
@@ -100,14 +100,18 @@ describe('hop tracer across firmware kinds', () => {
     expect(await hopsFrom('fd00:db8::1', rx, [otRouteView(rx), tx, between])).to.deep.equal({ hops: 2, inferred: false });
   });
 
-  it('the sender is one of our boards: found by its addresses and traced forward', async () => {
+  it('the sender is one of our boards: found by its addresses, however each firmware spells them, and traced forward', async () => {
+    // OpenThread's CLI prints every group of the source it received from; our agent compresses.
+    const src = 'fd00:db8:0:0:0:0:0:2';
     const rx = scriptedCli({
-      ipaddr: ['fd00:db8::3'],
+      ipaddr: ['fd00:db8:0:0:0:0:0:3'],
       rloc16: ['0c00'],
-      'ping async fd00:db8::2 8 1 1 64 2': ['16 bytes from fd00:db8::2: icmp_seq=1 hlim=64 time=3ms', '1 packets transmitted, 1 packets received. Packet loss = 0.0%. Round-trip min/avg/max = 3/3.0/3 ms.'],
+      [`ping async ${src} 8 1 1 64 2`]: [`16 bytes from ${src}: icmp_seq=1 hlim=64 time=3ms`, '1 packets transmitted, 1 packets received. Packet loss = 0.0%. Round-trip min/avg/max = 3/3.0/3 ms.'],
     });
-    const relay = otRouteView(scriptedCli({ ipaddr: ['fd00:db8::4'], rloc16: ['0800'], ...nexthop('0c00', '0c00') }));
+    const relay = otRouteView(scriptedCli({ ipaddr: ['fd00:db8:0:0:0:0:0:4'], rloc16: ['0800'], ...nexthop('0c00', '0c00') }));
     const sender = ours('0400', { '0c00': '0800' }, 'FD00:DB8::2,fe80::2');
-    expect(await hopsFrom('fd00:db8::2', rx, [otRouteView(rx), relay, sender])).to.deep.equal({ hops: 2, inferred: false });
+    expect(await hopsFrom(src, rx, [otRouteView(rx), relay, sender])).to.deep.equal({ hops: 2, inferred: false });
+    expect(canonicalIpv6('FD00:DB8:0:0:0:0:0:2')).to.equal(canonicalIpv6('fd00:db8::2'));
+    expect(canonicalIpv6('not an address')).to.equal(undefined);
   });
 });
