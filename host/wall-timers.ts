@@ -2,6 +2,11 @@
 // setTimeout for the earliest event, events in (time, order scheduled). `speed`
 // runs the clock that many times faster than the wall, to match an RCP built for
 // OpenThread's simulation started with --time-speed.
+//
+// Due events run after the input that is waiting: a host that was descheduled (a busy
+// machine) wakes with both a timer overdue and the RCP's frames in its pipe, and Node
+// runs timers before it reads. A Parent Response that came within its window would
+// then be read after the window closed, and dropped for the next request's challenge.
 import type { Micros, Timer, Timers } from '../stack/runtime.ts';
 
 interface Entry {
@@ -16,6 +21,7 @@ export class WallTimers implements Timers {
   private readonly queue: Entry[] = [];
   private seq = 0;
   private handle: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private armedFor = Infinity;
   private stopped = false;
 
@@ -34,7 +40,10 @@ export class WallTimers implements Timers {
   }
 
   at(at: Micros, fn: () => void): Timer {
-    const e: Entry = { at: Math.max(at, this.now()), seq: this.seq++, fn, dead: false };
+    // Not clamped to now(): wall time moves on while synchronous code runs (a busy host takes
+    // the processor away anywhere), so two events due in the past would otherwise run in the
+    // order they were scheduled, not the order they were due. A past event runs at once.
+    const e: Entry = { at, seq: this.seq++, fn, dead: false };
     // Binary search for the first entry later than e (equal times keep scheduling order).
     let lo = 0;
     let hi = this.queue.length;
@@ -52,22 +61,27 @@ export class WallTimers implements Timers {
   stop(): void {
     this.stopped = true;
     if (this.handle) clearTimeout(this.handle);
+    if (this.immediate) clearImmediate(this.immediate);
     this.queue.length = 0;
   }
 
   private arm(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.immediate) return; // a run is on its way; it arms again after
     const first = this.queue[0];
     if (!first) return;
     if (this.handle && first.at >= this.armedFor) return;
     if (this.handle) clearTimeout(this.handle);
     this.armedFor = first.at;
     const waitMs = Math.max(0, (first.at - this.now()) / 1000 / this.speed);
-    this.handle = setTimeout(() => this.run(), waitMs);
+    this.handle = setTimeout(() => {
+      this.handle = undefined;
+      // setImmediate runs after the event loop's poll for input; a timer's callback runs before it.
+      this.immediate = setImmediate(() => this.run());
+    }, waitMs);
   }
 
   private run(): void {
-    this.handle = undefined;
+    this.immediate = undefined;
     this.armedFor = Infinity;
     const now = this.now();
     while (!this.stopped && this.queue.length > 0 && this.queue[0]!.at <= now) {

@@ -126,13 +126,20 @@ export class SpinelLink {
       const tid = this.freeTid();
       if (tid === undefined) return;
       const q = this.waiting.shift()!;
-      const timer = setTimeout(() => {
-        if (this.pending.get(tid) !== p) return;
-        this.pending.delete(tid);
-        this.log(`spinel ! tid=${tid} ${cmdName(q.command)} ${propName(q.key)}: no answer in ${this.answerTimeoutMs} ms`);
-        q.reject(new SpinelError(`${cmdName(q.command)} ${propName(q.key)}: no answer within ${this.answerTimeoutMs} ms`, undefined));
-        this.pump();
-      }, this.answerTimeoutMs);
+      // The verdict waits for the input already read (setImmediate runs after the event loop's
+      // poll, a timer's callback before it): a host that was not scheduled for a while wakes with
+      // the answer in its pipe, which came in time.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (this.pending.get(tid) !== p) return;
+            this.pending.delete(tid);
+            this.log(`spinel ! tid=${tid} ${cmdName(q.command)} ${propName(q.key)}: no answer in ${this.answerTimeoutMs} ms`);
+            q.reject(new SpinelError(`${cmdName(q.command)} ${propName(q.key)}: no answer within ${this.answerTimeoutMs} ms`, undefined));
+            this.pump();
+          }),
+        this.answerTimeoutMs,
+      );
       const p: Pending = { command: q.command, key: q.key, resolve: q.resolve, reject: q.reject, timer };
       this.pending.set(tid, p);
       this.logFrame('>', tid, q.command, q.key, q.value);
