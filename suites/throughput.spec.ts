@@ -22,9 +22,10 @@ interface Measured {
 /**
  * Where a stream goes: on Thread the receiver's ML-EID, the address the analytic limit's
  * encapsulation assumes (airtime.ts: context 0, 8 + 8 bytes inline). A SLAAC address under
- * the border router's prefix costs a context byte more, and an 81-byte datagram no longer
- * fits one frame: OpenThread lists that address first, and the mixed rig's "one frame"
- * stream went as two fragments (0.62 of the one-frame limit, the two frames' own limit).
+ * the border router's prefix costs more (a context byte with a context from network data, the
+ * whole address inline without one), and an 81-byte datagram no longer fits one frame:
+ * OpenThread lists that address first, and the mixed rig's "one frame" stream went as two
+ * fragments (0.62 of the one-frame limit, the two frames' own limit).
  */
 async function destinationOf(to: Board, stack: StackKind): Promise<string> {
   return stack === 'thread' ? meshLocalEidOf(to) : addressOf(to);
