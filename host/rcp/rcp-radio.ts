@@ -61,6 +61,7 @@ export class RcpRadio implements Radio {
   private handler: ((psdu: Uint8Array, info: RxInfo) => void) | undefined;
   private txDone: ((status: SubMacTxStatus) => void) | undefined;
   private ready = false;
+  private changedWhileSettingUp = false;
   private resetWaiter: (() => void) | undefined;
   /** Times the RCP reset under us and was set up again. */
   resets = 0;
@@ -90,8 +91,7 @@ export class RcpRadio implements Radio {
     if (!info.caps.includes(Cap.CONFIG_RADIO)) throw new Error(`the co-processor is not an RCP (no CAP_CONFIG_RADIO in its capabilities ${info.caps.join(',')}): flash ot-rcp`);
     if (!info.caps.includes(Cap.MAC_RAW)) throw new Error('the RCP has no raw MAC (CAP_MAC_RAW)');
     if ((info.radioCaps & REQUIRED_RADIO_CAPS) !== REQUIRED_RADIO_CAPS) throw new Error(`the RCP's sub-MAC lacks ack-timeout, tx-retries or CSMA backoff (radio caps 0x${info.radioCaps.toString(16)})`);
-    await this.configure();
-    this.ready = true;
+    await this.setUp();
     return { ...info, channel: this.channel };
   }
 
@@ -116,6 +116,18 @@ export class RcpRadio implements Radio {
   /** The channel the RCP is on now (PHY_CHAN), read back from it. */
   async readChannel(): Promise<number> {
     return value(readAll((await this.link.get(Prop.PHY_CHAN)).value, (r) => r.u8()), 'PHY_CHAN');
+  }
+
+  /**
+   * configure(), again while the stack changed what it sends (a channel, PAN ID or address
+   * set while it ran, which fire() does not send then), so the RCP ends with what the stack has now.
+   */
+  private async setUp(): Promise<void> {
+    do {
+      this.changedWhileSettingUp = false;
+      await this.configure();
+    } while (this.changedWhileSettingUp);
+    this.ready = true;
   }
 
   /**
@@ -201,7 +213,10 @@ export class RcpRadio implements Radio {
 
   /** A property set the stack cannot wait for: sent in order (the RCP answers in order); a refusal is logged. */
   private fire(key: number, v: Uint8Array): void {
-    if (!this.ready) return; // configure() sends the current state
+    if (!this.ready) {
+      this.changedWhileSettingUp = true; // setUp() sends the state it ends with
+      return;
+    }
     this.link.set(key, v).catch((e: Error) => this.log(`rcp ! ${e.message}`));
   }
 
@@ -282,11 +297,8 @@ export class RcpRadio implements Radio {
     this.log(`rcp ! the RCP reset (${statusName(status)}); setting it up again`);
     this.ready = false;
     this.link.failAll('the RCP reset');
-    this.configure().then(
-      () => {
-        this.ready = true;
-        this.log('rcp: set up again after its reset');
-      },
+    this.setUp().then(
+      () => this.log('rcp: set up again after its reset'),
       (e: Error) => this.log(`rcp ! setting up after the reset failed: ${e.message}`),
     );
   }

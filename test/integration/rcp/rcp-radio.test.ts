@@ -30,10 +30,14 @@ describe('RCP radio on the real ot-rcp', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function radio(node: number) {
+  /** `onLog` sees every log line as it is written, while the radio's code that wrote it runs. */
+  async function radio(node: number, onLog: (line: string) => void = () => {}) {
     link = await openByteLink({ kind: 'spawn', command: [rcp, String(node)] }, { cwd: dir, env: { PORT_OFFSET: String(portOffset()) } });
     const log: string[] = [];
-    const spinel = new SpinelLink(link, (l) => log.push(l));
+    const spinel = new SpinelLink(link, (l) => {
+      log.push(l);
+      onLog(l);
+    });
     timers = new WallTimers(1);
     const r = new RcpRadio(spinel, timers, (l) => log.push(l));
     return { r, spinel, log };
@@ -75,6 +79,28 @@ describe('RCP radio on the real ot-rcp', function () {
     expect(await r.readChannel()).to.equal(22);
     expect(Buffer.from((await spinel.get(Prop.MAC_15_4_PANID)).value).toString('hex')).to.equal('0007');
     expect(Buffer.from((await spinel.get(Prop.MAC_15_4_SADDR)).value).toString('hex')).to.equal('0104');
+  });
+
+  it('an address the stack sets while the RCP is being set up again after a reset is the one the RCP ends with', async () => {
+    const ext = Uint8Array.from([0x18, 0xb4, 0x30, 0, 0, 0, 0, 7]);
+    let afterReset = false;
+    let changed = false;
+    const { r, spinel, log } = await radio(7, (line) => {
+      // The set-up after the reset has just sent the PAN ID it had: the stack takes another now
+      // (a child that attached to another partition, a scan's PAN ID).
+      if (afterReset && !changed && /^spinel > tid=\d+ PROP_VALUE_SET MAC_15_4_PANID /.test(line)) {
+        changed = true;
+        r.subMac.setAddressFilter({ panId: 0x0800, shortAddress: 0x0c01, extAddress: ext });
+      }
+    });
+    await r.open();
+    r.subMac.setAddressFilter({ panId: 0x0700, shortAddress: 0x0401, extAddress: ext });
+    afterReset = true;
+    spinel.reset();
+    await until('set up again', () => (log.includes('rcp: set up again after its reset') ? true : undefined), 10_000);
+    expect(changed).to.equal(true);
+    expect(Buffer.from((await spinel.get(Prop.MAC_15_4_PANID)).value).toString('hex')).to.equal('0008');
+    expect(Buffer.from((await spinel.get(Prop.MAC_15_4_SADDR)).value).toString('hex')).to.equal('010c');
   });
 });
 
