@@ -54,6 +54,8 @@ export interface OurBoard {
   driver: AgentDriver;
   events: MeshEventRecord[];
   serial: string[];
+  /** The board's process (node; its RCP is a child of it). */
+  pid: number;
 }
 
 export async function otBoard(bin: string, node: number, opts: { speed: number; cwd: string; offset: number }): Promise<OtBoard> {
@@ -92,7 +94,7 @@ export async function ourBoard(rcp: string, node: number, opts: { speed: number;
   const driver = new AgentDriver(client);
   const events: MeshEventRecord[] = [];
   driver.onMeshEvent((e) => events.push(e));
-  return { driver, events, serial };
+  return { driver, events, serial, pid: t.pid! };
 }
 
 export async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
