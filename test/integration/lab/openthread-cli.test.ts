@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AppEvent, MeshEventRecord } from '../../../harness/board/driver.ts';
 import type { OtCliError } from '../../../harness/board/drivers/openthread-cli.ts';
 import { OpenThreadCliDriver, OtCli, OtCliGoneError } from '../../../harness/board/drivers/openthread-cli.ts';
-import { PortOffset } from '../../../harness/lab/lock.ts';
+import { defaultLockDir, PortOffset } from '../../../harness/lab/lock.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
 import { realOtCliFtd } from './support.ts';
 
@@ -38,7 +38,8 @@ describe('OpenThread CLI driver on a PTY: real ot-cli-ftd, and the fake for fail
 
   /** A board: real ot-cli-ftd (its own radio on a port offset of this test's), or the fake when `fake`. */
   async function node(id: number, env: Record<string, string> = {}, fake = false): Promise<{ driver: OpenThreadCliDriver; transport: PtyProcessTransport; events: MeshEventRecord[] }> {
-    offset ??= PortOffset.allocate(`driver-test-${process.pid}`, join(tmpdir(), 'meshbench-locks'));
+    // Under the lock directory `meshbench run` takes its {portOffset} under: a run on another offset, never this one.
+    offset ??= PortOffset.allocate(`driver-test-${process.pid}`, defaultLockDir());
     const transport = fake
       ? new PtyProcessTransport({ command: [process.execPath, FAKE, `--time-speed=${SPEED}`, String(id)], env: { FAKE_OT_NET_DIR: net, ...env } })
       : new PtyProcessTransport({ command: [(ot as { path: string }).path, `--time-speed=${SPEED}`, String(id)], cwd: net, env: { PORT_OFFSET: String(offset.offset), ...env } });

@@ -9,6 +9,7 @@ import { AgentClient } from '../../../harness/board/agent-client.ts';
 import { AgentDriver } from '../../../harness/board/agent-driver.ts';
 import type { MeshEventRecord } from '../../../harness/board/driver.ts';
 import { OpenThreadCliDriver, OtCli } from '../../../harness/board/drivers/openthread-cli.ts';
+import { defaultLockDir, PortOffset } from '../../../harness/lab/lock.ts';
 import { PtyProcessTransport } from '../../../harness/lab/pty-process.ts';
 import { otBinDir } from '../../support/openthread.ts';
 
@@ -31,9 +32,18 @@ export function otBinary(ctx: Mocha.Context, envName: 'MESHBENCH_OT_RCP' | 'MESH
   }
 }
 
-/** A PORT_OFFSET no other test process of this machine is likely to use at the same time (the simulation's ports are 9000 + 34 × offset + node). */
+let offset: PortOffset | undefined;
+
+/**
+ * This test process's PORT_OFFSET (the simulation's ports are 9000 + 34 × offset + node), taken
+ * under the lock directory `meshbench run` takes its `{portOffset}` under, so no run or other
+ * test process of this machine shares the air; held until the process ends. (An offset from
+ * the process id, as before, could meet a run's, and on one air a foreign network's frames
+ * count as security errors, which JOIN-TH cases assert are none.)
+ */
 export function portOffset(): number {
-  return 200 + (process.pid % 1200);
+  offset ??= PortOffset.allocate(`rcp-test-${process.pid}`, defaultLockDir());
+  return offset.offset;
 }
 
 /** mbed-mesh-api keys both kinds of board take (the reference network, thread-default.json). */
