@@ -103,7 +103,7 @@ export class Leader {
     this.mle.sendMle(ALL_NODES, 'dataResponse', [mleTlv('sourceAddress', this.mle.rloc!), mleTlv('leaderData', this.mle.leaderData), mleTlv('networkData', emitNetworkData(this.mle.networkData))]);
   }
 
-  /** Leader: the requested ID if free, else the lowest free one. */
+  /** Leader: the requested ID if free, else one of the free ones at random (OpenThread RouterTable::Allocate). */
   private allocateRouterId(requested: number | undefined, ext: Uint8Array): number | undefined {
     // A node asking again (its ACK was late or lost) keeps the ID it holds, as OpenThread's
     // leader finds it by extended address; else one node would hold two router IDs.
@@ -112,11 +112,11 @@ export class Leader {
     if (this.mle.routerTable.ids.size > C.MAX_ROUTER_ID) return undefined;
     let id = requested !== undefined && isRouterRloc16(requested) ? routerIdOf(requested) : undefined;
     if (id === undefined || this.mle.routerTable.ids.has(id)) {
-      id = undefined;
-      for (let i = 0; i <= C.MAX_ROUTER_ID; i++) if (!this.mle.routerTable.ids.has(i)) {
-        id = i;
-        break;
-      }
+      // Not the lowest: OpenThread's leader draws among the free IDs, and the lowest, 0, gives
+      // RLOC16 0x0000, a short address every ot-cli-ftd-vt node acknowledges (docs/openthread.md).
+      const free: number[] = [];
+      for (let i = 0; i <= C.MAX_ROUTER_ID; i++) if (!this.mle.routerTable.ids.has(i)) free.push(i);
+      id = free.length > 0 ? free[this.mle.env.rng.int(free.length)] : undefined;
     }
     if (id === undefined) return undefined;
     this.mle.routerTable.ids.add(id);
