@@ -36,12 +36,14 @@ export const BoundsSchema = z
     multiHopGoodputOfLimit: z.number().min(0).max(1).default(0.4),
     /** One-way latency (half an echo round trip) p99 at light load at most this, per hop. */
     latencyP99MsPerHop: z.number().positive().default(36),
-    /** Light control: a toggle reaches every board within this. */
+    /** Light control on Thread: a toggle reaches every board within this. */
     lightWithinS: z.number().positive().default(1),
+    /** Light control on 6LoWPAN-ND: a toggle reaches every board within this (Nanostack's MPL, k = 1 on routers). */
+    ndLightWithinS: z.number().positive().default(3000),
   })
   .strict();
 
 /** Every bound at its default (a rig file that names none). */
-export const DEFAULT_BOUNDS: z.infer<typeof BoundsSchema> = { joinWithinS: 120, bootstrapFailedWithinS: 21, goodputOfLimit: 0.7, deliveryRatio: 0.99, multiHopGoodputOfLimit: 0.4, latencyP99MsPerHop: 36, lightWithinS: 1 };
+export const DEFAULT_BOUNDS: z.infer<typeof BoundsSchema> = { joinWithinS: 120, bootstrapFailedWithinS: 21, goodputOfLimit: 0.7, deliveryRatio: 0.99, multiHopGoodputOfLimit: 0.4, latencyP99MsPerHop: 36, lightWithinS: 1, ndLightWithinS: 3000 };
 
 export const NetworksSchema = z.object({ nd: z.string().optional(), thread: z.string().optional() }).strict();

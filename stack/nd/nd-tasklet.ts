@@ -178,7 +178,7 @@ export class NdTasklet implements MeshTasklet {
     outgoing: (p) => this.outgoing(p),
     forward: (p, meta) => this.forward(p, meta),
     linkResult: (link, status) => this.bootstrap.linkResult(link, status),
-    mplForwarding: () => this.tuning.mplForwarding,
+    mplParameters: () => (this.config.role === 'border-router' ? this.tuning.mplBorderRouter : this.tuning.mplRouter),
   };
 
   // ---- MeshTasklet ----
@@ -190,7 +190,7 @@ export class NdTasklet implements MeshTasklet {
     this.net.up = true;
     this.net.joinGroup(ALL_RPL_NODES);
     // Nanostack's MPL domain ff03::fc listens for control messages on ff02::fc (mpl.c mpl_domain_create).
-    if (this.tuning.mplForwarding === 'nanostack') this.net.joinGroup(ALL_MPL_FORWARDERS_LINK_LOCAL);
+    this.net.joinGroup(ALL_MPL_FORWARDERS_LINK_LOCAL);
     if (this.config.role === 'border-router') return this.root.startRoot();
     this.bootstrap.startBootstrap();
     return 0;

@@ -5,7 +5,7 @@
 // rpl-min-hop-rank-inc 128, rpl-default-lifetime 64, rpl-lifetime-unit 60,
 // ra-router-lifetime 1024).
 import type { TxPolicy } from '../mac/mac.ts';
-import type { MplForwarding } from '../net/net-interface.ts';
+import { BORDER_ROUTER_DOMAIN, RFC7731_DOMAIN, type MplDomainParameters } from '../net/mpl-forwarder.ts';
 import { MS, SECOND, type Micros } from '../runtime.ts';
 
 /**
@@ -55,8 +55,13 @@ export interface NdTuning {
   maxRegistrations: number;
   /** Delay of an RA answering an RS, uniform in [0, raDelayMaxUs). */
   raDelayMaxUs: Micros;
-  /** How routers flood realm-or-wider multicast (`MplForwarding`); Nanostack's is 'nanostack'. */
-  mplForwarding: MplForwarding;
+  /**
+   * The ff03::fc MPL domain's timing on the border router (nanostack-border-router's
+   * multicast_set_parameters(10, 0, 20, 3, 75)) and on routers and hosts (the Mesh API's
+   * nd_tasklet.c: RFC 7731's defaults); mpl-forwarder.ts has the sources.
+   */
+  mplBorderRouter: MplDomainParameters;
+  mplRouter: MplDomainParameters;
 }
 
 export const ND_TUNING_DEFAULTS: NdTuning = {
@@ -84,7 +89,8 @@ export const ND_TUNING_DEFAULTS: NdTuning = {
   parentLossThreshold: 3,
   maxRegistrations: 32,
   raDelayMaxUs: 100 * MS,
-  mplForwarding: 'immediate',
+  mplBorderRouter: BORDER_ROUTER_DOMAIN,
+  mplRouter: RFC7731_DOMAIN,
 };
 
 /** nd_tasklet.c: the bootstrap restarts 5000 ms after a failure (reference mbed-mesh-api.md §3). */

@@ -78,7 +78,8 @@ export type Ip6Event =
 /** An MPL domain's state (RFC 7731 §5.3 Seed Set and Buffered Message Set), timed by the stack. */
 export interface MplDomain {
   seeds: MplSeedSet;
-  buffered: MplBufferedMessages;
+  /** Messages the stack retransmits on its own timing; a copy heard counts against them (absent: the stack keeps its own). */
+  buffered?: MplBufferedMessages;
   /** The sequence our first MPL message follows (RFC 7731 leaves its start to the seed). */
   firstSequence(): number;
 }
@@ -184,7 +185,7 @@ export class Ip6<M> {
       if (this.hooks.admit && !this.hooks.admit({ mpl: true }, arrival.meta)) return;
       if (this.mpl.seeds.seen(p.src, sequence)) {
         this.hooks.count('mplDuplicate');
-        this.mpl.buffered.heard(p.src, sequence);
+        this.mpl.buffered?.heard(p.src, sequence);
         return;
       }
       if (this.hooks.forwarding() && p.hopLimit > 1) this.hooks.forwardMpl(p, datagram, sequence, arrival.meta);

@@ -1,18 +1,16 @@
-// 6LoWPAN-ND's MPL forwarder (RFC 7731) as Nanostack runs the ff03::fc domain that the
-// Mesh API's nd_tasklet.c subscribes with the interface defaults (source/MPL/mpl.c,
-// source/Service_Libs/Trickle/trickle.c):
+// 6LoWPAN-ND's MPL forwarder (RFC 7731) as Nanostack runs the ff03::fc domain
+// (source/MPL/mpl.c, source/Service_Libs/Trickle/trickle.c):
 // - the Seed Set keeps, per seed, a MinSequence and the messages it buffers; a message
 //   below MinSequence or already buffered is a duplicate (and a buffered one's copy
 //   counts towards its Trickle's k);
 // - a forwarder buffers each new message and sends it only at its Trickle times, never on
 //   reception (ipv6.c leaves MPL messages to MPL); the seed sends its own at once and then
 //   buffers it too; a node that will not forward moves MinSequence past the message;
-// - data Trickle: Imin = Imax = 512 ms, k = 1, 3 timer expirations; then the message stays
-//   buffered for 60 s for control messages to ask for it again;
-// - control messages (ICMPv6 159 to ff02::fc) on a per-domain Trickle (Imin 512 ms,
-//   Imax 5 min, k = 1, 10 expirations) tell neighbours what we hold; a neighbour missing
-//   a message we hold restarts its data Trickle, one holding a message we lack restarts
-//   our control Trickle, so the gaps k = 1 suppression leaves get filled.
+// - data Trickle: the domain's (`MplDomainParameters`, per role); once it stopped, the
+//   message stays buffered a while for control messages to ask for it again;
+// - control messages (ICMPv6 159 to ff02::fc) on a per-domain Trickle tell neighbours what
+//   we hold; a neighbour missing a message we hold restarts its data Trickle, one holding a
+//   message we lack restarts our control Trickle, so the gaps k suppression leaves get filled.
 // All timing counts Nanostack's 50 ms MPL ticks, on a tick grid of this node's own phase.
 import type { Micros, Rng, Timer, Timers } from '../runtime.ts';
 import { MS, SECOND } from '../runtime.ts';
@@ -34,19 +32,81 @@ export interface TickTrickleParams {
   expirations: number;
 }
 
+/** An MPL domain's timing (mpl.c struct mpl_domain: data_trickle_params, control_trickle_params, seed_set_entry_lifetime). */
+export interface MplDomainParameters {
+  data: TickTrickleParams;
+  control: TickTrickleParams;
+  /** A seed is forgotten this long after its last new message (seconds in Nanostack). */
+  seedSetEntryLifetimeS: number;
+}
+
 /** MPL_MS_TO_TICKS (mpl.h): milliseconds rounded up to whole ticks. */
 function msToTicks(ms: number): number {
   return Math.ceil((ms * MS) / MPL_TICK);
 }
 
 /** mpl.c rfc7731_default_data_message_trickle_params: 512 ms (11 ticks), k = 1, 3 expirations (RFC 7731 §5.4 defaults). */
-export const DATA_TRICKLE: TickTrickleParams = { imin: msToTicks(512), imax: msToTicks(512), k: 1, expirations: 3 };
+export const RFC7731_DATA_TRICKLE: TickTrickleParams = { imin: msToTicks(512), imax: msToTicks(512), k: 1, expirations: 3 };
 /** mpl.c rfc7731_default_control_message_trickle_params: Imin 512 ms, Imax 5 min, k = 1, 10 expirations. */
-export const CONTROL_TRICKLE: TickTrickleParams = { imin: msToTicks(512), imax: msToTicks(300_000), k: 1, expirations: 10 };
+export const RFC7731_CONTROL_TRICKLE: TickTrickleParams = { imin: msToTicks(512), imax: msToTicks(300_000), k: 1, expirations: 10 };
 /** RFC7731_DEFAULT_SEED_SET_ENTRY_LIFETIME (mpl.h): 30 minutes without a new message from it. */
-export const SEED_SET_ENTRY_LIFETIME: Micros = 30 * 60 * SECOND;
-/** A message stays buffered this long after it was buffered, once its Trickle stopped (mpl.c MAX_BUFFERED_MESSAGE_LIFETIME, 600 tenths). */
-export const BUFFERED_MESSAGE_LIFETIME: Micros = 60 * SECOND;
+export const RFC7731_SEED_SET_ENTRY_LIFETIME_S = 30 * 60;
+
+/**
+ * A Mesh API router or host: nd_tasklet.c nd_tasklet_configure_and_connect_to_network()
+ * subscribes ff03::fc with multicast_mpl_domain_subscribe(..., MULTICAST_MPL_SEED_ID_DEFAULT,
+ * NULL), so the domain takes the interface's defaults (mpl.c mpl_domain_create), which
+ * protocol_core.c sets to RFC 7731's; mesh-minimal changes none of them.
+ */
+export const RFC7731_DOMAIN: MplDomainParameters = {
+  data: RFC7731_DATA_TRICKLE,
+  control: RFC7731_CONTROL_TRICKLE,
+  seedSetEntryLifetimeS: RFC7731_SEED_SET_ENTRY_LIFETIME_S,
+};
+
+/** trickle.h TRICKLE_TIME_MAX: trickle_time_t is 16 bits of ticks. */
+const TRICKLE_TIME_MAX = 0xffff;
+
+/**
+ * What Nanostack's multicast_set_parameters(i_min, i_doublings, k, timer_expirations,
+ * window_expiration) makes of the interface's ff03::fc domain (libNET/src/multicast_api.c):
+ * the data Trickle only, in ticks as given (Imax = Imin doubled i_doublings times), and a seed
+ * lifetime of 4 × (Imax × expirations + window) ticks in seconds, rounded as (ticks + 20) / 20.
+ * The control Trickle keeps the interface's (RFC 7731) parameters.
+ */
+export function multicastSetParameters(iMin: number, iDoublings: number, k: number, timerExpirations: number, windowExpiration: number): MplDomainParameters {
+  let imax = iMin;
+  for (let d = iDoublings; d > 0; d--) {
+    if (imax > TRICKLE_TIME_MAX / 2) {
+      imax = TRICKLE_TIME_MAX;
+      break;
+    }
+    imax *= 2;
+  }
+  const messageLifetimeTicks = imax * timerExpirations + windowExpiration;
+  return {
+    data: { imin: iMin, imax, k, expirations: timerExpirations },
+    control: RFC7731_CONTROL_TRICKLE,
+    seedSetEntryLifetimeS: Math.floor((4 * messageLifetimeTicks + 20) / 20),
+  };
+}
+
+/**
+ * The border router: nanostack-border-router source/borderrouter_tasklet.c start_6lowpan()
+ * calls multicast_set_parameters(10, 0, 20, 3, 75), the "ZigBee IP Trickle setup" of
+ * multicast_api.h, after the interface is up and before multicast_add_address() creates the
+ * ff03::fc domain: data Imin = Imax = 10 ticks (500 ms), k = 20, 3 expirations; seeds kept 22 s.
+ */
+export const BORDER_ROUTER_DOMAIN: MplDomainParameters = multicastSetParameters(10, 0, 20, 3, 75);
+
+/**
+ * How long a message stays buffered once its data Trickle stopped (mpl.c mpl_slow_timer):
+ * a quarter of the seed lifetime in tenths of a second, at most MAX_BUFFERED_MESSAGE_LIFETIME
+ * (600 tenths): 60 s with RFC 7731's 30-minute seeds, 5.5 s on the border router.
+ */
+export function bufferedMessageLifetime(p: MplDomainParameters): Micros {
+  return Math.min(Math.floor((p.seedSetEntryLifetimeS * 10) / 4), 600) * 100 * MS;
+}
 /** Octets of IPv6 packets all seeds' buffers hold together; the oldest goes first (mpl.c MAX_BUFFERED_MESSAGES_SIZE). */
 export const BUFFERED_MESSAGES_SIZE = 2048;
 
@@ -72,7 +132,7 @@ class TickClock {
   }
 }
 
-/** RFC 6206 Trickle counted in ticks, as trickle.c runs it (expirations, reset only when it changes something). */
+/** RFC 6206 Trickle counted in ticks, as trickle.c runs it (expirations, reset only when it changes something); the domain's parameters are read as it runs. */
 class TickTrickle {
   /** Intervals completed since the last start or reset; at `params.expirations` the timer has stopped. */
   private expired = Number.POSITIVE_INFINITY;
@@ -82,9 +142,13 @@ class TickTrickle {
 
   constructor(
     private readonly clock: TickClock,
-    private readonly params: TickTrickleParams,
+    private readonly paramsOf: () => TickTrickleParams,
     private readonly transmit: () => void,
   ) {}
+
+  private get params(): TickTrickleParams {
+    return this.paramsOf();
+  }
 
   get running(): boolean {
     return this.expired < this.params.expirations;
@@ -169,6 +233,8 @@ export interface MplForwarderOptions {
   sendControl(seeds: MplSeedInfo[], src: Ipv6Address | undefined): void;
   /** Whether one of our addresses is `a` (a seed we are, named by the control message's source). */
   isOwn(a: Ipv6Address): boolean;
+  /** The domain's timing, by this node's role; read when used, as Nanostack reads its domain's. */
+  parameters(): MplDomainParameters;
 }
 
 /** RFC 1982 serial arithmetic on 8-bit sequences (common_serial_number_greater_8). */
@@ -185,7 +251,7 @@ export class MplForwarder {
 
   constructor(private readonly opts: MplForwarderOptions) {
     this.clock = new TickClock(opts.timers, opts.rng);
-    this.control = new TickTrickle(this.clock, CONTROL_TRICKLE, () => this.sendControl());
+    this.control = new TickTrickle(this.clock, () => opts.parameters().control, () => this.sendControl());
   }
 
   /**
@@ -206,7 +272,7 @@ export class MplForwarder {
       held.trickle.consistent();
       return 'duplicate';
     }
-    seed.expires = now + SEED_SET_ENTRY_LIFETIME;
+    seed.expires = now + this.opts.parameters().seedSetEntryLifetimeS * SECOND;
     this.scheduleHousekeeping();
     if (!how.seeding && !how.forward) {
       // A node that will not send it on remembers it by MinSequence alone (mpl.c: no buffer, so no control-message edge case).
@@ -255,7 +321,7 @@ export class MplForwarder {
     while (this.buffered + size > BUFFERED_MESSAGES_SIZE && this.freeOldest());
     // Freeing may have moved this seed's MinSequence past the message (mpl.c mpl_buffer_create).
     if (greater(seed.minSequence, sequence) || this.buffered + size > BUFFERED_MESSAGES_SIZE) return false;
-    const message: BufferedMessage = { sequence, packet, size, bufferedAt: now, trickle: new TickTrickle(this.clock, DATA_TRICKLE, () => this.opts.transmit(packet)) };
+    const message: BufferedMessage = { sequence, packet, size, bufferedAt: now, trickle: new TickTrickle(this.clock, () => this.opts.parameters().data, () => this.opts.transmit(packet)) };
     message.trickle.start();
     let at = seed.messages.length;
     while (at > 0 && !greater(sequence, seed.messages[at - 1]!.sequence)) at--;
@@ -309,14 +375,15 @@ export class MplForwarder {
 
   /**
    * Once a second while anything is held (mpl.c mpl_slow_timer): seeds past their
-   * lifetime go with their messages; a message whose Trickle stopped goes 60 s after it
-   * was buffered, oldest first, moving MinSequence past it.
+   * lifetime go with their messages; a message whose Trickle stopped goes
+   * `bufferedMessageLifetime` after it was buffered, oldest first, moving MinSequence past it.
    */
   private scheduleHousekeeping(): void {
     if (this.housekeeping) return;
     this.housekeeping = this.opts.timers.at(this.opts.timers.now() + SECOND, () => {
       this.housekeeping = undefined;
       const now = this.opts.timers.now();
+      const messageLifetime = bufferedMessageLifetime(this.opts.parameters());
       for (const seed of this.seeds.slice()) {
         if (seed.expires <= now) {
           for (const m of seed.messages.slice()) this.drop(seed, m);
@@ -324,7 +391,7 @@ export class MplForwarder {
           continue;
         }
         for (const m of seed.messages.slice()) {
-          if (m.trickle.running || now - m.bufferedAt < BUFFERED_MESSAGE_LIFETIME) break;
+          if (m.trickle.running || now - m.bufferedAt < messageLifetime) break;
           seed.minSequence = (m.sequence + 1) & 0xff;
           this.drop(seed, m);
         }

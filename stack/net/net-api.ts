@@ -6,6 +6,7 @@ import type { Icmpv6Message } from '../wire/icmpv6.ts';
 import type { Ipv6Address, LinkAddress } from '../wire/ipv6-address.ts';
 import type { Ipv6Packet } from '../wire/ipv6.ts';
 import type { ReceivedDatagram } from './datagram.ts';
+import type { MplDomainParameters } from './mpl-forwarder.ts';
 
 export interface PacketMeta {
   /** Link-layer neighbour the packet came from (absent for our own loopback). */
@@ -36,16 +37,9 @@ export interface NetHooks {
   isRouter(): boolean;
   /** The MAC's verdict on a unicast frame to a neighbour (for parent-loss detection). */
   linkResult?(link: LinkAddress, status: MacTxStatus): void;
-  /** How realm-or-wider multicast is flooded (default 'immediate'). */
-  mplForwarding?(): MplForwarding;
+  /** The ff03::fc MPL domain's timing for this node's role (default RFC 7731's, `RFC7731_DOMAIN`). */
+  mplParameters?(): MplDomainParameters;
 }
-
-/**
- * 'immediate': a router sends a new multicast on at once, then up to 3 times more on a
- * 200 ms Trickle with k = 1. 'nanostack': as Nanostack's MPL (mpl-forwarder.ts): only at
- * Trickle times (512 ms, k = 1, 3 expirations), with MPL control messages filling the gaps.
- */
-export type MplForwarding = 'immediate' | 'nanostack';
 
 export interface NetCounters {
   ipRx: number;

@@ -29,22 +29,15 @@ import { emitIpv6, parseIpv6, type Ipv6Packet } from '../wire/ipv6.ts';
 import { DEFAULT_HOP_LIMIT } from './datagram.ts';
 import { icmpPacket, Ip6, radioHops, udpPacket, type Ip6Event } from './ip6.ts';
 import { LowpanAdaptation, macPayloadRoom } from './lowpan-adaptation.ts';
-import { MplBufferedMessages, MplSeedSet, type MplTiming } from './mpl.ts';
-import { ALL_MPL_FORWARDERS_LINK_LOCAL, MplForwarder } from './mpl-forwarder.ts';
+import { MplSeedSet } from './mpl.ts';
+import { ALL_MPL_FORWARDERS_LINK_LOCAL, MplForwarder, RFC7731_DOMAIN } from './mpl-forwarder.ts';
 import { Nsapi } from '../../protocol/mesh.ts';
 import { advanceSourceRoute, findMplSequence, walkHeaders } from './ext-headers.ts';
 import type { DropObserver, DropReason, IcmpContext, IcmpHandler, NetCounters, NetHooks, PacketMeta, SendOptions, UdpReceived } from './net-api.ts';
 
 export { DEFAULT_HOP_LIMIT };
-export type { DropObserver, DropReason, IcmpContext, IcmpHandler, MplForwarding, NetCounters, NetHooks, PacketMeta, SendOptions, UdpReceived } from './net-api.ts';
+export type { DropObserver, DropReason, IcmpContext, IcmpHandler, NetCounters, NetHooks, PacketMeta, SendOptions, UdpReceived } from './net-api.ts';
 
-/**
- * Retransmissions of a flooded multicast after the first copy, each at a random time in
- * [I/2, I) of its own interval and suppressed when a neighbour's copy was heard in it:
- * RFC 7731's Trickle with k = 1 (§5.4 DATA_MESSAGE_K default) and IMIN = IMAX.
- */
-const MPL_RETRANSMISSIONS = 3;
-const MPL_TIMING: MplTiming = { interval: 200_000, window: 'secondHalf', redundancy: 1, drawAhead: false };
 /** Seeds remembered for multicast duplicate suppression, and sequences per seed (RFC 7731 §5.3 keeps a Seed Set). */
 const MPL_SEED_SET = { seeds: 64, sequencesPerSeed: 32 };
 
@@ -111,7 +104,6 @@ export class NetInterface {
   private readonly adaptation: LowpanAdaptation<PacketMeta>;
   private readonly ip6: Ip6<PacketMeta>;
   private readonly mplSeen = new MplSeedSet(MPL_SEED_SET);
-  private readonly mplBuffered: MplBufferedMessages;
   private readonly mpl: MplForwarder;
   private nextEphemeral = 49152;
   /** Frames are handed to the MAC one datagram at a time, fragments in order. */
@@ -124,18 +116,18 @@ export class NetInterface {
     this.timers = opts.timers;
     this.linkLocal = linkLocalFromLinkAddress({ mode: 'ext', ext: opts.eui64 });
     this.addrs.push(this.linkLocal);
-    this.mplBuffered = new MplBufferedMessages(this.timers, opts.rng, MPL_TIMING);
     this.mpl = new MplForwarder({
       timers: this.timers,
       rng: opts.rng,
       transmit: (p) => this.up && this.transmit(p),
       sendControl: (seeds, src) => this.up && this.sendIcmp({ kind: 'mplControl', seeds }, ALL_MPL_FORWARDERS_LINK_LOCAL, { hopLimit: 255, ...(src ? { src } : {}) }),
       isOwn: (a) => this.isOwn(a),
+      parameters: () => this.hooks.mplParameters?.() ?? RFC7731_DOMAIN,
     });
     // MPL control messages come to the link-local form of ff03::fc with hop limit 255 (RFC 7731 §5.5; mpl.c mpl_control_handler).
     this.onIcmp((m, ctx) => {
       if (m.kind !== 'mplControl') return false;
-      if (this.nanostackMpl() && ctx.linkSrc && ctx.hopLimit === 255 && ipv6Equal(ctx.dst, ALL_MPL_FORWARDERS_LINK_LOCAL)) this.mpl.controlMessage(m.seeds, ctx.src);
+      if (ctx.linkSrc && ctx.hopLimit === 255 && ipv6Equal(ctx.dst, ALL_MPL_FORWARDERS_LINK_LOCAL)) this.mpl.controlMessage(m.seeds, ctx.src);
       return true;
     });
     // The first datagram goes out with the tag after a random one.
@@ -147,10 +139,11 @@ export class NetInterface {
       firstTag,
       onDatagram: (d, arrival) => this.receiveDatagram(d, arrival.frame),
     });
-    this.ip6 = new Ip6<PacketMeta>([ALL_NODES], { seeds: this.mplSeen, buffered: this.mplBuffered, firstSequence: () => firstMplSequence }, {
+    this.ip6 = new Ip6<PacketMeta>([ALL_NODES], { seeds: this.mplSeen, firstSequence: () => firstMplSequence }, {
       isOwn: (a) => this.isOwn(a),
       forwarding: () => this.hooks.isRouter(),
-      forwardMpl: (p, _datagram, seq) => this.forwardMpl(p, seq),
+      // Nanostack's MPL (mplDuplicate) has buffered a new message to send on at Trickle times already.
+      forwardMpl: () => undefined,
       notForUs: (p, datagram, meta) => this.notForUs(p, datagram, meta),
       sourceRouted: (p, datagram, meta) => this.sourceRouted(p, datagram, meta),
       icmp: (m, a) => {
@@ -303,8 +296,7 @@ export class NetInterface {
         if (!seeded) return false;
         pkt = seeded.packet;
         // Nanostack's seed sends it at once too, and buffers it for its Trickle (mpl.c mpl_exthdr_provider).
-        if (this.nanostackMpl()) this.mpl.message(pkt, seeded.sequence, { seeding: true, forward: true });
-        else this.mplRetransmit(pkt, seeded.sequence);
+        this.mpl.message(pkt, seeded.sequence, { seeding: true, forward: true });
       }
       if (this.isMember(p.dst)) this.loopback(pkt);
     } else if (this.isOwn(p.dst)) {
@@ -416,7 +408,7 @@ export class NetInterface {
       this.dropped('interfaceDown', bytes);
       return;
     }
-    if (meta.linkSrc && this.nanostackMpl() && this.mplDuplicate(bytes)) return;
+    if (meta.linkSrc && this.mplDuplicate(bytes)) return;
     this.ip6.receive(bytes, { meta, legHops: 1, hopLimitKept: false, loopback: !meta.linkSrc });
   }
 
@@ -438,20 +430,6 @@ export class NetInterface {
     if (verdict === 'duplicate') this.counters.multicastDuplicates++;
     if (verdict === 'buffered') this.counters.multicastForwarded++;
     return verdict === 'duplicate';
-  }
-
-  private nanostackMpl(): boolean {
-    return this.hooks.mplForwarding?.() === 'nanostack';
-  }
-
-  /** A new realm-or-wider MPL message of another seed: flooded on, as a router ('nanostack': already buffered). */
-  private forwardMpl(p: Ipv6Packet, seq: number): void {
-    if (this.nanostackMpl()) return;
-    if ((multicastScope(p.dst) ?? 0) < Scope.realmLocal) return;
-    this.counters.multicastForwarded++;
-    const fwd = { ...p, hopLimit: p.hopLimit - 1 };
-    this.transmit(fwd);
-    this.mplRetransmit(fwd, seq);
   }
 
   /** Unicast for another node: routers forward it, others drop it. */
@@ -492,13 +470,6 @@ export class NetInterface {
     const link = sourceRouted || isLinkLocal(out.dst) ? linkAddressFromIid(out.dst) : undefined;
     this.counters.ipForwarded++;
     if (!this.transmit(out, link)) this.counters.ipDropped++;
-  }
-
-  /** Transmits a flooded multicast MPL_RETRANSMISSIONS more times while the interface is up. */
-  private mplRetransmit(p: Ipv6Packet, seq: number): void {
-    this.mplBuffered.buffer(p.src, seq, MPL_RETRANSMISSIONS, () => {
-      if (this.up) this.transmit(p);
-    });
   }
 }
 

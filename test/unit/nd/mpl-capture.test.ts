@@ -26,7 +26,7 @@ describe("Nanostack's MPL through tshark (3-hop line)", function () {
     tshark = await tsharkOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'meshbench-nd-mpl-'));
     pcap = join(dir, 'nd-mpl.pcap');
-    const b = ndBed(93, line(3), { mplForwarding: 'nanostack' });
+    const b = ndBed(93, line(3));
     b.bed.capture.start(pcap);
     b.nd('br').connect();
     b.connectAll(['r1', 'r2', 'r3']);
