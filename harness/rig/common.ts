@@ -39,11 +39,11 @@ export const BoundsSchema = z
     /** Light control on Thread: a toggle reaches every board within this. */
     lightWithinS: z.number().positive().default(1),
     /** Light control on 6LoWPAN-ND: a toggle reaches every board within this (Nanostack's MPL, k = 1 on routers). */
-    ndLightWithinS: z.number().positive().default(3000),
+    ndLightWithinS: z.number().positive().default(186),
   })
   .strict();
 
 /** Every bound at its default (a rig file that names none). */
-export const DEFAULT_BOUNDS: z.infer<typeof BoundsSchema> = { joinWithinS: 120, bootstrapFailedWithinS: 21, goodputOfLimit: 0.7, deliveryRatio: 0.99, multiHopGoodputOfLimit: 0.4, latencyP99MsPerHop: 36, lightWithinS: 1, ndLightWithinS: 3000 };
+export const DEFAULT_BOUNDS: z.infer<typeof BoundsSchema> = { joinWithinS: 120, bootstrapFailedWithinS: 21, goodputOfLimit: 0.7, deliveryRatio: 0.99, multiHopGoodputOfLimit: 0.4, latencyP99MsPerHop: 36, lightWithinS: 1, ndLightWithinS: 186 };
 
 export const NetworksSchema = z.object({ nd: z.string().optional(), thread: z.string().optional() }).strict();
