@@ -1,5 +1,5 @@
 // The route-over network interface of a 6LoWPAN-ND node: addresses and the context table,
-// UDP sockets, forwarding, and realm-wide multicast flooded by MPL (mpl.ts). What arrives
+// UDP sockets, forwarding, and realm-wide multicast flooded by MPL (mpl-forwarder.ts). What arrives
 // goes through the IPv6 layer both stacks share (ip6.ts: header checks, the MPL check,
 // delivery to UDP and ICMPv6); frames go through the shared 6LoWPAN adaptation
 // (lowpan-adaptation.ts: IPHC, fragmentation, reassembly). Routing is the protocol's
