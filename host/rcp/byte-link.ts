@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 
 export interface ByteLink {
   readonly description: string;
@@ -106,7 +106,10 @@ class SerialLink implements ByteLink {
     port.on('close', () => this.closeFns.forEach((f) => f(`${description} closed`)));
   }
 
-  static open(path: string, baudRate: number): Promise<ByteLink> {
+  static async open(path: string, baudRate: number): Promise<ByteLink> {
+    // Loaded here, not at the top: a board on a simulated RCP (spawn:) never needs it, and it is a
+    // native binding that took 120-180 ms of every such board's start (measured), at every reset.
+    const { SerialPort } = await import('serialport');
     return new Promise((resolve, reject) => {
       const port = new SerialPort({ path, baudRate, autoOpen: false });
       port.open((e) => (e ? reject(new Error(`cannot open ${path}: ${e.message}`)) : resolve(new SerialLink(port, `serial ${path} at ${baudRate} baud`))));

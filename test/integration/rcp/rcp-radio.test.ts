@@ -1,9 +1,10 @@
 // The RCP radio against the real ot-rcp: what it reads at bring-up, the source
 // match table edits it answers, and a reset under us (Spinel CMD_RESET from
 // outside our radio's code, as a crash or watchdog would) noticed and the radio
-// set up again with our channel and addresses.
+// set up again with our channel and addresses; and the same RCP on a serial port.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openByteLink, type ByteLink } from '../../../host/rcp/byte-link.ts';
@@ -11,6 +12,7 @@ import { RcpRadio } from '../../../host/rcp/rcp-radio.ts';
 import { SpinelLink } from '../../../host/rcp/spinel-link.ts';
 import { WallTimers } from '../../../host/wall-timers.ts';
 import { Cap, Cmd, Prop } from '../../../host/wire/spinel.ts';
+import { toolOrSkip } from '../../support/tools.ts';
 import { otBinary, portOffset, until } from './support.ts';
 
 describe('RCP radio on the real ot-rcp', function () {
@@ -19,6 +21,7 @@ describe('RCP radio on the real ot-rcp', function () {
   let dir: string;
   let link: ByteLink | undefined;
   let timers: WallTimers | undefined;
+  let socat: ChildProcess | undefined;
 
   before(function () {
     rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
@@ -27,6 +30,8 @@ describe('RCP radio on the real ot-rcp', function () {
   afterEach(async () => {
     timers?.stop();
     await link?.close();
+    socat?.kill();
+    socat = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -64,6 +69,23 @@ describe('RCP radio on the real ot-rcp', function () {
       (e: Error) => expect(e.message).to.match(/PROP_NOT_FOUND/),
     );
     expect(log).to.include('spinel > tid=7 PROP_VALUE_SET PHY_CHAN 0f');
+  });
+
+  it('reads the RCP on a serial port: ot-rcp behind a PTY (socat), opened by its path as a dongle at /dev/ttyACM0 is', async function () {
+    const bin = await toolOrSkip(this, 'socat', 'socat');
+    const path = join(dir, 'ttyACM0');
+    // socat runs ot-rcp itself (EXEC splits its words; no shell) on the PTY it links at `path`.
+    socat = spawn(bin, [`PTY,raw,echo=0,link=${path}`, `EXEC:${rcp} 9`], { cwd: dir, env: { ...process.env, PORT_OFFSET: String(portOffset()) }, stdio: 'ignore' });
+    await until('the PTY', () => (existsSync(path) ? true : undefined), 10_000);
+    link = await openByteLink({ kind: 'serial', path, baudRate: 115200 });
+    expect(link.description).to.equal(`serial ${path} at 115200 baud`);
+    const log: string[] = [];
+    timers = new WallTimers(1);
+    const r = new RcpRadio(new SpinelLink(link, (l) => log.push(l)), timers, (l) => log.push(l));
+    const info = await r.open();
+    expect(info.ncpVersion, log.join('\n')).to.match(/^OPENTHREAD\/\S+; SIMULATION; /);
+    expect(Buffer.from(info.eui64).toString('hex')).to.equal('18b4300000000009');
+    expect(await r.readChannel()).to.equal(11);
   });
 
   it('notices the RCP resetting under it and sets it up again (channel, PAN ID, short address)', async () => {
