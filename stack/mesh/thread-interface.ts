@@ -161,6 +161,7 @@ export class ThreadTasklet implements MeshTasklet {
       keys: () => ref.engine!.keys,
       replay: () => ref.engine!.replay,
       meshLocalPrefix: () => this.config.meshLocalPrefix,
+      networkContexts: () => ref.engine?.lowpanContexts() ?? [],
       rloc16: () => ref.engine?.rloc16,
       isOurAddress: (a) => ref.engine?.isOurAddress(a) ?? false,
       resolve: (a) => ref.engine?.resolve(a),

@@ -10,7 +10,7 @@ import { mleTlv } from '../wire/mle.ts';
 import * as C from './constants.ts';
 import type { UdpReceive } from './link.ts';
 import type { ThreadMle } from './mle-engine.ts';
-import { emitNetworkData, parseNetworkData, type NetworkDataTlv } from './network-data.ts';
+import { emitNetworkData, parseNetworkData, withContexts, type NetworkDataTlv } from './network-data.ts';
 import { isRouterRloc16, rloc16OfRouter, routerIdOf } from './rloc.ts';
 import { ADDRESS_SOLICIT_STATUS, ADDRESS_SOLICIT_URI, ADDRESS_TLVS, CoapCode, emitAddressTlvs, parseAddressTlvs, SERVER_DATA_URI, type CoapMessage } from './tmf.ts';
 import type { TmfAnswer } from './tmf-agent.ts';
@@ -43,7 +43,7 @@ export class Leader {
     this.lastReachable.clear();
     this.mle.rloc = rloc16OfRouter(id);
     this.mle.setShortAddress(this.mle.rloc);
-    this.mle.networkData = this.mle.notifier.ownNetworkData();
+    this.mle.networkData = withContexts(this.mle.notifier.ownNetworkData());
     this.mle.attacher.attached();
     this.mle.setRole('leader');
     this.mle.refreshGlobals();
@@ -88,15 +88,18 @@ export class Leader {
       const subTlvs = t.subTlvs
         .map((st) => (st.type === 'borderRouter' ? { ...st, entries: st.entries.filter((e) => !drop.has(e.rloc16)) } : st))
         .filter((st) => st.type !== 'borderRouter' || st.entries.length > 0);
-      if (subTlvs.some((st) => st.type === 'borderRouter')) next.push({ ...t, subTlvs });
+      // A prefix with no border router left keeps its context, for decompression only (withContexts).
+      if (subTlvs.some((st) => st.type === 'borderRouter' || st.type === 'context')) next.push({ ...t, subTlvs });
     }
     for (const t of offered?.value ?? []) {
       if (t.type !== 'prefix') continue;
+      // Contexts are the leader's to give: only the border router entries are taken.
+      const entries = t.subTlvs.filter((st) => st.type === 'borderRouter');
       const same = next.find((x) => x.type === 'prefix' && x.prefixLength === t.prefixLength && bytesEqual(x.prefix, t.prefix));
-      if (same && same.type === 'prefix') same.subTlvs.push(...t.subTlvs.filter((st) => st.type === 'borderRouter'));
-      else next.push(t);
+      if (same && same.type === 'prefix') same.subTlvs.push(...entries);
+      else next.push({ ...t, subTlvs: entries });
     }
-    this.mle.networkData = next;
+    this.mle.networkData = withContexts(next);
     this.mle.leaderData = { ...this.mle.leaderData!, dataVersion: (this.mle.leaderData!.dataVersion + 1) & 0xff, stableDataVersion: (this.mle.leaderData!.stableDataVersion + 1) & 0xff };
     this.mle.refreshGlobals();
     // Thread's leader multicasts a Data Response on a change rather than wait for its trickle.

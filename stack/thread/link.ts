@@ -88,6 +88,8 @@ export interface ThreadLinkHooks {
   keys(): KeyManager;
   replay(): ReplayGuard;
   meshLocalPrefix(): Uint8Array;
+  /** The contexts the network data gives (Context sub-TLVs, IDs 1-15), besides context 0. */
+  networkContexts?(): readonly LowpanContext[];
   /** Our RLOC16, undefined while detached. */
   rloc16(): number | undefined;
   isOurAddress(a: Ipv6Address): boolean;
@@ -331,7 +333,8 @@ export class ThreadLink implements ThreadNetwork {
   }
 
   private contexts(): LowpanContext[] {
-    return [{ id: 0, prefix: this.hooks.meshLocalPrefix(), length: 64 }];
+    const fromData = (this.hooks.networkContexts?.() ?? []).filter((c) => c.id !== 0);
+    return [{ id: 0, prefix: this.hooks.meshLocalPrefix(), length: 64 }, ...fromData];
   }
 
   /** Where a datagram to `dst` goes: the MAC destination and, for more than one hop, a mesh header. */

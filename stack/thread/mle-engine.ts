@@ -32,7 +32,8 @@ import { KeyManager } from './keys.ts';
 import type { ThreadNetwork, UdpReceive } from './link.ts';
 import { rloc16FromIid } from './link.ts';
 import { secureMle, unsecureMle } from './mle-security.ts';
-import { slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
+import { lowpanContexts, slaacPrefixes, type NetworkDataTlv } from './network-data.ts';
+import type { LowpanContext } from '../wire/iphc.ts';
 import { ReplayGuard } from '../mac/replay.ts';
 import { TMF_UDP_PORT } from './tmf.ts';
 import { TmfAgent, type TmfExchange } from './tmf-agent.ts';
@@ -320,6 +321,14 @@ export class ThreadMle implements ThreadEngineView {
     if (owner) return owner.rloc16;
     for (const n of this.neighbours.values()) if (n.mlEids.some((e) => ipv6Equal(e, a))) return n.rloc16;
     return this.resolver.lookup(a);
+  }
+
+  private contextsOf: { from: NetworkDataTlv[]; contexts: LowpanContext[] } | undefined;
+
+  /** The 6LoWPAN contexts of the network data (besides context 0, the mesh-local prefix), read for every datagram. */
+  lowpanContexts(): readonly LowpanContext[] {
+    if (this.contextsOf?.from !== this.networkData) this.contextsOf = { from: this.networkData, contexts: lowpanContexts(this.networkData) };
+    return this.contextsOf.contexts;
   }
 
   /** A neighbour's (router, parent or child) extended address by its RLOC16. */

@@ -2,6 +2,7 @@
 // Prefix TLV with a Border Router sub-TLV (SLAAC, on-mesh) and a Context sub-TLV.
 // TLV header: type << 1 | stable bit, then length (OpenThread `network_data_tlvs.hpp`).
 import { ByteReader, ByteWriter } from '../wire/bytes.ts';
+import type { LowpanContext } from '../wire/iphc.ts';
 import { err, ok, type Result } from '../wire/result.ts';
 
 export const NETWORK_DATA_TLVS = { hasRoute: 0, prefix: 1, borderRouter: 2, context: 3, commissioningData: 4, service: 5, server: 6 } as const;
@@ -101,6 +102,49 @@ export function slaacPrefixes(tlvs: NetworkDataTlv[]): Uint8Array[] {
     if (t.type !== 'prefix' || t.prefixLength !== 64) continue;
     const slaac = t.subTlvs.some((s) => s.type === 'borderRouter' && s.entries.some((e) => (e.flags & BR_FLAGS.slaac) !== 0));
     if (slaac) out.push(t.prefix.slice(0, 8));
+  }
+  return out;
+}
+
+/** Context IDs the leader hands out: 1-15, 0 being the mesh-local prefix's (OpenThread kMinContextId, kNumContextIds). */
+const MIN_CONTEXT_ID = 1;
+const MAX_CONTEXT_ID = 15;
+
+/**
+ * The leader's contexts: every prefix a border router offers gets a Context sub-TLV, the lowest
+ * free ID from 1, compress set, the prefix's length, stable as its border router entry; a
+ * prefix whose border routers are gone keeps its ID for decompression only (compress clear),
+ * so a datagram still in flight decompresses as sent (OpenThread Leader::AddBorderRouter,
+ * AllocateContext, RemoveRloc).
+ */
+export function withContexts(tlvs: NetworkDataTlv[]): NetworkDataTlv[] {
+  const used = new Set<number>();
+  for (const t of tlvs) if (t.type === 'prefix') for (const st of t.subTlvs) if (st.type === 'context') used.add(st.contextId);
+  return tlvs.map((t) => {
+    if (t.type !== 'prefix') return t;
+    const br = t.subTlvs.find((st) => st.type === 'borderRouter');
+    const ctx = t.subTlvs.find((st) => st.type === 'context');
+    if (ctx) return { ...t, subTlvs: t.subTlvs.map((st) => (st.type === 'context' ? { ...st, compress: br !== undefined } : st)) };
+    if (!br) return t;
+    let id = MIN_CONTEXT_ID;
+    while (used.has(id) && id <= MAX_CONTEXT_ID) id++;
+    if (id > MAX_CONTEXT_ID) return t;
+    used.add(id);
+    return { ...t, subTlvs: [{ type: 'context', stable: br.stable, compress: true, contextId: id, contextLength: t.prefixLength }, ...t.subTlvs] };
+  });
+}
+
+/** The 6LoWPAN contexts network data gives (RFC 6282 §3.1.1 via Thread's Context sub-TLVs); never ID 0, the mesh-local prefix's. */
+export function lowpanContexts(tlvs: readonly NetworkDataTlv[]): LowpanContext[] {
+  const out: LowpanContext[] = [];
+  for (const t of tlvs) {
+    if (t.type !== 'prefix') continue;
+    for (const st of t.subTlvs) {
+      if (st.type !== 'context' || st.contextId === 0 || st.contextLength > 128) continue;
+      const prefix = new Uint8Array(16);
+      prefix.set(t.prefix.subarray(0, 16));
+      out.push({ id: st.contextId, prefix, length: Math.min(st.contextLength, t.prefixLength), compress: st.compress });
+    }
   }
   return out;
 }

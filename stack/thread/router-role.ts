@@ -164,8 +164,22 @@ export class RouterRole {
     this.mle.sendMle(rx.src, 'childIdResponse', tlvs);
   }
 
+  /** A child's Address Registration: a compressed entry names its prefix by context ID (0 the mesh-local one); one we do not hold is skipped. */
   private registeredAddresses(entries: AddressRegistrationEntry[]): Ipv6Address[] {
-    return entries.map((e) => (e.compressed ? this.mle.meshLocal(e.iid) : e.address.slice()));
+    const out: Ipv6Address[] = [];
+    for (const e of entries) {
+      if (!e.compressed) out.push(e.address.slice());
+      else if (e.contextId === 0) out.push(this.mle.meshLocal(e.iid));
+      else {
+        const ctx = this.mle.lowpanContexts().find((c) => c.id === e.contextId && c.length === 64);
+        if (!ctx) continue;
+        const a = new Uint8Array(16);
+        a.set(ctx.prefix.subarray(0, 8));
+        a.set(e.iid.subarray(0, 8), 8);
+        out.push(a);
+      }
+    }
+    return out;
   }
 
   scheduleRouterUpgrade(): void {
