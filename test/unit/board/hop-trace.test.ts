@@ -5,23 +5,12 @@
 import { expect } from 'chai';
 import { AgentClient } from '../../../harness/board/agent-client.ts';
 import { AgentDriver, parseNextHopAnswer, rloc16OfStatus } from '../../../harness/board/agent-driver.ts';
-import { OtCli } from '../../../harness/board/drivers/ot-cli.ts';
 import { hopsFrom, otRouteView } from '../../../harness/board/drivers/ot-hops.ts';
 import { canonicalIpv6, NO_RLOC16, tracedHops } from '../../../harness/board/hop-trace.ts';
 import { FakeTransport } from '../../../harness/board/transport.ts';
 import { formatResponse, LineSplitter, type AgentLine, type Args } from '../../../protocol/agent.ts';
+import { scriptedCli } from '../../support/scripted-cli.ts';
 
-/** A CLI that answers each command from a table, as ot-cli-ftd frames it: echo, lines, Done. */
-function scriptedCli(answers: Record<string, string[]>): OtCli {
-  const t = new FakeTransport('fake://ot');
-  void t.open();
-  t.onWrite = (text) => {
-    const cmd = text.replace(/\r?\n$/, '');
-    const out = answers[cmd];
-    t.emitData(`${cmd}\r\n${out ? [...out, 'Done'].join('\r\n') : 'Error 35: InvalidCommand'}\r\n> `);
-  };
-  return new OtCli(t);
-}
 
 /** An agent board answering request lines from a table keyed by `command args`, `err` with E_UNKNOWN_COMMAND otherwise. */
 function scriptedAgent(answers: Record<string, Args>): AgentDriver {

@@ -2,25 +2,15 @@
 // the CLI's tables and fields, receive lines, generated and light payloads,
 // and hop counts traced through the routers' next hops (scripted CLIs).
 import { expect } from 'chai';
-import { FakeTransport } from '../../../harness/board/transport.ts';
-import { cliArg, OtCli } from '../../../harness/board/drivers/ot-cli.ts';
+import type { OtCli } from '../../../harness/board/drivers/ot-cli.ts';
+import { cliArg } from '../../../harness/board/drivers/ot-cli.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from '../../../harness/board/drivers/ot-config.ts';
 import { hopsFrom, otRouteView, parseNextHop } from '../../../harness/board/drivers/ot-hops.ts';
 import { tracedHops } from '../../../harness/board/hop-trace.ts';
 import { generatedPayload, parseUdpLine } from '../../../harness/board/drivers/ot-sockets.ts';
 import { lightMessage, parseLightText } from '../../../protocol/light-control.ts';
+import { scriptedCli } from '../../support/scripted-cli.ts';
 
-/** A CLI that answers each command from a table, as ot-cli-ftd frames it (reference §4): echo, lines, Done. */
-function scriptedCli(answers: Record<string, string[]>): OtCli {
-  const t = new FakeTransport('fake://ot');
-  void t.open();
-  t.onWrite = (text) => {
-    const cmd = text.replace(/\r?\n$/, '');
-    const out = answers[cmd];
-    t.emitData(`${cmd}\r\n${out ? [...out, 'Done'].join('\r\n') : 'Error 35: InvalidCommand'}\r\n> `);
-  };
-  return new OtCli(t);
-}
 
 /** What the hop tracer asks of a scripted CLI. */
 const cliView = (answers: Record<string, string[]>) => otRouteView(scriptedCli(answers));
