@@ -17,21 +17,8 @@ export interface MeshRouteView {
   rloc16(): Promise<number>;
   /** The next hop its forwarding gives towards `dest`: NO_RLOC16 with no route; undefined when it cannot tell. */
   nextHop(dest: number): Promise<number | undefined>;
-  /** Its IPv6 addresses, as its firmware spells them (to find which board sent a datagram: compare them canonicalIpv6'd). */
+  /** Its IPv6 addresses, as its firmware spells them (to find which board sent a datagram: compare them in one spelling, ./ipv6-address.ts). */
   addresses(): Promise<string[]>;
-}
-
-/**
- * One spelling of an IPv6 address, so boards that write it differently compare equal (OpenThread's
- * CLI prints every group, `fd00:db8:0:0:...`; our agent compresses, `fd00:db8::...`): the URL
- * standard's serialisation, RFC 5952's. Undefined for text that is no IPv6 address.
- */
-export function canonicalIpv6(text: string): string | undefined {
-  try {
-    return new URL(`http://[${text}]/`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
 }
 
 const isChild = (rloc16: number) => (rloc16 & 0x1ff) !== 0;

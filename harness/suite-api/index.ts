@@ -1,7 +1,8 @@
 // What suites import: the bench of the current run, ways to record evidence,
-// bench-time polling, skipping with a reason, and the per-case cleanup of what
-// a case changes on the rig. Suites never touch serial ports, the simulator or
-// the runner. docs/writing-suites.md shows it in use.
+// boards' IPv6 addresses read into one form, bench-time polling, skipping with
+// a reason, and the per-case cleanup of what a case changes on the rig. Suites
+// never touch serial ports, the simulator or the runner. docs/writing-suites.md
+// shows it in use.
 import { BoardTimeoutError, type Board } from '../board/board.ts';
 import type { BenchClock } from '../bench/clock.ts';
 import type { ControlName, RigControls } from '../bench/controls.ts';
@@ -13,6 +14,7 @@ export { BoardTimeoutError, type ClockOffset, type WaitOptions } from '../board/
 export type { AppEvent, UdpStats } from '../board/driver.ts';
 export type { Role, StackKind } from '../rig/schema.ts';
 export { Nsapi, nsapiErrorName } from '../../protocol/mesh.ts';
+export { canonicalIpv6, formatIpv6, isLinkLocalIpv6, parseIpv6, samePrefix64, type Ipv6Bytes, type ParsedIpv6 } from '../board/ipv6-address.ts';
 
 /**
  * The rig controls a case may pull. Each change lasts only the case: the harness

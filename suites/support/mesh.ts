@@ -3,7 +3,7 @@
 // skipping what a rig's topology or firmware cannot show. Rig state a case
 // changes is undone by the harness (suite-api), not here.
 import { expect } from 'chai';
-import { bench, eventually, noteHops, Nsapi, record, skip, use, type Board, type MeshEventRecord, type StackKind } from '../../harness/suite-api/index.ts';
+import { bench, canonicalIpv6, eventually, isLinkLocalIpv6, noteHops, Nsapi, parseIpv6, record, samePrefix64, skip, use, type Board, type Ipv6Bytes, type MeshEventRecord, type StackKind } from '../../harness/suite-api/index.ts';
 
 export { Nsapi };
 
@@ -128,18 +128,25 @@ export async function settled(boards: Board[]): Promise<void> {
   });
 }
 
-/** A routable address of the board (not link-local, not a Thread RLOC). */
+/** A routable address of the board (not link-local, not a Thread RLOC or ALOC). */
 export async function addressOf(board: Board): Promise<string> {
   const addrs = await board.ipAddresses();
-  const routable = addrs.filter((a) => !a.startsWith('fe80:') && !/:0:ff:fe00:[0-9a-f]{1,4}$/.test(a));
-  const a = routable[0];
+  const a = readable(addrs).find((x) => !isLinkLocalIpv6(x.bytes) && !isLocator(x.bytes))?.text;
   if (!a) throw new Error(`${board.id} has no routable address (has ${addrs.join(', ') || 'none'})`);
   return a;
 }
 
-/** An RLOC or ALOC (Thread): its IID is 0000:00ff:fe00:XXXX, under the mesh-local prefix. */
-function isLocator(canonical: string): boolean {
-  return canonical.slice(16, 28) === '000000fffe00';
+/** The addresses of a list that are addresses, each as the board spelled it (`text`) and its bytes. */
+function readable(addrs: readonly string[]): { text: string; bytes: Ipv6Bytes }[] {
+  return addrs.flatMap((text) => {
+    const p = parseIpv6(text);
+    return p.ok ? [{ text, bytes: p.bytes }] : [];
+  });
+}
+
+/** An RLOC or ALOC (Thread): its IID is 0000:00ff:fe00:XXXX (thread.md §5), under the mesh-local prefix. */
+function isLocator(bytes: Ipv6Bytes): boolean {
+  return bytes[8] === 0 && bytes[9] === 0 && bytes[10] === 0 && bytes[11] === 0xff && bytes[12] === 0xfe && bytes[13] === 0;
 }
 
 /**
@@ -149,10 +156,10 @@ function isLocator(canonical: string): boolean {
  * address first, ours the ML-EID), so the order says nothing about which is which.
  */
 export function meshLocalEid(addrs: readonly string[]): string | undefined {
-  const canonical = addrs.map((a) => ({ a, c: canonicalIpv6(a) }));
-  const rloc = canonical.find((x) => isLocator(x.c));
+  const all = readable(addrs);
+  const rloc = all.find((x) => isLocator(x.bytes));
   if (!rloc) return undefined;
-  return canonical.find((x) => x.c.slice(0, 16) === rloc.c.slice(0, 16) && !isLocator(x.c))?.a;
+  return all.find((x) => samePrefix64(x.bytes, rloc.bytes) && !isLocator(x.bytes))?.text;
 }
 
 /** A Thread board's ML-EID (see `meshLocalEid`); an error when it has none. */
@@ -168,16 +175,6 @@ let probesSent = 0;
 function probePayload(): Uint8Array {
   probesSent = (probesSent + 1) % 1e8;
   return new TextEncoder().encode(`mbprobe-${String(probesSent).padStart(8, '0')}`);
-}
-
-/** An IPv6 address in one spelling (32 hex digits), so two boards' ways of writing it compare equal. */
-export function canonicalIpv6(text: string): string {
-  const [head = '', tail] = text.toLowerCase().split('::');
-  const groups = (part: string): string[] => (part === '' ? [] : part.split(':'));
-  const h = groups(head);
-  const t = tail === undefined ? [] : groups(tail);
-  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill('0');
-  return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join('');
 }
 
 /**
@@ -196,7 +193,7 @@ export async function probeHops(from: Board, to: Board): Promise<number> {
   expect(tx.result, `${from.id} udp open`).to.equal(NSAPI_OK);
   try {
     const dst = await addressOf(to);
-    const sources = new Set((await from.ipAddresses()).map(canonicalIpv6));
+    const sources = new Set((await from.ipAddresses()).flatMap((a) => canonicalIpv6(a) ?? []));
     const withinS = 10;
     const mark = to.markApp();
     // Any of this call's tries that arrives counts (a slow first one may land during the second).
@@ -211,7 +208,7 @@ export async function probeHops(from: Board, to: Board): Promise<number> {
         const got = await to.waitForApp(
           `the probe ${new TextDecoder().decode(payload)} from ${from.id}`,
           'udp',
-          (e) => e.socket === rx.socket && e.length === payload.length && heads.has(e.head) && sources.has(canonicalIpv6(e.src)),
+          (e) => e.socket === rx.socket && e.length === payload.length && heads.has(e.head) && sources.has(canonicalIpv6(e.src) ?? ''),
           { withinS, fromIndex: mark },
         );
         // A figure the firmware inferred rather than measured says so in its name.

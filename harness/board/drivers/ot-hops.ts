@@ -9,7 +9,8 @@
 // through the routers' own forwarding instead (../hop-trace.ts): every router
 // on the way must be one of the run's boards that tells its next hop, an
 // OpenThread CLI (`nexthop <rloc16>`) or an agent board (`mesh.nexthop`).
-import { canonicalIpv6, NO_RLOC16, routeHops, tracedHops, type MeshRouteView } from '../hop-trace.ts';
+import { NO_RLOC16, routeHops, tracedHops, type MeshRouteView } from '../hop-trace.ts';
+import { canonicalIpv6 } from '../ipv6-address.ts';
 import type { OtCli } from './ot-cli.ts';
 
 /** `nexthop <rloc16>` answers `0x<next hop rloc16> cost:<path cost>` (0xfffe with no route), seen on ot-cli-ftd. */
@@ -66,10 +67,11 @@ const REPLY_HOP_LIMIT = 64;
 export function replyHopLimit(cli: OtCli, ip: string, withinMs = 3000): Promise<number | undefined> {
   return new Promise((resolve) => {
     let hlim: number | undefined;
+    const want = canonicalIpv6(ip);
     const stop = cli.onAsync((line) => {
       // "16 bytes from <ip>: icmp_seq=1 hlim=64 time=10ms", then the statistics line (reference §4).
       const reply = /^\d+ bytes from (\S+): icmp_seq=\d+ hlim=(\d+)/.exec(line);
-      if (reply && reply[1]!.toLowerCase() === ip.toLowerCase()) hlim = Number(reply[2]);
+      if (reply && want !== undefined && canonicalIpv6(reply[1]!) === want) hlim = Number(reply[2]);
       if (/^\d+ packets transmitted, \d+ packets received\./.test(line)) finish();
     });
     const deadline = new AbortController();

@@ -24,6 +24,17 @@ describe('suites: a Thread node ML-EID among its addresses', function () {
     expect(await addressOf(boardWith(OPENTHREAD))).to.equal('2001:db8:1:0:d825:4fbb:e269:afb7');
   });
 
+  it("skips a locator and a link-local address in any spelling, our agent's compressed one too", async () => {
+    // The mesh-local prefix fd00:db8::/64 ends in zero groups, so our agent's RLOC compresses to `::ff:fe00:…`.
+    expect(await addressOf(boardWith(['fe80::2', 'fd00:db8::ff:fe00:400', 'fd00:db8::ff:fe00:fc00', '2001:db8:1::5']))).to.equal('2001:db8:1::5');
+    expect(await addressOf(boardWith(['FE80:0:0:0:0:0:0:2', 'FD00:DB8:0:0:0:FF:FE00:400', 'FD00:DB8::1:2:3:4']))).to.equal('FD00:DB8::1:2:3:4');
+    expect(meshLocalEid(['FD00:DB8:0:0:0:FF:FE00:400', '2001:db8:1::6', 'fd00:db8::abcd'])).to.equal('fd00:db8::abcd');
+    await addressOf(boardWith(['fe80::2', 'fd00:db8::ff:fe00:400', 'fe80::1%wpan0'])).then(
+      () => expect.fail('a board with only a link-local address and an RLOC has no routable one'),
+      (e: Error) => expect(e.message).to.match(/no routable address .*fe80::2, fd00:db8::ff:fe00:400, fe80::1%wpan0/),
+    );
+  });
+
   it('is an ALOC never, and none without an RLOC (detached, or a 6LoWPAN-ND board)', () => {
     expect(meshLocalEid(['fd00:db8::ff:fe00:fc00', 'fd00:db8::ff:fe00:400', 'fd00:db8::1:2:3:4'])).to.equal('fd00:db8::1:2:3:4');
     expect(meshLocalEid(['fe80::1', '2001:db8:1::1'])).to.equal(undefined);
