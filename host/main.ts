@@ -2,7 +2,7 @@
 // starts this file through harness/host/launcher.ts; it is never imported there.
 //
 //   board --radio <device | usb:SERIAL | spawn:COMMAND ARG...> [--time-speed N] [--id ID] [--seed N] [--baud N] [--no-spinel-log]
-//   board --probe --radio ...            prints the RCP's version, capabilities and channel as JSON, then exits
+//   board --probe --radio ...            prints the RCP's version, capabilities and channel as JSON, then exits (3: no RCP answered)
 //   board --sniff CHANNEL --radio ...    a promiscuous RCP: a pcap stream (LINKTYPE 283) on stdout
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<void> {
   if (args.mode.kind === 'probe') {
     const info = await probeRcp(args.radio);
     process.stdout.write(JSON.stringify(info) + '\n');
-    process.exit(0);
+    process.exit(info.ok ? 0 : 3);
   }
   const running =
     args.mode.kind === 'sniff'

@@ -1,6 +1,6 @@
 // What `doctor` asks of a rig's RCP before a run: that it answers Spinel, is an
 // RCP with a sub-MAC, and which firmware version and channel it has.
-import { openByteLink, type RadioSpec } from './rcp/byte-link.ts';
+import { describeRadio, openByteLink, type RadioSpec } from './rcp/byte-link.ts';
 import { RadioCaps, RcpRadio } from './rcp/rcp-radio.ts';
 import { SpinelLink } from './rcp/spinel-link.ts';
 import { WallTimers } from './wall-timers.ts';
@@ -11,11 +11,12 @@ export async function probeRcp(spec: RadioSpec): Promise<RcpProbeResult> {
   try {
     link = await openByteLink(spec);
   } catch (e) {
-    return { ok: false, link: JSON.stringify(spec), problem: (e as Error).message };
+    return { ok: false, link: describeRadio(spec), problem: (e as Error).message, problemKind: 'unreachable' };
   }
   const lines: string[] = [];
   const timers = new WallTimers(1);
-  const radio = new RcpRadio(new SpinelLink(link, (l) => lines.push(l)), timers, (l) => lines.push(l));
+  const spinel = new SpinelLink(link, (l) => lines.push(l));
+  const radio = new RcpRadio(spinel, timers, (l) => lines.push(l));
   try {
     const info = await radio.open();
     const channel = await radio.readChannel();
@@ -32,7 +33,12 @@ export async function probeRcp(spec: RadioSpec): Promise<RcpProbeResult> {
       channel,
     };
   } catch (e) {
-    return { ok: false, link: link.description, problem: `${(e as Error).message}${lines.length ? ` (last: ${lines.slice(-3).join(' | ')})` : ''}` };
+    return {
+      ok: false,
+      link: link.description,
+      problem: `${(e as Error).message}${lines.length ? ` (last: ${lines.slice(-3).join(' | ')})` : ''}`,
+      problemKind: spinel.endedReason === undefined ? 'not-an-rcp' : 'unreachable',
+    };
   } finally {
     timers.stop();
     await link.close();

@@ -12,4 +12,10 @@ export interface RcpProbeResult {
   eui64?: string;
   channel?: number;
   problem?: string;
+  /**
+   * What failed: `unreachable`, the device or process could not be opened or its link ended
+   * (a dongle not plugged in, a wrong path or command); `not-an-rcp`, it was reached but did
+   * not answer as an RCP (other firmware, a wrong baud rate).
+   */
+  problemKind?: 'unreachable' | 'not-an-rcp';
 }

@@ -40,23 +40,43 @@ export function parseRadioSpec(text: string, extra: string[] = [], baudRate = DE
   throw new Error(`--radio ${text}: expected a serial device path, usb:SERIAL or spawn:COMMAND`);
 }
 
-/** The by-id link whose name carries `serial` (udev names them usb-<vendor>_<product>_<serial>-if<NN>). */
+/** The radio as a user wrote it: `usb:SERIAL`, the device path, or the command. */
+export function describeRadio(spec: RadioSpec): string {
+  if (spec.kind === 'spawn') return `process ${spec.command.join(' ')}`;
+  return spec.kind === 'serial' ? `serial ${spec.path}` : `usb:${spec.serial}`;
+}
+
+/**
+ * The by-id link whose name carries `serial` (udev names them usb-<vendor>_<product>_<serial>-if<NN>;
+ * case as the harness's discovery matches serial numbers: either), its first interface. Under
+ * MESHBENCH_DEV_ROOT when set, the /dev tree the harness's discovery reads.
+ */
 export function findUsbSerial(serial: string, devRoot = process.env.MESHBENCH_DEV_ROOT ?? '/dev'): string {
   const dir = join(devRoot, 'serial/by-id');
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    throw new Error(`no USB serial devices (${dir} does not exist); is the RCP plugged in?`);
+    throw new Error(`no USB serial devices: ${dir} does not exist`);
   }
-  const hits = names.filter((n) => n.includes(`_${serial}-if`)).sort();
+  const wanted = `_${serial.toLowerCase()}-if`;
+  const hits = names.filter((n) => n.toLowerCase().includes(wanted)).sort();
   if (hits.length === 0) throw new Error(`no USB serial device with serial number ${serial} under ${dir}`);
-  return realpathSync(join(dir, hits[0]!));
+  try {
+    return realpathSync(join(dir, hits[0]!));
+  } catch {
+    throw new Error(`${join(dir, hits[0]!)} points at no device (it was just unplugged?)`);
+  }
+}
+
+/** A device path (`/dev/…`) in the /dev tree of MESHBENCH_DEV_ROOT when set, as the harness's discovery maps it. */
+export function devicePath(path: string, devRoot = process.env.MESHBENCH_DEV_ROOT): string {
+  return devRoot && path.startsWith('/dev/') ? join(devRoot, path.slice('/dev/'.length)) : path;
 }
 
 export function openByteLink(spec: RadioSpec, opts: { cwd?: string; env?: Record<string, string>; onStderr?: (text: string) => void } = {}): Promise<ByteLink> {
   if (spec.kind === 'spawn') return Promise.resolve(new ProcessLink(spec.command, opts));
-  const path = spec.kind === 'serial' ? spec.path : findUsbSerial(spec.serial);
+  const path = spec.kind === 'serial' ? devicePath(spec.path) : findUsbSerial(spec.serial);
   return SerialLink.open(path, spec.baudRate);
 }
 
@@ -112,7 +132,12 @@ class SerialLink implements ByteLink {
     const { SerialPort } = await import('serialport');
     return new Promise((resolve, reject) => {
       const port = new SerialPort({ path, baudRate, autoOpen: false });
-      port.open((e) => (e ? reject(new Error(`cannot open ${path}: ${e.message}`)) : resolve(new SerialLink(port, `serial ${path} at ${baudRate} baud`))));
+      port.open((e) => {
+        if (!e) return resolve(new SerialLink(port, `serial ${path} at ${baudRate} baud`));
+        // serialport's message names the path already ("No such file or directory, cannot open /dev/…").
+        const why = e.message.replace(/^Error: /, '');
+        reject(new Error(why.includes(path) ? why : `cannot open ${path}: ${why}`));
+      });
     });
   }
   write(bytes: Uint8Array): void {

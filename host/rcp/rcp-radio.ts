@@ -95,13 +95,15 @@ export class RcpRadio implements Radio {
     return { ...info, channel: this.channel };
   }
 
-  /** Spinel CMD_RESET, then waits (up to 3 s) for the RCP's reset status. */
+  /** Spinel CMD_RESET, then waits (up to 3 s) for the RCP's reset status; rejects if the link ends meanwhile. */
   private async resetAndWait(): Promise<void> {
-    const reset = new Promise<void>((resolve) => (this.resetWaiter = resolve));
+    const reset = new Promise<undefined>((resolve) => (this.resetWaiter = () => resolve(undefined)));
     this.link.reset();
-    const timeout = new Promise<void>((r) => setTimeout(r, 3000).unref());
-    await Promise.race([reset, timeout]);
+    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000).unref());
+    // A child that could not start or died at once leaves nothing else to wait for: say why.
+    const ended = await Promise.race([reset, timeout, this.link.ended]);
     this.resetWaiter = undefined;
+    if (ended !== undefined) throw new Error(`the link to the RCP ended: ${ended}`);
   }
 
   async readInfo(): Promise<Omit<RcpInfo, 'channel'>> {

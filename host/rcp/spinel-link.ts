@@ -69,8 +69,11 @@ export class SpinelLink {
   private readonly waiting: Queued[] = [];
   private nextTid = 1;
   private unsolicited: (a: PropAnswer) => void = () => {};
+  private endedWhy: string | undefined;
   /** Frames that failed their FCS or did not parse. */
   badFrames = 0;
+  /** Resolves with why when the byte link ends under us (the RCP's process died, the port went away); never rejects. */
+  readonly ended: Promise<string>;
 
   constructor(
     private readonly link: ByteLink,
@@ -79,6 +82,19 @@ export class SpinelLink {
     private readonly answerTimeoutMs = 2000,
   ) {
     link.onData((bytes) => this.receive(bytes));
+    let ended: (why: string) => void = () => {};
+    this.ended = new Promise((r) => (ended = r));
+    // No answer comes over a link that ended: what waits for one fails now, with the reason.
+    link.onClose((why) => {
+      this.endedWhy ??= why;
+      this.failAll(`the link to the RCP ended: ${why}`);
+      ended(why);
+    });
+  }
+
+  /** Why the byte link ended, or undefined while it is up. */
+  get endedReason(): string | undefined {
+    return this.endedWhy;
   }
 
   /** Frames with TID 0: received frames (STREAM_RAW), LAST_STATUS resets, logs. */
@@ -115,6 +131,7 @@ export class SpinelLink {
   }
 
   request(command: number, key: number, value: Uint8Array): Promise<PropAnswer> {
+    if (this.endedWhy !== undefined) return Promise.reject(new SpinelError(`${cmdName(command)} ${propName(key)}: the link to the RCP ended: ${this.endedWhy}`, undefined));
     return new Promise((resolve, reject) => {
       this.waiting.push({ command, key, value, resolve, reject });
       this.pump();
