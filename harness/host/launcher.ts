@@ -34,9 +34,9 @@ export function runHostBoard(args: string[]): Promise<number> {
   );
 }
 
-/** Asks an RCP (the `--radio` words of a board) what it is: version, capabilities, channel. */
-export function probeRcp(radioWords: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RcpProbeResult> {
-  const [file, ...rest] = hostBoardArgv(['--probe', '--radio', ...radioWords]);
+/** Asks an RCP (the `--radio` words of a board, and its `--baud`) what it is: version, capabilities, channel. */
+export function probeRcp(radioWords: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; baud?: string } = {}): Promise<RcpProbeResult> {
+  const [file, ...rest] = hostBoardArgv(['--probe', ...(opts.baud ? ['--baud', opts.baud] : []), '--radio', ...radioWords]);
   return new Promise((resolvePromise) => {
     let out = '';
     let err = '';
@@ -73,4 +73,13 @@ export function radioWordsOf(command: string[]): string[] | undefined {
   if (radio < 0 || radio === command.length - 1) return undefined;
   const first = command[radio + 1]!;
   return first.startsWith('spawn:') ? command.slice(radio + 1) : [first];
+}
+
+/** The `--baud` of a process board that runs `meshbench board` on a serial port, if it names one. */
+export function baudOf(command: string[]): string | undefined {
+  const words = radioWordsOf(command);
+  if (!words || words[0]!.startsWith('spawn:')) return undefined;
+  // Before --radio spawn:…, or anywhere for a serial radio: the board's own option.
+  const at = command.indexOf('--baud');
+  return at >= 0 ? command[at + 1] : undefined;
 }

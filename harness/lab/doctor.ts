@@ -3,16 +3,17 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RigFileError } from '../rig/load.ts';
-import type { LabBoard } from '../rig/lab.ts';
+import type { LabBoard, LabRig } from '../rig/lab.ts';
 import { discover, matchBoards, openPath, type BoardMatch, type DiscoveryOptions } from './discovery.ts';
 import { notTheDrive } from './flash.ts';
 import { BoardLock, defaultLockDir, describeOwner, ensureLockDir, LockHeldError, SYSTEM_LOCK_DIR } from './lock.ts';
-import { describeMatch, lockKey, openBoard, type OpenContext } from './open.ts';
+import { describeMatch, lockKey, openBoard, processSpecOf, type OpenContext } from './open.ts';
 import { versionMatches } from './probe.ts';
 import { loadLabRig } from './rig-file.ts';
 import { portOf, queryHub, type HubQuery } from './uhubctl.ts';
 import { which } from './which.ts';
-import { probeRcp, radioWordsOf } from '../host/launcher.ts';
+import { baudOf, probeRcp, radioWordsOf } from '../host/launcher.ts';
+import type { RcpProbeResult } from '../../protocol/rcp-probe.ts';
 
 export { which } from './which.ts';
 
@@ -108,15 +109,17 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
       continue;
     }
     // Our board on an RCP: the RCP first (version, capabilities, channel), then the board's answer.
-    const radio = m.board.port.kind === 'process' ? radioWordsOf(m.board.port.command) : undefined;
-    if (radio && !radio.some((w) => /\{[^}]*\}/.test(w))) {
-      const p = await probeRcp(radio, { cwd: loaded.dir });
+    // The probe runs as the board would: its command, directory and environment, placeholders filled.
+    const spec = m.board.port.kind === 'process' ? processSpecOf(m.board, { rigDir: loaded.dir, speed: loaded.rig.speed }) : undefined;
+    const radio = spec ? radioWordsOf(spec.command) : undefined;
+    if (spec && radio) {
+      const p = await probeRcp(radio, { cwd: spec.cwd, env: { ...spec.env, ...devRootEnv(opts) }, baud: baudOf(spec.command) });
       if (!p.ok) {
-        r.problems.push(`${m.board.id}: its RCP (${radio.join(' ')}) does not answer as an RCP: ${p.problem}; check the dongle is flashed with ot-rcp (docs/rcp.md)`);
+        r.problems.push(rcpProblem(m.board.id, radio, p));
         held.release();
         continue;
       }
-      r.ok.push(`${m.board.id}: RCP ${p.ncpVersion} (Spinel ${p.protocol}; ${p.radioCaps?.join(', ')}; channel ${p.channel}; EUI-64 ${p.eui64})`);
+      r.ok.push(`${m.board.id}: ${rcpSummary(p)}`);
     }
     try {
       const h = await openBoard(m, { rigDir: loaded.dir, speed: loaded.rig.speed });
@@ -135,7 +138,33 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
       held.release();
     }
   }
+  if (loaded.rig.sniffer && !opts.noProbe) await checkSniffer(r, loaded.rig.sniffer, { rigDir: loaded.dir, speed: loaded.rig.speed }, opts);
   return r;
+}
+
+/** The RCP's answer to a probe, in one line. */
+function rcpSummary(p: RcpProbeResult): string {
+  return `RCP ${p.ncpVersion} (Spinel ${p.protocol}; ${p.radioCaps?.join(', ')}; channel ${p.channel}; EUI-64 ${p.eui64})`;
+}
+
+/** What to do about an RCP that did not answer: one that cannot be reached is not attached or misnamed; one that answers otherwise runs other firmware. */
+function rcpProblem(who: string, radio: string[], p: RcpProbeResult): string {
+  const named = `${who}: its RCP (${radio.join(' ')})`;
+  if (p.problemKind === 'unreachable') return `${named} cannot be reached: ${p.problem}; plug it in, or fix the --radio words in the rig file (\`meshbench boards\` lists what is attached)`;
+  return `${named} does not answer as an RCP: ${p.problem}; check the dongle is flashed with ot-rcp and the baud rate (docs/rcp.md)`;
+}
+
+/** A probe reads the same /dev tree as discovery (MESHBENCH_DEV_ROOT), so `usb:SERIAL` is looked up where the boards were. */
+function devRootEnv(opts: DoctorOptions): Record<string, string> {
+  return opts.devRoot ? { MESHBENCH_DEV_ROOT: opts.devRoot } : {};
+}
+
+/** The rig's sniffer RCP answers as one, as a board's RCP must. */
+async function checkSniffer(r: DoctorReport, sniffer: NonNullable<LabRig['sniffer']>, ctx: OpenContext, opts: DoctorOptions): Promise<void> {
+  const spec = processSpecOf({ id: 'sniffer', port: { kind: 'process', command: sniffer.radio, cwd: sniffer.cwd, env: sniffer.env } } as LabBoard, ctx);
+  const p = await probeRcp(spec.command, { cwd: spec.cwd, env: { ...spec.env, ...devRootEnv(opts) } });
+  if (p.ok) r.ok.push(`sniffer: ${rcpSummary(p)}; captures channel ${sniffer.channel}`);
+  else r.problems.push(rcpProblem('sniffer', sniffer.radio, p));
 }
 
 /**
