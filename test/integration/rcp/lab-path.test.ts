@@ -1,0 +1,124 @@
+// The lab path of docs/rcp.md as a lab user takes it, with ot-rcp behind a PTY (socat)
+// standing in for a dongle: udev's /dev/serial/by-id link to it in a /dev tree of the
+// test's own (MESHBENCH_DEV_ROOT, which discovery and the board both read), `meshbench
+// board --probe --radio usb:SERIAL`, and `meshbench doctor` on a rig with such a board,
+// one whose dongle is not plugged in, and a sniffer RCP.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { RcpProbeResult } from '../../../protocol/rcp-probe.ts';
+import { toolOrSkip } from '../../support/tools.ts';
+import { MESHBENCH, otBinary, portOffset, ROOT, until } from './support.ts';
+
+/** ot-nrf528xx's USB build names its dongle so (manufacturer, product, 12 hex digits of serial number). */
+const byIdName = (serial: string) => `usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_${serial}-if00`;
+
+async function probe(radio: string, env: Record<string, string>): Promise<{ exitCode: number; answer: RcpProbeResult }> {
+  const r = await execa(process.execPath, [MESHBENCH, 'board', '--probe', '--radio', radio], { env, reject: false, timeout: 30_000 });
+  return { exitCode: r.exitCode ?? -1, answer: JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as RcpProbeResult };
+}
+
+describe('the lab path: an RCP found by its USB serial number, probed, and checked by doctor', function () {
+  this.timeout(90_000);
+  let rcp: string;
+  let dir: string;
+  let dev: string;
+  let socat: ChildProcess | undefined;
+
+  before(function () {
+    rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
+  });
+  beforeEach(async function () {
+    const bin = await toolOrSkip(this, 'socat', 'socat');
+    dir = mkdtempSync(join(tmpdir(), 'mb-rcp-lab-'));
+    dev = join(dir, 'dev');
+    mkdirSync(join(dev, 'serial', 'by-id'), { recursive: true });
+    // socat runs ot-rcp itself (EXEC splits its words; no shell) on the PTY it links as the dongle's tty.
+    socat = spawn(bin, [`PTY,raw,echo=0,link=${join(dev, 'ttyACM0')}`, `EXEC:${rcp} 12`], { cwd: dir, env: { ...process.env, PORT_OFFSET: String(portOffset()) }, stdio: 'ignore' });
+    await until('the PTY', () => (existsSync(join(dev, 'ttyACM0')) ? true : undefined), 10_000);
+    symlinkSync('../../ttyACM0', join(dev, 'serial', 'by-id', byIdName('E1A2B3C4D5E6')));
+  });
+  afterEach(() => {
+    socat?.kill();
+    socat = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('`board --probe --radio usb:SERIAL` finds the dongle by its by-id link, in either case, and says what it is; one not plugged in exits 3', async () => {
+    const env = { MESHBENCH_DEV_ROOT: dev };
+    for (const serial of ['E1A2B3C4D5E6', 'e1a2b3c4d5e6']) {
+      const { exitCode, answer } = await probe(`usb:${serial}`, env);
+      expect(answer, JSON.stringify(answer)).to.include({ ok: true, protocol: '4.3', eui64: '18b430000000000c', channel: 11 });
+      expect(answer.link).to.match(/^serial \/dev\/pts\/\d+ at 115200 baud$/);
+      expect(answer.ncpVersion).to.match(/^OPENTHREAD\/\S+; SIMULATION; /);
+      expect(exitCode).to.equal(0);
+    }
+    const missing = await probe('usb:C0FFEE012345', env);
+    expect(missing.exitCode).to.equal(3);
+    expect(missing.answer).to.deep.include({ ok: false, link: 'usb:C0FFEE012345', problemKind: 'unreachable' });
+    expect(missing.answer.problem).to.equal(`no USB serial device with serial number C0FFEE012345 under ${join(dev, 'serial', 'by-id')}`);
+    // A device path is looked up in the same /dev tree.
+    const byPath = await probe(`/dev/serial/by-id/${byIdName('E1A2B3C4D5E6')}`, env);
+    expect([byPath.exitCode, byPath.answer.ok, byPath.answer.eui64]).to.deep.equal([0, true, '18b430000000000c']);
+  });
+
+  it('doctor: the board on the dongle (its RCP, then its answer), a dongle not plugged in, and the sniffer RCP', async () => {
+    const { doctor } = await import('../../../harness/lab/doctor.ts');
+    const q = JSON.stringify;
+    const board = (id: string, radio: string) =>
+      [
+        `  - id: ${id}`,
+        '    stack: thread',
+        '    roles: [router]',
+        '    firmware: meshbench-agent',
+        `    port: { kind: process, command: ${q([process.execPath, MESHBENCH, 'board', '--id', '{board}', '--radio', radio])}, env: { MESHBENCH_DEV_ROOT: ${q(dev)} } }`,
+      ].join('\n');
+    const rig = join(dir, 'rig.yaml');
+    writeFileSync(
+      rig,
+      [
+        'name: rcp-lab-path',
+        'kind: lab',
+        `networks: { thread: ${q(join(ROOT, 'fixtures/networks/thread-default.json'))} }`,
+        `lockDir: ${q(join(dir, 'locks'))}`,
+        'answerTimeoutS: 20',
+        'boards:',
+        board('ours', 'usb:E1A2B3C4D5E6'),
+        board('unplugged', 'usb:F1E2D3C4B5A6'),
+        // The sniffer on the run's simulated air, as docs/rcp.md shows it.
+        `sniffer: { radio: ${q([`spawn:${rcp}`, '13'])}, channel: 22, env: { PORT_OFFSET: "{portOffset}" } }`,
+        '',
+      ].join('\n'),
+    );
+    const r = await doctor(rig, { devRoot: dev, sysRoot: join(dir, 'sys'), list: null, answerMs: 30_000 });
+    const all = [...r.ok, ...r.problems, ...r.warnings].join('\n');
+    expect(r.ok.find((l) => l.startsWith('ours: RCP ')), all).to.match(/^ours: RCP OPENTHREAD\/\S+; SIMULATION; .* \(Spinel 4\.3; ack-timeout, .*; channel 11; EUI-64 18b430000000000c\)$/);
+    expect(r.ok.find((l) => l.startsWith('ours: answers ')), all).to.match(/^ours: answers \(meshbench-rcp 0\.1\.0 on OPENTHREAD\//);
+    expect(r.problems, all).to.deep.equal([
+      `unplugged: its RCP (usb:F1E2D3C4B5A6) cannot be reached: no USB serial device with serial number F1E2D3C4B5A6 under ${join(dev, 'serial', 'by-id')}; plug it in, or fix the --radio words in the rig file (\`meshbench boards\` lists what is attached)`,
+    ]);
+    expect(r.ok.find((l) => l.startsWith('sniffer: ')), all).to.match(/^sniffer: RCP OPENTHREAD\/\S+; SIMULATION; .*; EUI-64 18b430000000000d\); captures channel 22$/);
+  });
+});
+
+describe('`meshbench board` on a radio that is not there or is no RCP', function () {
+  this.timeout(30_000);
+  it('a command that cannot start: exit 3 with the reason, as a probe and as a board', async () => {
+    const p = await probe('spawn:/nonexistent/ot-rcp', {});
+    expect(p.exitCode).to.equal(3);
+    expect(p.answer).to.deep.include({ ok: false, link: 'process /nonexistent/ot-rcp', problemKind: 'unreachable' });
+    expect(p.answer.problem).to.match(/^the link to the RCP ended: cannot start \/nonexistent\/ot-rcp: spawn \/nonexistent\/ot-rcp ENOENT/);
+    const b = await execa(process.execPath, [MESHBENCH, 'board', '--radio', 'spawn:/nonexistent/ot-rcp'], { input: '', reject: false, timeout: 20_000 });
+    expect(b.exitCode, b.stderr).to.equal(3);
+    expect(b.stderr).to.match(/^meshbench board: the link to the RCP ended: cannot start \/nonexistent\/ot-rcp: spawn \/nonexistent\/ot-rcp ENOENT$/m);
+  });
+
+  it('a process that answers no Spinel (cat echoes our frames): not an RCP, exit 3', async () => {
+    const p = await probe('spawn:cat', {});
+    expect(p.exitCode).to.equal(3);
+    expect(p.answer).to.deep.include({ ok: false, link: 'process cat', problemKind: 'not-an-rcp' });
+  });
+});

@@ -1,0 +1,94 @@
+// What a lab user types and copies: the `--radio` words a rig's process board and the
+// doctor's probe read from its command, the by-id lookup of `usb:SERIAL`, and every
+// `meshbench board` command docs/rcp.md and rigs/lab-rcp.example.yaml show (they must
+// parse as printed: an option renamed in the code and not in the docs fails here).
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { baudOf, radioWordsOf } from '../../../harness/host/launcher.ts';
+import { devicePath, findUsbSerial } from '../../../host/rcp/byte-link.ts';
+import { parseHostArgs } from '../../../host/main.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+describe('a process board running `meshbench board`: its radio words and baud rate', () => {
+  it('reads --radio words (all of them after spawn:) and --baud of a serial radio only', () => {
+    expect(radioWordsOf(['meshbench', 'board', '--id', 'b', '--radio', 'usb:E1A2B3C4D5E6', '--baud', '1000000'])).to.deep.equal(['usb:E1A2B3C4D5E6']);
+    expect(baudOf(['meshbench', 'board', '--id', 'b', '--radio', 'usb:E1A2B3C4D5E6', '--baud', '1000000'])).to.equal('1000000');
+    expect(baudOf(['/usr/bin/node', '/x/bin/meshbench.js', 'board', '--baud', '460800', '--radio', '/dev/ttyACM0'])).to.equal('460800');
+    expect(baudOf(['meshbench', 'board', '--radio', '/dev/ttyACM0'])).to.equal(undefined);
+    // After spawn:CMD every word is the command's: a --baud there is not the board's.
+    expect(radioWordsOf(['meshbench', 'board', '--radio', 'spawn:ot-rcp', '--baud', '9', '2'])).to.deep.equal(['spawn:ot-rcp', '--baud', '9', '2']);
+    expect(baudOf(['meshbench', 'board', '--radio', 'spawn:ot-rcp', '--baud', '9', '2'])).to.equal(undefined);
+    expect(radioWordsOf(['ot-cli-ftd', 'board', '--radio', 'x'])).to.equal(undefined);
+  });
+});
+
+describe('usb:SERIAL: the by-id link udev makes for the dongle', () => {
+  let dev: string;
+  beforeEach(() => {
+    dev = mkdtempSync(join(tmpdir(), 'mb-rcp-dev-'));
+    mkdirSync(join(dev, 'serial', 'by-id'), { recursive: true });
+    writeFileSync(join(dev, 'ttyACM3'), '');
+    writeFileSync(join(dev, 'ttyACM4'), '');
+  });
+  afterEach(() => rmSync(dev, { recursive: true, force: true }));
+
+  it('finds its first interface in either case, and says what is missing', () => {
+    const byId = join(dev, 'serial', 'by-id');
+    // A J-Link OB of a DK shows two interfaces under one serial number; the first is its UART.
+    symlinkSync('../../ttyACM4', join(byId, 'usb-SEGGER_J-Link_001050012345-if02'));
+    symlinkSync('../../ttyACM3', join(byId, 'usb-SEGGER_J-Link_001050012345-if00'));
+    symlinkSync('../../ttyACM9', join(byId, 'usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_E1A2B3C4D5E6-if00'));
+    expect(findUsbSerial('001050012345', dev)).to.equal(join(dev, 'ttyACM3'));
+    expect(() => findUsbSerial('e1a2b3c4d5e6', dev)).to.throw(/points at no device \(it was just unplugged\?\)$/);
+    expect(() => findUsbSerial('C0FFEE012345', dev)).to.throw(`no USB serial device with serial number C0FFEE012345 under ${byId}`);
+    // A serial number is no part of another one.
+    expect(() => findUsbSerial('50012345', dev)).to.throw(/no USB serial device with serial number 50012345/);
+    expect(() => findUsbSerial('x', join(dev, 'nowhere'))).to.throw(`no USB serial devices: ${join(dev, 'nowhere', 'serial/by-id')} does not exist`);
+  });
+
+  it('maps a /dev path into the /dev tree discovery reads (MESHBENCH_DEV_ROOT), and leaves others', () => {
+    expect(devicePath('/dev/ttyACM0', dev)).to.equal(join(dev, 'ttyACM0'));
+    expect(devicePath('/dev/ttyACM0', undefined)).to.equal('/dev/ttyACM0');
+    expect(devicePath('/tmp/pty', dev)).to.equal('/tmp/pty');
+  });
+});
+
+describe('the `meshbench board` commands docs/rcp.md and rigs/lab-rcp.example.yaml show', () => {
+  /** The words after `meshbench board` of every such line in the doc's sh blocks. */
+  function docCommands(): string[][] {
+    const doc = readFileSync(join(ROOT, 'docs', 'rcp.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    return blocks
+      .flatMap((b) => b.split('\n'))
+      .map((l) => /(?:^|\s)(?:npx )?meshbench board (.*?)(?:\s*>\s*\S+)?$/.exec(l.replace(/#.*$/, '').trim())?.[1])
+      .filter((rest): rest is string => rest !== undefined)
+      .map((rest) => rest.replace(/<serial>/g, 'E1A2B3C4D5E6').split(/\s+/));
+  }
+
+  it('every one in the doc parses as printed (usb:, a device, spawn:, --probe, --sniff)', () => {
+    const cmds = docCommands();
+    const kinds = cmds.map((argv) => {
+      const a = parseHostArgs(argv);
+      return `${a.radio.kind}/${a.mode.kind}`;
+    });
+    expect(new Set(kinds)).to.deep.equal(new Set(['usb-serial/board', 'serial/board', 'spawn/board', 'usb-serial/probe', 'usb-serial/sniff']));
+  });
+
+  it('the example rig\'s process boards run one that parses, on a dongle\'s 12-hex-digit serial number or its by-id link', () => {
+    const rig = YAML.parse(readFileSync(join(ROOT, 'rigs', 'lab-rcp.example.yaml'), 'utf8')) as { boards: Array<{ id: string; port: { kind: string; command?: string[] } }> };
+    const ours = rig.boards.filter((b) => b.port.kind === 'process');
+    expect(ours.map((b) => b.id)).to.deep.equal(['ours1', 'ours2']);
+    for (const b of ours) {
+      const argv = b.port.command!;
+      expect(argv.slice(0, 2)).to.deep.equal(['meshbench', 'board']);
+      const radio = parseHostArgs(argv.slice(2).map((w) => w.replace('{board}', b.id))).radio;
+      // ot-nrf528xx's USB serial number: 12 hex digits (Nordic's app_usbd_serial_num.c, FICR.DEVICEADDR).
+      if (radio.kind === 'usb-serial') expect(radio.serial).to.match(/^[0-9A-F]{12}$/);
+      else expect(radio.kind === 'serial' && radio.path).to.match(/^\/dev\/serial\/by-id\/usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_[0-9A-F]{12}-if00$/);
+    }
+  });
+});
