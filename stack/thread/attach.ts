@@ -45,7 +45,6 @@ interface Attach {
 export class Attacher {
   private attach: Attach | undefined;
   private backoff: Micros = C.ATTACH_BACKOFF_MIN;
-  private attachedOnce = false;
   private lastParent: Uint8Array | undefined;
   private keepAlive: { attempts: number; challenge: Uint8Array; timer?: Timer } | undefined;
 
@@ -66,7 +65,6 @@ export class Attacher {
   attached(): void {
     this.attach?.timer?.cancel();
     this.attach = undefined;
-    this.attachedOnce = true;
     this.backoff = C.ATTACH_BACKOFF_MIN;
   }
 
@@ -86,9 +84,14 @@ export class Attacher {
     this.keepAlive = undefined;
   }
 
+  /**
+   * `first`: the cycle a start begins with. Only it is the long first cycle; a cycle after a
+   * failed one is a next cycle, as OpenThread's are once its attach counter passes 1
+   * (mle.cpp PrepareParentRequest: `mAttachCounter <= 1` takes kFirstAttachCycle*).
+   */
   startAttach(mode: 'any' | 'better', first: boolean): void {
     if (this.attach?.timer) this.attach.timer.cancel();
-    const firstCycle = first || !this.attachedOnce;
+    const firstCycle = first;
     this.attach = {
       mode,
       index: 0,

@@ -155,6 +155,23 @@ describe('Thread keys and channels keep networks apart (issue item 3)', () => {
     expect(tb.scheduler.now() - late.at(-1)!).to.be.below(15 * S);
   });
 
+  it('a detached end device retries with next attach cycles: 6 Parent Requests in its first cycle, 2 in each later one (mle.hpp kFirstAttachCycle*, kNextAttachCycle*)', () => {
+    const tb = threadBench({ seed: 24, ids: ['x'], config: () => ({ deviceType: 'minimal-end-device' }) });
+    const x = tb.node('x').app;
+    x.iface.connect();
+    const failures = (): number[] => x.events.filter((e) => e.event === 'MESH_BOOTSTRAP_FAILED').map((e) => e.at);
+    expect(tb.runUntil(() => failures().length === 1, 10 * S)).to.equal(true);
+    // 2 × 750 ms + 4 × 1250 ms after a start delay of 1–751 ms.
+    expect(failures()[0]!).to.be.within(6501 * MS, 7251 * MS);
+    expect(mle(x).counters.parentRequests).to.equal(6);
+    expect(tb.runUntil(() => failures().length === 3, 30 * S)).to.equal(true);
+    expect(mle(x).counters.parentRequests).to.equal(6 + 2 + 2);
+    // Each later cycle: 750 ms + 1250 ms, after the backoff (251 ms, then 502 ms) and ≤ 2 × 50 ms of jitter.
+    const [f1, f2, f3] = failures() as [number, number, number];
+    expect(f2 - f1).to.be.within(2251 * MS, 2351 * MS);
+    expect(f3 - f2).to.be.within(2502 * MS, 2602 * MS);
+  });
+
   it('a node on another channel never hears the network: a router forms its own partition, an end device stays detached', () => {
     const tb = threadBench({
       seed: 23,
