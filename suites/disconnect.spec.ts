@@ -2,7 +2,7 @@
 // behind (addresses, sockets), what the neighbours see, and connecting again
 // (reference mbed-mesh-api.md §1–§3).
 import { expect } from 'chai';
-import { bench, eventually, record, secondsBetween, testCase, type Board } from '../harness/suite-api/index.ts';
+import { bench, eventually, isLinkLocalAddress, record, secondsBetween, testCase, type Board } from '../harness/suite-api/index.ts';
 import { Nsapi, PROBE_PORT, addressOf, bringUp, freshBoards, probeHops, roster, start, waitUp } from './support/mesh.ts';
 
 const TAG = { nd: 'ND', thread: 'TH' } as const;
@@ -35,7 +35,7 @@ for (const stack of ['nd', 'thread'] as const) {
         await probeHops(joined!.board, r.root);
         await disconnectChecked(joined!.board);
         const addrs = await joined!.board.ipAddresses();
-        expect(addrs.filter((a) => !a.startsWith('fe80:')), 'no routable address after disconnect').to.deep.equal([]);
+        expect(addrs.filter((a) => !isLinkLocalAddress(a)), 'no routable address after disconnect').to.deep.equal([]);
       },
     );
 

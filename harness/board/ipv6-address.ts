@@ -67,6 +67,12 @@ export function isLinkLocalIpv6(bytes: Ipv6Bytes): boolean {
   return bytes[0] === 0xfe && ((bytes[1] ?? 0) & 0xc0) === 0x80;
 }
 
+/** Whether text a board printed is a link-local address; text that is no address is not. */
+export function isLinkLocalAddress(text: string): boolean {
+  const p = parseIpv6(text);
+  return p.ok && isLinkLocalIpv6(p.bytes);
+}
+
 /** True when the first 64 bits (the subnet prefix of RFC 4291 §2.5.4) of `a` and `b` agree. */
 export function samePrefix64(a: Ipv6Bytes, b: Ipv6Bytes): boolean {
   for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return false;

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Board, ClockOffset } from '../board/board.ts';
+import { isLinkLocalAddress } from '../board/ipv6-address.ts';
 import type { BoardStatus, MeshEventRecord } from '../board/driver.ts';
 import { boardConfigs, secretsOf, tearDownBench, type Bench } from '../bench/bench.ts';
 import { bringUp } from '../bench/bring-up.ts';
@@ -242,7 +243,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
     const starts = new Map<Board, number>();
     for (const x of others) starts.set(x, (await start(x)).since);
     for (const x of others) await upWait(x, starts.get(x)!);
-    const rootAddr = (await root.ipAddresses()).find((a) => !a.toLowerCase().startsWith('fe80'));
+    const rootAddr = (await root.ipAddresses()).find((a) => !isLinkLocalAddress(a));
     if (!rootAddr) throw new Error(`the root ${root.id} has no global address`);
     const sockets = new Map<Board, number>();
     const openSocket = async (x: Board) => {
@@ -278,7 +279,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakOutcome> {
     /** Each board's global addresses, as last asked: whose a datagram the root got was. */
     const addresses = new Map<string, string[]>();
     const learnAddresses = async (x: Board) => {
-      const list = (await x.ipAddresses().catch(() => [] as string[])).map((a) => a.toLowerCase()).filter((a) => !a.startsWith('fe80'));
+      const list = (await x.ipAddresses().catch(() => [] as string[])).map((a) => a.toLowerCase()).filter((a) => !isLinkLocalAddress(a));
       if (list.length) addresses.set(x.id, [...new Set([...(addresses.get(x.id) ?? []), ...list])]);
       return list;
     };

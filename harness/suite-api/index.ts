@@ -14,7 +14,7 @@ export { BoardTimeoutError, type ClockOffset, type WaitOptions } from '../board/
 export type { AppEvent, UdpStats } from '../board/driver.ts';
 export type { Role, StackKind } from '../rig/schema.ts';
 export { Nsapi, nsapiErrorName } from '../../protocol/mesh.ts';
-export { canonicalIpv6, formatIpv6, isLinkLocalIpv6, parseIpv6, samePrefix64, type Ipv6Bytes, type ParsedIpv6 } from '../board/ipv6-address.ts';
+export { canonicalIpv6, formatIpv6, isLinkLocalAddress, isLinkLocalIpv6, parseIpv6, samePrefix64, type Ipv6Bytes, type ParsedIpv6 } from '../board/ipv6-address.ts';
 
 /**
  * The rig controls a case may pull. Each change lasts only the case: the harness

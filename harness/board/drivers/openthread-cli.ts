@@ -13,6 +13,7 @@ import { hostOtClock, type OtClock } from './ot-clock.ts';
 import { datasetCommands, modeOf, parseFields, parseTable, plainValue, prefix64 } from './ot-config.ts';
 import type { Hops } from './ot-hops.ts';
 import { OtSockets } from './ot-sockets.ts';
+import { isLinkLocalAddress } from '../ipv6-address.ts';
 import { Nsapi, type ConnectionStatus, type MeshEventName } from '../../../protocol/mesh.ts';
 
 export { OtCli, OtCliError, OtCliGoneError, OtCliTimeoutError } from './ot-cli.ts';
@@ -247,7 +248,7 @@ export class OpenThreadCliDriver implements BoardDriver {
   private async hasGlobal(addrs: string[]): Promise<boolean> {
     const ml = await this.meshLocalPrefix();
     const mlNet = ml ? net64(ml) : undefined;
-    return addrs.some((a) => !a.toLowerCase().startsWith('fe80:') && net64(a) !== mlNet);
+    return addrs.some((a) => !isLinkLocalAddress(a) && net64(a) !== mlNet);
   }
 
   /** Attach Attempts from `counters mle` (MLE counters, reference §4). */
@@ -382,7 +383,7 @@ export class OpenThreadCliDriver implements BoardDriver {
    */
   async ipAddresses(): Promise<string[]> {
     const all = await this.cli.command('ipaddr');
-    return this.connected ? all : all.filter((a) => a.toLowerCase().startsWith('fe80:'));
+    return this.connected ? all : all.filter(isLinkLocalAddress);
   }
 
   async softReset(): Promise<void> {

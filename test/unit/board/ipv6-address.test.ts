@@ -4,7 +4,7 @@
 // out by hand from the address, not produced by the formatter under test.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { canonicalIpv6, formatIpv6, isLinkLocalIpv6, parseIpv6, samePrefix64, type Ipv6Bytes } from '../../../harness/board/ipv6-address.ts';
+import { canonicalIpv6, formatIpv6, isLinkLocalAddress, isLinkLocalIpv6, parseIpv6, samePrefix64, type Ipv6Bytes } from '../../../harness/board/ipv6-address.ts';
 
 const hex = (s: string): Ipv6Bytes => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 
@@ -97,5 +97,12 @@ describe('IPv6 address text as boards print it', () => {
     expect(isLinkLocalIpv6(bytesOf('fd00:db8::1'))).to.equal(false);
     expect(samePrefix64(bytesOf('fd00:db8:0:0:c5af:e33:839c:3aa0'), bytesOf('fd00:db8::ff:fe00:801'))).to.equal(true);
     expect(samePrefix64(bytesOf('fd00:db8:0:1::1'), bytesOf('fd00:db8::1'))).to.equal(false);
+  });
+
+  it('reads printed text as link-local or not; text that is no address is not', () => {
+    expect(isLinkLocalAddress('FE80::1'), 'capitals, as a lab firmware may print').to.equal(true);
+    expect(isLinkLocalAddress('fe9f:0:0:0:0:0:0:1'), 'fe80::/10 without the fe80: spelling').to.equal(true);
+    expect(isLinkLocalAddress('fd00:db8::fe80:1')).to.equal(false);
+    expect(isLinkLocalAddress('fe80:garbled')).to.equal(false);
   });
 });
