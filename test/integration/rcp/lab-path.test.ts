@@ -2,15 +2,16 @@
 // standing in for a dongle: udev's /dev/serial/by-id link to it in a /dev tree of the
 // test's own (MESHBENCH_DEV_ROOT, which discovery and the board both read), `meshbench
 // board --probe --radio usb:SERIAL`, and `meshbench doctor` on a rig with such a board,
-// one whose dongle is not plugged in, and a sniffer RCP.
+// one whose dongle is not plugged in, and a sniffer RCP; then a lab run with a sniffer.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { RcpProbeResult } from '../../../protocol/rcp-probe.ts';
-import { toolOrSkip } from '../../support/tools.ts';
+import { toolOrSkip, tsharkOrSkip } from '../../support/tools.ts';
+import { casesOf, meshbench } from '../lab/support.ts';
 import { MESHBENCH, otBinary, portOffset, ROOT, until } from './support.ts';
 
 /** ot-nrf528xx's USB build names its dongle so (manufacturer, product, 12 hex digits of serial number). */
@@ -120,5 +121,72 @@ describe('`meshbench board` on a radio that is not there or is no RCP', function
     const p = await probe('spawn:cat', {});
     expect(p.exitCode).to.equal(3);
     expect(p.answer).to.deep.include({ ok: false, link: 'process cat', problemKind: 'not-an-rcp' });
+  });
+});
+
+describe('a lab run of our board with a sniffer RCP', function () {
+  this.timeout(180_000);
+  it('every case gets its capture.pcap (TAP RSSI, LQI, channel; MLE opened with the network key), the board\'s serial log the Spinel exchange, and the key is nowhere in clear', async function () {
+    const rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
+    const tshark = await tsharkOrSkip(this);
+    const dir = mkdtempSync(join(tmpdir(), 'mb-rcp-labrun-'));
+    try {
+      const q = JSON.stringify;
+      const where = 'cwd: "{runDir}", env: { PORT_OFFSET: "{portOffset}" }';
+      const rig = join(dir, 'rig.yaml');
+      writeFileSync(
+        rig,
+        [
+          'name: rcp-sniffed',
+          'kind: lab',
+          'speed: 10',
+          'answerTimeoutS: 15',
+          `networks: { thread: ${q(join(ROOT, 'fixtures/networks/thread-default.json'))} }`,
+          `lockDir: ${q(join(dir, 'locks'))}`,
+          'boards:',
+          '  - id: ours1',
+          '    stack: thread',
+          '    roles: [leader, router]',
+          '    firmware: meshbench-agent',
+          `    port: { kind: process, command: ${q([process.execPath, MESHBENCH, 'board', '--id', '{board}', '--time-speed', '{speed}', '--radio', `spawn:${rcp}`, '3'])}, ${where} }`,
+          '    config: { border-router-prefix: "{0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00}" }',
+          // As docs/rcp.md shows a simulated sniffer on the run's air.
+          `sniffer: { radio: ${q([`spawn:${rcp}`, '--time-speed={speed}', '9'])}, channel: 22, ${where} }`,
+          '',
+        ].join('\n'),
+      );
+      const out = join(dir, 'run');
+      const r = await meshbench(['run', '--rig', rig, '--grep', 'JOIN-TH-00[15]', '--out', out, '--retries', '0', '--quiet']);
+      const cases = await casesOf(join(out, 'junit.xml'));
+      expect(cases.map((c) => `${c.name.split(' ')[0]} ${c.verdict}`), `${r.stdout}${r.stderr}`).to.deep.equal(['JOIN-TH-001 passed', 'JOIN-TH-005 passed']);
+      // thread-default.json's network key, as tshark takes it to open MLE and data.
+      const key = '10112233445566778899aabbccddeeff';
+      const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+      for (const id of ['JOIN-TH-001', 'JOIN-TH-005']) {
+        const pcap = join(out, 'cases', id, 'capture.pcap');
+        expect(junit).to.include(`[[ATTACHMENT|cases/${id}/capture.pcap]]`);
+        expect(readFileSync(pcap).readUInt32LE(20), 'LINKTYPE').to.equal(283);
+        const t = await execa(tshark, ['-r', pcap, '-o', `uat:ieee802154_keys:"${key}","1","Thread hash"`, '-T', 'fields', '-e', 'wpan-tap.rss', '-e', 'wpan-tap.lqi', '-e', 'wpan-tap.ch_num', '-e', 'mle.cmd', '-e', '_ws.malformed'], { reject: false });
+        expect(t.exitCode, t.stderr).to.equal(0);
+        const rows = t.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
+        expect(rows.length, id).to.be.greaterThan(0);
+        // ot-rcp's simulated radio reports −20 dBm and LQI 0 for every frame it hears.
+        for (const [rss, lqi, ch, , malformed] of rows) expect([rss, lqi, ch, malformed ?? ''], id).to.deep.equal(['-20', '0', '22', '']);
+        // Our leader's MLE (encrypted: its command is read only with the key), Parent Requests (9) as it starts, Advertisements (4) once it leads.
+        expect(rows.filter((row) => row[3] === '9' || row[3] === '4').length, `${id}: ${JSON.stringify(rows)}`).to.be.greaterThan(0);
+      }
+      // The board's serial log: its Spinel exchange, and what the harness sent it with the key redacted.
+      const logs = readdirSync(join(out, 'serial')).map((f) => readFileSync(join(out, 'serial', f), 'utf8'));
+      const serial = logs.join('\n');
+      expect(serial).to.match(/spinel > tid=\d+ PROP_VALUE_SET MAC_PROMISCUOUS_MODE 00/);
+      // A lone leader hears nobody: its frames go down to the RCP and come back done.
+      expect(serial).to.match(/spinel > tid=\d+ PROP_VALUE_SET STREAM_RAW /);
+      expect(serial).to.match(/spinel < tid=\d+ PROP_VALUE_IS LAST_STATUS OK /);
+      expect(serial).to.include('thread-master-key=<redacted>');
+      for (const f of [join(out, 'junit.xml'), join(out, 'results.json'), join(out, 'run.log')]) expect(readFileSync(f, 'utf8').toLowerCase(), f).to.not.include(key);
+      expect(serial.toLowerCase()).to.not.include(key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
