@@ -62,6 +62,12 @@ export class RcpRadio implements Radio {
   private txDone: ((status: SubMacTxStatus) => void) | undefined;
   private ready = false;
   private changedWhileSettingUp = false;
+  /** A set-up is running (at open, or after a reset under us). */
+  private settingUp = false;
+  /** Counts the resets under us, so a set-up knows whether one came while it ran. */
+  private resetGeneration = 0;
+  /** The RCP was set up once: from then on a reset undoes our state. */
+  private wasSetUp = false;
   private resetWaiter: (() => void) | undefined;
   /** Times the RCP reset under us and was set up again. */
   resets = 0;
@@ -91,7 +97,7 @@ export class RcpRadio implements Radio {
     if (!info.caps.includes(Cap.CONFIG_RADIO)) throw new Error(`the co-processor is not an RCP (no CAP_CONFIG_RADIO in its capabilities ${info.caps.join(',')}): flash ot-rcp`);
     if (!info.caps.includes(Cap.MAC_RAW)) throw new Error('the RCP has no raw MAC (CAP_MAC_RAW)');
     if ((info.radioCaps & REQUIRED_RADIO_CAPS) !== REQUIRED_RADIO_CAPS) throw new Error(`the RCP's sub-MAC lacks ack-timeout, tx-retries or CSMA backoff (radio caps 0x${info.radioCaps.toString(16)})`);
-    await this.setUp();
+    await this.setUpUntilSettled();
     return { ...info, channel: this.channel };
   }
 
@@ -129,7 +135,30 @@ export class RcpRadio implements Radio {
       this.changedWhileSettingUp = false;
       await this.configure();
     } while (this.changedWhileSettingUp);
-    this.ready = true;
+  }
+
+  /**
+   * setUp(), from the start again while the RCP reset during it (a reset undoes what was set
+   * before it: after one, PHY_CHAN is refused until PHY_ENABLED is set again); then ready.
+   * Fails only for another reason than a reset.
+   */
+  private async setUpUntilSettled(): Promise<void> {
+    this.settingUp = true;
+    try {
+      for (;;) {
+        const generation = this.resetGeneration;
+        try {
+          await this.setUp();
+        } catch (e) {
+          if (generation === this.resetGeneration) throw e;
+        }
+        if (generation === this.resetGeneration) break;
+      }
+      this.ready = true;
+      this.wasSetUp = true;
+    } finally {
+      this.settingUp = false;
+    }
   }
 
   /**
@@ -294,12 +323,15 @@ export class RcpRadio implements Radio {
       this.resetWaiter();
       return;
     }
-    if (!this.ready) return;
+    // Before the first set-up (while open() reads what the RCP is) a reset undoes nothing of ours.
+    if (!this.wasSetUp && !this.settingUp) return;
     this.resets++;
+    this.resetGeneration++;
     this.log(`rcp ! the RCP reset (${statusName(status)}); setting it up again`);
     this.ready = false;
     this.link.failAll('the RCP reset');
-    this.setUp().then(
+    if (this.settingUp) return; // the set-up that runs starts again from the start
+    this.setUpUntilSettled().then(
       () => this.log('rcp: set up again after its reset'),
       (e: Error) => this.log(`rcp ! setting up after the reset failed: ${e.message}`),
     );

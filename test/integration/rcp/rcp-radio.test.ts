@@ -103,6 +103,35 @@ describe('RCP radio on the real ot-rcp', function () {
     expect(Buffer.from((await spinel.get(Prop.MAC_15_4_SADDR)).value).toString('hex')).to.equal('0104');
   });
 
+  it('the RCP resetting again while it is being set up after a reset: set up once more, from the start', async () => {
+    let resets = 0;
+    let again = false;
+    const { r, spinel, log } = await radio(10, (line) => {
+      // The set-up after the first reset has just turned the PHY on and sent the channel: the RCP resets again.
+      if (resets === 1 && !again && /^spinel > tid=\d+ PROP_VALUE_SET PHY_CHAN /.test(line)) {
+        again = true;
+        spinel.reset();
+      }
+    });
+    await r.open();
+    r.subMac.setAddressFilter({ panId: 0x0700, shortAddress: 0x0401, extAddress: Uint8Array.from([0x18, 0xb4, 0x30, 0, 0, 0, 0, 10]) });
+    r.setChannel(22);
+    expect(await r.readChannel()).to.equal(22);
+    resets = 1;
+    spinel.reset();
+    await until('set up again', () => (log.includes('rcp: set up again after its reset') ? true : undefined), 10_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${log.join('\n')}`);
+    });
+    expect(again).to.equal(true);
+    expect(log.filter((l) => /rcp ! the RCP reset \(RESET_/.test(l)), log.join('\n')).to.have.length(2);
+    // What the second reset undid is done again: the PHY on, our channel, PAN ID and address.
+    expect((await spinel.get(Prop.PHY_ENABLED)).value[0], log.join('\n')).to.equal(1);
+    expect((await spinel.get(Prop.MAC_RAW_STREAM_ENABLED)).value[0]).to.equal(1);
+    expect(await r.readChannel()).to.equal(22);
+    expect(Buffer.from((await spinel.get(Prop.MAC_15_4_PANID)).value).toString('hex')).to.equal('0007');
+    expect(Buffer.from((await spinel.get(Prop.MAC_15_4_SADDR)).value).toString('hex')).to.equal('0104');
+  });
+
   it('an address the stack sets while the RCP is being set up again after a reset is the one the RCP ends with', async () => {
     const ext = Uint8Array.from([0x18, 0xb4, 0x30, 0, 0, 0, 0, 7]);
     let afterReset = false;
