@@ -1,7 +1,9 @@
 // `meshbench boards [--rig FILE] [--no-identify]`: attached serial devices, and
 // with a rig file which of its boards are present, missing, duplicated, and
 // what each present board answers.
-import { discover, discoveryFromEnv, matchBoards, type DiscoveryOptions } from '../../lab/discovery.ts';
+import { discover, discoveryFromEnv, matchBoards, type DiscoveryOptions, type SerialDevice } from '../../lab/discovery.ts';
+import { radioWordsOf } from '../../host/launcher.ts';
+import type { LabBoard } from '../../rig/lab.ts';
 import { lockForProbe } from '../../lab/doctor.ts';
 import { describeMatch, openBoard } from '../../lab/open.ts';
 import { loadLabRig } from '../../lab/rig-file.ts';
@@ -29,12 +31,21 @@ export async function boards(opts: BoardsOptions, io: Io = consoleIo): Promise<n
     io.out('');
     io.out(`rig ${loaded.rig.name}:`);
     let bad = 0;
+    const rcps = new Set<SerialDevice>();
     for (const b of m.boards) {
       if (b.state === 'missing' || b.state === 'duplicate') {
         bad++;
         io.out(`  ${describeMatch(b)}`);
         continue;
       }
+      // Our board on a dongle: the dongle is the board's device, attached or not.
+      const rcp = rcpOf(b.board, found.devices);
+      if (rcp?.devices.length === 0) {
+        bad++;
+        io.out(`  ${b.board.id}: host process, its RCP (${rcp.radio}) is not attached`);
+        continue;
+      }
+      for (const d of rcp?.devices ?? []) rcps.add(d);
       let answer = '';
       // A board another run holds is not opened: its run owns the port.
       const held = opts.identify === false ? undefined : await lockForProbe(b, { rigDir: loaded.dir, speed: loaded.rig.speed }, loaded.rig.lockDir);
@@ -54,11 +65,25 @@ export async function boards(opts: BoardsOptions, io: Io = consoleIo): Promise<n
           held.release();
         }
       }
-      io.out(`  ${b.board.id}: ${b.state === 'process' ? 'host process' : `present at ${b.devices[0]!.byId ?? b.devices[0]!.path}`}${answer}`);
+      const where = rcp ? `host process, its RCP at ${rcp.devices[0]!.byId ?? rcp.devices[0]!.path}` : b.state === 'process' ? 'host process' : `present at ${b.devices[0]!.byId ?? b.devices[0]!.path}`;
+      io.out(`  ${b.board.id}: ${where}${answer}`);
     }
-    for (const d of m.unknown) io.out(`  unknown: ${d.path} (serial ${d.serialNumber ?? '?'}) is in no board of the rig`);
+    for (const d of m.unknown.filter((u) => !rcps.has(u))) io.out(`  unknown: ${d.path} (serial ${d.serialNumber ?? '?'}) is in no board of the rig`);
     return bad ? 3 : 0;
   });
+}
+
+/**
+ * The attached devices a process board running `meshbench board` on a dongle uses: by its
+ * USB serial number (`usb:SERIAL`, as the rig's USB boards are matched) or its device path
+ * or by-id link; undefined for any other board, or a radio that is a process.
+ */
+export function rcpOf(board: LabBoard, devices: SerialDevice[]): { radio: string; devices: SerialDevice[] } | undefined {
+  const radio = board.port.kind === 'process' ? radioWordsOf(board.port.command)?.[0] : undefined;
+  if (!radio || radio.startsWith('spawn:') || /\{[^}]*\}/.test(radio)) return undefined;
+  const serial = radio.startsWith('usb:') ? radio.slice(4).toLowerCase() : undefined;
+  const hits = devices.filter((d) => (serial !== undefined ? d.serialNumber?.toLowerCase() === serial : d.path === radio || d.byId === radio));
+  return { radio, devices: hits };
 }
 
 export const boardsCommand: LabCommand = {

@@ -1,12 +1,14 @@
 // What a lab user types and copies: the `--radio` words a rig's process board and the
 // doctor's probe read from its command, the by-id lookup of `usb:SERIAL`, and every
 // `meshbench board` command docs/rcp.md and rigs/lab-rcp.example.yaml show (they must
-// parse as printed: an option renamed in the code and not in the docs fails here).
+// parse as printed: an option renamed in the code and not in the docs fails here);
+// `meshbench boards` naming the dongle of each such board.
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { boards } from '../../../harness/cli/commands/boards.ts';
 import { baudOf, radioWordsOf } from '../../../harness/host/launcher.ts';
 import { devicePath, findUsbSerial } from '../../../host/rcp/byte-link.ts';
 import { parseHostArgs } from '../../../host/main.ts';
@@ -90,5 +92,42 @@ describe('the `meshbench board` commands docs/rcp.md and rigs/lab-rcp.example.ya
       if (radio.kind === 'usb-serial') expect(radio.serial).to.match(/^[0-9A-F]{12}$/);
       else expect(radio.kind === 'serial' && radio.path).to.match(/^\/dev\/serial\/by-id\/usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_[0-9A-F]{12}-if00$/);
     }
+  });
+});
+
+describe('`meshbench boards --rig`: the dongles of our RCP boards', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  /** sysfs and /dev as Linux lays them out for ot-nrf528xx dongles (cdc_acm; 1915:cafe, 12 hex digits of serial number). */
+  function dongles(serials: string[]): { sysRoot: string; devRoot: string } {
+    const sysRoot = join(root, 'sys');
+    const devRoot = join(root, 'dev');
+    mkdirSync(join(devRoot, 'serial', 'by-id'), { recursive: true });
+    serials.forEach((serial, i) => {
+      const usb = join(sysRoot, `devices/pci0000:00/0000:00:14.0/usb1/1-${i + 1}`);
+      mkdirSync(join(usb, `1-${i + 1}:1.0`), { recursive: true });
+      for (const [k, v] of Object.entries({ idVendor: '1915', idProduct: 'cafe', serial, manufacturer: 'Nordic Semiconductor', product: 'nRF528xx OpenThread Device' })) writeFileSync(join(usb, k), `${v}\n`);
+      mkdirSync(join(sysRoot, `class/tty/ttyACM${i}`), { recursive: true });
+      symlinkSync(join(usb, `1-${i + 1}:1.0`), join(sysRoot, `class/tty/ttyACM${i}/device`));
+      symlinkSync(`../../ttyACM${i}`, join(devRoot, 'serial', 'by-id', `usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_${serial}-if00`));
+    });
+    return { sysRoot, devRoot };
+  }
+
+  it('a board on an attached dongle is there, one whose dongle is not is missing (exit 3), and its dongle is no unknown device', async () => {
+    root = mkdtempSync(join(tmpdir(), 'mb-rcp-boards-'));
+    const tree = dongles(['E1A2B3C4D5E6', 'D00D00D00D00']);
+    const rig = join(root, 'rig.yaml');
+    const board = (id: string, radio: string) => `  - { id: ${id}, stack: thread, roles: [router], firmware: meshbench-agent, port: { kind: process, command: [meshbench, board, --id, "{board}", --radio, "${radio}"] } }`;
+    writeFileSync(rig, ['name: rcp-boards', 'kind: lab', `networks: { thread: ${JSON.stringify(join(ROOT, 'fixtures/networks/thread-default.json'))} }`, `lockDir: ${JSON.stringify(join(root, 'locks'))}`, 'boards:', board('ours1', 'usb:e1a2b3c4d5e6'), board('ours2', 'usb:F1E2D3C4B5A6'), board('ours3', '/dev/serial/by-id/usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_D00D00D00D00-if00'), ''].join('\n'));
+    const lines: string[] = [];
+    const code = await boards({ rig, identify: false, list: null, ...tree }, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const text = lines.join('\n');
+    expect(text).to.include('  ours1: host process, its RCP at /dev/serial/by-id/usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_E1A2B3C4D5E6-if00');
+    expect(text).to.include('  ours2: host process, its RCP (usb:F1E2D3C4B5A6) is not attached');
+    expect(text).to.include('  ours3: host process, its RCP at /dev/serial/by-id/usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_D00D00D00D00-if00');
+    expect(text).to.not.include('unknown:');
+    expect(code).to.equal(3);
   });
 });
