@@ -3,6 +3,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RigFileError } from '../rig/load.ts';
+import { loadNetworkConfig } from '../rig/network-config.ts';
 import type { LabBoard, LabRig } from '../rig/lab.ts';
 import { discover, matchBoards, openPath, type BoardMatch, type DiscoveryOptions } from './discovery.ts';
 import { notTheDrive } from './flash.ts';
@@ -138,6 +139,7 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
       held.release();
     }
   }
+  if (loaded.rig.sniffer) checkSnifferChannel(r, loaded.rig.sniffer.channel, loaded.rig.networks, loaded.dir);
   if (loaded.rig.sniffer && !opts.noProbe) await checkSniffer(r, loaded.rig.sniffer, { rigDir: loaded.dir, speed: loaded.rig.speed }, opts);
   return r;
 }
@@ -157,6 +159,25 @@ function rcpProblem(who: string, radio: string[], p: RcpProbeResult): string {
 /** A probe reads the same /dev tree as discovery (MESHBENCH_DEV_ROOT), so `usb:SERIAL` is looked up where the boards were. */
 function devRootEnv(opts: DoctorOptions): Record<string, string> {
   return opts.devRoot ? { MESHBENCH_DEV_ROOT: opts.devRoot } : {};
+}
+
+/** A sniffer on another channel than every network of the rig hears none of their frames. */
+function checkSnifferChannel(r: DoctorReport, channel: number, networks: LabRig['networks'], rigDir: string): void {
+  const channels: string[] = [];
+  for (const [kind, file] of Object.entries(networks)) {
+    if (!file) continue;
+    let keys: Record<string, string>;
+    try {
+      keys = loadNetworkConfig(rigDir, file);
+    } catch {
+      continue; // a network file that does not load is a problem of its own (above, and at the run)
+    }
+    const ch = keys[kind === 'nd' ? '6lowpan-nd-channel' : 'thread-config-channel'];
+    if (ch === undefined) continue;
+    if (Number(ch) === channel) return;
+    channels.push(`networks.${kind} on ${ch}`);
+  }
+  if (channels.length) r.warnings.push(`sniffer: channel ${channel}, but ${channels.join(', ')}: its captures will hold none of their frames; set sniffer.channel`);
 }
 
 /** The rig's sniffer RCP answers as one, as a board's RCP must. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { boards } from '../../../harness/cli/commands/boards.ts';
+import { doctor } from '../../../harness/lab/doctor.ts';
 import { baudOf, radioWordsOf } from '../../../harness/host/launcher.ts';
 import { devicePath, findUsbSerial } from '../../../host/rcp/byte-link.ts';
 import { parseHostArgs } from '../../../host/main.ts';
@@ -129,5 +130,35 @@ describe('`meshbench boards --rig`: the dongles of our RCP boards', () => {
     expect(text).to.include('  ours3: host process, its RCP at /dev/serial/by-id/usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_D00D00D00D00-if00');
     expect(text).to.not.include('unknown:');
     expect(code).to.equal(3);
+  });
+});
+
+describe('doctor: the sniffer\'s channel against the rig\'s networks', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('warns of a sniffer on another channel than the network (thread-default.json: 22), not of one on it', async () => {
+    root = mkdtempSync(join(tmpdir(), 'mb-rcp-sniffch-'));
+    const rig = join(root, 'rig.yaml');
+    const write = (channel: number) =>
+      writeFileSync(
+        rig,
+        [
+          'name: sniffed',
+          'kind: lab',
+          `networks: { thread: ${JSON.stringify(join(ROOT, 'fixtures/networks/thread-default.json'))} }`,
+          `lockDir: ${JSON.stringify(join(root, 'locks'))}`,
+          'boards:',
+          '  - { id: ours1, stack: thread, roles: [router], firmware: meshbench-agent, port: { kind: process, command: [meshbench, board, --radio, "usb:E1A2B3C4D5E6"] } }',
+          `sniffer: { radio: ["usb:F00DF00DF00D"], channel: ${channel} }`,
+          '',
+        ].join('\n'),
+      );
+    write(15);
+    const off = await doctor(rig, { noProbe: true, list: null, sysRoot: join(root, 'sys'), devRoot: join(root, 'dev') });
+    expect(off.warnings).to.include('sniffer: channel 15, but networks.thread on 22: its captures will hold none of their frames; set sniffer.channel');
+    write(22);
+    const on = await doctor(rig, { noProbe: true, list: null, sysRoot: join(root, 'sys'), devRoot: join(root, 'dev') });
+    expect(on.warnings.filter((w) => w.startsWith('sniffer:'))).to.deep.equal([]);
   });
 });
