@@ -14,6 +14,11 @@ export function median(xs: readonly number[]): number {
   return quantile(xs, 0.5);
 }
 
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError('mean of no samples');
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
 /** Rounds to `digits` decimals, for figures in the JSON. */
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits;
