@@ -33,7 +33,8 @@ export async function runBoard(opts: BoardOptions): Promise<{ stop(): Promise<vo
   byteLink.onClose((why) => closedWhy(why));
   const log = opts.spinelLog ? out : (line: string) => (line.includes(' ! ') ? out(line) : undefined);
   const spinel = new SpinelLink(byteLink, log);
-  const radio = new RcpRadio(spinel, timers, out);
+  // A radio that cannot be set up again after a reset leaves the board deaf: it ends as a dead board does.
+  const radio = new RcpRadio(spinel, timers, out, { onLost: (why) => closedWhy(why) });
   const info = await radio.open();
   out(`host: seed ${opts.seed} (--seed reproduces this board's random draws)`);
   out(`rcp: ${byteLink.description}: ${info.ncpVersion}; Spinel ${info.protocol.major}.${info.protocol.minor}; EUI-64 ${Buffer.from(info.eui64).toString('hex')}; radio caps 0x${info.radioCaps.toString(16)}`);

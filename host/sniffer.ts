@@ -13,7 +13,7 @@ export async function runSniffer(opts: { radio: RadioSpec; channel: number; outp
   const closed = new Promise<string>((r) => (closedWhy = r));
   link.onClose((why) => closedWhy(why));
   const timers = new WallTimers(1);
-  const radio = new RcpRadio(new SpinelLink(link, (l) => (l.includes(' ! ') ? opts.log(l) : undefined)), timers, opts.log, { promiscuous: true });
+  const radio = new RcpRadio(new SpinelLink(link, (l) => (l.includes(' ! ') ? opts.log(l) : undefined)), timers, opts.log, { promiscuous: true, onLost: (why) => closedWhy(why) });
   radio.setChannel(opts.channel);
   const info = await radio.open();
   opts.log(`sniffer: ${link.description}: ${info.ncpVersion}, channel ${opts.channel}`);

@@ -78,7 +78,11 @@ export class RcpRadio implements Radio {
     private readonly link: SpinelLink,
     private readonly timers: Timers,
     private readonly log: (line: string) => void,
-    private readonly opts: { promiscuous?: boolean } = {},
+    private readonly opts: {
+      promiscuous?: boolean;
+      /** The RCP reset under us and could not be set up again (it stopped answering): the radio is lost, as a pulled dongle is. */
+      onLost?: (why: string) => void;
+    } = {},
   ) {
     link.onUnsolicited((a) => this.unsolicited(a));
     this.subMac = {
@@ -333,7 +337,10 @@ export class RcpRadio implements Radio {
     if (this.settingUp) return; // the set-up that runs starts again from the start
     this.setUpUntilSettled().then(
       () => this.log('rcp: set up again after its reset'),
-      (e: Error) => this.log(`rcp ! setting up after the reset failed: ${e.message}`),
+      (e: Error) => {
+        this.log(`rcp ! setting up after the reset failed: ${e.message}`);
+        this.opts.onLost?.(`the RCP reset and could not be set up again: ${e.message}`);
+      },
     );
   }
 }

@@ -4,6 +4,7 @@
 // set up again with our channel and addresses; and the same RCP on a serial port.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,31 @@ describe('RCP radio on the real ot-rcp', function () {
     expect(await r.readChannel()).to.equal(22);
     expect(Buffer.from((await spinel.get(Prop.MAC_15_4_PANID)).value).toString('hex')).to.equal('0007');
     expect(Buffer.from((await spinel.get(Prop.MAC_15_4_SADDR)).value).toString('hex')).to.equal('0104');
+  });
+
+  it('an RCP that resets and then answers no more is reported lost (a board on it ends as a dead board)', async () => {
+    link = await openByteLink({ kind: 'spawn', command: [rcp, '11'] }, { cwd: dir, env: { PORT_OFFSET: String(portOffset()) } });
+    const { stdout } = await execa('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]);
+    const pid = Number(/^\s*(\d+)\s+ot-rcp$/m.exec(stdout)?.[1]);
+    expect(pid, stdout).to.be.greaterThan(0);
+    const log: string[] = [];
+    let lost: string | undefined;
+    const spinel = new SpinelLink(link, (l) => log.push(l), 500);
+    timers = new WallTimers(1);
+    const r = new RcpRadio(spinel, timers, (l) => {
+      log.push(l);
+      // The RCP reset (as a crash would) and hangs before it answers the set-up: stopped, it answers nothing.
+      if (/^rcp ! the RCP reset/.test(l)) process.kill(pid, 'SIGSTOP');
+    }, { onLost: (why) => (lost = why) });
+    try {
+      await r.open();
+      spinel.reset();
+      await until('lost', () => lost, 10_000);
+      expect(lost).to.equal('the RCP reset and could not be set up again: PROP_VALUE_SET PHY_ENABLED: no answer within 500 ms');
+      expect(log).to.include('rcp ! setting up after the reset failed: PROP_VALUE_SET PHY_ENABLED: no answer within 500 ms');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
   });
 
   it('an address the stack sets while the RCP is being set up again after a reset is the one the RCP ends with', async () => {
