@@ -97,8 +97,10 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
-  // A launcher that goes away closes our stdin: the board goes with it.
+  // A launcher that goes away closes our stdin: the board goes with it. A sniffer reads nothing
+  // there, but must notice the end too (or it outlives a killed run, holding its dongle).
   process.stdin.on('end', () => void stop(0));
+  if (args.mode.kind === 'sniff') process.stdin.resume();
   // The board's power is its process; a lost radio is a dead board.
   void running.closed.then(async (why) => {
     process.stderr.write(`meshbench board: the radio link ended: ${why}\n`);

@@ -105,7 +105,7 @@ describe('the lab path: an RCP found by its USB serial number, probed, and check
   });
 });
 
-describe('`meshbench board` on a radio that is not there or is no RCP', function () {
+describe('`meshbench board` on a radio that is not there or is no RCP, and a sniffer whose launcher goes', function () {
   this.timeout(30_000);
   it('a command that cannot start: exit 3 with the reason, as a probe and as a board', async () => {
     const p = await probe('spawn:/nonexistent/ot-rcp', {});
@@ -115,6 +115,27 @@ describe('`meshbench board` on a radio that is not there or is no RCP', function
     const b = await execa(process.execPath, [MESHBENCH, 'board', '--radio', 'spawn:/nonexistent/ot-rcp'], { input: '', reject: false, timeout: 20_000 });
     expect(b.exitCode, b.stderr).to.equal(3);
     expect(b.stderr).to.match(/^meshbench board: the link to the RCP ended: cannot start \/nonexistent\/ot-rcp: spawn \/nonexistent\/ot-rcp ENOENT$/m);
+  });
+
+  it('a sniffer ends when its stdin does (its launcher went away), exit 0, as a board does', async function () {
+    const rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
+    const dir = mkdtempSync(join(tmpdir(), 'mb-rcp-sniffend-'));
+    const child = spawn(process.execPath, [MESHBENCH, 'board', '--sniff', '22', '--radio', `spawn:${rcp}`, '14'], { cwd: dir, env: { ...process.env, PORT_OFFSET: String(portOffset()) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (code, signal) => r([code, signal])));
+      let out = Buffer.alloc(0);
+      child.stdout.on('data', (d: Buffer) => (out = Buffer.concat([out, d])));
+      await until('the pcap header', () => (out.length >= 24 ? true : undefined), 20_000);
+      expect(out.readUInt32LE(20)).to.equal(283);
+      child.stdin.end();
+      // A backstop only: it ends at once; one that never noticed would be killed here, and fail.
+      const backstop = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      expect(await exited).to.deep.equal([0, null]);
+      clearTimeout(backstop);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a process that answers no Spinel (cat echoes our frames): not an RCP, exit 3', async () => {
