@@ -152,6 +152,7 @@ function rcpSummary(p: RcpProbeResult): string {
 /** What to do about an RCP that did not answer: one that cannot be reached is not attached or misnamed; one that answers otherwise runs other firmware. */
 function rcpProblem(who: string, radio: string[], p: RcpProbeResult): string {
   const named = `${who}: its RCP (${radio.join(' ')})`;
+  if (p.problemKind === 'unreachable' && p.problem?.includes(' is in use by another process')) return `${named} cannot be reached: ${p.problem}; run doctor again when that run is over`;
   if (p.problemKind === 'unreachable') return `${named} cannot be reached: ${p.problem}; plug it in, or fix the --radio words in the rig file (\`meshbench boards\` lists what is attached)`;
   return `${named} does not answer as an RCP: ${p.problem}; check the dongle is flashed with ot-rcp and the baud rate (docs/rcp.md)`;
 }

@@ -135,7 +135,9 @@ class SerialLink implements ByteLink {
       port.open((e) => {
         if (!e) return resolve(new SerialLink(port, `serial ${path} at ${baudRate} baud`));
         // serialport's message names the path already ("No such file or directory, cannot open /dev/…").
-        const why = e.message.replace(/^Error: /, '');
+        const why = e.message.replace(/^Error:? /, '');
+        // It locks a port it opens (flock): another process has this one, a board or sniffer of a run.
+        if (/cannot lock port/i.test(why)) return reject(new Error(`${path} is in use by another process (a board or sniffer of a run?): ${why}`));
         reject(new Error(why.includes(path) ? why : `cannot open ${path}: ${why}`));
       });
     });

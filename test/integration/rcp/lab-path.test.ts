@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { openByteLink } from '../../../host/rcp/byte-link.ts';
 import type { RcpProbeResult } from '../../../protocol/rcp-probe.ts';
 import { toolOrSkip, tsharkOrSkip } from '../../support/tools.ts';
 import { casesOf, meshbench } from '../lab/support.ts';
@@ -64,6 +65,15 @@ describe('the lab path: an RCP found by its USB serial number, probed, and check
     // A device path is looked up in the same /dev tree.
     const byPath = await probe(`/dev/serial/by-id/${byIdName('E1A2B3C4D5E6')}`, env);
     expect([byPath.exitCode, byPath.answer.ok, byPath.answer.eui64]).to.deep.equal([0, true, '18b430000000000c']);
+    // A port another process has open (and locked, as serialport locks the ports it opens): in use, said so.
+    const held = await openByteLink({ kind: 'serial', path: join(dev, 'ttyACM0'), baudRate: 115200 });
+    try {
+      const busy = await probe('usb:E1A2B3C4D5E6', env);
+      expect(busy.exitCode).to.equal(3);
+      expect(busy.answer.problem).to.match(/^\/dev\/pts\/\d+ is in use by another process \(a board or sniffer of a run\?\): .*Cannot lock port$/);
+    } finally {
+      await held.close();
+    }
   });
 
   it('doctor: the board on the dongle (its RCP, then its answer), a dongle not plugged in, and the sniffer RCP', async () => {
