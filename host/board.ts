@@ -37,7 +37,7 @@ export async function runBoard(opts: BoardOptions): Promise<{ stop(): Promise<vo
   const radio = new RcpRadio(spinel, timers, out, { onLost: (why) => closedWhy(why) });
   const info = await radio.open();
   out(`host: seed ${opts.seed} (--seed reproduces this board's random draws)`);
-  out(`rcp: ${byteLink.description}: ${info.ncpVersion}; Spinel ${info.protocol.major}.${info.protocol.minor}; EUI-64 ${Buffer.from(info.eui64).toString('hex')}; radio caps 0x${info.radioCaps.toString(16)}`);
+  out(`rcp: ${byteLink.description}: ${info.ncpVersion}; Spinel ${info.protocol.major}.${info.protocol.minor}; RCP API ${info.rcpApiVersion ?? '?'}; EUI-64 ${Buffer.from(info.eui64).toString('hex')}; radio caps 0x${info.radioCaps.toString(16)}`);
 
   const identity = rcpBoardIdentity(info.ncpVersion);
   const rng = new SeededRng(opts.seed);

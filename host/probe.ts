@@ -25,6 +25,8 @@ export async function probeRcp(spec: RadioSpec): Promise<RcpProbeResult> {
       link: link.description,
       ncpVersion: info.ncpVersion,
       protocol: `${info.protocol.major}.${info.protocol.minor}`,
+      rcpApiVersion: info.rcpApiVersion,
+      rcpMinHostApiVersion: info.rcpMinHostApiVersion,
       caps: info.caps,
       radioCaps: Object.entries(RadioCaps)
         .filter(([, bit]) => info.radioCaps & bit)

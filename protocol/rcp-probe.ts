@@ -7,6 +7,9 @@ export interface RcpProbeResult {
   link: string;
   ncpVersion?: string;
   protocol?: string;
+  /** RCP_API_VERSION, and the oldest host API it serves (RCP_MIN_HOST_API_VERSION), where it has them. */
+  rcpApiVersion?: number;
+  rcpMinHostApiVersion?: number;
   caps?: number[];
   radioCaps?: string[];
   eui64?: string;

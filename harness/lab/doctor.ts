@@ -146,7 +146,7 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
 
 /** The RCP's answer to a probe, in one line. */
 function rcpSummary(p: RcpProbeResult): string {
-  return `RCP ${p.ncpVersion} (Spinel ${p.protocol}; ${p.radioCaps?.join(', ')}; channel ${p.channel}; EUI-64 ${p.eui64})`;
+  return `RCP ${p.ncpVersion} (Spinel ${p.protocol}, RCP API ${p.rcpApiVersion ?? '?'}; ${p.radioCaps?.join(', ')}; channel ${p.channel}; EUI-64 ${p.eui64})`;
 }
 
 /** What to do about an RCP that did not answer: one that cannot be reached is not attached or misnamed; one that answers otherwise runs other firmware. */

@@ -32,6 +32,23 @@ export const RadioCaps = { ACK_TIMEOUT: 1, ENERGY_SCAN: 2, TRANSMIT_RETRIES: 4, 
 const REQUIRED_RADIO_CAPS = RadioCaps.ACK_TIMEOUT | RadioCaps.TRANSMIT_RETRIES | RadioCaps.CSMA_BACKOFF;
 /** Spinel 4.x (spinel.h SPINEL_PROTOCOL_VERSION_THREAD_MAJOR). */
 const SPINEL_MAJOR = 4;
+/**
+ * The RCP API version of the Spinel this host speaks (spinel.h SPINEL_RCP_API_VERSION): that of
+ * OpenThread 5df29f74, whose ot-rcp answers RCP_API_VERSION 11 and our wire formats follow.
+ */
+export const HOST_RCP_API_VERSION = 11;
+
+/**
+ * What OpenThread's host checks of an RCP's API versions (RadioSpinel::CheckRcpApiVersion) that
+ * this host can: an RCP that needs a newer host than this one. (How old an RCP this host still
+ * serves is not known beyond the one it was written against; the version is shown, not judged.)
+ */
+export function rcpApiProblem(info: { rcpApiVersion?: number; rcpMinHostApiVersion?: number }): string | undefined {
+  if (info.rcpMinHostApiVersion !== undefined && info.rcpMinHostApiVersion > HOST_RCP_API_VERSION) {
+    return `the RCP's firmware needs a host of RCP API version ${info.rcpMinHostApiVersion} or later; this host speaks ${HOST_RCP_API_VERSION}: flash an ot-rcp of OpenThread as of 5df29f74 or one whose minimum host API version is at most ${HOST_RCP_API_VERSION}`;
+  }
+  return undefined;
+}
 /** OpenThread reports −128 dBm as "no noise floor"; then the thermal floor of a 2 MHz channel (−174 dBm/Hz + 63 dB) stands in. */
 const NO_NOISE_FLOOR = -128;
 const THERMAL_FLOOR_DBM = -111;
@@ -41,6 +58,9 @@ export interface RcpInfo {
   protocol: { major: number; minor: number };
   caps: number[];
   radioCaps: number;
+  /** RCP_API_VERSION and RCP_MIN_HOST_API_VERSION, where its capabilities say it has them. */
+  rcpApiVersion?: number;
+  rcpMinHostApiVersion?: number;
   /** The RCP's factory EUI-64, natural byte order. */
   eui64: Uint8Array;
   channel: number;
@@ -101,6 +121,8 @@ export class RcpRadio implements Radio {
     if (!info.caps.includes(Cap.CONFIG_RADIO)) throw new Error(`the co-processor is not an RCP (no CAP_CONFIG_RADIO in its capabilities ${info.caps.join(',')}): flash ot-rcp`);
     if (!info.caps.includes(Cap.MAC_RAW)) throw new Error('the RCP has no raw MAC (CAP_MAC_RAW)');
     if ((info.radioCaps & REQUIRED_RADIO_CAPS) !== REQUIRED_RADIO_CAPS) throw new Error(`the RCP's sub-MAC lacks ack-timeout, tx-retries or CSMA backoff (radio caps 0x${info.radioCaps.toString(16)})`);
+    const api = rcpApiProblem(info);
+    if (api) throw new Error(api);
     await this.setUpUntilSettled();
     return { ...info, channel: this.channel };
   }
@@ -122,7 +144,10 @@ export class RcpRadio implements Radio {
     const caps = value(parseCaps((await this.link.get(Prop.CAPS)).value), 'CAPS');
     const eui64 = value(readAll((await this.link.get(Prop.HWADDR)).value, (r) => r.eui64()), 'HWADDR');
     const radioCaps = value(readAll((await this.link.get(Prop.RADIO_CAPS)).value, (r) => r.packed()), 'RADIO_CAPS');
-    return { protocol, ncpVersion, caps, radioCaps, eui64 };
+    const packed = async (key: number, name: string) => value(readAll((await this.link.get(key)).value, (r) => r.packed()), name);
+    const rcpApiVersion = caps.includes(Cap.RCP_API_VERSION) ? await packed(Prop.RCP_API_VERSION, 'RCP_API_VERSION') : undefined;
+    const rcpMinHostApiVersion = caps.includes(Cap.RCP_MIN_HOST_API_VERSION) ? await packed(Prop.RCP_MIN_HOST_API_VERSION, 'RCP_MIN_HOST_API_VERSION') : undefined;
+    return { protocol, ncpVersion, caps, radioCaps, eui64, rcpApiVersion, rcpMinHostApiVersion };
   }
 
   /** The channel the RCP is on now (PHY_CHAN), read back from it. */

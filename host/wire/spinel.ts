@@ -46,6 +46,7 @@ export const Prop = {
   MAC_SRC_MATCH_SHORT_ADDRESSES: 0x1304,
   MAC_SRC_MATCH_EXTENDED_ADDRESSES: 0x1305,
   RCP_API_VERSION: 0xb0,
+  RCP_MIN_HOST_API_VERSION: 0xb1,
 } as const;
 
 /** §6 / spinel.h SPINEL_STATUS_*. */
@@ -102,6 +103,7 @@ export const Cap = {
   CONFIG_MTD: 33,
   CONFIG_RADIO: 34,
   RCP_API_VERSION: 64,
+  RCP_MIN_HOST_API_VERSION: 65,
   MAC_RAW: 513,
 } as const;
 

@@ -53,7 +53,7 @@ describe('the lab path: an RCP found by its USB serial number, probed, and check
     const env = { MESHBENCH_DEV_ROOT: dev };
     for (const serial of ['E1A2B3C4D5E6', 'e1a2b3c4d5e6']) {
       const { exitCode, answer } = await probe(`usb:${serial}`, env);
-      expect(answer, JSON.stringify(answer)).to.include({ ok: true, protocol: '4.3', eui64: '18b430000000000c', channel: 11 });
+      expect(answer, JSON.stringify(answer)).to.include({ ok: true, protocol: '4.3', rcpApiVersion: 11, rcpMinHostApiVersion: 4, eui64: '18b430000000000c', channel: 11 });
       expect(answer.link).to.match(/^serial \/dev\/pts\/\d+ at 115200 baud$/);
       expect(answer.ncpVersion).to.match(/^OPENTHREAD\/\S+; SIMULATION; /);
       expect(exitCode).to.equal(0);
@@ -106,7 +106,7 @@ describe('the lab path: an RCP found by its USB serial number, probed, and check
     );
     const r = await doctor(rig, { devRoot: dev, sysRoot: join(dir, 'sys'), list: null, answerMs: 30_000 });
     const all = [...r.ok, ...r.problems, ...r.warnings].join('\n');
-    expect(r.ok.find((l) => l.startsWith('ours: RCP ')), all).to.match(/^ours: RCP OPENTHREAD\/\S+; SIMULATION; .* \(Spinel 4\.3; ack-timeout, .*; channel 11; EUI-64 18b430000000000c\)$/);
+    expect(r.ok.find((l) => l.startsWith('ours: RCP ')), all).to.match(/^ours: RCP OPENTHREAD\/\S+; SIMULATION; .* \(Spinel 4\.3, RCP API 11; ack-timeout, .*; channel 11; EUI-64 18b430000000000c\)$/);
     expect(r.ok.find((l) => l.startsWith('ours: answers ')), all).to.match(/^ours: answers \(meshbench-rcp 0\.1\.0 on OPENTHREAD\//);
     expect(r.problems, all).to.deep.equal([
       `unplugged: its RCP (usb:F1E2D3C4B5A6) cannot be reached: no USB serial device with serial number F1E2D3C4B5A6 under ${join(dev, 'serial', 'by-id')}; plug it in, or fix the --radio words in the rig file (\`meshbench boards\` lists what is attached)`,

@@ -57,6 +57,8 @@ describe('RCP radio on the real ot-rcp', function () {
     expect(info.protocol.major).to.equal(4);
     expect(info.caps).to.include.members([Cap.CONFIG_RADIO, Cap.MAC_RAW]);
     expect(info.radioCaps & 0b1101).to.equal(0b1101); // ack-timeout, tx-retries, CSMA backoff
+    // ot-rcp of OpenThread 5df29f74: RCP API 11, and it serves hosts of RCP API 4 and later.
+    expect([info.rcpApiVersion, info.rcpMinHostApiVersion]).to.deep.equal([11, 4]);
     expect(Buffer.from(info.eui64).toString('hex')).to.equal('18b4300000000004');
     expect(await r.readChannel()).to.equal(15);
     expect((await spinel.get(Prop.MAC_PROMISCUOUS_MODE)).value[0]).to.equal(0);
@@ -69,7 +71,7 @@ describe('RCP radio on the real ot-rcp', function () {
       () => expect.fail('answered'),
       (e: Error) => expect(e.message).to.match(/PROP_NOT_FOUND/),
     );
-    expect(log).to.include('spinel > tid=7 PROP_VALUE_SET PHY_CHAN 0f');
+    expect(log).to.include('spinel > tid=9 PROP_VALUE_SET PHY_CHAN 0f');
   });
 
   it('reads the RCP on a serial port: ot-rcp behind a PTY (socat), opened by its path as a dongle at /dev/ttyACM0 is', async function () {
@@ -200,7 +202,7 @@ describe('doctor asks a rig\'s RCP boards for version, capabilities and channel'
       );
       const r = await doctor(rig, { answerMs: 30_000 });
       const line = r.ok.find((l) => l.startsWith('ours: RCP '));
-      expect(line, [...r.ok, ...r.problems].join('\n')).to.match(/^ours: RCP OPENTHREAD\/\S+; SIMULATION; .* \(Spinel 4\.\d+; ack-timeout, energy-scan, transmit-retries, csma-backoff.*; channel 11; EUI-64 18b4300000000006\)$/);
+      expect(line, [...r.ok, ...r.problems].join('\n')).to.match(/^ours: RCP OPENTHREAD\/\S+; SIMULATION; .* \(Spinel 4\.\d+, RCP API \d+; ack-timeout, energy-scan, transmit-retries, csma-backoff.*; channel 11; EUI-64 18b4300000000006\)$/);
       // It says what it is: our stack on that RCP, not the simulated bench's firmware.
       expect(r.ok.find((l) => l.startsWith('ours: answers ')), r.ok.join('\n')).to.match(/^ours: answers \(meshbench-rcp 0\.1\.0 on OPENTHREAD\/\S+; SIMULATION; /);
       expect(r.problems.find((p) => p.startsWith('not-an-rcp: its RCP (spawn:cat) does not answer as an RCP'))).to.be.a('string');

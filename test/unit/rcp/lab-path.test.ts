@@ -12,6 +12,7 @@ import { boards } from '../../../harness/cli/commands/boards.ts';
 import { doctor } from '../../../harness/lab/doctor.ts';
 import { baudOf, radioWordsOf } from '../../../harness/host/launcher.ts';
 import { devicePath, findUsbSerial } from '../../../host/rcp/byte-link.ts';
+import { HOST_RCP_API_VERSION, rcpApiProblem } from '../../../host/rcp/rcp-radio.ts';
 import { parseHostArgs } from '../../../host/main.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -160,5 +161,15 @@ describe('doctor: the sniffer\'s channel against the rig\'s networks', () => {
     write(22);
     const on = await doctor(rig, { noProbe: true, list: null, sysRoot: join(root, 'sys'), devRoot: join(root, 'dev') });
     expect(on.warnings.filter((w) => w.startsWith('sniffer:'))).to.deep.equal([]);
+  });
+});
+
+describe('the RCP API versions (OpenThread RadioSpinel::CheckRcpApiVersion)', () => {
+  it('refuses an RCP that needs a newer host than this one; takes one that serves ours, or says nothing', () => {
+    expect(HOST_RCP_API_VERSION).to.equal(11);
+    expect(rcpApiProblem({ rcpApiVersion: 11, rcpMinHostApiVersion: 4 })).to.equal(undefined);
+    expect(rcpApiProblem({ rcpApiVersion: 13, rcpMinHostApiVersion: 11 })).to.equal(undefined);
+    expect(rcpApiProblem({})).to.equal(undefined);
+    expect(rcpApiProblem({ rcpApiVersion: 14, rcpMinHostApiVersion: 12 })).to.match(/^the RCP's firmware needs a host of RCP API version 12 or later; this host speaks 11: /);
   });
 });
