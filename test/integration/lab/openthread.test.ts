@@ -5,9 +5,10 @@
 // others must say why they cannot be served. The binary comes from
 // MESHBENCH_OT_CLI_FTD (CI sets it; docs/openthread.md says how to build it).
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeUnlessFailed } from '../../support/kept-dir.ts';
 import { casesOf, meshbench, NOT_SERVABLE_ON_OT_SIMULATION, realOtCliFtd, realOtRig, type RealOtBoard } from './support.ts';
 
 const ot = realOtCliFtd();
@@ -38,7 +39,9 @@ describe('the Thread suites on real ot-cli-ftd boards (OpenThread simulation bui
     }
   });
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-ot-real-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(function () {
+    removeUnlessFailed(this, dir);
+  });
 
   it('4 boards with scattered node ids at --time-speed=10: every servable case passes in one run; the rest say why not', async () => {
     const bin = (ot as { path: string }).path;

@@ -3,10 +3,11 @@
 // leader and an OpenThread node attaches to ours; UDP and light toggles cross both ways. The boards are what a lab rig would run:
 // `meshbench board --radio spawn:ot-rcp N` and ot-cli-ftd, each behind a PTY.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppEvent, BoardDriver } from '../../../harness/board/driver.ts';
+import { keepLines, removeUnlessFailed } from '../../support/kept-dir.ts';
 import { completeOtDataset, otBinary, otBoard, ourBoard, portOffset, THREAD, until } from './support.ts';
 
 const SPEED = 10;
@@ -60,21 +61,26 @@ describe('our stack on ot-rcp, on one air with ot-cli-ftd', function () {
   let ftd: string;
   let dir: string;
   const open: BoardDriver[] = [];
+  /** Each board's printed lines by name, written into a failed test's kept directory. */
+  const serials = new Map<string, string[]>();
 
   before(function () {
     rcp = otBinary(this, 'MESHBENCH_OT_RCP', 'ot-rcp');
     ftd = otBinary(this, 'MESHBENCH_OT_CLI_FTD', 'ot-cli-ftd');
   });
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-rcp-'))));
-  afterEach(async () => {
+  afterEach(async function () {
     for (const d of open.splice(0)) await d.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    for (const [name, lines] of serials) keepLines(dir, `${name}.serial.log`, lines);
+    serials.clear();
+    removeUnlessFailed(this, dir);
   });
 
   it('attaches our node to an OpenThread leader; UDP and light toggles both ways', async () => {
     const offset = portOffset();
     const leader = await otBoard(ftd, 1, { speed: SPEED, cwd: dir, offset });
     open.push(leader.driver);
+    serials.set('leader', leader.serial);
     expect((await leader.driver.meshInit('thread', THREAD)).value).to.equal(0);
     await completeOtDataset(leader);
     await leader.driver.connect();
@@ -82,6 +88,7 @@ describe('our stack on ot-rcp, on one air with ot-cli-ftd', function () {
 
     const ours = await ourBoard(rcp, 2, { speed: SPEED, cwd: dir, offset, id: 'ours' });
     open.push(ours.driver);
+    serials.set('ours', ours.serial);
     const id = await ours.driver.identify();
     expect(id.eui64).to.equal('18b4300000000002'); // the RCP's factory EUI-64 (HWADDR), OpenThread's simulation numbering
     // What it is: our stack on an RCP whose version it names, on an air with no airtime (the RCP's SIMULATION platform).
@@ -142,6 +149,7 @@ describe('our stack on ot-rcp, on one air with ot-cli-ftd', function () {
     const offset = portOffset();
     const ours = await ourBoard(rcp, 1, { speed: SPEED, cwd: dir, offset, id: 'ours' });
     open.push(ours.driver);
+    serials.set('ours', ours.serial);
     expect((await ours.driver.meshInit('thread', THREAD)).value).to.equal(0);
     await ours.driver.connect();
     await until('our leader', () => ours.events.find((e) => e.status === 'LOCAL_UP'));
@@ -150,6 +158,7 @@ describe('our stack on ot-rcp, on one air with ot-cli-ftd', function () {
 
     const ot = await otBoard(ftd, 3, { speed: SPEED, cwd: dir, offset });
     open.push(ot.driver);
+    serials.set('ot', ot.serial);
     await ot.driver.meshInit('thread', THREAD);
     await completeOtDataset(ot);
     await ot.driver.connect();

@@ -6,10 +6,11 @@
 // their leader, or no board of theirs ever gets a global address. (A host that is not
 // scheduled is what SIGSTOP makes of our board's process; its RCP runs on, as a dongle does.)
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BoardDriver } from '../../../harness/board/driver.ts';
+import { keepLines, removeUnlessFailed } from '../../support/kept-dir.ts';
 import { otBinary, otBoard, ourBoard, portOffset, THREAD, until } from './support.ts';
 
 const SPEED = 10;
@@ -23,6 +24,8 @@ describe('our leader, outnumbered by a partition an OpenThread router formed whi
   let ftd: string;
   let dir: string;
   const open: BoardDriver[] = [];
+  /** Each board's printed lines by name, written into a failed test's kept directory. */
+  const serials = new Map<string, string[]>();
   let stoppedPid: number | undefined;
 
   before(function () {
@@ -30,17 +33,20 @@ describe('our leader, outnumbered by a partition an OpenThread router formed whi
     ftd = otBinary(this, 'MESHBENCH_OT_CLI_FTD', 'ot-cli-ftd');
   });
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-rcp-merge-'))));
-  afterEach(async () => {
+  afterEach(async function () {
     if (stoppedPid !== undefined) process.kill(stoppedPid, 'SIGCONT');
     stoppedPid = undefined;
     for (const d of open.splice(0)) await d.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    for (const [name, lines] of serials) keepLines(dir, `${name}.serial.log`, lines);
+    serials.clear();
+    removeUnlessFailed(this, dir);
   });
 
   it('moves into the better partition and brings its prefix: the OpenThread routers end GLOBAL_UP', async () => {
     const offset = portOffset();
     const ours = await ourBoard(rcp, 3, { speed: SPEED, cwd: dir, offset, id: 'ours1' });
     open.push(ours.driver);
+    serials.set('ours1', ours.serial);
     await ours.driver.identify();
     expect((await ours.driver.meshInit('thread', { ...THREAD, 'border-router-prefix': PREFIX, 'router-selection-jitter': '1' })).value).to.equal(0);
     await ours.driver.connect();
@@ -49,6 +55,7 @@ describe('our leader, outnumbered by a partition an OpenThread router formed whi
     const ot1 = await otBoard(ftd, 5, { speed: SPEED, cwd: dir, offset });
     const ot2 = await otBoard(ftd, 12, { speed: SPEED, cwd: dir, offset });
     open.push(ot1.driver, ot2.driver);
+    serials.set('ot1', ot1.serial).set('ot2', ot2.serial);
     for (const o of [ot1, ot2]) expect((await o.driver.meshInit('thread', { ...THREAD, 'router-selection-jitter': '1' })).value).to.equal(0);
 
     // Our board's process is not scheduled while both OpenThread routers attach.

@@ -6,9 +6,10 @@
 // no attenuator or partition control, and OpenThread's simulated radio (which ot-rcp
 // is on too) is one broadcast domain, so no board is more than one hop away.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeUnlessFailed } from '../../support/kept-dir.ts';
 import { casesOf, meshbench, NOT_SERVABLE_ON_OT_SIMULATION, type Case } from '../lab/support.ts';
 import { MESHBENCH, otBinary, ROOT } from './support.ts';
 
@@ -26,7 +27,9 @@ describe('the Thread suites on our RCP boards and ot-cli-ftd boards, one air', f
     ftd = otBinary(this, 'MESHBENCH_OT_CLI_FTD', 'ot-cli-ftd');
   });
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mb-rcp-suites-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(function () {
+    removeUnlessFailed(this, dir);
+  });
 
   /** Writes the rig at `speed` and runs the cases `grep` selects on it; the run's cases, its exit and its serial logs' tails. */
   async function runOn(speed: number, grep: string): Promise<{ cases: Case[]; code: number | null; output: string; tails: () => string }> {

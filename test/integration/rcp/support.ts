@@ -59,6 +59,8 @@ export const THREAD: Record<string, string> = {
 export interface OtBoard {
   driver: OpenThreadCliDriver;
   events: MeshEventRecord[];
+  /** Every line the board printed (kept in a failed test's directory). */
+  serial: string[];
 }
 export interface OurBoard {
   driver: AgentDriver;
@@ -68,13 +70,26 @@ export interface OurBoard {
   pid: number;
 }
 
+/** The lines `t` prints, collected as they come. */
+function linesOf(t: PtyProcessTransport): string[] {
+  const lines: string[] = [];
+  let partial = '';
+  t.onData((b) => {
+    const split = (partial + Buffer.from(b).toString('latin1')).split(/\r?\n/);
+    partial = split.pop() ?? '';
+    lines.push(...split);
+  });
+  return lines;
+}
+
 export async function otBoard(bin: string, node: number, opts: { speed: number; cwd: string; offset: number }): Promise<OtBoard> {
   const t = new PtyProcessTransport({ command: [bin, `--time-speed=${opts.speed}`, String(node)], cwd: opts.cwd, env: { PORT_OFFSET: String(opts.offset) } });
+  const serial = linesOf(t);
   await t.open();
   const driver = new OpenThreadCliDriver(new OtCli(t), { pollMs: 50 });
   const events: MeshEventRecord[] = [];
   driver.onMeshEvent((e) => events.push(e));
-  return { driver, events };
+  return { driver, events, serial };
 }
 
 /** OpenThread forms a network only from a complete dataset: the Active Timestamp too (the OpenThread README beside its binaries). */
@@ -90,13 +105,7 @@ export async function ourBoard(rcp: string, node: number, opts: { speed: number;
     cwd: opts.cwd,
     env: { PORT_OFFSET: String(opts.offset) },
   });
-  const serial: string[] = [];
-  let partial = '';
-  t.onData((b) => {
-    const lines = (partial + Buffer.from(b).toString('latin1')).split(/\r?\n/);
-    partial = lines.pop() ?? '';
-    serial.push(...lines);
-  });
+  const serial = linesOf(t);
   await t.open();
   const client = new AgentClient(t);
   // Starting node, loading the stack and setting up the RCP take seconds on a busy machine.
