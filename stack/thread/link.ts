@@ -168,6 +168,15 @@ export function rloc16FromIid(a: Ipv6Address): number | undefined {
   return ((a[14] ?? 0) << 8) | (a[15] ?? 0);
 }
 
+/** One datagram's frames for the MAC (`relayed`: the MAC destination forwards them on). */
+interface TxJob {
+  payloads: Uint8Array[];
+  dst: LinkAddress;
+  secure: boolean;
+  relayed: boolean;
+  done?: (ok: boolean) => void;
+}
+
 export class ThreadLink implements ThreadNetwork {
   readonly counters: ThreadLinkCounters = {
     txFrames: 0,
@@ -190,6 +199,18 @@ export class ThreadLink implements ThreadNetwork {
   private readonly ip6: Ip6<ThreadArrival>;
   private readonly seedSet = new MplSeedSet();
   private readonly buffered: MplBufferedMessages;
+  /**
+   * Datagrams wait here while one is on its way to the MAC, and go one whole datagram at a
+   * time, every fragment of one before the first of the next, as OpenThread's MeshForwarder
+   * sends (HandleSentFrame keeps mSendMessage until its last fragment has been sent; the
+   * next message is taken from the send queue after). Handed to the MAC as they came,
+   * datagrams that overlap (a paced stream from a host that fell behind) had their
+   * fragments interleaved, and more than a receiver's reassembly buffers (Nanostack's 8)
+   * at once were each evicted before they completed: none arrived. MLE goes ahead of the
+   * waiting data, as OpenThread queues it at a higher priority (Message::kPriorityNet).
+   */
+  private readonly txWaiting: TxJob[] = [];
+  private txBusy = false;
 
   constructor(
     private readonly mac: Mac,
@@ -396,7 +417,34 @@ export class ThreadLink implements ThreadNetwork {
       done?.(false);
       return;
     }
-    this.sendFrames(frames.value, r.mac, secure, done, r.mesh !== undefined);
+    this.queueFrames({ payloads: frames.value, dst: r.mac, secure, relayed: r.mesh !== undefined, ...(done ? { done } : {}) });
+  }
+
+  private queueFrames(job: TxJob): void {
+    if (job.secure) this.txWaiting.push(job);
+    else {
+      const firstData = this.txWaiting.findIndex((j) => j.secure);
+      this.txWaiting.splice(firstData < 0 ? this.txWaiting.length : firstData, 0, job);
+    }
+    this.pumpTx();
+  }
+
+  private pumpTx(): void {
+    if (this.txBusy) return;
+    const job = this.txWaiting.shift();
+    if (!job) return;
+    this.txBusy = true;
+    this.sendFrames(
+      job.payloads,
+      job.dst,
+      job.secure,
+      (ok) => {
+        this.txBusy = false;
+        job.done?.(ok);
+        this.pumpTx();
+      },
+      job.relayed,
+    );
   }
 
   /**
@@ -516,7 +564,7 @@ export class ThreadLink implements ThreadNetwork {
       return;
     }
     this.counters.forwarded++;
-    this.sendFrames([relayMeshFrame(mesh, payload)], { mode: 'short', short: hop }, true, undefined, hop !== mesh.final.short);
+    this.queueFrames({ payloads: [relayMeshFrame(mesh, payload)], dst: { mode: 'short', short: hop }, secure: true, relayed: hop !== mesh.final.short });
   }
 
   /**
