@@ -114,7 +114,11 @@ export async function doctor(rigFile: string, opts: DoctorOptions = {}): Promise
     const spec = m.board.port.kind === 'process' ? processSpecOf(m.board, { rigDir: loaded.dir, speed: loaded.rig.speed }) : undefined;
     const radio = spec ? radioWordsOf(spec.command) : undefined;
     if (spec && radio) {
-      const p = await probeRcp(radio, { cwd: spec.cwd, env: { ...spec.env, ...devRootEnv(opts) }, baud: baudOf(spec.command) });
+      // The probe starts node and sets up the RCP as the board itself does at a reset, so it
+      // waits as long as a reset board gets to answer: twice the rig's answerTimeoutS (15 s at
+      // least). A fixed 15 s killed both probes of a loaded 2-core CI runner before they answered.
+      const timeoutMs = Math.max(15_000, 2 * loaded.rig.answerTimeoutS * 1000);
+      const p = await probeRcp(radio, { cwd: spec.cwd, env: { ...spec.env, ...devRootEnv(opts) }, baud: baudOf(spec.command), timeoutMs });
       if (!p.ok) {
         r.problems.push(rcpProblem(m.board.id, radio, p));
         held.release();

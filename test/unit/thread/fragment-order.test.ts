@@ -13,7 +13,7 @@ describe('Thread: overlapping fragmented datagrams', function () {
     tb.node('a').app.iface.connect();
     tb.runUntil(() => mle(tb.node('a').app).role === 'leader', 10 * S);
     tb.node('b').app.iface.connect();
-    expect(tb.runUntil(() => tb.nodes.every((n) => n.app.iface.getConnectionStatus() !== 'DOWN' && n.app.iface.getConnectionStatus() !== 'CONNECTING'), 30 * S)).to.equal(true);
+    expect(tb.runUntil(() => tb.nodes.every((n) => ['LOCAL_UP', 'GLOBAL_UP'].includes(n.app.iface.getConnectionStatus())), 30 * S)).to.equal(true);
     tb.runFor(5 * S);
     const [a, b] = [tb.node('a').app, tb.node('b').app];
     const got: number[] = [];
