@@ -43,7 +43,7 @@ describe('the Thread suites on real ot-cli-ftd boards (OpenThread simulation bui
     removeUnlessFailed(this, dir);
   });
 
-  it('4 boards with scattered node ids at --time-speed=10: every servable case passes in one run; the rest say why not', async () => {
+  it('4 boards with scattered node ids: every servable case passes with no rerun (the light cases at --time-speed=2, the rest at 10); the rest say why not', async () => {
     const bin = (ot as { path: string }).path;
     // Node ids as a lab might number its boards; the leader is not node 1.
     const boards: RealOtBoard[] = [
@@ -52,14 +52,20 @@ describe('the Thread suites on real ot-cli-ftd boards (OpenThread simulation bui
       { id: 'r19', node: 19, roles: ['router'], config: { 'router-selection-jitter': 1 } },
       { id: 'ed33', node: 33, roles: ['end-device'] },
     ];
-    const rig = join(dir, 'ot.yaml');
-    writeFileSync(rig, realOtRig({ name: 'ot-sim-4', bin, boards, lockDir: join(dir, 'locks') }));
-    const out = join(dir, 'run');
+    const runOn = async (speed: number, grep: string, out: string) => {
+      const rig = join(dir, `ot-${speed}.yaml`);
+      writeFileSync(rig, realOtRig({ name: 'ot-sim-4', bin, boards, lockDir: join(dir, 'locks'), speed }));
+      const r = await meshbench(['run', '--rig', rig, '--grep', grep, '--out', out, '--retries', '0', '--quiet']);
+      return { r, out, cases: await casesOf(join(out, 'junit.xml')) };
+    };
     const t0 = Date.now();
-    // The README's form, a value that starts with '-'.
-    const r = await meshbench(['run', '--rig', rig, '--grep', '-TH-', '--out', out, '--retries', '0', '--quiet']);
+    // The light cases judge a toggle's delivery against 1 s of bench time through the boards' processes
+    // and the OpenThread CLI driver's polling: at 10x one stall of a loaded 2-core host longer than 100 ms
+    // is over the bound (measured: 1.08-2.5 s of bench time, and a toggle not seen within 5 s, in 3 of 5
+    // runs at load 10-12), so they run at 2x, as on the rig of our RCP boards (test/integration/rcp/suites.test.ts).
+    const runs = [await runOn(10, '(JOIN|DISC|RECOV|THRU)-TH-', join(dir, 'run')), await runOn(2, 'LIGHT-TH-', join(dir, 'run-light'))];
     const wallS = (Date.now() - t0) / 1000;
-    const cases = await casesOf(join(out, 'junit.xml'));
+    const cases = runs.flatMap((x) => x.cases);
     const summary = cases.map((c) => `${c.verdict.padEnd(7)} ${c.name.split(' ')[0]} ${c.message.split('\n')[0]}`).join('\n');
     console.log(`      ${cases.length} Thread cases on 4 real OpenThread boards in ${wallS.toFixed(0)} s of wall time`);
     expect(cases.length, summary).to.be.at.least(25);
@@ -69,7 +75,7 @@ describe('the Thread suites on real ot-cli-ftd boards (OpenThread simulation bui
       if (notServable[id]) expect([c.verdict, c.message], `${id}: ${c.message}`).to.satisfy(([v, m]: [string, string]) => v === 'skipped' && notServable[id]!.test(m));
       else expect(c.verdict, `${id}: ${c.message}\n\n${summary}`).to.equal('passed');
     }
-    expect(r.code, `exit code\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`).to.equal(0);
+    for (const { r } of runs) expect(r.code, `exit code\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`).to.equal(0);
     const by = new Map(cases.map((c) => [c.name.split(' ')[0]!, c]));
     // The firmware reported itself, and from that the air: no goodput verdict on a radio with no airtime.
     expect(by.get('JOIN-TH-001')!.properties.get('board')?.[0]).to.match(/^leader openthread-cli OPENTHREAD\/\S+; SIMULATION;/);
@@ -80,10 +86,10 @@ describe('the Thread suites on real ot-cli-ftd boards (OpenThread simulation bui
     expect(thru.get('paced_fragmented.1232B.hops')).to.deep.equal(['1']);
     expect(thru.get('delivery_verdict')?.[0]).to.match(/^none: at 10x real time/);
     // The network key never reaches a log in clear (the network config's, and a case's wrong key).
-    const serial = readdirSync(join(out, 'serial')).map((f) => readFileSync(join(out, 'serial', f), 'utf8')).join('\n');
+    const serial = runs.flatMap(({ out }) => readdirSync(join(out, 'serial')).map((f) => readFileSync(join(out, 'serial', f), 'utf8'))).join('\n');
     expect(serial).to.include('dataset networkkey <redacted>');
     expect(serial).to.not.match(/10112233445566778899aabbccddeeff|deadbeef00112233445566778899aabb/i);
     // Teardown ended every board's process.
-    expect(processesUnder(out), 'ot-cli-ftd processes left running').to.deep.equal([]);
+    for (const { out } of runs) expect(processesUnder(out), 'ot-cli-ftd processes left running').to.deep.equal([]);
   });
 });
