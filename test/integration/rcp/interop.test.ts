@@ -167,7 +167,10 @@ describe('our stack on ot-rcp, on one air with ot-cli-ftd', function () {
     // it may already have taken a router ID (its router selection jitter is random, 0–120 s).
     // (Asked in this order: a child's parent, else a router since, which it stays.)
     const parent = (await ot.driver.cli.command('parent')).join('\n');
-    if (!new RegExp(`Rloc: ${st.details.rloc16}$`, 'im').test(parent)) expect((await ot.driver.cli.command('state'))[0], parent).to.equal('router');
+    // OpenThread prints the parent's RLOC16 as plain hex ("Rloc: 800"), ours has 4 digits ("0800"):
+    // compared as numbers (as text, a leader that drew router ID 0-3 never matched).
+    const parentRloc = /^Rloc: ([0-9a-f]+)$/im.exec(parent)?.[1];
+    if (parentRloc === undefined || Number.parseInt(parentRloc, 16) !== Number.parseInt(st.details.rloc16!, 16)) expect((await ot.driver.cli.command('state'))[0], parent).to.equal('router');
     const leaderData = (await ot.driver.cli.command('leaderdata')).join('\n');
     expect(leaderData).to.match(new RegExp(`^Leader Router ID: ${Number.parseInt(st.details.rloc16!, 16) >> 10}$`, 'm'));
 
