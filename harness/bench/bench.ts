@@ -44,7 +44,7 @@ export interface Bench {
   serialLogs: Map<string, SerialLog>;
   sim?: RunningSim;
   /** A lab rig's sniffer RCP: a case's frames go to a capture file of its own. */
-  sniffer?: { startCase(path: string): void; stopCase(): void };
+  sniffer?: { startCase(path: string): void; stopCase(): void | Promise<void> };
   /** What else teardown must do: a lab rig ends its host processes and releases its locks. */
   release?: () => Promise<void>;
   /** The boards found unhealthy so far, with the reason (a lab rig's health; the report records them). */

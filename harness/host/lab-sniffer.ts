@@ -1,18 +1,46 @@
 // A lab rig's sniffer: `meshbench board --sniff` in a child process writes a pcap
 // stream (LINKTYPE 283) of everything its RCP hears; each case gets the records
-// that arrived while it ran, as a capture.pcap of its own.
+// stamped while it ran, as a capture.pcap of its own.
+//
+// A case is cut by the records' own timestamps (the sniffer stamps each frame with the
+// wall clock as it reads it from its RCP), not by when they reach us: on a busy host
+// the stream lags, and frames heard before a case stopped were still in the pipe (a
+// Child ID Request's second fragment and the Child ID Response were cut off a case
+// that stopped at the attach). A stopped case's file stays open until a record stamped
+// after its stop arrives (the stream is in order, so none of its own is still coming),
+// or for STOP_DRAIN_MS at most.
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { spawnSniffer } from './launcher.ts';
 
 const GLOBAL_HEADER = 24;
 const RECORD_HEADER = 16;
+/**
+ * How long a stopped case waits for records stamped before its stop: from an RCP's frame to
+ * the harness reading it, a loaded 2-core host took at most 0.8 s in 6544 frames (docs/rcp.md,
+ * "A busy host"); twice that.
+ */
+export const STOP_DRAIN_MS = 1600;
+
+interface CaseFile {
+  fd: number;
+  /** Records stamped from here (µs since the epoch, the pcap's clock) on belong to the case... */
+  fromUs: number;
+  /** ...and, once it stopped, before here. */
+  untilUs?: number;
+  drained?: Promise<void>;
+  close?: () => void;
+}
+
+/** The wall clock in µs since the epoch, as the sniffer stamps records. */
+const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
 export class LabSniffer {
   private child: ChildProcess | undefined;
   private buf = Buffer.alloc(0);
   private header: Buffer | undefined;
-  private file: number | undefined;
+  private current: CaseFile | undefined;
+  private draining: CaseFile[] = [];
   private stderr = '';
   /** Records seen since start. */
   frames = 0;
@@ -46,20 +74,37 @@ export class LabSniffer {
     });
   }
 
-  /** From now on, frames go to `path` too (a pcap file of its own). */
+  /** Frames stamped from now on go to `path` too (a pcap file of its own). */
   startCase(path: string): void {
-    this.stopCase();
-    this.file = openSync(path, 'w');
-    if (this.header) writeSync(this.file, this.header);
+    void this.stopCase();
+    const fd = openSync(path, 'w');
+    if (this.header) writeSync(fd, this.header);
+    this.current = { fd, fromUs: nowUs() };
   }
 
-  stopCase(): void {
-    if (this.file !== undefined) closeSync(this.file);
-    this.file = undefined;
+  /** Frames stamped from now on are not the case's; resolves when its file is complete and closed. */
+  stopCase(): Promise<void> {
+    const c = this.current;
+    if (!c) return Promise.resolve();
+    this.current = undefined;
+    c.untilUs = nowUs();
+    c.drained = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => c.close?.(), STOP_DRAIN_MS);
+      c.close = () => {
+        clearTimeout(timer);
+        closeSync(c.fd);
+        this.draining = this.draining.filter((d) => d !== c);
+        c.close = undefined;
+        resolve();
+      };
+    });
+    this.draining.push(c);
+    return c.drained;
   }
 
   async stop(): Promise<void> {
-    this.stopCase();
+    void this.stopCase();
+    for (const d of this.draining.slice()) d.close?.();
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -83,7 +128,12 @@ export class LabSniffer {
       if (this.buf.length < len) break;
       const record = this.buf.subarray(0, len);
       this.frames++;
-      if (this.file !== undefined) writeSync(this.file, record);
+      const stampedUs = this.buf.readUInt32LE(0) * 1e6 + this.buf.readUInt32LE(4);
+      for (const d of this.draining.slice()) {
+        if (stampedUs < d.untilUs!) writeSync(d.fd, record);
+        else d.close?.();
+      }
+      if (this.current && stampedUs >= this.current.fromUs) writeSync(this.current.fd, record);
       this.buf = this.buf.subarray(len);
     }
   }

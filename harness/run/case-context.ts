@@ -131,7 +131,8 @@ export class CaseRecorder {
       if (existsSync(pcap)) files.push(pcap);
     } else if (this.capturing && this.bench.sniffer) {
       this.capturing = false;
-      this.bench.sniffer.stopCase();
+      // A lab sniffer resolves once the frames stamped before the stop have all come through.
+      await this.bench.sniffer.stopCase();
       const pcap = join(this.dir, 'capture.pcap');
       if (existsSync(pcap)) files.push(pcap);
     }
