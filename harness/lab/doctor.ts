@@ -161,9 +161,9 @@ function rcpProblem(who: string, radio: string[], p: RcpProbeResult): string {
   return `${named} does not answer as an RCP: ${p.problem}; check the dongle is flashed with ot-rcp and the baud rate (docs/rcp.md)`;
 }
 
-/** A probe reads the same /dev tree as discovery (MESHBENCH_DEV_ROOT), so `usb:SERIAL` is looked up where the boards were. */
+/** A probe reads the same /dev and sysfs trees as discovery (MESHBENCH_DEV_ROOT, MESHBENCH_SYSFS_ROOT), so `usb:SERIAL` is looked up where the boards were. */
 function devRootEnv(opts: DoctorOptions): Record<string, string> {
-  return opts.devRoot ? { MESHBENCH_DEV_ROOT: opts.devRoot } : {};
+  return { ...(opts.devRoot ? { MESHBENCH_DEV_ROOT: opts.devRoot } : {}), ...(opts.sysRoot ? { MESHBENCH_SYSFS_ROOT: opts.sysRoot } : {}) };
 }
 
 /** A sniffer on another channel than every network of the rig hears none of their frames. */

@@ -1,8 +1,8 @@
 // The byte stream to an RCP: a child process speaking Spinel on its stdio
 // (OpenThread's simulation ot-rcp) or a serial port (an nRF52840 dongle on USB).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { SerialPort } from 'serialport';
 
 export interface ByteLink {
@@ -47,26 +47,59 @@ export function describeRadio(spec: RadioSpec): string {
 }
 
 /**
- * The by-id link whose name carries `serial` (udev names them usb-<vendor>_<product>_<serial>-if<NN>;
- * case as the harness's discovery matches serial numbers: either), its first interface. Under
- * MESHBENCH_DEV_ROOT when set, the /dev tree the harness's discovery reads.
+ * The device of the USB serial number `serial` (either case, as the harness's discovery matches
+ * it): the /dev/serial/by-id link udev names usb-<vendor>_<product>_<serial>-if<NN>, its first
+ * interface; where there is none (a container without udev), the tty whose USB device in sysfs
+ * has that `serial`, as discovery reads it. Under MESHBENCH_DEV_ROOT and MESHBENCH_SYSFS_ROOT
+ * when set, the trees the harness's discovery reads.
  */
-export function findUsbSerial(serial: string, devRoot = process.env.MESHBENCH_DEV_ROOT ?? '/dev'): string {
+export function findUsbSerial(serial: string, devRoot = process.env.MESHBENCH_DEV_ROOT ?? '/dev', sysRoot = process.env.MESHBENCH_SYSFS_ROOT ?? '/sys'): string {
   const dir = join(devRoot, 'serial/by-id');
-  let names: string[];
+  let names: string[] | undefined;
   try {
     names = readdirSync(dir);
   } catch {
-    throw new Error(`no USB serial devices: ${dir} does not exist`);
+    names = undefined;
   }
   const wanted = `_${serial.toLowerCase()}-if`;
-  const hits = names.filter((n) => n.toLowerCase().includes(wanted)).sort();
-  if (hits.length === 0) throw new Error(`no USB serial device with serial number ${serial} under ${dir}`);
-  try {
-    return realpathSync(join(dir, hits[0]!));
-  } catch {
-    throw new Error(`${join(dir, hits[0]!)} points at no device (it was just unplugged?)`);
+  const hits = (names ?? []).filter((n) => n.toLowerCase().includes(wanted)).sort();
+  if (hits.length > 0) {
+    try {
+      return realpathSync(join(dir, hits[0]!));
+    } catch {
+      throw new Error(`${join(dir, hits[0]!)} points at no device (it was just unplugged?)`);
+    }
   }
+  const tty = ttyOfUsbSerial(serial, sysRoot);
+  if (tty) return join(devRoot, tty);
+  throw new Error(names ? `no USB serial device with serial number ${serial} under ${dir}` : `no USB serial device with serial number ${serial} (no ${dir}, nor in ${join(sysRoot, 'class/tty')})`);
+}
+
+/** The tty (ttyACM0) whose USB device (the first directory above it with idVendor) has serial number `serial`. */
+function ttyOfUsbSerial(serial: string, sysRoot: string): string | undefined {
+  const classDir = join(sysRoot, 'class/tty');
+  let names: string[];
+  try {
+    names = readdirSync(classDir).sort();
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    let at: string;
+    try {
+      at = realpathSync(join(classDir, name, 'device'));
+    } catch {
+      continue; // a virtual terminal or PTY has no device
+    }
+    for (let up = 0; up < 4 && !existsSync(join(at, 'idVendor')); up++) at = dirname(at);
+    if (!existsSync(join(at, 'idVendor'))) continue; // not a USB device
+    try {
+      if (readFileSync(join(at, 'serial'), 'utf8').trim().toLowerCase() === serial.toLowerCase()) return name;
+    } catch {
+      /* no serial number: not this one */
+    }
+  }
+  return undefined;
 }
 
 /** A device path (`/dev/…`) in the /dev tree of MESHBENCH_DEV_ROOT when set, as the harness's discovery maps it. */

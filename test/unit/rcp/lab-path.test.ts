@@ -51,7 +51,25 @@ describe('usb:SERIAL: the by-id link udev makes for the dongle', () => {
     expect(() => findUsbSerial('C0FFEE012345', dev)).to.throw(`no USB serial device with serial number C0FFEE012345 under ${byId}`);
     // A serial number is no part of another one.
     expect(() => findUsbSerial('50012345', dev)).to.throw(/no USB serial device with serial number 50012345/);
-    expect(() => findUsbSerial('x', join(dev, 'nowhere'))).to.throw(`no USB serial devices: ${join(dev, 'nowhere', 'serial/by-id')} does not exist`);
+    expect(() => findUsbSerial('x', join(dev, 'nowhere'), join(dev, 'nosys'))).to.throw(`no USB serial device with serial number x (no ${join(dev, 'nowhere', 'serial/by-id')}, nor in ${join(dev, 'nosys', 'class/tty')})`);
+  });
+
+  it('without udev\'s by-id links (a container), finds the tty of that serial number in sysfs, as discovery does', () => {
+    const sys = join(dev, 'sys');
+    const usb = join(sys, 'devices/pci0000:00/0000:00:14.0/usb1/1-2');
+    mkdirSync(join(usb, '1-2:1.0'), { recursive: true });
+    for (const [k, v] of Object.entries({ idVendor: '1915', idProduct: 'cafe', serial: 'E1A2B3C4D5E6' })) writeFileSync(join(usb, k), `${v}\n`);
+    mkdirSync(join(sys, 'class/tty/ttyACM5'), { recursive: true });
+    symlinkSync(join(usb, '1-2:1.0'), join(sys, 'class/tty/ttyACM5/device'));
+    // A serial port on the board, not on USB: no idVendor above it, so no `serial` of its ancestors counts.
+    mkdirSync(join(sys, 'devices/platform/serial8250/tty/ttyS0'), { recursive: true });
+    writeFileSync(join(sys, 'devices/serial'), 'D00D00D00D00\n');
+    mkdirSync(join(sys, 'class/tty/ttyS0'), { recursive: true });
+    symlinkSync(join(sys, 'devices/platform/serial8250/tty/ttyS0'), join(sys, 'class/tty/ttyS0/device'));
+    rmSync(join(dev, 'serial'), { recursive: true });
+    expect(findUsbSerial('e1a2b3c4d5e6', dev, sys)).to.equal(join(dev, 'ttyACM5'));
+    expect(() => findUsbSerial('C0FFEE012345', dev, sys)).to.throw(/^no USB serial device with serial number C0FFEE012345 \(no /);
+    expect(() => findUsbSerial('D00D00D00D00', dev, sys)).to.throw(/^no USB serial device with serial number D00D00D00D00 /);
   });
 
   it('maps a /dev path into the /dev tree discovery reads (MESHBENCH_DEV_ROOT), and leaves others', () => {
