@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const running =
     args.mode.kind === 'sniff'
-      ? await runSniffer({ radio: args.radio, channel: args.mode.channel, output: process.stdout, log: (l) => process.stderr.write(l + '\n') })
+      ? await runSniffer({ radio: args.radio, channel: args.mode.channel, output: process.stdout, log: (l) => process.stderr.write(l + '\n'), input: process.stdin })
       : await runBoard({ radio: args.radio, boardId: args.id, speed: args.speed, seed: args.seed, spinelLog: args.spinelLog, input: process.stdin, output: process.stdout });
   const stop = async (code: number) => {
     await running.stop();

@@ -2,13 +2,13 @@
 // stream (LINKTYPE 283) of everything its RCP hears; each case gets the records
 // stamped while it ran, as a capture.pcap of its own.
 //
-// A case is cut by the records' own timestamps (the sniffer stamps each frame with the
-// wall clock as it reads it from its RCP), not by when they reach us: on a busy host
-// the stream lags, and frames heard before a case stopped were still in the pipe (a
-// Child ID Request's second fragment and the Child ID Response were cut off a case
-// that stopped at the attach). A stopped case's file stays open until a record stamped
-// after its stop arrives (the stream is in order, so none of its own is still coming),
-// or for STOP_DRAIN_MS at most.
+// A case is not cut when its stop reaches us: on a busy host the stream lags, at the
+// sniffer's reading of its RCP and at ours of the sniffer, and frames heard before a
+// case stopped were still on their way (a Child ID Request's second fragment and the
+// Child ID Response were cut off a case that stopped at the attach, 3 of 7 runs). A
+// stopped case asks the sniffer for a mark (`sync`, host/sniffer.ts): the RCP's answer
+// comes after every frame it heard before, and the case holds every record up to the
+// mark. Without a mark within STOP_SYNC_MS, the records stamped before the stop.
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { spawnSniffer } from './launcher.ts';
@@ -16,18 +16,20 @@ import { spawnSniffer } from './launcher.ts';
 const GLOBAL_HEADER = 24;
 const RECORD_HEADER = 16;
 /**
- * How long a stopped case waits for records stamped before its stop: from an RCP's frame to
- * the harness reading it, a loaded 2-core host took at most 0.8 s in 6544 frames (docs/rcp.md,
- * "A busy host"); twice that.
+ * How long a stopped case waits for the sniffer's mark: the RCP answers within the Spinel
+ * answer timeout (2 s, host/rcp/spinel-link.ts) unless it is lost; from an RCP's frame to the
+ * harness reading it, a loaded 2-core host took at most 0.8 s in 6544 frames (docs/rcp.md,
+ * "A busy host"). Past it, the case keeps the records stamped before its stop.
  */
-export const STOP_DRAIN_MS = 1600;
+export const STOP_SYNC_MS = 5000;
 
 interface CaseFile {
   fd: number;
   /** Records stamped from here (µs since the epoch, the pcap's clock) on belong to the case... */
   fromUs: number;
-  /** ...and, once it stopped, before here. */
+  /** ...and, once it stopped, before here, or every record before the mark it asked for. */
   untilUs?: number;
+  awaitsMark?: boolean;
   drained?: Promise<void>;
   close?: () => void;
 }
@@ -88,8 +90,13 @@ export class LabSniffer {
     if (!c) return Promise.resolve();
     this.current = undefined;
     c.untilUs = nowUs();
+    const stdin = this.child?.stdin;
+    if (stdin?.writable) {
+      stdin.write('sync\n');
+      c.awaitsMark = true;
+    }
     c.drained = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => c.close?.(), STOP_DRAIN_MS);
+      const timer = setTimeout(() => c.close?.(), STOP_SYNC_MS);
       c.close = () => {
         clearTimeout(timer);
         closeSync(c.fd);
@@ -127,14 +134,19 @@ export class LabSniffer {
       const len = RECORD_HEADER + this.buf.readUInt32LE(8);
       if (this.buf.length < len) break;
       const record = this.buf.subarray(0, len);
+      this.buf = this.buf.subarray(len);
+      if (len === RECORD_HEADER) {
+        // A mark: the oldest case that asked for one has all its records.
+        this.draining.find((d) => d.awaitsMark)?.close?.();
+        continue;
+      }
       this.frames++;
-      const stampedUs = this.buf.readUInt32LE(0) * 1e6 + this.buf.readUInt32LE(4);
+      const stampedUs = record.readUInt32LE(0) * 1e6 + record.readUInt32LE(4);
       for (const d of this.draining.slice()) {
-        if (stampedUs < d.untilUs!) writeSync(d.fd, record);
+        if (d.awaitsMark || stampedUs < d.untilUs!) writeSync(d.fd, record);
         else d.close?.();
       }
       if (this.current && stampedUs >= this.current.fromUs) writeSync(this.current.fd, record);
-      this.buf = this.buf.subarray(len);
     }
   }
 }
