@@ -24,7 +24,9 @@ async function probe(radio: string, env: Record<string, string>): Promise<{ exit
 }
 
 describe('the lab path: an RCP found by its USB serial number, probed, and checked by doctor', function () {
-  this.timeout(90_000);
+  // A guard against a hang, not a bound: five probes, each a node process that starts and sets
+  // up an RCP, took more than 90 s once on a 2-core host at load 13.
+  this.timeout(240_000);
   let rcp: string;
   let dir: string;
   let dev: string;
